@@ -1,0 +1,227 @@
+"""The :class:`Model`: a compiled model with a thin, typed Python API.
+
+A Model is immutable. It holds the description (:class:`ModelSpec`) it was built from and
+the flat arrays (:class:`CompiledModel`) the kernels use; derived models (another strength,
+another subject) are new Model objects.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Mapping, NamedTuple, Sequence, Union
+
+import numpy as np
+
+from hipsim.errors import input_error
+from hipsim.model import kernels
+from hipsim.model.compiled import CompiledModel, compile_spec
+from hipsim.model.spec import ModelSpec
+
+#: Specific tension used to derive physiological cross-sectional area from maximum isometric
+#: force, PCSA = F0 / sigma. 61 N/cm^2 = 0.61 MPa, the value Delp (1990, PhD thesis,
+#: Stanford) used when building the lower-limb model's forces from Wickiewicz et al. (1983)
+#: and Friederich & Brand (1990) PCSAs.
+SPECIFIC_TENSION_PA = 0.61e6
+
+PoseLike = Union[np.ndarray, Sequence[float], Sequence[Sequence[float]], Mapping[str, float]]
+
+
+class ThelenArrays(NamedTuple):
+    """Thelen (2003) shape parameters per muscle, each (n_muscles,)."""
+
+    k_shape_active: np.ndarray
+    k_shape_passive: np.ndarray
+    fmax_muscle_strain: np.ndarray
+    fmax_tendon_strain: np.ndarray
+    af: np.ndarray
+    flen: np.ndarray
+
+
+def _frozen(a) -> np.ndarray:
+    arr = np.array(a, dtype=np.float64)
+    arr.setflags(write=False)
+    return arr
+
+
+class Model:
+    """A musculoskeletal model: bodies, joints, coordinates and muscles, compiled for the kernels.
+
+    Build one with :func:`hipsim.load_model`. Coordinates are in radians (rotations) and
+    metres (translations); lengths and moment arms in metres; forces in newtons.
+    """
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.compiled: CompiledModel
+        self.compiled, bodies, coords = compile_spec(spec)
+        self.name: str = spec.name
+        self.body_names: tuple[str, ...] = tuple(bodies)
+        self.coordinate_names: tuple[str, ...] = tuple(coords)
+        self.muscle_names: tuple[str, ...] = tuple(m.name for m in spec.muscles)
+        self.muscle_aliases: tuple[str, ...] = tuple(m.alias for m in spec.muscles)
+        self._muscle_lookup = {n: i for i, n in enumerate(self.muscle_names)}
+        self._muscle_lookup.update({n: i for i, n in enumerate(self.muscle_aliases)})
+        self._coord_lookup = {n: i for i, n in enumerate(self.coordinate_names)}
+        ms = spec.muscles
+        self.max_isometric_forces = _frozen([m.max_isometric_force for m in ms])
+        self.optimal_fiber_lengths = _frozen([m.optimal_fiber_length for m in ms])
+        self.tendon_slack_lengths = _frozen([m.tendon_slack_length for m in ms])
+        self.pennation_angles = _frozen([m.pennation_angle for m in ms])
+        self.max_contraction_velocities = _frozen([m.max_contraction_velocity for m in ms])
+        self.thelen = ThelenArrays(*(_frozen([getattr(m.thelen, f) for m in ms]) for f in ThelenArrays._fields))
+        self.default_q = self.compiled.coord_default
+        cross = np.zeros((len(ms), len(coords)), dtype=bool)
+        cm = self.compiled
+        for i in range(len(ms)):
+            cross[i, cm.mc_coord[cm.mc_start[i]:cm.mc_start[i + 1]]] = True
+        cross.setflags(write=False)
+        #: True where a muscle's length depends on a coordinate (from the tree topology).
+        self.crossing = cross
+
+    # ------------------------------------------------------------------ look-ups
+    @property
+    def n_muscles(self) -> int:
+        return len(self.muscle_names)
+
+    @property
+    def n_coordinates(self) -> int:
+        return len(self.coordinate_names)
+
+    @property
+    def pcsa(self) -> np.ndarray:
+        """Physiological cross-sectional area (m^2) of each muscle, F0 / :data:`SPECIFIC_TENSION_PA`."""
+        return self.max_isometric_forces / SPECIFIC_TENSION_PA
+
+    @property
+    def mass(self) -> float:
+        """Total body mass (kg)."""
+        return float(self.compiled.body_mass.sum())
+
+    def muscle_index(self, name_or_alias: str) -> int:
+        """Index of a muscle by descriptive name (``gluteus_minimus_anterior_r``) or alias (``glut_min1_r``)."""
+        try:
+            return self._muscle_lookup[name_or_alias]
+        except KeyError:
+            raise input_error("argument", "muscle", name_or_alias,
+                              "use a muscle name or alias of the model (see model.muscle_names)") from None
+
+    def coordinate_index(self, name: str) -> int:
+        """Index of a coordinate by its OpenSim name (``hip_adduction_r``)."""
+        try:
+            return self._coord_lookup[name]
+        except KeyError:
+            raise input_error("argument", "coordinate", name,
+                              "use a coordinate name of the model (see model.coordinate_names)") from None
+
+    # ------------------------------------------------------------------ poses
+    def pose(self, q: PoseLike | None = None) -> np.ndarray:
+        """Normalise ``q`` to a float array (n_frames, n_coordinates); missing coordinates take defaults.
+
+        ``q`` may be a mapping name -> value (scalars or equal-length arrays), an array
+        (n_coordinates,) or (n_frames, n_coordinates), or None for the default pose.
+        """
+        nc = self.n_coordinates
+        if q is None:
+            return self.default_q[None, :].copy()
+        if isinstance(q, Mapping):
+            vals = {self.coordinate_names[self.coordinate_index(k)]: np.atleast_1d(np.asarray(v, dtype=np.float64))
+                    for k, v in q.items()}
+            nf = max((v.size for v in vals.values()), default=1)
+            out = np.tile(self.default_q, (nf, 1))
+            for k, v in vals.items():
+                if v.ndim != 1 or v.size not in (1, nf):
+                    raise input_error("argument", f"q['{k}']", v.shape,
+                                      f"give a scalar or an array of {nf} frames like the other coordinates")
+                out[:, self._coord_lookup[k]] = v
+        else:
+            out = np.asarray(q, dtype=np.float64)
+            if out.ndim == 1:
+                out = out[None, :]
+            if out.ndim != 2 or out.shape[1] != nc:
+                raise input_error("argument", "q", out.shape,
+                                  f"q must have shape ({nc},) or (n_frames, {nc}) in coordinate_names order")
+            out = np.ascontiguousarray(out)
+        if not np.all(np.isfinite(out)):
+            bad = np.argwhere(~np.isfinite(out))[0]
+            raise input_error("argument", f"q[{bad[0]}, '{self.coordinate_names[bad[1]]}']",
+                              float(out[tuple(bad)]), "coordinates must be finite numbers")
+        return out
+
+    def _run(self, q: PoseLike | None, want_arms: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+        single = not isinstance(q, Mapping) and q is not None and np.ndim(q) == 1
+        if isinstance(q, Mapping):
+            single = all(np.ndim(v) == 0 for v in q.values())
+        qs = self.pose(q)
+        cm = self.compiled
+        f = cm.fn
+        lengths, arms = kernels.lengths_and_arms_batch(
+            qs, want_arms, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord,
+            cm.pt_start, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
+            cm.mc_start, cm.mc_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
+        return lengths, arms, single
+
+    def muscle_lengths(self, q: PoseLike | None = None) -> np.ndarray:
+        """Muscle-tendon lengths (m), shape (n_muscles,) for one pose or (n_frames, n_muscles)."""
+        lengths, _, single = self._run(q, False)
+        return lengths[0] if single else lengths
+
+    def moment_arms(self, q: PoseLike | None = None) -> np.ndarray:
+        """Moment arms (m) = -dL/dq, shape (n_muscles, n_coordinates) or (n_frames, n_muscles, n_coordinates).
+
+        For translational coordinates the value is dimensionless (-dL/dq with q in metres).
+        """
+        _, arms, single = self._run(q, True)
+        return arms[0] if single else arms
+
+    def lengths_and_moment_arms(self, q: PoseLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Both, from one pass over the poses."""
+        lengths, arms, single = self._run(q, True)
+        return (lengths[0], arms[0]) if single else (lengths, arms)
+
+    def lengthening_velocities(self, q: PoseLike, qdot: PoseLike) -> np.ndarray:
+        """Muscle-tendon lengthening velocities (m/s) = sum_k dL/dq_k qdot_k = -(moment arms) . qdot."""
+        arms = self.moment_arms(q)
+        if isinstance(qdot, Mapping):
+            # Unnamed coordinates are still (speed 0), unlike poses whose defaults apply.
+            qd = np.zeros(np.broadcast_shapes(*(np.shape(v) for v in qdot.values())) + (self.n_coordinates,))
+            for k, v in qdot.items():
+                qd[..., self.coordinate_index(k)] = v
+        else:
+            qd = np.asarray(qdot, dtype=np.float64)
+        if qd.shape[-1] != self.n_coordinates or not np.all(np.isfinite(qd)):
+            raise input_error("argument", "qdot", qd.shape, "qdot must be finite, shaped like q")
+        return -np.einsum("...mc,...c->...m", arms, qd)
+
+    def body_poses(self, q: PoseLike | None = None):
+        """Rotations (nf, nb, 3, 3) and origins (nf, nb, 3) of every body in ground, with their
+        Jacobians jw, jv (nf, nb, nc, 3). Body order is :attr:`body_names` (ground first)."""
+        qs = self.pose(q)
+        cm = self.compiled
+        f = cm.fn
+        return kernels.body_poses_batch(qs, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir,
+                                        cm.ax_fn, cm.ax_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky,
+                                        f.kb, f.kc, f.kd)
+
+    # ------------------------------------------------------------------ derived models
+    def with_strength(self, factors: Mapping[str, float]) -> "Model":
+        """A new model whose named muscles (names or aliases) have max isometric force times ``factor``."""
+        idx = {}
+        for k, v in factors.items():
+            i = self.muscle_index(k)
+            fv = float(v)
+            if not math.isfinite(fv) or fv <= 0.0:
+                raise input_error("argument", f"strength['{k}']", v, "a strength factor must be a number > 0")
+            idx[i] = fv
+        muscles = tuple(dataclasses.replace(m, max_isometric_force=m.max_isometric_force * idx[i])
+                        if i in idx else m for i, m in enumerate(self.spec.muscles))
+        return Model(dataclasses.replace(self.spec, muscles=muscles))
+
+    def save(self, path: str | Path) -> None:
+        """Write the model in hipsim's TOML format (see :mod:`hipsim.model.hipfile`)."""
+        from hipsim.model.hipfile import write_model
+        write_model(self.spec, path)
+
+    def __repr__(self) -> str:
+        return (f"Model({self.name!r}: {len(self.body_names) - 1} bodies, {self.n_coordinates} coordinates, "
+                f"{self.n_muscles} muscles)")
