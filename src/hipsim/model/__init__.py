@@ -1,0 +1,44 @@
+"""Model description -> compiled arrays -> lengths and moment arms.
+
+``load_model`` is the entry point: a shipped model name (``"default"``), a hipsim TOML
+model file or an OpenSim ``.osim`` file.
+"""
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+
+from hipsim.errors import input_error
+from hipsim.model.model import SPECIFIC_TENSION_PA, Model
+
+#: Shipped model names -> file in the models/ folder. "default" is gait2392.
+SHIPPED = {"default": "gait2392.toml", "gait2392": "gait2392.toml"}
+
+
+def shipped_model_path(name: str) -> Path:
+    """Path of a model shipped with hipsim (in the repository's models/ folder)."""
+    return Path(str(importlib.resources.files("hipsim.shipped_models").joinpath(SHIPPED[name])))
+
+
+def load_spec(path_or_name: str | Path = "default"):
+    """The :class:`~hipsim.model.spec.ModelSpec` of a shipped name, ``.toml`` file or ``.osim`` file."""
+    from hipsim.model.hipfile import read_model
+    from hipsim.model.osim import read_osim
+
+    if isinstance(path_or_name, str) and path_or_name in SHIPPED:
+        return read_model(shipped_model_path(path_or_name))
+    path = Path(path_or_name)
+    if path.suffix.lower() == ".osim":
+        return read_osim(path)
+    if path.suffix.lower() == ".toml":
+        return read_model(path)
+    raise input_error(str(path), "model", str(path_or_name),
+                      f"give a shipped model name ({', '.join(SHIPPED)}), a .toml hipsim model or an .osim file")
+
+
+def load_model(path_or_name: str | Path = "default") -> Model:
+    """Load and compile a model: a shipped name (``"default"``), a hipsim ``.toml`` file or an OpenSim ``.osim``."""
+    return Model(load_spec(path_or_name))
+
+
+__all__ = ["Model", "load_model", "load_spec", "shipped_model_path", "SPECIFIC_TENSION_PA"]

@@ -140,6 +140,7 @@ class _Reader:
             order = ("rotation1", "rotation2", "rotation3", "translation1", "translation2", "translation3")
             parsed = []
             translational: set[str] = set()
+            rotational: set[str] = set()
             for i, axname in enumerate(order):
                 ta = axes.get(axname)
                 ak = f"{key}.{axname}"
@@ -150,11 +151,11 @@ class _Reader:
                     raise self.err(f"{ak}.coordinates", cnames, "an axis may depend on at most one coordinate")
                 func = self.function_of_axis(ta, ak)
                 parsed.append(TransformAxis(self.floats(ta, "axis", ak, 3), func, cnames[0] if cnames else None))
-                if cnames and i >= 3:
-                    translational.add(cnames[0])
+                if cnames:
+                    (translational if i >= 3 else rotational).add(cnames[0])
             transform = tuple(parsed)
             coords = [Coordinate(c.name, c.default, c.range, c.locked,
-                                 "translational" if c.name in translational else "rotational") for c in coords]
+                                 "translational" if c.name in translational - rotational else "rotational") for c in coords]
         return Joint(name=name, kind=kind, parent=parent, child=child, parent_frame=pframe,
                      child_frame=cframe, coordinates=tuple(coords), transform=transform)
 
