@@ -39,6 +39,7 @@ from hipsim.errors import input_error
 __all__ = [
     "StorageTable",
     "read_storage",
+    "parse_storage_text",
     "write_storage",
     "require_columns",
     "convert_to_radians",
@@ -148,7 +149,8 @@ def convert_to_radians(storage: StorageTable,
     Like OpenSim's ``SimbodyEngine::convertDegreesToRadians``, only rotational
     coordinates are converted. Without a model to ask, ``translational`` lists the
     columns to leave alone; by default every column whose name ends in ``_tx``, ``_ty``
-    or ``_tz`` (the gait2392 convention).
+    or ``_tz`` (the gait2392 convention). Meant for coordinate tables only: some GRF
+    files (subject01_walk1_grf.mot) carry ``inDegrees=yes`` over force columns.
     """
     if not storage.in_degrees:
         return storage
