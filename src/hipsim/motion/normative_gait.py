@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
+from scipy.integrate import trapezoid
 from scipy.interpolate import CubicSpline, PchipInterpolator
 
 from hipsim.errors import input_error
@@ -478,7 +479,7 @@ def _com_minus_cop(s: np.ndarray, mask: np.ndarray, stance_time: float, speed: f
     sg = np.linspace(0.0, 1.0, 2001)
     fg = vert(sg)
     rel = speed * stance_time * sg - cop(sg)
-    offset = -float(np.trapezoid(fg * rel, sg) / np.trapezoid(fg, sg))
+    offset = -float(trapezoid(fg * rel, sg) / trapezoid(fg, sg))
     out = speed * stance_time * s - cop(np.clip(s, 0.0, 1.0)) + offset
     return np.where(mask, out, 0.0)
 
