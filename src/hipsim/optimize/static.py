@@ -1,0 +1,433 @@
+"""Static optimisation: the muscle activations that produce given joint moments.
+
+Per frame, activations a_i in [0, 1] and one reserve R_j per selected coordinate solve::
+
+    minimise   sum_i w_i a_i^p + sum_j (R_j / R_opt_j)^2
+    subject to sum_i r_ij(q) F_i(a_i) + R_j = tau_j
+
+with F_i(a) = a F0_i f_L f_V cos(alpha) + F0_i f_PE cos(alpha) (rigid tendon, Thelen 2003
+curves: :mod:`hipsim.muscles.thelen`) or F_i(a) = a F0_i with ``physiology=False``.
+
+Sources: Anderson FC & Pandy MG (2001) Static and dynamic optimization solutions for gait
+are practically equivalent, *J Biomech* 34:153-161 (the static problem); OpenSim
+``StaticOptimization`` (p = 2 by default, sum of activations to the power p, reserve
+actuators with an optimal force, force per unit activation from
+``calcInextensibleTendonActiveFiberForce(s, 1.0)``); Crowninshield RD & Brand RA (1981) A
+physiologically based criterion of muscle force prediction in locomotion, *J Biomech*
+14:793-801 (p = 3; with unit weights and physiology off, a^3 is their cubed stress up to a
+constant because F0 is proportional to the cross-sectional area); Rasmussen J, Damsgaard M
+& Voigt M (2001) Muscle recruitment by the min/max criterion, *J Biomech* 34:409-415.
+
+Differences from OpenSim's StaticOptimization, on purpose: the passive fibre force is
+applied (OpenSim overrides the whole muscle force with a F_opt, so passive force is
+ignored; pass ``passive=False`` for that behaviour); the reserves cost (R/R_opt)^2 whatever
+the exponent (OpenSim uses |R/R_opt|^p), which keeps every frame's dual smooth; the
+force-velocity multiplier of a fibre shortening faster than v_max is 0, not OpenSim's
+negative linear extrapolation.
+"""
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Mapping, NamedTuple, Sequence
+
+import numpy as np
+
+from hipsim.errors import input_error
+from hipsim.muscles.thelen import rigid_tendon_state
+from hipsim.optimize import _kernels
+
+#: Coordinates selected by default: hip, knee and ankle of both legs (gait2392 names).
+DEFAULT_COORDINATES: tuple[str, ...] = (
+    "hip_flexion_r", "hip_adduction_r", "hip_rotation_r", "knee_angle_r", "ankle_angle_r",
+    "hip_flexion_l", "hip_adduction_l", "hip_rotation_l", "knee_angle_l", "ankle_angle_l",
+)
+
+#: Frames per warm-start chunk. Chunks are the unit of parallel work; the value fixes the
+#: results, the thread count does not.
+CHUNK = 64
+
+STATUS_MESSAGES = {
+    _kernels.CONVERGED: "converged",
+    _kernels.MAX_ITERATIONS: "iteration limit reached",
+    _kernels.LINE_SEARCH_FAILED: "line search failed",
+}
+
+
+class SolverStatus(NamedTuple):
+    """Per-frame solver report, arrays (n_frames,).
+
+    ``code`` is 0 when converged, 1 at the iteration limit, 2 when the line search failed;
+    ``max_residual`` is the largest |sum_i r_ij F_i + R_j - tau_j| in N·m (SI moment units of
+    the coordinate).
+    """
+
+    converged: np.ndarray
+    iterations: np.ndarray
+    max_residual: np.ndarray
+    code: np.ndarray
+
+
+@dataclass(frozen=True)
+class StaticOptimizationResult:
+    """Solution of :func:`static_optimization`; arrays have n_frames rows.
+
+    ``muscle_forces`` (= ``tendon_forces``, rigid tendon) is the force along the tendon that
+    acts on the bones, N; ``fiber_forces`` the force in the fibres (divided by cos(alpha)).
+    Muscles that cross none of the selected coordinates (``participating`` false) keep a = 0
+    and only their passive force. ``reserves`` are the reserve generalized forces (N·m),
+    ``multipliers`` the Lagrange multipliers of the moment equations (objective units per
+    N·m), ``objective`` the per-frame criterion value including reserve costs.
+    """
+
+    activations: np.ndarray
+    muscle_forces: np.ndarray
+    fiber_forces: np.ndarray
+    tendon_forces: np.ndarray
+    passive_forces: np.ndarray
+    reserves: np.ndarray
+    multipliers: np.ndarray
+    objective: np.ndarray
+    status: SolverStatus
+    muscle_names: tuple[str, ...]
+    coordinate_names: tuple[str, ...]
+    participating: np.ndarray
+    exponent: float | str
+
+
+# --------------------------------------------------------------------------- array level
+
+_EXECUTOR: ThreadPoolExecutor | None = None
+
+
+def _thread_count() -> int:
+    try:
+        import numba
+        return max(1, int(numba.get_num_threads()))
+    except Exception:  # pragma: no cover - numba always present
+        return max(1, os.cpu_count() or 1)
+
+
+def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
+                 reserve_cost: np.ndarray, exponent: float = 2.0, *, chunk: int = CHUNK,
+                 tolerance: float = 1e-9, max_iterations: int = 100,
+                 initial_multipliers: np.ndarray | None = None,
+                 threads: int | None = None) -> dict[str, np.ndarray]:
+    """Solve many frames of min sum w a^p + sum c R^2 s.t. moments^T a + R = rhs, 0 <= a <= 1.
+
+    ``moments`` (n_frames, n_muscles, n_coords): moment about each coordinate at full
+    activation, N·m; ``rhs`` (n_frames, n_coords); ``weights`` (n_muscles,) > 0;
+    ``reserve_cost`` (n_coords,) > 0 (c = 1 / R_opt^2); ``exponent`` >= 1.5 (caller checks).
+    Frames are split into chunks of ``chunk`` (warm-started in order) spread over
+    ``threads`` threads (default: numba's thread count); results do not depend on it.
+    Returns a dict of arrays: activations, reserves, multipliers, code, iterations,
+    max_residual.
+    """
+    M = np.ascontiguousarray(moments, dtype=np.float64)
+    b = np.ascontiguousarray(rhs, dtype=np.float64)
+    w = np.ascontiguousarray(weights, dtype=np.float64)
+    c = np.ascontiguousarray(reserve_cost, dtype=np.float64)
+    n_frames, n, m = M.shape
+    a = np.zeros((n_frames, n))
+    R = np.zeros((n_frames, m))
+    lam = np.zeros((n_frames, m))
+    code = np.zeros(n_frames, dtype=np.int64)
+    its = np.zeros(n_frames, dtype=np.int64)
+    res = np.zeros(n_frames)
+    warm = initial_multipliers is not None
+    lam0 = (np.ascontiguousarray(np.broadcast_to(initial_multipliers, (n_frames, m)),
+                                 dtype=np.float64) if warm else np.zeros((1, m)))
+    kernel = _kernels.solve_range_sqp if exponent > 2.0 else _kernels.solve_range_dual
+    p = float(exponent)
+
+    def run(first: int, last: int) -> None:
+        kernel(M, b, w, c, p, chunk, first, last, tolerance, max_iterations, warm, lam0,
+               a, R, lam, code, its, res)
+
+    n_chunks = (n_frames + chunk - 1) // chunk
+    n_threads = min(threads or _thread_count(), n_chunks)
+    if n_threads <= 1 or n_frames == 0:
+        if n_frames:
+            run(0, n_frames)
+    else:
+        # Contiguous groups of whole chunks; the kernels release the GIL (nogil=True).
+        global _EXECUTOR
+        if _EXECUTOR is None or _EXECUTOR._max_workers < n_threads:  # noqa: SLF001
+            _EXECUTOR = ThreadPoolExecutor(max_workers=n_threads,
+                                           thread_name_prefix="hipsim-so")
+        bounds = np.linspace(0, n_chunks, n_threads + 1).round().astype(int) * chunk
+        futures = [_EXECUTOR.submit(run, int(bounds[k]), int(min(bounds[k + 1], n_frames)))
+                   for k in range(n_threads) if bounds[k] < n_frames]
+        for fut in futures:
+            fut.result()
+    return {"activations": a, "reserves": R, "multipliers": lam, "code": code,
+            "iterations": its, "max_residual": res}
+
+
+# --------------------------------------------------------------------------- validation
+
+def _finite_array(name: str, value: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise input_error("argument", name, value, "an array of numbers is required") from None
+    if not np.all(np.isfinite(arr)):
+        bad = arr[~np.isfinite(arr)].ravel()[0]
+        idx = tuple(int(k) for k in np.argwhere(~np.isfinite(arr))[0])
+        raise input_error("argument", f"{name}[{', '.join(map(str, idx))}]", float(bad),
+                          "finite numbers are required (no NaN or infinity)")
+    return arr
+
+
+def _frames(name: str, value: Any, width: int, what: str) -> np.ndarray:
+    arr = _finite_array(name, value)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != width:
+        raise input_error("argument", f"{name}.shape", tuple(np.shape(value)),
+                          f"an array of shape (n_frames, {width}) or ({width},) is required "
+                          f"({what})")
+    return arr
+
+
+def _select_coordinates(model: Any, coordinates: Sequence[str] | None) -> list[int]:
+    names = tuple(model.coordinate_names)
+    if coordinates is None:
+        chosen = [c for c in DEFAULT_COORDINATES if c in names]
+        if not chosen:
+            raise input_error("argument", "coordinates", None,
+                              "the model has none of the default coordinates "
+                              f"{', '.join(DEFAULT_COORDINATES)}; name them explicitly")
+        return [names.index(c) for c in chosen]
+    if isinstance(coordinates, str):
+        coordinates = [coordinates]
+    idx: list[int] = []
+    for c in coordinates:
+        if c not in names:
+            raise input_error("argument", "coordinates", c,
+                              f"a coordinate of the model is required ({', '.join(names)})")
+        k = names.index(c)
+        if k in idx:
+            raise input_error("argument", "coordinates", c, "each coordinate may appear once")
+        idx.append(k)
+    if not idx:
+        raise input_error("argument", "coordinates", list(coordinates),
+                          "at least one coordinate is required")
+    return idx
+
+
+def _muscle_weights(model: Any, weights: Any, n_muscles: int) -> np.ndarray:
+    if weights is None:
+        return np.ones(n_muscles)
+    if isinstance(weights, Mapping):
+        out = np.ones(n_muscles)
+        for key, val in weights.items():
+            try:
+                k = _muscle_index(model, key)
+            except (KeyError, ValueError, IndexError):
+                raise input_error("argument", "weights", key,
+                                  "muscle names or aliases of the model are required") from None
+            v = _finite_array(f"weights[{key!r}]", val)
+            if v.ndim != 0:
+                raise input_error("argument", f"weights[{key!r}]", val, "a number is required")
+            out[k] = float(v)
+    else:
+        out = _finite_array("weights", weights)
+        if out.shape != (n_muscles,):
+            raise input_error("argument", "weights.shape", out.shape,
+                              f"one weight per muscle of the model, shape ({n_muscles},), "
+                              "or a mapping name -> weight is required")
+        out = out.copy()
+    if np.any(out <= 0.0):
+        k = int(np.argmin(out))
+        raise input_error("argument", f"weights[{model.muscle_names[k]!r}]", float(out[k]),
+                          "weights must be greater than zero")
+    return out
+
+
+def _muscle_index(model: Any, key: str) -> int:
+    if hasattr(model, "muscle_index"):
+        return int(model.muscle_index(key))
+    names = list(model.muscle_names)
+    return names.index(key)
+
+
+def volume_weights(model: Any) -> np.ndarray:
+    """Per-muscle weights proportional to muscle volume, F0 * l_opt, scaled to mean 1.
+
+    Volume = PCSA * l_opt and PCSA = F0 / sigma (one specific tension for all muscles), so
+    F0 * l_opt is proportional to volume. Weighting a_i^p by volume is one of the criteria
+    compared by Happee (1994) and used in OpenSim-based studies; it is offered here for
+    comparison, not as a default.
+    """
+    v = np.asarray(model.max_isometric_forces, float) * np.asarray(model.optimal_fiber_lengths,
+                                                                    float)
+    return v / v.mean()
+
+
+def _parse_exponent(exponent: Any) -> float | str:
+    if isinstance(exponent, str):
+        if exponent.lower() in ("minmax", "min/max", "min-max"):
+            return "minmax"
+        raise input_error("argument", "exponent", exponent,
+                          "a number >= 1.5 or 'minmax' is required")
+    try:
+        p = float(exponent)
+    except (TypeError, ValueError):
+        raise input_error("argument", "exponent", exponent,
+                          "a number >= 1.5 or 'minmax' is required") from None
+    if not math.isfinite(p) or p < 1.5:
+        raise input_error("argument", "exponent", exponent,
+                          "a finite number >= 1.5 or 'minmax' is required")
+    return p
+
+
+# --------------------------------------------------------------------------- public API
+
+def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str] | None = None,
+                        qdot: Any = None, exponent: float | str = 2, physiology: bool = True,
+                        weights: Any = None, reserve_optimal_force: Any = 1.0, *,
+                        passive: bool = True, tolerance: float = 1e-9,
+                        max_iterations: int = 100,
+                        threads: int | None = None) -> StaticOptimizationResult:
+    """Muscle activations and forces that produce the generalized forces ``tau``.
+
+    Parameters
+    ----------
+    model
+        A hipsim model (``hipsim.load_model``): names, muscle parameters, ``crossing``,
+        ``muscle_lengths``, ``moment_arms`` and ``lengthening_velocities``.
+    q, qdot
+        Coordinates (rad or m) and their speeds, shape (n_frames, n_coordinates) or
+        (n_coordinates,), in ``model.coordinate_names`` order; ``qdot`` None means at rest.
+    tau
+        Generalized forces to produce (N·m), OpenSim sign convention (what inverse dynamics
+        reports), shape (n_frames, n_selected) in ``coordinates`` order or
+        (n_frames, n_coordinates) in model order.
+    coordinates
+        Names of the coordinates whose moment equations are imposed; default hip, knee and
+        ankle of both legs (:data:`DEFAULT_COORDINATES`). Every muscle crossing one of them
+        takes part and is held to all of them (two-joint muscles included).
+    exponent
+        p in sum w_i a_i^p: 2 (OpenSim's default), 3 (Crowninshield & Brand 1981), any
+        p >= 1.5; or ``"minmax"`` (Rasmussen et al. 2001, solved as a linear program).
+    physiology
+        True: F = a F0 f_L f_V cos(alpha) + passive (Thelen 2003, rigid tendon);
+        False: F = a F0.
+    weights
+        Per-muscle weights w_i > 0: None (all 1), an array in model muscle order, or a
+        mapping name/alias -> weight (others 1). See :func:`volume_weights`.
+    reserve_optimal_force
+        R_opt (N·m), scalar or one per selected coordinate; a reserve costs (R/R_opt)^2, so
+        the default 1 N·m makes 1 N·m of reserve as costly as one fully active muscle.
+    passive
+        Apply passive fibre forces (physiology only). False reproduces OpenSim, which
+        ignores them.
+    tolerance, max_iterations, threads
+        Largest accepted moment residual (N·m), Newton iteration limit per frame, threads
+        (default numba's thread count; results do not depend on it).
+
+    Raises
+    ------
+    hipsim.errors.InputError
+        NaN or infinite inputs, unknown coordinate or muscle names, mismatched shapes, bad
+        exponent, weights or reserve forces; raised before any solving.
+    """
+    p = _parse_exponent(exponent)
+    coord_names = tuple(model.coordinate_names)
+    muscle_names = tuple(model.muscle_names)
+    n_coords, n_mus = len(coord_names), len(muscle_names)
+    sel = _select_coordinates(model, coordinates)
+    sel_names = tuple(coord_names[k] for k in sel)
+    qa = _frames("q", q, n_coords, "one value per model coordinate")
+    n_frames = qa.shape[0]
+    if qdot is None:
+        qd = np.zeros_like(qa)
+    else:
+        qd = _frames("qdot", qdot, n_coords, "one value per model coordinate")
+        if qd.shape != qa.shape:
+            raise input_error("argument", "qdot.shape", qd.shape,
+                              f"the shape of q, {qa.shape}, is required")
+    ta = _finite_array("tau", tau)
+    if ta.ndim == 1:
+        ta = ta[None, :]
+    if ta.ndim == 2 and ta.shape[0] == n_frames and ta.shape[1] == len(sel):
+        pass
+    elif ta.ndim == 2 and ta.shape[0] == n_frames and ta.shape[1] == n_coords:
+        ta = ta[:, sel]
+    else:
+        raise input_error("argument", "tau.shape", tuple(np.shape(tau)),
+                          f"shape ({n_frames}, {len(sel)}) for the selected coordinates or "
+                          f"({n_frames}, {n_coords}) for all model coordinates is required")
+    w_all = _muscle_weights(model, weights, n_mus)
+    r_opt = _finite_array("reserve_optimal_force", reserve_optimal_force)
+    if r_opt.ndim == 0:
+        r_opt = np.full(len(sel), float(r_opt))
+    if r_opt.shape != (len(sel),) or np.any(r_opt <= 0.0):
+        raise input_error("argument", "reserve_optimal_force", reserve_optimal_force,
+                          f"a number > 0 or {len(sel)} numbers > 0 (one per selected "
+                          "coordinate) is required")
+    if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance > 0):
+        raise input_error("argument", "tolerance", tolerance, "a number > 0 is required")
+    if int(max_iterations) < 1:
+        raise input_error("argument", "max_iterations", max_iterations, "1 or more is required")
+
+    # ---- geometry and muscle state (model engine), then the compiled solver.
+    crossing = np.asarray(model.crossing, dtype=bool)
+    part = crossing[:, sel].any(axis=1)
+    arms = np.asarray(model.moment_arms(qa), dtype=np.float64).reshape(n_frames, n_mus, n_coords)
+    # Topology decides: a muscle has no moment about a coordinate it does not cross.
+    arms = arms[:, :, sel] * crossing[:, sel]
+    f0 = np.asarray(model.max_isometric_forces, dtype=np.float64)
+    if physiology:
+        lmt = np.asarray(model.muscle_lengths(qa), dtype=np.float64).reshape(n_frames, n_mus)
+        vmt = np.asarray(model.lengthening_velocities(qa, qd),
+                         dtype=np.float64).reshape(n_frames, n_mus)
+        th = model.thelen
+        st = rigid_tendon_state(lmt, vmt, f0, model.optimal_fiber_lengths,
+                                model.tendon_slack_lengths, model.pennation_angles,
+                                model.max_contraction_velocities, th.k_shape_active,
+                                th.k_shape_passive, th.fmax_muscle_strain, th.af, th.flen)
+        f_act = st.active_force_per_activation
+        f_pas = st.passive_force if passive else np.zeros_like(f_act)
+        cos_a = st.cos_pennation
+    else:
+        f_act = np.broadcast_to(f0, (n_frames, n_mus))
+        f_pas = np.zeros((n_frames, n_mus))
+        cos_a = np.ones((n_frames, n_mus))
+    rhs = ta - np.einsum("fij,fi->fj", arms, f_pas)
+    idx = np.flatnonzero(part)
+    moments = arms[:, idx, :] * f_act[:, idx, None]
+    w = w_all[idx]
+    cost = 1.0 / r_opt ** 2
+
+    if p == "minmax":
+        from hipsim.optimize.minmax import solve_minmax
+        sol = solve_minmax(moments, rhs, w, r_opt)
+    else:
+        sol = solve_arrays(moments, rhs, w, cost, p, tolerance=tolerance,
+                           max_iterations=int(max_iterations), threads=threads)
+
+    acts = np.zeros((n_frames, n_mus))
+    acts[:, idx] = sol["activations"]
+    tendon = acts * f_act + f_pas
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fiber = np.where(cos_a > 0.0, tendon / np.where(cos_a > 0.0, cos_a, 1.0), 0.0)
+    R = sol["reserves"]
+    if p == "minmax":
+        objective = np.max(sol["activations"] * w, axis=1, initial=0.0)
+    else:
+        objective = (np.sum(w * sol["activations"] ** p, axis=1)
+                     + np.sum(cost * R ** 2, axis=1))
+    # Residual recomputed here from the returned forces, independent of the kernel's report.
+    resid = np.abs(np.einsum("fij,fi->fj", arms, tendon) + R - ta).max(axis=1, initial=0.0)
+    code = sol["code"]
+    status = SolverStatus(converged=(code == 0) & (resid <= max(tolerance, 1e-6)),
+                          iterations=sol["iterations"], max_residual=resid, code=code)
+    return StaticOptimizationResult(
+        activations=acts, muscle_forces=tendon, fiber_forces=fiber, tendon_forces=tendon,
+        passive_forces=f_pas, reserves=R, multipliers=sol["multipliers"],
+        objective=objective, status=status, muscle_names=muscle_names,
+        coordinate_names=sel_names, participating=part, exponent=p)
