@@ -59,6 +59,8 @@ class CompiledModel(NamedTuple):
     coord_range: np.ndarray     # (nc, 2)
     coord_locked: np.ndarray    # (nc,) bool
     coord_body: np.ndarray      # (nc,) int64 body whose joint owns the coordinate
+    anc_start: np.ndarray       # (nb + 1,) int64 into anc_coord: coordinates that move each body
+    anc_coord: np.ndarray       # int64, ancestors' coordinates first
     # muscle paths
     pt_start: np.ndarray        # (nm + 1,) int64 first point of each muscle
     pt_kind: np.ndarray         # (npt,) int64 FIXED / CONDITIONAL / MOVING
@@ -138,8 +140,13 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
 
     # Coordinates each body's pose depends on (its joint's and its ancestors').
     anc: list[set[int]] = [set() for _ in range(nb)]
+    anc_list: list[list[int]] = [[] for _ in range(nb)]
     for i in range(1, nb):
-        anc[i] = anc[body_parent[i]] | {int(c) for c in ax_coord[i] if c >= 0}
+        own = [int(c) for c in dict.fromkeys(ax_coord[i]) if c >= 0]
+        anc[i] = anc[body_parent[i]] | set(own)
+        anc_list[i] = anc_list[body_parent[i]] + [c for c in own if c not in anc[body_parent[i]]]
+    anc_start = np.cumsum([0] + [len(a) for a in anc_list]).astype(np.int64)
+    anc_coord = np.array([c for a in anc_list for c in a], dtype=np.int64)
 
     pt_start = [0]
     mc_start = [0]
@@ -181,7 +188,7 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
         coord_default=np.array([c.default for c in coords], dtype=np.float64).reshape(nc),
         coord_range=np.array([c.range for c in coords], dtype=np.float64).reshape(nc, 2),
         coord_locked=np.array([c.locked for c in coords], dtype=bool).reshape(nc),
-        coord_body=coord_body,
+        coord_body=coord_body, anc_start=anc_start, anc_coord=anc_coord,
         pt_start=np.array(pt_start, dtype=np.int64), pt_kind=np.array(kinds, dtype=np.int64),
         pt_body=np.array(pbody, dtype=np.int64), pt_loc=np.array(ploc, dtype=np.float64).reshape(-1, 3),
         pt_coord=np.array(pcoord, dtype=np.int64).reshape(-1, 3),

@@ -37,26 +37,25 @@ def _rot(ax, ay, az, ang, out):
 
 
 @njit(cache=True)
-def body_kinematics(q, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
-                    fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv):
-    """Fill R (nb,3,3), o (nb,3), jw and jv (nb,nc,3) for one pose ``q`` (nc,)."""
+def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start, anc_coord,
+                    fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv, sc, sv):
+    """Fill R (nb,3,3), o (nb,3) and, if ``want_jac``, jw and jv (nb,nc,3) for one pose ``q`` (nc,).
+
+    Only the entries of coordinates that move a body (``anc_coord``) are written, so jw and jv
+    must start zeroed once per buffer. ``sc`` (5,3,3) and ``sv`` (2,6,3) are scratch.
+    """
     nb = body_parent.shape[0]
-    nc = q.shape[0]
-    rfm = np.empty((3, 3))
-    rot = np.empty((3, 3))
-    tmp = np.empty((3, 3))
-    rgf = np.empty((3, 3))
-    rgm = np.empty((3, 3))
-    wloc = np.zeros((6, 3))   # per axis: contribution to angular velocity (F frame) per unit dq
-    vloc = np.zeros((6, 3))
+    rfm = sc[0]
+    rot = sc[1]
+    tmp = sc[2]
+    rgf = sc[3]
+    rgm = sc[4]
+    wloc = sv[0]   # per axis: angular velocity (F frame) per unit dq of its coordinate
+    vloc = sv[1]
     for i in range(3):
         for j in range(3):
             R[0, i, j] = 1.0 if i == j else 0.0
         o[0, i] = 0.0
-    for k in range(nc):
-        for i in range(3):
-            jw[0, k, i] = 0.0
-            jv[0, k, i] = 0.0
     for b in range(1, nb):
         p = body_parent[b]
         # Joint transform X_FM: rotations about body-fixed axes in order, then translations.
@@ -71,11 +70,14 @@ def body_kinematics(q, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_co
             for i in range(3):
                 wloc[a, i] = dang * (rfm[i, 0] * ax_dir[b, a, 0] + rfm[i, 1] * ax_dir[b, a, 1]
                                      + rfm[i, 2] * ax_dir[b, a, 2])
-            _rot(ax_dir[b, a, 0], ax_dir[b, a, 1], ax_dir[b, a, 2], ang, rot)
-            for i in range(3):
-                for j in range(3):
-                    tmp[i, j] = rfm[i, 0] * rot[0, j] + rfm[i, 1] * rot[1, j] + rfm[i, 2] * rot[2, j]
-            rfm[:, :] = tmp
+            if ang != 0.0:
+                _rot(ax_dir[b, a, 0], ax_dir[b, a, 1], ax_dir[b, a, 2], ang, rot)
+                for i in range(3):
+                    for j in range(3):
+                        tmp[i, j] = rfm[i, 0] * rot[0, j] + rfm[i, 1] * rot[1, j] + rfm[i, 2] * rot[2, j]
+                for i in range(3):
+                    for j in range(3):
+                        rfm[i, j] = tmp[i, j]
         pfm0 = 0.0
         pfm1 = 0.0
         pfm2 = 0.0
@@ -99,29 +101,41 @@ def body_kinematics(q, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_co
             for j in range(3):
                 # R_GB = R_GM R_BM^T
                 R[b, i, j] = rgm[i, 0] * r_bm[b, j, 0] + rgm[i, 1] * r_bm[b, j, 1] + rgm[i, 2] * r_bm[b, j, 2]
-        om = np.empty(3)
-        for i in range(3):
-            of = o[p, i] + R[p, i, 0] * p_pf[b, 0] + R[p, i, 1] * p_pf[b, 1] + R[p, i, 2] * p_pf[b, 2]
-            om[i] = of + rgf[i, 0] * pfm0 + rgf[i, 1] * pfm1 + rgf[i, 2] * pfm2
-        for i in range(3):
-            o[b, i] = om[i] - (R[b, i, 0] * p_bm[b, 0] + R[b, i, 1] * p_bm[b, 1] + R[b, i, 2] * p_bm[b, 2])
+        of0 = o[p, 0] + R[p, 0, 0] * p_pf[b, 0] + R[p, 0, 1] * p_pf[b, 1] + R[p, 0, 2] * p_pf[b, 2]
+        of1 = o[p, 1] + R[p, 1, 0] * p_pf[b, 0] + R[p, 1, 1] * p_pf[b, 1] + R[p, 1, 2] * p_pf[b, 2]
+        of2 = o[p, 2] + R[p, 2, 0] * p_pf[b, 0] + R[p, 2, 1] * p_pf[b, 1] + R[p, 2, 2] * p_pf[b, 2]
+        om0 = of0 + rgf[0, 0] * pfm0 + rgf[0, 1] * pfm1 + rgf[0, 2] * pfm2
+        om1 = of1 + rgf[1, 0] * pfm0 + rgf[1, 1] * pfm1 + rgf[1, 2] * pfm2
+        om2 = of2 + rgf[2, 0] * pfm0 + rgf[2, 1] * pfm1 + rgf[2, 2] * pfm2
+        o[b, 0] = om0 - (R[b, 0, 0] * p_bm[b, 0] + R[b, 0, 1] * p_bm[b, 1] + R[b, 0, 2] * p_bm[b, 2])
+        o[b, 1] = om1 - (R[b, 1, 0] * p_bm[b, 0] + R[b, 1, 1] * p_bm[b, 1] + R[b, 1, 2] * p_bm[b, 2])
+        o[b, 2] = om2 - (R[b, 2, 0] * p_bm[b, 0] + R[b, 2, 1] * p_bm[b, 1] + R[b, 2, 2] * p_bm[b, 2])
+        if not want_jac:
+            continue
         d0 = o[b, 0] - o[p, 0]
         d1 = o[b, 1] - o[p, 1]
         d2 = o[b, 2] - o[p, 2]
-        # Inherit the parent's Jacobian (rigid-body transport of the origin velocity).
-        for k in range(nc):
-            w0 = jw[p, k, 0]
-            w1 = jw[p, k, 1]
-            w2 = jw[p, k, 2]
-            jw[b, k, 0] = w0
-            jw[b, k, 1] = w1
-            jw[b, k, 2] = w2
-            jv[b, k, 0] = jv[p, k, 0] + w1 * d2 - w2 * d1
-            jv[b, k, 1] = jv[p, k, 1] + w2 * d0 - w0 * d2
-            jv[b, k, 2] = jv[p, k, 2] + w0 * d1 - w1 * d0
-        e0 = o[b, 0] - om[0]
-        e1 = o[b, 1] - om[1]
-        e2 = o[b, 2] - om[2]
+        # Coordinates that move the parent: rigid-body transport of its origin velocity.
+        n_inherit = anc_start[p + 1] - anc_start[p]
+        for t in range(anc_start[b], anc_start[b + 1]):
+            k = anc_coord[t]
+            if t - anc_start[b] < n_inherit:
+                w0 = jw[p, k, 0]
+                w1 = jw[p, k, 1]
+                w2 = jw[p, k, 2]
+                jw[b, k, 0] = w0
+                jw[b, k, 1] = w1
+                jw[b, k, 2] = w2
+                jv[b, k, 0] = jv[p, k, 0] + w1 * d2 - w2 * d1
+                jv[b, k, 1] = jv[p, k, 1] + w2 * d0 - w0 * d2
+                jv[b, k, 2] = jv[p, k, 2] + w0 * d1 - w1 * d0
+            else:
+                for i in range(3):
+                    jw[b, k, i] = 0.0
+                    jv[b, k, i] = 0.0
+        e0 = o[b, 0] - om0
+        e1 = o[b, 1] - om1
+        e2 = o[b, 2] - om2
         for a in range(6):
             k = ax_coord[b, a]
             if k < 0:
@@ -148,8 +162,6 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
     """Lengths (nm,) and, if ``want_arms``, moment arms (nm, nc) at one pose whose body kinematics
     are in R, o, jw, jv. ``gp`` (max points, 3) and ``dp`` (max points, max coords, 3) are scratch."""
     nm = pt_start.shape[0] - 1
-    loc = np.empty(3)
-    dloc = np.zeros((3, 3))  # moving point: d(location)/dq for its x, y, z coordinates
     for m in range(nm):
         c0 = mc_start[m]
         ncm = mc_start[m + 1] - c0
@@ -160,20 +172,21 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
                 qc = q[pt_coord[ip, 0]]
                 if qc < pt_range[ip, 0] or qc > pt_range[ip, 1]:
                     continue
+            dx = 0.0  # moving point: derivative of each location component by its coordinate
+            dy = 0.0
+            dz = 0.0
             if kind == 2:
-                for a in range(3):
-                    val, der = feval(pt_fn[ip, a], q[pt_coord[ip, a]], fkind, fa, fb, foff, fcnt,
-                                     kx, ky, kb, kc, kd)
-                    loc[a] = val
-                    dloc[a, 0] = der
+                lx, dx = feval(pt_fn[ip, 0], q[pt_coord[ip, 0]], fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+                ly, dy = feval(pt_fn[ip, 1], q[pt_coord[ip, 1]], fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+                lz, dz = feval(pt_fn[ip, 2], q[pt_coord[ip, 2]], fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
             else:
-                loc[0] = pt_loc[ip, 0]
-                loc[1] = pt_loc[ip, 1]
-                loc[2] = pt_loc[ip, 2]
+                lx = pt_loc[ip, 0]
+                ly = pt_loc[ip, 1]
+                lz = pt_loc[ip, 2]
             b = pt_body[ip]
-            s0 = R[b, 0, 0] * loc[0] + R[b, 0, 1] * loc[1] + R[b, 0, 2] * loc[2]
-            s1 = R[b, 1, 0] * loc[0] + R[b, 1, 1] * loc[1] + R[b, 1, 2] * loc[2]
-            s2 = R[b, 2, 0] * loc[0] + R[b, 2, 1] * loc[1] + R[b, 2, 2] * loc[2]
+            s0 = R[b, 0, 0] * lx + R[b, 0, 1] * ly + R[b, 0, 2] * lz
+            s1 = R[b, 1, 0] * lx + R[b, 1, 1] * ly + R[b, 1, 2] * lz
+            s2 = R[b, 2, 0] * lx + R[b, 2, 1] * ly + R[b, 2, 2] * lz
             gp[npts, 0] = o[b, 0] + s0
             gp[npts, 1] = o[b, 1] + s1
             gp[npts, 2] = o[b, 2] + s2
@@ -189,15 +202,15 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
                     if kind == 2:
                         for a in range(3):
                             if pt_coord[ip, a] == k:
-                                d = dloc[a, 0]
+                                d = dx if a == 0 else (dy if a == 1 else dz)
                                 dp[npts, t, 0] += R[b, 0, a] * d
                                 dp[npts, t, 1] += R[b, 1, a] * d
                                 dp[npts, t, 2] += R[b, 2, a] * d
             npts += 1
         total = 0.0
         if want_arms:
-            for t in range(ncm):
-                arms[m, mc_coord[c0 + t]] = 0.0
+            for k in range(arms.shape[1]):
+                arms[m, k] = 0.0
         for i in range(npts - 1):
             u0 = gp[i + 1, 0] - gp[i, 0]
             u1 = gp[i + 1, 1] - gp[i, 1]
@@ -217,13 +230,12 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
 
 @njit(cache=True, parallel=True)
 def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
-                           pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn, mc_start, mc_coord,
+                           anc_start, anc_coord, pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn, mc_start, mc_coord,
                            fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd):
     """Muscle-tendon lengths (nf, nm) and moment arms (nf, nm, nc) for poses ``qs`` (nf, nc).
 
     Frames are independent, so the result does not depend on the number of threads. When
-    ``want_arms`` is False the moment-arm array has shape (nf, nm, 0)... (0, 0, 0) and only
-    lengths are computed.
+    ``want_arms`` is False only lengths are computed and the moment-arm array is empty (0, nm, nc).
     """
     nf, nc = qs.shape
     nb = body_parent.shape[0]
@@ -235,21 +247,23 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
     for m in range(nm):
         maxc = max(maxc, mc_start[m + 1] - mc_start[m])
     lengths = np.empty((nf, nm))
-    arms = np.zeros((nf if want_arms else 0, nm, nc))
+    arms = np.empty((nf if want_arms else 0, nm, nc))  # every row is written in full below
     # Frames split in fixed chunks so that scratch is allocated once per chunk, not per frame.
     chunk = 64
     nchunks = (nf + chunk - 1) // chunk
     for ch in prange(nchunks):
         R = np.empty((nb, 3, 3))
         o = np.empty((nb, 3))
-        jw = np.empty((nb, nc, 3))
-        jv = np.empty((nb, nc, 3))
+        jw = np.zeros((nb, nc, 3))
+        jv = np.zeros((nb, nc, 3))
+        sc = np.empty((5, 3, 3))
+        sv = np.zeros((2, 6, 3))
         gp = np.empty((maxp, 3))
         dp = np.empty((maxp, maxc, 3))
         dummy = np.zeros((nm, nc))
         for f in range(ch * chunk, min(nf, (ch + 1) * chunk)):
-            body_kinematics(qs[f], body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
-                            fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv)
+            body_kinematics(qs[f], want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
+                            anc_start, anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv, sc, sv)
             _muscles_at_pose(qs[f], R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range,
                              pt_fn, mc_start, mc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd,
                              lengths[f], arms[f] if want_arms else dummy, want_arms, gp, dp)
@@ -257,16 +271,18 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
 
 
 @njit(cache=True, parallel=True)
-def body_poses_batch(qs, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
+def body_poses_batch(qs, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start, anc_coord,
                      fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd):
     """Body rotations (nf, nb, 3, 3), origins (nf, nb, 3) and Jacobians jw, jv (nf, nb, nc, 3)."""
     nf, nc = qs.shape
     nb = body_parent.shape[0]
     R = np.empty((nf, nb, 3, 3))
     o = np.empty((nf, nb, 3))
-    jw = np.empty((nf, nb, nc, 3))
-    jv = np.empty((nf, nb, nc, 3))
+    jw = np.zeros((nf, nb, nc, 3))
+    jv = np.zeros((nf, nb, nc, 3))
     for f in prange(nf):
-        body_kinematics(qs[f], body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
-                        fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R[f], o[f], jw[f], jv[f])
+        sc = np.empty((5, 3, 3))
+        sv = np.zeros((2, 6, 3))
+        body_kinematics(qs[f], True, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start,
+                        anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R[f], o[f], jw[f], jv[f], sc, sv)
     return R, o, jw, jv

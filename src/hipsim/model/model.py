@@ -149,7 +149,7 @@ class Model:
         return out
 
     def _run(self, q: PoseLike | None, want_arms: bool) -> tuple[np.ndarray, np.ndarray, bool]:
-        single = not isinstance(q, Mapping) and q is not None and np.ndim(q) == 1
+        single = q is None or (not isinstance(q, Mapping) and np.ndim(q) == 1)
         if isinstance(q, Mapping):
             single = all(np.ndim(v) == 0 for v in q.values())
         qs = self.pose(q)
@@ -157,7 +157,7 @@ class Model:
         f = cm.fn
         lengths, arms = kernels.lengths_and_arms_batch(
             qs, want_arms, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord,
-            cm.pt_start, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
+            cm.anc_start, cm.anc_coord, cm.pt_start, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
             cm.mc_start, cm.mc_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
         return lengths, arms, single
 
@@ -178,6 +178,21 @@ class Model:
         """Both, from one pass over the poses."""
         lengths, arms, single = self._run(q, True)
         return (lengths[0], arms[0]) if single else (lengths, arms)
+
+    def moment_arm_table(self, q: PoseLike | None = None, muscles: Sequence[str] | None = None,
+                         coordinates: Sequence[str] | None = None):
+        """Moment arms (m) at one pose as a pandas DataFrame: rows muscles, columns coordinates.
+
+        ``muscles`` accepts names or aliases (rows keep the names given); both default to all.
+        """
+        import pandas as pd
+        arms = self.moment_arms(q)
+        if arms.ndim != 2:
+            raise input_error("argument", "q", np.shape(q), "moment_arm_table takes a single pose")
+        rows = list(muscles) if muscles is not None else list(self.muscle_names)
+        cols = list(coordinates) if coordinates is not None else list(self.coordinate_names)
+        sel = arms[np.ix_([self.muscle_index(r) for r in rows], [self.coordinate_index(c) for c in cols])]
+        return pd.DataFrame(sel, index=pd.Index(rows, name="muscle"), columns=pd.Index(cols, name="coordinate"))
 
     def lengthening_velocities(self, q: PoseLike, qdot: PoseLike) -> np.ndarray:
         """Muscle-tendon lengthening velocities (m/s) = sum_k dL/dq_k qdot_k = -(moment arms) . qdot."""
@@ -200,7 +215,7 @@ class Model:
         cm = self.compiled
         f = cm.fn
         return kernels.body_poses_batch(qs, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir,
-                                        cm.ax_fn, cm.ax_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky,
+                                        cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky,
                                         f.kb, f.kc, f.kd)
 
     # ------------------------------------------------------------------ derived models
