@@ -94,7 +94,7 @@ def test_simm_spline_matches_opensim(opensim):
         fb.add(SimmSpline(tuple(x), tuple(y)))
         t = fb.build()
         for xv in np.linspace(x[0] - 0.5, x[-1] + 0.5, 37):
-            v, d = feval(0, xv, *t)
+            v, d, _ = feval(0, xv, *t)
             vec = opensim.Vector(1, float(xv))
             assert v == pytest.approx(ref.calcValue(vec), abs=1e-12)
             deriv = opensim.StdVectorInt()

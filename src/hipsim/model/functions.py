@@ -128,19 +128,19 @@ class FunctionTableBuilder:
 
 @njit(cache=True, inline="always")
 def feval(i, x, kind, a, b, offset, count, kx, ky, kb, kc, kd):
-    """Value and first derivative of function ``i`` at ``x``."""
+    """Value, first and second derivative of function ``i`` at ``x``."""
     k = kind[i]
     if k == 0:
-        return a[i], 0.0
+        return a[i], 0.0, 0.0
     if k == 1:
-        return a[i] * x + b[i], a[i]
+        return a[i] * x + b[i], a[i], 0.0
     o = offset[i]
     n = count[i]
     if x < kx[o]:
-        return ky[o] + (x - kx[o]) * kb[o], kb[o]
+        return ky[o] + (x - kx[o]) * kb[o], kb[o], 0.0
     last = o + n - 1
     if x > kx[last]:
-        return ky[last] + (x - kx[last]) * kb[last], kb[last]
+        return ky[last] + (x - kx[last]) * kb[last], kb[last], 0.0
     # Binary search for the interval [kx[j], kx[j+1]] holding x.
     lo = o
     hi = last
@@ -154,4 +154,5 @@ def feval(i, x, kind, a, b, offset, count, kx, ky, kb, kc, kd):
     dx = x - kx[j]
     val = ky[j] + dx * (kb[j] + dx * (kc[j] + dx * kd[j]))
     der = kb[j] + dx * (2.0 * kc[j] + 3.0 * dx * kd[j])
-    return val, der
+    der2 = 2.0 * kc[j] + 6.0 * dx * kd[j]
+    return val, der, der2

@@ -36,13 +36,28 @@ def _rot(ax, ay, az, ang, out):
     out[2, 2] = t * az * az + c
 
 
+@njit(cache=True, inline="always")
+def _cross_add(s, ax, ay, az, bx, by, bz, out, i):
+    """out[i] += s * (a x b)."""
+    out[i, 0] += s * (ay * bz - az * by)
+    out[i, 1] += s * (az * bx - ax * bz)
+    out[i, 2] += s * (ax * by - ay * bx)
+
+
 @njit(cache=True)
 def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start, anc_coord,
-                    fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv, sc, sv):
-    """Fill R (nb,3,3), o (nb,3) and, if ``want_jac``, jw and jv (nb,nc,3) for one pose ``q`` (nc,).
+                    fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv, sc, sv,
+                    want_acc, qd, qdd, w, al, acc):
+    """Pose of every body for one configuration ``q`` (nc,), and optionally its Jacobians and motion.
 
-    Only the entries of coordinates that move a body (``anc_coord``) are written, so jw and jv
-    must start zeroed once per buffer. ``sc`` (5,3,3) and ``sv`` (2,6,3) are scratch.
+    Fills R (nb,3,3) and o (nb,3): body rotations and origins in ground. If ``want_jac``,
+    also jw and jv (nb,nc,3): angular velocity and origin velocity per unit dq_k. Only the
+    entries of coordinates that move a body (``anc_coord``) are written, so jw and jv must
+    start zeroed once per buffer. If ``want_acc``, with speeds ``qd`` and accelerations
+    ``qdd`` (nc,), also fills the angular velocity ``w``, angular acceleration ``al`` and origin
+    acceleration ``acc`` (nb,3) of every body in ground, including the second derivatives
+    of the joint functions (the gait2392 knee translations are splines of the knee angle).
+    ``sc`` (5,3,3) and ``sv`` (3,6,3) are scratch. Unused outputs may be any float arrays.
     """
     nb = body_parent.shape[0]
     rfm = sc[0]
@@ -51,13 +66,21 @@ def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax
     rgf = sc[3]
     rgm = sc[4]
     wloc = sv[0]   # per axis: angular velocity (F frame) per unit dq of its coordinate
-    vloc = sv[1]
+    vloc = sv[1]   # per axis: translation velocity (F frame) per unit dq
+    rel = sv[2]    # rows: relative angular velocity, angular acceleration, velocity, acceleration (F)
     for i in range(3):
         for j in range(3):
             R[0, i, j] = 1.0 if i == j else 0.0
         o[0, i] = 0.0
+        if want_acc:
+            w[0, i] = 0.0
+            al[0, i] = 0.0
+            acc[0, i] = 0.0
     for b in range(1, nb):
         p = body_parent[b]
+        for i in range(4):
+            for j in range(3):
+                rel[i, j] = 0.0
         # Joint transform X_FM: rotations about body-fixed axes in order, then translations.
         for i in range(3):
             for j in range(3):
@@ -65,11 +88,25 @@ def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax
         for a in range(3):
             c = ax_coord[b, a]
             x = q[c] if c >= 0 else 0.0
-            ang, dang = feval(ax_fn[b, a], x, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+            ang, dang, ddang = feval(ax_fn[b, a], x, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
             # This axis expressed in F is rfm (rotations so far) times its local direction.
-            for i in range(3):
-                wloc[a, i] = dang * (rfm[i, 0] * ax_dir[b, a, 0] + rfm[i, 1] * ax_dir[b, a, 1]
-                                     + rfm[i, 2] * ax_dir[b, a, 2])
+            ux = rfm[0, 0] * ax_dir[b, a, 0] + rfm[0, 1] * ax_dir[b, a, 1] + rfm[0, 2] * ax_dir[b, a, 2]
+            uy = rfm[1, 0] * ax_dir[b, a, 0] + rfm[1, 1] * ax_dir[b, a, 1] + rfm[1, 2] * ax_dir[b, a, 2]
+            uz = rfm[2, 0] * ax_dir[b, a, 0] + rfm[2, 1] * ax_dir[b, a, 1] + rfm[2, 2] * ax_dir[b, a, 2]
+            wloc[a, 0] = dang * ux
+            wloc[a, 1] = dang * uy
+            wloc[a, 2] = dang * uz
+            if want_acc and c >= 0:
+                th_d = dang * qd[c]
+                th_dd = ddang * qd[c] * qd[c] + dang * qdd[c]
+                # d/dt of a rotated axis: (angular velocity of the earlier rotations) x axis.
+                _cross_add(th_d, rel[0, 0], rel[0, 1], rel[0, 2], ux, uy, uz, rel, 1)
+                rel[1, 0] += th_dd * ux
+                rel[1, 1] += th_dd * uy
+                rel[1, 2] += th_dd * uz
+                rel[0, 0] += th_d * ux
+                rel[0, 1] += th_d * uy
+                rel[0, 2] += th_d * uz
             if ang != 0.0:
                 _rot(ax_dir[b, a, 0], ax_dir[b, a, 1], ax_dir[b, a, 2], ang, rot)
                 for i in range(3):
@@ -84,12 +121,16 @@ def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax
         for a in range(3, 6):
             c = ax_coord[b, a]
             x = q[c] if c >= 0 else 0.0
-            val, dval = feval(ax_fn[b, a], x, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+            val, dval, ddval = feval(ax_fn[b, a], x, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
             pfm0 += val * ax_dir[b, a, 0]
             pfm1 += val * ax_dir[b, a, 1]
             pfm2 += val * ax_dir[b, a, 2]
             for i in range(3):
                 vloc[a, i] = dval * ax_dir[b, a, i]
+            if want_acc and c >= 0:
+                for i in range(3):
+                    rel[2, i] += dval * qd[c] * ax_dir[b, a, i]
+                    rel[3, i] += (ddval * qd[c] * qd[c] + dval * qdd[c]) * ax_dir[b, a, i]
         # Ground pose of F, M and the body.
         for i in range(3):
             for j in range(3):
@@ -104,12 +145,21 @@ def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax
         of0 = o[p, 0] + R[p, 0, 0] * p_pf[b, 0] + R[p, 0, 1] * p_pf[b, 1] + R[p, 0, 2] * p_pf[b, 2]
         of1 = o[p, 1] + R[p, 1, 0] * p_pf[b, 0] + R[p, 1, 1] * p_pf[b, 1] + R[p, 1, 2] * p_pf[b, 2]
         of2 = o[p, 2] + R[p, 2, 0] * p_pf[b, 0] + R[p, 2, 1] * p_pf[b, 1] + R[p, 2, 2] * p_pf[b, 2]
-        om0 = of0 + rgf[0, 0] * pfm0 + rgf[0, 1] * pfm1 + rgf[0, 2] * pfm2
-        om1 = of1 + rgf[1, 0] * pfm0 + rgf[1, 1] * pfm1 + rgf[1, 2] * pfm2
-        om2 = of2 + rgf[2, 0] * pfm0 + rgf[2, 1] * pfm1 + rgf[2, 2] * pfm2
+        r0 = rgf[0, 0] * pfm0 + rgf[0, 1] * pfm1 + rgf[0, 2] * pfm2   # M origin relative to F, ground
+        r1 = rgf[1, 0] * pfm0 + rgf[1, 1] * pfm1 + rgf[1, 2] * pfm2
+        r2 = rgf[2, 0] * pfm0 + rgf[2, 1] * pfm1 + rgf[2, 2] * pfm2
+        om0 = of0 + r0
+        om1 = of1 + r1
+        om2 = of2 + r2
         o[b, 0] = om0 - (R[b, 0, 0] * p_bm[b, 0] + R[b, 0, 1] * p_bm[b, 1] + R[b, 0, 2] * p_bm[b, 2])
         o[b, 1] = om1 - (R[b, 1, 0] * p_bm[b, 0] + R[b, 1, 1] * p_bm[b, 1] + R[b, 1, 2] * p_bm[b, 2])
         o[b, 2] = om2 - (R[b, 2, 0] * p_bm[b, 0] + R[b, 2, 1] * p_bm[b, 1] + R[b, 2, 2] * p_bm[b, 2])
+        e0 = o[b, 0] - om0
+        e1 = o[b, 1] - om1
+        e2 = o[b, 2] - om2
+        if want_acc:
+            _body_motion(b, p, rgf, rel, of0 - o[p, 0], of1 - o[p, 1], of2 - o[p, 2], r0, r1, r2, e0, e1, e2,
+                         w, al, acc)
         if not want_jac:
             continue
         d0 = o[b, 0] - o[p, 0]
@@ -133,9 +183,6 @@ def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax
                 for i in range(3):
                     jw[b, k, i] = 0.0
                     jv[b, k, i] = 0.0
-        e0 = o[b, 0] - om0
-        e1 = o[b, 1] - om1
-        e2 = o[b, 2] - om2
         for a in range(6):
             k = ax_coord[b, a]
             if k < 0:
@@ -156,6 +203,88 @@ def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax
 
 
 @njit(cache=True)
+def _body_motion(b, p, rgf, rel, f0, f1, f2, r0, r1, r2, e0, e1, e2, w, al, acc):
+    """Angular velocity, angular acceleration and origin acceleration of body b from its parent p.
+
+    ``rel`` holds the joint's relative angular velocity, angular acceleration, linear velocity
+    and acceleration in the parent offset frame F; f = F origin - parent origin, r = M origin -
+    F origin, e = body origin - M origin (all in ground).
+    """
+    # Joint-relative motion in ground: angular velocity, angular acceleration, velocity, acceleration.
+    v0 = rgf[0, 0] * rel[2, 0] + rgf[0, 1] * rel[2, 1] + rgf[0, 2] * rel[2, 2]
+    v1 = rgf[1, 0] * rel[2, 0] + rgf[1, 1] * rel[2, 1] + rgf[1, 2] * rel[2, 2]
+    v2 = rgf[2, 0] * rel[2, 0] + rgf[2, 1] * rel[2, 1] + rgf[2, 2] * rel[2, 2]
+    wr = np.empty((4, 3))
+    for i in range(4):
+        for j in range(3):
+            wr[i, j] = rgf[j, 0] * rel[i, 0] + rgf[j, 1] * rel[i, 1] + rgf[j, 2] * rel[i, 2]
+    wp0 = w[p, 0]
+    wp1 = w[p, 1]
+    wp2 = w[p, 2]
+    ap0 = al[p, 0]
+    ap1 = al[p, 1]
+    ap2 = al[p, 2]
+    # Acceleration of the point M: rigid transport from the parent origin by x = f + r, plus
+    # the joint's relative acceleration and the Coriolis term 2 w_p x v_rel.
+    x0 = f0 + r0
+    x1 = f1 + r1
+    x2 = f2 + r2
+    c0 = wp1 * x2 - wp2 * x1
+    c1 = wp2 * x0 - wp0 * x2
+    c2 = wp0 * x1 - wp1 * x0
+    am0 = acc[p, 0] + wr[3, 0] + ap1 * x2 - ap2 * x1 + wp1 * c2 - wp2 * c1 + 2.0 * (wp1 * v2 - wp2 * v1)
+    am1 = acc[p, 1] + wr[3, 1] + ap2 * x0 - ap0 * x2 + wp2 * c0 - wp0 * c2 + 2.0 * (wp2 * v0 - wp0 * v2)
+    am2 = acc[p, 2] + wr[3, 2] + ap0 * x1 - ap1 * x0 + wp0 * c1 - wp1 * c0 + 2.0 * (wp0 * v1 - wp1 * v0)
+    w[b, 0] = wp0 + wr[0, 0]
+    w[b, 1] = wp1 + wr[0, 1]
+    w[b, 2] = wp2 + wr[0, 2]
+    al[b, 0] = ap0 + wr[1, 0] + wp1 * wr[0, 2] - wp2 * wr[0, 1]
+    al[b, 1] = ap1 + wr[1, 1] + wp2 * wr[0, 0] - wp0 * wr[0, 2]
+    al[b, 2] = ap2 + wr[1, 2] + wp0 * wr[0, 1] - wp1 * wr[0, 0]
+    wb0 = w[b, 0]
+    wb1 = w[b, 1]
+    wb2 = w[b, 2]
+    c0 = wb1 * e2 - wb2 * e1
+    c1 = wb2 * e0 - wb0 * e2
+    c2 = wb0 * e1 - wb1 * e0
+    acc[b, 0] = am0 + al[b, 1] * e2 - al[b, 2] * e1 + wb1 * c2 - wb2 * c1
+    acc[b, 1] = am1 + al[b, 2] * e0 - al[b, 0] * e2 + wb2 * c0 - wb0 * c2
+    acc[b, 2] = am2 + al[b, 0] * e1 - al[b, 1] * e0 + wb0 * c1 - wb1 * c0
+
+
+@njit(cache=True, inline="always")
+def path_point(ip, q, R, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn, fkind, fa, fb, foff, fcnt,
+               kx, ky, kb, kc, kd):
+    """Path point ``ip`` at pose q: (active, body, s = R_body @ location (3 floats), and for a moving
+    point the derivatives of its local x, y, z by their coordinates (3 floats, else 0)).
+
+    A conditional point is inactive while its coordinate is outside its range. The point in
+    ground is o[body] + s.
+    """
+    kind = pt_kind[ip]
+    b = pt_body[ip]
+    if kind == 1:
+        qc = q[pt_coord[ip, 0]]
+        if qc < pt_range[ip, 0] or qc > pt_range[ip, 1]:
+            return False, b, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    dx = 0.0
+    dy = 0.0
+    dz = 0.0
+    if kind == 2:
+        lx, dx, _ = feval(pt_fn[ip, 0], q[pt_coord[ip, 0]], fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+        ly, dy, _ = feval(pt_fn[ip, 1], q[pt_coord[ip, 1]], fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+        lz, dz, _ = feval(pt_fn[ip, 2], q[pt_coord[ip, 2]], fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+    else:
+        lx = pt_loc[ip, 0]
+        ly = pt_loc[ip, 1]
+        lz = pt_loc[ip, 2]
+    s0 = R[b, 0, 0] * lx + R[b, 0, 1] * ly + R[b, 0, 2] * lz
+    s1 = R[b, 1, 0] * lx + R[b, 1, 1] * ly + R[b, 1, 2] * lz
+    s2 = R[b, 2, 0] * lx + R[b, 2, 1] * ly + R[b, 2, 2] * lz
+    return True, b, s0, s1, s2, dx, dy, dz
+
+
+@njit(cache=True)
 def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn,
                      mc_start, mc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd,
                      lengths, arms, want_arms, gp, dp):
@@ -168,25 +297,10 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
         npts = 0
         for ip in range(pt_start[m], pt_start[m + 1]):
             kind = pt_kind[ip]
-            if kind == 1:
-                qc = q[pt_coord[ip, 0]]
-                if qc < pt_range[ip, 0] or qc > pt_range[ip, 1]:
-                    continue
-            dx = 0.0  # moving point: derivative of each location component by its coordinate
-            dy = 0.0
-            dz = 0.0
-            if kind == 2:
-                lx, dx = feval(pt_fn[ip, 0], q[pt_coord[ip, 0]], fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
-                ly, dy = feval(pt_fn[ip, 1], q[pt_coord[ip, 1]], fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
-                lz, dz = feval(pt_fn[ip, 2], q[pt_coord[ip, 2]], fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
-            else:
-                lx = pt_loc[ip, 0]
-                ly = pt_loc[ip, 1]
-                lz = pt_loc[ip, 2]
-            b = pt_body[ip]
-            s0 = R[b, 0, 0] * lx + R[b, 0, 1] * ly + R[b, 0, 2] * lz
-            s1 = R[b, 1, 0] * lx + R[b, 1, 1] * ly + R[b, 1, 2] * lz
-            s2 = R[b, 2, 0] * lx + R[b, 2, 1] * ly + R[b, 2, 2] * lz
+            active, b, s0, s1, s2, dx, dy, dz = path_point(ip, q, R, pt_kind, pt_body, pt_loc, pt_coord, pt_range,
+                                                           pt_fn, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+            if not active:
+                continue
             gp[npts, 0] = o[b, 0] + s0
             gp[npts, 1] = o[b, 1] + s1
             gp[npts, 2] = o[b, 2] + s2
@@ -257,13 +371,14 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
         jw = np.zeros((nb, nc, 3))
         jv = np.zeros((nb, nc, 3))
         sc = np.empty((5, 3, 3))
-        sv = np.zeros((2, 6, 3))
+        sv = np.zeros((3, 6, 3))
         gp = np.empty((maxp, 3))
         dp = np.empty((maxp, maxc, 3))
         dummy = np.zeros((nm, nc))
         for f in range(ch * chunk, min(nf, (ch + 1) * chunk)):
             body_kinematics(qs[f], want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
-                            anc_start, anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv, sc, sv)
+                            anc_start, anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv, sc, sv,
+                            False, qs[f], qs[f], R[0], R[0], R[0])
             _muscles_at_pose(qs[f], R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range,
                              pt_fn, mc_start, mc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd,
                              lengths[f], arms[f] if want_arms else dummy, want_arms, gp, dp)
@@ -282,7 +397,8 @@ def body_poses_batch(qs, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_
     jv = np.zeros((nf, nb, nc, 3))
     for f in prange(nf):
         sc = np.empty((5, 3, 3))
-        sv = np.zeros((2, 6, 3))
+        sv = np.zeros((3, 6, 3))
         body_kinematics(qs[f], True, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start,
-                        anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R[f], o[f], jw[f], jv[f], sc, sv)
+                        anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R[f], o[f], jw[f], jv[f], sc, sv,
+                        False, qs[f], qs[f], o[f], o[f], o[f])
     return R, o, jw, jv
