@@ -40,9 +40,10 @@ from numba import njit
 CONVERGED = 0
 MAX_ITERATIONS = 1
 LINE_SEARCH_FAILED = 2
+HANDOVER = 3  # internal: p < 2 dual Newton gives way to the SQP
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def _activation(g: float, q: float, lin: float, p: float, power: bool):
     """Return (a, da/dg) minimising cost(a) - g a over a in [0, 1].
 
@@ -63,7 +64,7 @@ def _activation(g: float, q: float, lin: float, p: float, power: bool):
     return a, a / ((p - 1.0) * g)
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def _evaluate(M, b, q, lin, c, p, power, lam, a, deriv, R, r):
     """Fill a, deriv, R and the residual r for multipliers lam; return (dual value, max|r|)."""
     n, m = M.shape
@@ -93,7 +94,7 @@ def _evaluate(M, b, q, lin, c, p, power, lam, a, deriv, R, r):
     return dual, rmax
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def _newton_direction(M, c, deriv, r, H, d):
     """Solve (sum_i D_i M_i M_i^T + diag(1/(2c))) d = r by Cholesky, in place in H."""
     n, m = M.shape
@@ -110,10 +111,12 @@ def _newton_direction(M, c, deriv, r, H, d):
                     H[j, k] += s * M[i, k]
     # Cholesky H = L L^T (lower triangle), always SPD thanks to the reserve term.
     for j in range(m):
-        s = H[j, j]
+        s0 = H[j, j]
+        s = s0
         for k in range(j):
             s -= H[j, k] * H[j, k]
-        ljj = math.sqrt(s)
+        # Guard against cancellation when some D_i are huge (p > 2 near a = 0).
+        ljj = math.sqrt(max(s, 1e-14 * s0))
         H[j, j] = ljj
         for i in range(j + 1, m):
             s = H[i, j]
@@ -132,12 +135,129 @@ def _newton_direction(M, c, deriv, r, H, d):
         d[j] = s / H[j, j]
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
+def solve_active_set(M, b, q, lin, c, lam, a, R, tol, max_iter, work):
+    """Primal active-set method for the quadratic case (cost q a^2 + lin a), in place.
+
+    The safeguarded twin of the semismooth Newton step: with the reserves eliminated the
+    problem is a strictly convex QP over the box [0, 1]^n. Each iteration solves the
+    subspace problem with the working set of muscles held at their bounds (the same m x m
+    system as a Newton step), then either moves towards that solution up to the first bound
+    it meets (which joins the working set) or, if it is inside the box, releases the bound
+    whose multiplier has the wrong sign (Nocedal & Wright 2006, Algorithm 16.3). The
+    objective decreases monotonically and the method ends in finitely many steps; the last
+    subspace solve is exact. ``a`` must hold a point of the box on entry.
+    Uses work[0 : 3n + m(m+5)]. Returns (status, iterations, max |residual|).
+    """
+    n, m = M.shape
+    deriv = work[:n]
+    target = work[n:2 * n]
+    fixed = work[2 * n:3 * n]  # 0 free, 1 held at 0, 2 held at 1
+    o = 3 * n
+    rhs = work[o:o + m]
+    H = work[o + 5 * m:o + 5 * m + m * m].reshape((m, m))
+    scale = 0.0
+    for j in range(m):
+        s = abs(b[j])
+        for i in range(n):
+            s += abs(M[i, j])
+        scale = max(scale, s)
+    for i in range(n):
+        if a[i] <= 0.0:
+            a[i] = 0.0
+            fixed[i] = 1.0
+        elif a[i] >= 1.0:
+            a[i] = 1.0
+            fixed[i] = 2.0
+        else:
+            fixed[i] = 0.0
+    status = MAX_ITERATIONS
+    it = 0
+    while it < max_iter:
+        it += 1
+        for j in range(m):
+            rhs[j] = b[j]
+        for i in range(n):
+            if fixed[i] == 0.0:
+                deriv[i] = 1.0 / (2.0 * q[i])
+                for j in range(m):
+                    rhs[j] += M[i, j] * lin[i] * deriv[i]
+            else:
+                deriv[i] = 0.0
+                if fixed[i] == 2.0:
+                    for j in range(m):
+                        rhs[j] -= M[i, j]
+        _newton_direction(M, c, deriv, rhs, H, lam)
+        alpha = 1.0
+        block = -1
+        for i in range(n):
+            if fixed[i] == 0.0:
+                g = 0.0
+                for j in range(m):
+                    g += M[i, j] * lam[j]
+                t = (g - lin[i]) / (2.0 * q[i])
+                target[i] = t
+                if t < 0.0:
+                    al = a[i] / (a[i] - t)
+                    if al < alpha:
+                        alpha = al
+                        block = i
+                elif t > 1.0:
+                    al = (1.0 - a[i]) / (t - a[i])
+                    if al < alpha:
+                        alpha = al
+                        block = i
+        if block >= 0:
+            for i in range(n):
+                if fixed[i] == 0.0:
+                    a[i] += alpha * (target[i] - a[i])
+            if target[block] < 0.0:
+                a[block] = 0.0
+                fixed[block] = 1.0
+            else:
+                a[block] = 1.0
+                fixed[block] = 2.0
+            continue
+        for i in range(n):
+            if fixed[i] == 0.0:
+                a[i] = target[i]
+        # Multipliers of the held bounds: release the most wrongly signed one.
+        worst = 1e-12 * (scale + 1.0)
+        release = -1
+        for i in range(n):
+            if fixed[i] != 0.0:
+                g = 0.0
+                for j in range(m):
+                    g += M[i, j] * lam[j]
+                if fixed[i] == 1.0:
+                    v = g - lin[i]
+                else:
+                    v = 2.0 * q[i] + lin[i] - g
+                if v > worst:
+                    worst = v
+                    release = i
+        if release < 0:
+            status = CONVERGED
+            break
+        fixed[release] = 0.0
+    rmax = 0.0
+    for j in range(m):
+        R[j] = lam[j] / (2.0 * c[j])
+        s = b[j] - R[j]
+        for i in range(n):
+            s -= M[i, j] * a[i]
+        rmax = max(rmax, abs(s))
+    return status, it, rmax
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
 def solve_dual(M, b, q, lin, c, p, power, lam, a, R, tol, max_iter, work):
     """Dual semismooth Newton for one frame, in place (lam: warm start in, multipliers out).
 
     Cost q a^2 + lin a per muscle (``power`` false) or q a^p (``power`` true, 1 < p <= 2).
-    Uses work[0 : 3n + m(m+5)]. Returns (status, iterations, max |residual|).
+    Uses work[0 : 3n + m(m+5)]. Converged when max |residual| <= max(tol, 1e-12 scale),
+    scale = max_j (|b_j| + sum_i |M_ij|), the rounding floor of the moment sums.
+    Returns (status, iterations, max |residual|).
     """
     n, m = M.shape
     deriv = work[:n]
@@ -150,6 +270,14 @@ def solve_dual(M, b, q, lin, c, p, power, lam, a, R, tol, max_iter, work):
     r_t = work[o + 3 * m:o + 4 * m]
     R_t = work[o + 4 * m:o + 5 * m]
     H = work[o + 5 * m:o + 5 * m + m * m].reshape((m, m))
+    # The residual cannot be resolved below rounding of the moments being summed.
+    scale = 0.0
+    for j in range(m):
+        s = abs(b[j])
+        for i in range(n):
+            s += abs(M[i, j])
+        scale = max(scale, s)
+    tol = max(tol, 1e-12 * scale)
     dual, rmax = _evaluate(M, b, q, lin, c, p, power, lam, a, deriv, R, r)
     it = 0
     status = MAX_ITERATIONS
@@ -180,6 +308,18 @@ def solve_dual(M, b, q, lin, c, p, power, lam, a, R, tol, max_iter, work):
         if not accepted:
             status = LINE_SEARCH_FAILED
             break
+        if t < 1.0 and not power:
+            # The active set predicted by the current point is far off (a long way to go,
+            # many muscles switching): finish with the monotone primal active-set method
+            # from the current activations, which terminates finitely.
+            st2, it2, rmax2 = solve_active_set(M, b, q, lin, c, lam, a, R, tol,
+                                               max_iter + 10 * n, work)
+            return st2, it + it2, rmax2
+        if t < 1.0 and it > 8:
+            # p < 2 and still far after several steps: the caller hands over to the SQP,
+            # whose subproblems use the active-set method (always converges).
+            status = HANDOVER
+            break
         for j in range(m):
             lam[j] = lam_t[j]
             R[j] = R_t[j]
@@ -192,7 +332,7 @@ def solve_dual(M, b, q, lin, c, p, power, lam, a, R, tol, max_iter, work):
     return status, it, rmax
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def _primal_objective(M, b, w, c, p, a, r):
     """sum w a^p + sum c R^2 with the reserves R = b - M^T a (filled into r)."""
     n, m = M.shape
@@ -210,21 +350,28 @@ def _primal_objective(M, b, w, c, p, a, r):
     return f
 
 
-@njit(cache=True, fastmath=False)
+#: Smallest activation at which the SQP model takes the curvature of w a^p (p > 2), whose
+#: true curvature vanishes at a = 0. Muscles below it converge linearly, but their share of
+#: the objective gradient is below w p A_FLOOR^(p-1).
+A_FLOOR = 1e-3
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
 def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
-    """p > 2: sequential quadratic programming on the primal, each step a p = 2 dual solve.
+    """p > 2: sequential quadratic programming on the primal, each step a p = 2 solve.
 
     With the reserves eliminated (R = b - M^T a) the problem is a smooth convex
     minimisation over the box [0, 1]^n. Each step minimises the second-order model of
-    w a^p about the current a (curvature taken at max(a, a_dual(g)), the activation the
-    current multipliers ask for, so that a muscle about to switch on is not modelled as
-    free of cost) subject to the box, by :func:`solve_dual`, followed by an Armijo
-    search on the true objective. The dual of w a^p has unbounded curvature where a muscle
-    switches on when p > 2, which is why the pure dual Newton is not used here.
+    w a^p about the current a subject to the box (by :func:`solve_dual`); the curvature is
+    taken at max(a, a_dual(g), A_FLOOR), a_dual being the activation the current
+    multipliers ask for, so that a muscle about to switch on is not modelled as free of
+    cost. An Armijo search on the true objective follows. The pure dual Newton is not used
+    for p > 2 because the dual's curvature is unbounded where a muscle switches on.
+    Converged when the KKT conditions hold to 1e-10 relative (reduced gradient zero inside
+    the box, of the right sign on a bound).
     """
     n, m = M.shape
-    # Runtime booleans (not literals) so that numba compiles one specialisation per callee.
-    power = p > 0.0
+    power = p > 0.0   # runtime booleans: one specialisation per callee
     quadratic = p < 0.0
     o = 3 * n + m * (m + 5)
     q = work[o:o + n]
@@ -232,67 +379,104 @@ def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
     a_qp = work[o + 2 * n:o + 3 * n]
     a_t = work[o + 3 * n:o + 4 * n]
     r = work[o + 4 * n:o + 4 * n + m]
-    # Start from the activations the warm-start multipliers ask for.
+    lam_qp = work[o + 4 * n + m:o + 4 * n + 2 * m]
     for i in range(n):
         g = 0.0
         for j in range(m):
             g += M[i, j] * lam[j]
         a[i], _ = _activation(g, w[i], 0.0, p, power)
     f = _primal_objective(M, b, w, c, p, a, r)
+    # Rounding floor of the reduced gradient: residual rounding (1e-12 scale) carried
+    # through lambda = 2 c R and g = M lambda.
+    scale = 0.0
     for j in range(m):
-        lam[j] = 2.0 * c[j] * r[j]
+        sj = abs(b[j])
+        for i in range(n):
+            sj += abs(M[i, j])
+        scale = max(scale, sj)
+    gfloor = 0.0
+    for i in range(n):
+        si = 0.0
+        for j in range(m):
+            si += abs(M[i, j]) * 2.0 * c[j]
+        gfloor = max(gfloor, si)
+    gfloor *= 1e-12 * scale
     status = MAX_ITERATIONS
     it = 0
-    while it < max_iter:
-        it += 1
+    last_move = 1.0
+    while True:
+        for j in range(m):
+            lam[j] = 2.0 * c[j] * r[j]
+        # KKT check and the model for the next step.
+        viol = 0.0
+        gmax = 0.0
         for i in range(n):
             g = 0.0
             for j in range(m):
                 g += M[i, j] * lam[j]
+            gmax = max(gmax, abs(g), p * w[i])
+            grad = p * w[i] * a[i] ** (p - 1.0) - g
+            if a[i] <= 0.0:
+                v = -grad
+            elif a[i] >= 1.0:
+                v = grad
+            else:
+                v = abs(grad)
+            viol = max(viol, v)
             ad, _ = _activation(g, w[i], 0.0, p, power)
-            aref = max(a[i], ad, 1e-9)
+            aref = max(a[i], ad, A_FLOOR)
             h = p * (p - 1.0) * w[i] * aref ** (p - 2.0)
             q[i] = 0.5 * h
             lin[i] = p * w[i] * a[i] ** (p - 1.0) - h * a[i]
-        st, _, _ = solve_dual(M, b, q, lin, c, 2.0, quadratic, lam, a_qp, R, tol * 1e-3,
-                              max_iter, work)
-        step = 0.0
-        for i in range(n):
-            step = max(step, abs(a_qp[i] - a[i]))
-        if step <= 1e-12:
+        if viol <= 1e-10 * gmax + gfloor or (last_move <= 1e-15 and viol <= 1e-7 * gmax):
             status = CONVERGED
             break
-        # Directional derivative of the true objective along a_qp - a.
+        if it >= max_iter:
+            break
+        it += 1
+        for i in range(n):
+            a_qp[i] = a[i]
+        for j in range(m):
+            lam_qp[j] = lam[j]
+        st, _, _ = solve_dual(M, b, q, lin, c, 2.0, quadratic, lam_qp, a_qp, R, tol,
+                              max_iter + 10 * n, work)
+        # An inexact subproblem solution is still a usable direction when it descends.
         slope0 = 0.0
         for i in range(n):
-            gi = 0.0
+            g = 0.0
             for j in range(m):
-                gi += M[i, j] * 2.0 * c[j] * r[j]
-            slope0 += (p * w[i] * a[i] ** (p - 1.0) - gi) * (a_qp[i] - a[i])
+                g += M[i, j] * lam[j]
+            slope0 += (p * w[i] * a[i] ** (p - 1.0) - g) * (a_qp[i] - a[i])
+        if slope0 >= 0.0:
+            # No descent left: optimal to rounding when the KKT violation is small.
+            if viol <= 1e-6 * gmax + gfloor:
+                status = CONVERGED
+            else:
+                status = LINE_SEARCH_FAILED if st == CONVERGED else st
+            break
         t = 1.0
         accepted = False
         for _ in range(60):
             for i in range(n):
                 a_t[i] = a[i] + t * (a_qp[i] - a[i])
             f_t = _primal_objective(M, b, w, c, p, a_t, R)
-            if f_t <= f + 1e-4 * t * slope0 + 1e-13 * (abs(f) + 1.0):
+            if f_t <= f + 1e-4 * t * slope0 + 1e-14 * (abs(f) + 1.0):
                 accepted = True
                 break
             t *= 0.5
         if not accepted:
-            status = LINE_SEARCH_FAILED
+            status = CONVERGED if viol <= 1e-6 * gmax + gfloor else LINE_SEARCH_FAILED
             break
+        last_move = 0.0
         for i in range(n):
+            last_move = max(last_move, abs(a_t[i] - a[i]))
             a[i] = a_t[i]
         f = _primal_objective(M, b, w, c, p, a, r)
-        for j in range(m):
-            lam[j] = 2.0 * c[j] * r[j]
-    f = _primal_objective(M, b, w, c, p, a, r)
     rmax = 0.0
     for j in range(m):
         R[j] = r[j]
         lam[j] = 2.0 * c[j] * r[j]
-    # Recompute the equality residual explicitly (rounding only, R was eliminated).
+    # Equality residual recomputed explicitly (rounding only: R was eliminated).
     for j in range(m):
         s = b[j] - R[j]
         for i in range(n):
@@ -301,7 +485,7 @@ def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
     return status, it, rmax
 
 
-@njit(cache=True, fastmath=False)
+@njit(cache=True, fastmath=False, error_model="numpy")
 def unbounded_start(M, b, w, c, lam, work):
     """Multipliers of the p = 2 problem without activation bounds (a cold start).
 
@@ -328,7 +512,7 @@ def solve_range_dual(M, b, w, c, p, chunk, first, last, tol, max_iter, warm, lam
     ``chunk``, so splitting a batch into ranges across threads cannot change any result.
     """
     n_frames, n, m = M.shape
-    work = np.empty(8 * n + m * (m + 6))
+    work = np.empty(8 * n + m * (m + 7))
     lin = np.zeros(n)
     lam = np.empty(m)
     power = p != 2.0
@@ -351,13 +535,17 @@ def solve_range_dual(M, b, w, c, p, chunk, first, last, tol, max_iter, warm, lam
 @njit(cache=True, nogil=True)
 def solve_range_sqp(M, b, w, c, p, chunk, first, last, tol, max_iter, warm, lam0,
                     a_out, R_out, lam_out, status_out, iter_out, resid_out):
-    """As :func:`solve_range_dual` for p > 2, each frame by :func:`solve_sqp`.
+    """As :func:`solve_range_dual` for p != 2: frames by :func:`solve_sqp` (p > 2), or
+    for 1.5 <= p < 2 by the dual Newton of :func:`solve_dual` with :func:`solve_sqp` taking
+    over where it does not converge quickly.
 
     A separate kernel so that the default criterion (p = 2) compiles only what it uses.
     """
     n_frames, n, m = M.shape
-    work = np.empty(8 * n + m * (m + 6))
+    work = np.empty(8 * n + m * (m + 7))
     lam = np.empty(m)
+    lin = np.zeros(n)
+    power = p > 0.0  # runtime boolean
     for f in range(first, last):
         if f % chunk == 0:
             if warm:
@@ -365,8 +553,17 @@ def solve_range_sqp(M, b, w, c, p, chunk, first, last, tol, max_iter, warm, lam0
                     lam[j] = lam0[f, j]
             else:
                 unbounded_start(M[f], b[f], w, c, lam, work)
-        st, it, res = solve_sqp(M[f], b[f], w, c, p, lam, a_out[f], R_out[f], tol,
-                                max_iter, work)
+        it0 = 0
+        st = HANDOVER
+        if p < 2.0:
+            st, it0, res = solve_dual(M[f], b[f], w, lin, c, p, power, lam, a_out[f],
+                                      R_out[f], tol, max_iter, work)
+        if st != CONVERGED:
+            st, it, res = solve_sqp(M[f], b[f], w, c, p, lam, a_out[f], R_out[f], tol,
+                                    max_iter, work)
+            it += it0
+        else:
+            it = it0
         for j in range(m):
             lam_out[f, j] = lam[j]
         status_out[f] = st

@@ -139,7 +139,7 @@ def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
     warm = initial_multipliers is not None
     lam0 = (np.ascontiguousarray(np.broadcast_to(initial_multipliers, (n_frames, m)),
                                  dtype=np.float64) if warm else np.zeros((1, m)))
-    kernel = _kernels.solve_range_sqp if exponent > 2.0 else _kernels.solve_range_dual
+    kernel = _kernels.solve_range_dual if exponent == 2.0 else _kernels.solve_range_sqp
     p = float(exponent)
 
     def run(first: int, last: int) -> None:
