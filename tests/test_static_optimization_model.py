@@ -117,4 +117,6 @@ def test_weak_gluteus_medius_reserves_carry_exactly_the_deficit(model):
     # The abduction deficit is real and carried by the reserve (negative like tau).
     assert np.all(res.reserves[:, 1] < 0.0) and res.reserves[:, 1].min() < -5.0
     gmed = [weak.muscle_index(k) for k in ("glut_med1_r", "glut_med2_r", "glut_med3_r")]
-    assert np.all(res.activations[:, gmed] > 0.99)
+    big = res.reserves[:, 1] < -1.0  # where the deficit is large the weak muscles saturate
+    assert big.sum() >= 4
+    assert np.all(res.activations[np.ix_(big, gmed)] > 0.99)
