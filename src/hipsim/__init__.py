@@ -11,9 +11,15 @@ Data flows one way through the package:
 
 hipsim computes mechanical loads. It does not diagnose anything.
 """
+from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
 from hipsim.errors import InputError
 from hipsim.model import Model, load_model
+from hipsim.model.scaling import Subject
+from hipsim.optimize import static_optimization
+from hipsim.tasks import Load, TaskResult, gait, gait_from_opensim, lever_diagram, single_leg_stance
 
 __version__ = "0.1.0"
 
-__all__ = ["InputError", "Model", "load_model", "__version__"]
+__all__ = ["InputError", "Model", "load_model", "Subject", "static_optimization", "inverse_dynamics",
+           "joint_reaction", "ExternalLoad", "PointMass", "Load", "TaskResult", "single_leg_stance", "gait",
+           "gait_from_opensim", "lever_diagram", "__version__"]

@@ -1,0 +1,127 @@
+"""Gait cycles: the built-in normative cycle and measured OpenSim trials.
+
+Both end in :func:`hipsim.tasks.result.solve_task`: inverse dynamics with the ground
+reaction forces applied to the feet (bottom-up where they are known), static
+optimisation, hip contact forces.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from hipsim.dynamics.inverse import ExternalLoad
+from hipsim.errors import input_error
+from hipsim.model import Model, load_model
+from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject
+from hipsim.motion import (coordinate_kinematics, detect_heel_strikes, load_external_loads, normative_gait,
+                           read_storage, require_columns)
+from hipsim.tasks.result import TaskResult, solve_task
+from hipsim.tasks.stance import Load, point_masses_for, subject_model
+
+
+def _model_order(model: Model, names: Sequence[str], source: str) -> list[int]:
+    missing = [n for n in model.coordinate_names if n not in names]
+    if missing:
+        raise input_error(source, "coordinates", missing[0],
+                          f"the motion must give every model coordinate ({len(missing)} missing)")
+    return [list(names).index(n) for n in model.coordinate_names]
+
+
+def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subject | None = None,
+         step_width_m: float = 0.10, pelvic_drop_scale: float = 1.0, trunk_lean_deg: float = 0.0,
+         stance_asymmetry: float = 0.0, loads: Sequence[Load] = (), strength: Mapping[str, float] | None = None,
+         n_frames: int = 101, exponent: float | str = 2) -> TaskResult:
+    """Normative level walking (one cycle from right heel strike), solved for fibre forces.
+
+    Kinematics and ground reaction forces come from :func:`hipsim.motion.normative_gait`
+    (cited normative values; knobs as there). Carried ``loads`` ride on the body (their
+    inertia included) and scale the ground reaction forces by (body + load) / body mass.
+    """
+    m, subj = subject_model(model, subject)
+    if strength:
+        m = m.with_strength(strength)
+    ng = normative_gait(speed_m_s=speed_m_s, step_width_m=step_width_m, pelvic_drop_scale=pelvic_drop_scale,
+                        trunk_lean_deg=trunk_lean_deg, stance_asymmetry=stance_asymmetry, n_frames=n_frames)
+    order = _model_order(m, ng.coordinate_names, "normative gait")
+    q = np.ascontiguousarray(ng.coordinate_matrix()[:, order])
+    qd = np.column_stack([ng.velocities[n] for n in m.coordinate_names])
+    qdd = np.column_stack([ng.accelerations[n] for n in m.coordinate_names])
+    pms = point_masses_for(m, subj, loads)
+    total = m.mass + sum(p.mass_kg for p in pms)
+    R, o, _, _ = m.body_poses(q)
+    external = []
+    for side in ("r", "l"):
+        foot = ng.grf[side]
+        b = m.body_names.index(f"calcn_{side}")
+        # Centre of pressure: given in the calcn frame (heel to toe), placed on the floor (y = 0).
+        cop = o[:, b] + np.einsum("fij,fj->fi", R[:, b], foot.cop_calcn_m)
+        cop[:, 1] = 0.0
+        external.append(ExternalLoad(f"calcn_{side}", force=foot.force_n(total), point=cop,
+                                     torque=np.zeros((q.shape[0], 3)), label=f"ground reaction {side}"))
+    params = dict(speed_m_s=speed_m_s, step_width_m=step_width_m, pelvic_drop_scale=pelvic_drop_scale,
+                  trunk_lean_deg=trunk_lean_deg, stance_asymmetry=stance_asymmetry,
+                  cadence_steps_min=ng.cadence_steps_min, stride_time_s=ng.stride_time_s,
+                  stance_fraction={s: ng.grf[s].stance_fraction for s in ("r", "l")},
+                  loads=[vars(ld) for ld in loads], grf_n=_grf(external))
+    return solve_task("gait", m, subj, ng.time, q, qd, qdd, external=external, point_masses=pms,
+                      percent=ng.percent, parameters=params, exponent=exponent)
+
+
+def _grf(external: Sequence[ExternalLoad]) -> dict[str, np.ndarray]:
+    """Ground reaction force (n_frames, 3) in N per foot side, for reports."""
+    return {e.body.split("_")[-1]: np.asarray(e.force) for e in external if e.body.startswith("calcn_")}
+
+
+def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: str | Path,
+                      external_loads_xml: str | Path, start: float | None = None, end: float | None = None,
+                      cutoff_hz: float | None = 6.0, n_points: int = 101, subject: Subject | None = None,
+                      exponent: float | str = 2) -> TaskResult:
+    """A measured walking trial: OpenSim coordinates (.mot/.sto) and ground reaction forces.
+
+    The coordinates are low-pass filtered at ``cutoff_hz`` (OpenSim InverseDynamicsTool's
+    filter: padded 3rd-order IIR, then quintic splines for velocities and accelerations;
+    None for no filtering). With ``start`` and ``end`` None, the first full right gait cycle
+    (heel strike to heel strike, 20 N threshold on the right vertical force) is used. The
+    cycle is normalised to ``n_points`` frames (0-100 %).
+    """
+    model = model_or_osim_path if isinstance(model_or_osim_path, Model) else load_model(model_or_osim_path)
+    storage = read_storage(coordinates_file)
+    require_columns(storage, model.coordinate_names, str(coordinates_file))
+    loads = load_external_loads(external_loads_xml)
+    if start is None or end is None:
+        right = loads.for_body("calcn_r")
+        if not right:
+            raise input_error(str(external_loads_xml), "applied_to_body", "calcn_r",
+                              "give start and end, or a right-foot force to find a gait cycle")
+        strikes = detect_heel_strikes(loads.time, right[0].force[:, 1])
+        lo, hi = storage.time[0], storage.time[-1]
+        strikes = [t for t in strikes if lo <= t <= hi]
+        if len(strikes) < 2:
+            raise input_error(str(coordinates_file), "time", f"{lo:g}-{hi:g} s",
+                              "the motion must hold a full right gait cycle (two heel strikes), or give start and end")
+        start, end = strikes[0], strikes[1]
+    if not (storage.time[0] <= start < end <= storage.time[-1]):
+        raise input_error(str(coordinates_file), "start/end", (start, end),
+                          f"the cycle must lie within the motion's time span {storage.time[0]:g}-{storage.time[-1]:g} s")
+    times = np.linspace(start, end, n_points)
+    kin = coordinate_kinematics(storage, cutoff_hz=cutoff_hz, times=times)
+    order = [kin.names.index(n) for n in model.coordinate_names]
+    q, qd, qdd = (np.ascontiguousarray(a[:, order]) for a in (kin.q, kin.qdot, kin.qddot))
+    data = load_external_loads(external_loads_xml, time=times)
+    external = [ExternalLoad(f.body, f.force, f.point, f.torque, label=f.spec.name) for f in data.forces]
+    for f in data.forces:
+        if f.spec.force_expressed_in_body != "ground" or f.spec.point_expressed_in_body != "ground":
+            raise input_error(str(external_loads_xml), f"ExternalForce '{f.spec.name}'",
+                              f.spec.force_expressed_in_body,
+                              "hipsim applies forces and points expressed in ground")
+    notes = list(data.notes)
+    if subject is None:
+        subject = Subject(round(model.mass, 6), REFERENCE_HEIGHT_M)
+        notes.append(f"subject height not given; {REFERENCE_HEIGHT_M} m assumed (mass from the model)")
+    params = dict(coordinates_file=str(coordinates_file), external_loads_xml=str(external_loads_xml),
+                  start=float(start), end=float(end), cutoff_hz=cutoff_hz, grf_n=_grf(external))
+    return solve_task("gait_measured", model, subject, times, q, qd, qdd, external=external,
+                      percent=np.linspace(0.0, 100.0, n_points), parameters=params, exponent=exponent,
+                      warnings=notes)

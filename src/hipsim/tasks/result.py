@@ -1,0 +1,208 @@
+"""One result type for every task, and the pipeline that fills it.
+
+Motion (q, qdot, qddot) and external loads -> inverse dynamics -> static optimisation ->
+hip contact forces. :func:`solve_task` is that pipeline; the task builders
+(:mod:`hipsim.tasks.stance`, :mod:`hipsim.tasks.gait`) only prepare motion and loads.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
+from hipsim.model import Model
+from hipsim.model.scaling import Subject
+from hipsim.optimize import static_optimization
+
+SIDES = ("r", "l")
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """Everything a task computes, frame by frame (SI units; angles in radians).
+
+    ``time`` (s) and, for cycles, ``percent`` of the cycle; ``q``, ``qdot``, ``qddot`` and
+    ``generalized_forces`` (n_frames, n_coordinates) in ``coordinate_names`` order;
+    ``activations`` and ``muscle_forces`` (N, along the tendon) (n_frames, n_muscles);
+    ``reserves`` (n_frames, n_selected) for ``reserve_coordinates``; hip contact force on
+    each femoral head (N) in ground, pelvis and femur frames; the subject; solver status.
+    """
+
+    task: str
+    model: Model
+    subject: Subject
+    time: np.ndarray
+    q: np.ndarray
+    qdot: np.ndarray
+    qddot: np.ndarray
+    generalized_forces: np.ndarray
+    activations: np.ndarray
+    muscle_forces: np.ndarray
+    fiber_forces: np.ndarray
+    reserves: np.ndarray
+    reserve_coordinates: tuple[str, ...]
+    hip_contact_force_ground: dict[str, np.ndarray]
+    hip_contact_force_pelvis: dict[str, np.ndarray]
+    hip_contact_force_femur: dict[str, np.ndarray]
+    solver_converged: np.ndarray
+    solver_max_residual: np.ndarray
+    percent: np.ndarray | None = None
+    point_masses: tuple[PointMass, ...] = ()
+    parameters: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def coordinate_names(self) -> tuple[str, ...]:
+        return self.model.coordinate_names
+
+    @property
+    def muscle_names(self) -> tuple[str, ...]:
+        return self.model.muscle_names
+
+    @property
+    def n_frames(self) -> int:
+        return self.time.shape[0]
+
+    @property
+    def body_weight_n(self) -> float:
+        """Body weight (N) of the subject, loads excluded: the unit of forces 'in body weights'."""
+        return self.model.mass * float(np.linalg.norm(self.model.compiled.gravity))
+
+    @property
+    def hip_contact_force_bw(self) -> pd.DataFrame:
+        """Magnitude of the hip contact force in body weights, frames x {"r", "l"}."""
+        return pd.DataFrame({s: np.linalg.norm(self.hip_contact_force_ground[s], axis=1) / self.body_weight_n
+                             for s in SIDES})
+
+    def generalized_force(self, name: str) -> np.ndarray:
+        """One column of ``generalized_forces`` by coordinate name."""
+        return self.generalized_forces[:, self.model.coordinate_index(name)]
+
+    def muscle(self, name_or_alias: str) -> pd.DataFrame:
+        """Activation and force of one muscle over the frames."""
+        i = self.model.muscle_index(name_or_alias)
+        return pd.DataFrame({"activation": self.activations[:, i], "force_n": self.muscle_forces[:, i]})
+
+    # ------------------------------------------------------------------ exports
+    def to_frame(self) -> pd.DataFrame:
+        """A wide table: time, percent, coordinates, generalized forces, activations, forces, reserves, hip contact."""
+        cols: dict[str, np.ndarray] = {"time_s": self.time}
+        if self.percent is not None:
+            cols["percent_cycle"] = self.percent
+        for j, n in enumerate(self.coordinate_names):
+            cols[n] = self.q[:, j]
+        for j, n in enumerate(self.coordinate_names):
+            cols[f"{n}_generalized_force"] = self.generalized_forces[:, j]
+        for i, n in enumerate(self.muscle_names):
+            cols[f"{n}_activation"] = self.activations[:, i]
+        for i, n in enumerate(self.muscle_names):
+            cols[f"{n}_force_n"] = self.muscle_forces[:, i]
+        for j, n in enumerate(self.reserve_coordinates):
+            cols[f"{n}_reserve"] = self.reserves[:, j]
+        bw = self.hip_contact_force_bw
+        for s in SIDES:
+            for k, ax in enumerate("xyz"):
+                cols[f"hip_contact_{s}_pelvis_{ax}_n"] = self.hip_contact_force_pelvis[s][:, k]
+            cols[f"hip_contact_{s}_bw"] = bw[s].to_numpy()
+        return pd.DataFrame(cols)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_frame` as CSV, atomically."""
+        path = Path(path)
+        text = self.to_frame().to_csv(index=False)
+        return atomic_write_text(path, text)
+
+    def to_sto(self, folder: str | os.PathLike[str], prefix: str = "") -> list[Path]:
+        """Write OpenSim storage files that open in OpenSim: coordinates (degrees, like an IK
+        ``.mot``), generalized forces (like the InverseDynamicsTool output), activations and
+        forces (like StaticOptimization's outputs)."""
+        from hipsim.motion.storage import StorageTable, write_storage
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        rot = np.array([not n.endswith(("_tx", "_ty", "_tz")) for n in self.coordinate_names])
+        q_deg = np.where(rot, np.degrees(self.q), self.q)
+        gf_names = tuple(f"{n}_force" if not r else f"{n}_moment" for n, r in zip(self.coordinate_names, rot))
+        tables = {
+            "coordinates.mot": StorageTable(time=self.time, column_names=self.coordinate_names, data=q_deg,
+                                            in_degrees=True, name="hipsim coordinates"),
+            "generalized_forces.sto": StorageTable(time=self.time, column_names=gf_names,
+                                                   data=self.generalized_forces, in_degrees=False,
+                                                   name="Inverse Dynamics Generalized Forces"),
+            "activations.sto": StorageTable(time=self.time, column_names=self.muscle_aliases_and_reserves(),
+                                            data=np.hstack([self.activations, self.reserves]), in_degrees=False,
+                                            name="Static Optimization activations"),
+            "forces.sto": StorageTable(time=self.time, column_names=self.muscle_aliases_and_reserves(),
+                                       data=np.hstack([self.muscle_forces, self.reserves]), in_degrees=False,
+                                       name="Static Optimization forces"),
+        }
+        return [write_storage(folder / f"{prefix}{name}", t) for name, t in tables.items()]
+
+    def muscle_aliases_and_reserves(self) -> tuple[str, ...]:
+        """Column names as OpenSim's StaticOptimization writes them: muscle names then reserves."""
+        return self.model.muscle_aliases + tuple(f"{c}_reserve" for c in self.reserve_coordinates)
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _in_frame(model: Model, q: np.ndarray, body: str, vec: np.ndarray) -> np.ndarray:
+    """Ground vectors (nf, 3) expressed in ``body``'s frame at poses q."""
+    R, _, _, _ = model.body_poses(q)
+    b = model.body_names.index(body)
+    return np.einsum("fji,fj->fi", R[:, b], vec)
+
+
+def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: np.ndarray, qdot: np.ndarray,
+               qddot: np.ndarray, external: Sequence[ExternalLoad] = (), point_masses: Sequence[PointMass] = (),
+               percent: np.ndarray | None = None, parameters: dict[str, Any] | None = None,
+               coordinates: Sequence[str] | None = None, exponent: float | str = 2,
+               reserve_optimal_force: float = 1.0, warnings: Sequence[str] = ()) -> TaskResult:
+    """Run inverse dynamics, static optimisation and the hip contact forces for one motion."""
+    tau = inverse_dynamics(model, q, qdot, qddot, external=external, point_masses=point_masses)
+    # Passive fibre forces are left out, as OpenSim's StaticOptimization does: with a rigid
+    # tendon, gait2392's quadriceps in swing-phase knee flexion give passive moments that no
+    # activation can balance (reserves up to 186 N m on the subject01 walk with them on).
+    so = static_optimization(model, q, tau, coordinates=coordinates, qdot=qdot, exponent=exponent,
+                             reserve_optimal_force=reserve_optimal_force, passive=False)
+    ground, pelvis, femur = {}, {}, {}
+    for s in SIDES:
+        f = joint_reaction(model, f"femur_{s}", q, so.muscle_forces, qdot, qddot, external=external,
+                           point_masses=point_masses)
+        ground[s] = f
+        pelvis[s] = _in_frame(model, q, "pelvis", f)
+        femur[s] = _in_frame(model, q, f"femur_{s}", f)
+    warn = list(warnings)
+    bad = ~so.status.converged
+    if bad.any():
+        warn.append(f"static optimisation did not converge in {int(bad.sum())} of {bad.size} frames")
+    for j, c in enumerate(so.coordinate_names):
+        peak = float(np.abs(so.reserves[:, j]).max())
+        if peak > 1.0:
+            warn.append(f"reserve actuator on {c} carries up to {peak:.1f} N m: the muscles cannot supply the "
+                        "moment there (see 'reserves')")
+    return TaskResult(task=task, model=model, subject=subject, time=np.asarray(time, dtype=float), q=q, qdot=qdot,
+                      qddot=qddot, generalized_forces=tau, activations=so.activations,
+                      muscle_forces=so.muscle_forces, fiber_forces=so.fiber_forces, reserves=so.reserves,
+                      reserve_coordinates=tuple(so.coordinate_names), hip_contact_force_ground=ground,
+                      hip_contact_force_pelvis=pelvis, hip_contact_force_femur=femur,
+                      solver_converged=so.status.converged, solver_max_residual=so.status.max_residual,
+                      percent=percent, point_masses=tuple(point_masses), parameters=dict(parameters or {}),
+                      warnings=tuple(warn))

@@ -1,0 +1,302 @@
+"""Single-leg stance: a held posture on one leg, with optional carried loads.
+
+The stance foot carries the whole weight (body and loads): a vertical ground reaction force
+through the point under the whole-body centre of mass, so the pelvis needs no residual
+force or moment (static equilibrium of the whole body). Inverse dynamics gives the joint
+moments, static optimisation the muscle forces, and the joint reaction the hip contact
+force. The frontal-plane lever diagram (:func:`lever_diagram`) reads the same 3D model.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics
+from hipsim.errors import input_error
+from hipsim.model import Model, load_model
+from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
+from hipsim.tasks.result import TaskResult, solve_task
+
+#: Where a carried load sits, as fractions of body height H from the anthropometric
+#: proportions of Drillis & Contini (1966) as reproduced by Winter (2009, *Biomechanics and
+#: Motor Control of Human Movement*, 4th ed., Fig. 4.1): shoulder height 0.818 H, wrist
+#: height 0.485 H, greater-trochanter height 0.530 H, shoulder breadth 0.259 H, hip breadth
+#: 0.191 H. Lateral offsets beyond those breadths are hipsim's assumptions, stated here:
+#: a bag in the hand hangs 5 cm lateral to the shoulder line (arm held just clear of the
+#: thigh); a shoulder strap sits at 80 % of half shoulder breadth (on the trapezius, medial
+#: to the acromion); a child or bag on the hip sits with its centre of mass 10 cm lateral to
+#: the hip breadth, at iliac-crest height (about 0.60 H).
+LOAD_PLACES: dict[str, tuple[str, float, float]] = {
+    # place: (body, height as fraction of H, lateral offset as fraction of H plus metres)
+    "hand": ("torso", 0.485, 0.259 / 2),
+    "shoulder": ("torso", 0.818, 0.8 * 0.259 / 2),
+    "hip": ("pelvis", 0.60, 0.191 / 2),
+}
+_EXTRA_LATERAL_M = {"hand": 0.05, "shoulder": 0.0, "hip": 0.10}
+#: Greater-trochanter height (Winter 2009, Fig. 4.1), used to place the hip centre.
+TROCHANTER_HEIGHT = 0.530
+
+
+@dataclass(frozen=True)
+class Load:
+    """A carried load: ``mass_kg`` held at ``place`` ('hand', 'shoulder' or 'hip') on ``side``."""
+
+    place: str
+    side: str
+    mass_kg: float
+
+    def __post_init__(self) -> None:
+        if self.place not in LOAD_PLACES:
+            raise input_error("load", "place", self.place, f"use one of {', '.join(LOAD_PLACES)}")
+        if self.side not in ("r", "l"):
+            raise input_error("load", "side", self.side, "use 'r' or 'l'")
+        m = self.mass_kg
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or not 0 <= m <= 60:
+            raise input_error("load", "mass_kg", m, "use a mass from 0 to 60 kg")
+
+
+def subject_model(model: Model | str = "default", subject: Subject | None = None) -> tuple[Model, Subject]:
+    """The model scaled to ``subject`` (or as it is, with its own mass and reference height)."""
+    m = load_model(model) if isinstance(model, str) else model
+    if subject is None:
+        return m, Subject(round(m.mass, 6), REFERENCE_HEIGHT_M)
+    return Model(scale_spec(m.spec, m.mass, subject)), subject
+
+
+def point_masses_for(model: Model, subject: Subject, loads: Sequence[Load]) -> list[PointMass]:
+    """Point masses in body frames for carried loads, placed by :data:`LOAD_PLACES` at the neutral pose."""
+    if not loads:
+        return []
+    R, o, _, _ = model.body_poses(model.default_q)
+    pelvis = model.body_names.index("pelvis")
+    hip_r = model.body_names.index("femur_r")
+    # Ground height of a fraction of H, measured from the hip centre placed at trochanter height.
+    hip_y = o[0, hip_r, 1]
+    out = []
+    for ld in loads:
+        body, frac_h, frac_lat = LOAD_PLACES[ld.place]
+        y = hip_y + (frac_h - TROCHANTER_HEIGHT) * subject.height_m
+        z = (frac_lat * subject.height_m + _EXTRA_LATERAL_M[ld.place]) * (1 if ld.side == "r" else -1)
+        x = o[0, pelvis, 0]
+        b = model.body_names.index(body)
+        local = R[0, b].T @ (np.array([x, y, z]) - o[0, b])
+        out.append(PointMass(body, tuple(float(v) for v in local), float(ld.mass_kg), f"{ld.place}_{ld.side}"))
+    return out
+
+
+def stance_pose(model: Model, side: str, pelvic_drop_deg: float, trunk_lean_deg: float, hip_flexion_deg: float,
+                hip_rotation_deg: float, swing_hip_flexion_deg: float, swing_knee_flexion_deg: float) -> np.ndarray:
+    """Coordinates for single-leg stance on ``side``.
+
+    ``pelvic_drop_deg`` > 0 lowers the unsupported side (Trendelenburg); both femurs stay
+    vertical in the frontal plane, so the stance hip adducts by the drop. ``trunk_lean_deg``
+    > 0 leans the trunk toward the stance side, measured from vertical (compensated
+    Trendelenburg). In gait2392 a positive pelvis_list or lumbar_bending lowers or leans
+    toward the right, and hip_adduction_l turns about -x, hence the signs below.
+    """
+    sign = 1.0 if side == "r" else -1.0
+    other = "l" if side == "r" else "r"
+    drop = math.radians(pelvic_drop_deg)
+    lean = math.radians(trunk_lean_deg)
+    pelvis_list = -sign * drop
+    q = {
+        "pelvis_list": pelvis_list,
+        f"hip_adduction_{side}": drop,
+        f"hip_adduction_{other}": -drop,
+        "lumbar_bending": sign * lean - pelvis_list,
+        f"hip_flexion_{side}": math.radians(hip_flexion_deg),
+        f"hip_rotation_{side}": math.radians(hip_rotation_deg),
+        f"hip_flexion_{other}": math.radians(swing_hip_flexion_deg),
+        f"knee_angle_{other}": -math.radians(swing_knee_flexion_deg),
+    }
+    return model.pose(q)
+
+
+_RANGES = {"pelvic_drop_deg": (-15.0, 25.0), "trunk_lean_deg": (-30.0, 30.0), "hip_flexion_deg": (-20.0, 90.0),
+           "hip_rotation_deg": (-40.0, 40.0), "swing_hip_flexion_deg": (-20.0, 90.0),
+           "swing_knee_flexion_deg": (0.0, 120.0)}
+
+
+def check_angle(key: str, value: float, source: str = "argument") -> float:
+    """Validate a posture angle against its physiological range (see ``_RANGES``)."""
+    lo, hi = _RANGES[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not lo <= value <= hi:
+        raise input_error(source, key, value, f"use a value from {lo:g} to {hi:g} degrees")
+    return float(value)
+
+
+def single_leg_stance(model: Model | str = "default", side: str = "r", subject: Subject | None = None,
+                      pelvic_drop_deg: float = 0.0, trunk_lean_deg: float = 0.0, loads: Sequence[Load] = (),
+                      hip_flexion_deg: float = 0.0, hip_rotation_deg: float = 0.0,
+                      swing_hip_flexion_deg: float = 30.0, swing_knee_flexion_deg: float = 60.0,
+                      strength: Mapping[str, float] | None = None, exponent: float | str = 2,
+                      hold_s: float = 1.0) -> TaskResult:
+    """Static single-leg stance on ``side`` ('r' or 'l'), solved for muscle forces and hip contact.
+
+    The swing leg is lifted with ``swing_hip_flexion_deg`` and ``swing_knee_flexion_deg``
+    (defaults 30 and 60 degrees: foot clear of the floor). ``strength`` scales named
+    muscles (names, aliases) before solving. ``hold_s`` is how long the posture is held (s),
+    recorded for load-duration metrics. The result has one frame.
+    """
+    if side not in ("r", "l"):
+        raise input_error("argument", "side", side, "use 'r' or 'l'")
+    angles = {k: check_angle(k, v) for k, v in dict(
+        pelvic_drop_deg=pelvic_drop_deg, trunk_lean_deg=trunk_lean_deg, hip_flexion_deg=hip_flexion_deg,
+        hip_rotation_deg=hip_rotation_deg, swing_hip_flexion_deg=swing_hip_flexion_deg,
+        swing_knee_flexion_deg=swing_knee_flexion_deg).items()}
+    if not (isinstance(hold_s, (int, float)) and math.isfinite(hold_s) and hold_s > 0):
+        raise input_error("argument", "hold_s", hold_s, "use a duration in seconds > 0")
+    m, subj = subject_model(model, subject)
+    if strength:
+        m = m.with_strength(strength)
+    q = stance_pose(m, side, **angles)
+    zeros = np.zeros_like(q)
+    pms = point_masses_for(m, subj, loads)
+    # The stance foot carries everything: a vertical force under the whole-body centre of mass.
+    _, com = inverse_dynamics(m, q, point_masses=pms, return_com=True)
+    total = m.mass + sum(p.mass_kg for p in pms)
+    g = m.compiled.gravity
+    grf = ExternalLoad(f"calcn_{side}", force=(-total * g)[None, :], point=np.array([[com[0, 0], 0.0, com[0, 2]]]),
+                       torque=np.zeros((1, 3)), label="ground reaction")
+    params = dict(side=side, hold_s=float(hold_s), loads=[vars(ld) for ld in loads], **angles)
+    return solve_task("single_leg_stance", m, subj, np.zeros(1), q, zeros, zeros, external=[grf], point_masses=pms,
+                      parameters=params, exponent=exponent)
+
+
+# --------------------------------------------------------------------------- lever diagram
+
+ABDUCTORS = ("gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
+             "gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
+             "tensor_fasciae_latae")
+
+
+@dataclass(frozen=True)
+class LeverDiagram:
+    """Frontal-plane levers of single-leg stance about the stance hip (Pauwels 1935/1976).
+
+    ``weight_n``: weight of everything above the stance hip (all but the stance leg, plus
+    loads); ``weight_lever_m``: its horizontal distance from the hip centre;
+    ``abductor_lever_m``: the abductors' frontal-plane lever (force-capacity-weighted mean
+    abduction moment arm of gluteus medius, minimus and TFL); ``abductor_angle_rad``: the
+    abductors' line of action from vertical in the frontal plane.
+    """
+
+    side: str
+    weight_n: float
+    weight_lever_m: float
+    abductor_lever_m: float
+    abductor_angle_rad: float
+    hip_center: np.ndarray
+    com_above: np.ndarray
+    abductor_origin: np.ndarray
+    abductor_insertion: np.ndarray
+
+    @property
+    def lever_ratio(self) -> float:
+        return self.weight_lever_m / self.abductor_lever_m
+
+    def pauwels(self) -> tuple[float, float]:
+        """Closed form (Pauwels 1976, *Biomechanics of the Normal and Diseased Hip*): abductor force
+        F = W b / a, and joint force J = |W + F| with F along the abductor line at angle theta from
+        vertical: J = sqrt((W + F cos theta)^2 + (F sin theta)^2). Returns (F, J) in N."""
+        f = self.weight_n * self.weight_lever_m / self.abductor_lever_m
+        th = self.abductor_angle_rad
+        return f, math.hypot(self.weight_n + f * math.cos(th), f * math.sin(th))
+
+    def solve_planar(self) -> tuple[float, float]:
+        """The same free body solved as a planar static equilibrium (3 equations: two forces and the
+        moment about the hip; unknowns abductor force and the two joint-force components). Returns
+        (abductor force, joint force magnitude) in N."""
+        th = self.abductor_angle_rad
+        # Abductor pulls down and medially-to-laterally toward its insertion: unit vector in the
+        # (lateral, up) plane; weight acts down at the weight lever on the medial side.
+        u = np.array([math.sin(th), -math.cos(th)])
+        a, b, w = self.abductor_lever_m, self.weight_lever_m, self.weight_n
+        # Unknowns [F, Jx, Jy]; forces on the pelvis-and-above free body.
+        A = np.array([[u[0], 1.0, 0.0],
+                      [u[1], 0.0, 1.0],
+                      [a, 0.0, 0.0]])
+        rhs = np.array([0.0, w, w * b])
+        f, jx, jy = np.linalg.solve(A, rhs)
+        return float(f), float(math.hypot(jx, jy))
+
+
+def lever_diagram(result_or_model: TaskResult | Model, side: str = "r", q: np.ndarray | None = None,
+                  point_masses: Sequence[PointMass] = ()) -> LeverDiagram:
+    """Frontal-plane lever diagram of single-leg stance on ``side``, from the 3D model at pose ``q``."""
+    if isinstance(result_or_model, TaskResult):
+        model = result_or_model.model
+        q = result_or_model.q[:1]
+        point_masses = result_or_model.point_masses
+        side = result_or_model.parameters.get("side", side)
+    else:
+        model = result_or_model
+        q = model.pose(q)
+    R, o, _, _ = model.body_poses(q)
+    femur = model.body_names.index(f"femur_{side}")
+    hip = o[0, femur]
+    # Everything but the stance leg (femur and all bodies below it).
+    parent = model.compiled.body_parent
+    below = set()
+    for b in range(1, len(model.body_names)):
+        cur = b
+        while cur > 0:
+            if cur == femur:
+                below.add(b)
+                break
+            cur = parent[cur]
+    mass = 0.0
+    mom = np.zeros(3)
+    cm = model.compiled
+    for b in range(1, len(model.body_names)):
+        if b in below:
+            continue
+        p = o[0, b] + R[0, b] @ cm.body_com[b]
+        mass += cm.body_mass[b]
+        mom += cm.body_mass[b] * p
+    for pm in point_masses:
+        b = model.body_names.index(pm.body)
+        mass += pm.mass_kg
+        mom += pm.mass_kg * (o[0, b] + R[0, b] @ np.asarray(pm.location))
+    com = mom / mass
+    g = float(np.linalg.norm(cm.gravity))
+    # Abductor lever: capacity-weighted abduction moment arm; line of action from the
+    # capacity-weighted origin (pelvis points) to insertion (femur points), frontal plane.
+    arms = model.moment_arms(q)[0]
+    c = model.coordinate_index(f"hip_adduction_{side}")
+    idx = [model.muscle_index(f"{n}_{side}") for n in ABDUCTORS]
+    f0 = model.max_isometric_forces[idx]
+    lever = float(np.sum(f0 * -arms[idx, c]) / f0.sum())
+    origin, insertion = _abductor_line(model, q, idx, f0)
+    lat = 1.0 if side == "r" else -1.0
+    d = origin - insertion  # pull on the femur points toward the origin
+    angle = math.atan2(abs(d[2]), abs(d[1]))
+    return LeverDiagram(side=side, weight_n=mass * g, weight_lever_m=float(lat * (hip[2] - com[2])),
+                        abductor_lever_m=lever, abductor_angle_rad=angle, hip_center=hip, com_above=com,
+                        abductor_origin=origin, abductor_insertion=insertion)
+
+
+def _abductor_line(model: Model, q: np.ndarray, idx: Sequence[int], weights: np.ndarray):
+    """Weighted mean first (origin) and last (insertion) path points of the given muscles, in ground."""
+    from hipsim.model.kernels import path_point
+    R, o, _, _ = model.body_poses(q)
+    cm = model.compiled
+    f = cm.fn
+    ends = []
+    for i in idx:
+        pts = []
+        for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
+            active, b, s0, s1, s2, _, _, _ = path_point(ip, q[0], R[0], cm.pt_kind, cm.pt_body, cm.pt_loc,
+                                                        cm.pt_coord, cm.pt_range, cm.pt_fn, f.kind, f.a, f.b,
+                                                        f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
+            if active:
+                pts.append(o[0, b] + np.array([s0, s1, s2]))
+        ends.append((pts[0], pts[-1]))
+    w = weights / weights.sum()
+    origin = sum(wi * e[0] for wi, e in zip(w, ends))
+    insertion = sum(wi * e[1] for wi, e in zip(w, ends))
+    return np.asarray(origin), np.asarray(insertion)
