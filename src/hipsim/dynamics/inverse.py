@@ -15,6 +15,7 @@ import numpy as np
 from hipsim.dynamics import kernels
 from hipsim.errors import input_error
 from hipsim.model import Model
+from hipsim.model.kernels import threads_for
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,11 @@ def inverse_dynamics(model: Model, q, qdot=None, qddot=None, external: Sequence[
     packed = _pack(model, qs.shape[0], external, point_masses)
     cm = model.compiled
     f = cm.fn
-    tau, com = kernels.inverse_dynamics_batch(
-        qs, qd, qdd, *packed, cm.body_parent, cm.body_mass, cm.body_com, cm.body_inertia, cm.gravity,
-        cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord,
-        f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
+    with threads_for(qs.shape[0]):
+        tau, com = kernels.inverse_dynamics_batch(
+            qs, qd, qdd, *packed, cm.body_parent, cm.body_mass, cm.body_com, cm.body_inertia, cm.gravity,
+            cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord,
+            f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
     return (tau, com) if return_com else tau
 
 
@@ -125,9 +127,10 @@ def joint_reaction(model: Model, child_body: str, q, muscle_forces: np.ndarray, 
     pm_body, pm_loc, pm_mass, ex_body, ex_force, ex_point, _ = _pack(model, nf, external, point_masses)
     cm = model.compiled
     f = cm.fn
-    return kernels.joint_reaction_batch(
-        qs, qd, qdd, child, mf, pm_body, pm_loc, pm_mass, ex_body, ex_force, ex_point,
-        cm.body_parent, cm.body_mass, cm.body_com, cm.gravity,
-        cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord,
-        cm.pt_start, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
-        f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
+    with threads_for(nf):
+        return kernels.joint_reaction_batch(
+            qs, qd, qdd, child, mf, pm_body, pm_loc, pm_mass, ex_body, ex_force, ex_point,
+            cm.body_parent, cm.body_mass, cm.body_com, cm.gravity,
+            cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord,
+            cm.pt_start, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
+            f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)

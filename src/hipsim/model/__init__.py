@@ -5,6 +5,7 @@ model file or an OpenSim ``.osim`` file.
 """
 from __future__ import annotations
 
+import functools
 import importlib.resources
 from pathlib import Path
 
@@ -27,6 +28,8 @@ def load_spec(path_or_name: str | Path = "default"):
 
     if isinstance(path_or_name, str) and path_or_name in SHIPPED:
         return read_model(shipped_model_path(path_or_name))
+    if isinstance(path_or_name, str) and path_or_name in SHIPPED.values():
+        return read_model(Path(str(importlib.resources.files("hipsim.shipped_models").joinpath(path_or_name))))
     path = Path(path_or_name)
     if path.suffix.lower() == ".osim":
         return read_osim(path)
@@ -36,8 +39,18 @@ def load_spec(path_or_name: str | Path = "default"):
                       f"give a shipped model name ({', '.join(SHIPPED)}), a .toml hipsim model or an .osim file")
 
 
+@functools.lru_cache(maxsize=4)
+def _shipped(name: str) -> Model:
+    return Model(load_spec(name))
+
+
 def load_model(path_or_name: str | Path = "default") -> Model:
-    """Load and compile a model: a shipped name (``"default"``), a hipsim ``.toml`` file or an OpenSim ``.osim``."""
+    """Load and compile a model: a shipped name (``"default"``), a hipsim ``.toml`` file or an OpenSim ``.osim``.
+
+    Shipped models are read once per process (a Model is immutable, so sharing it is safe).
+    """
+    if isinstance(path_or_name, str) and path_or_name in SHIPPED:
+        return _shipped(SHIPPED[path_or_name])
     return Model(load_spec(path_or_name))
 
 

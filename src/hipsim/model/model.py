@@ -155,10 +155,11 @@ class Model:
         qs = self.pose(q)
         cm = self.compiled
         f = cm.fn
-        lengths, arms = kernels.lengths_and_arms_batch(
-            qs, want_arms, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord,
-            cm.anc_start, cm.anc_coord, cm.pt_start, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
-            cm.mc_start, cm.mc_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
+        with kernels.threads_for(qs.shape[0]):
+            lengths, arms = kernels.lengths_and_arms_batch(
+                qs, want_arms, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord,
+                cm.anc_start, cm.anc_coord, cm.pt_start, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range,
+                cm.pt_fn, cm.mc_start, cm.mc_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
         return lengths, arms, single
 
     def muscle_lengths(self, q: PoseLike | None = None) -> np.ndarray:
@@ -214,9 +215,10 @@ class Model:
         qs = self.pose(q)
         cm = self.compiled
         f = cm.fn
-        return kernels.body_poses_batch(qs, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir,
-                                        cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky,
-                                        f.kb, f.kc, f.kd)
+        with kernels.threads_for(qs.shape[0]):
+            return kernels.body_poses_batch(qs, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir,
+                                            cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord, f.kind, f.a, f.b,
+                                            f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
 
     # ------------------------------------------------------------------ derived models
     def with_strength(self, factors: Mapping[str, float]) -> "Model":

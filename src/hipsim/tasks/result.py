@@ -54,6 +54,7 @@ class TaskResult:
     solver_max_residual: np.ndarray
     percent: np.ndarray | None = None
     point_masses: tuple[PointMass, ...] = ()
+    external_loads: tuple[ExternalLoad, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -204,5 +205,5 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
                       reserve_coordinates=tuple(so.coordinate_names), hip_contact_force_ground=ground,
                       hip_contact_force_pelvis=pelvis, hip_contact_force_femur=femur,
                       solver_converged=so.status.converged, solver_max_residual=so.status.max_residual,
-                      percent=percent, point_masses=tuple(point_masses), parameters=dict(parameters or {}),
+                      percent=percent, point_masses=tuple(point_masses), external_loads=tuple(external), parameters=dict(parameters or {}),
                       warnings=tuple(warn))
