@@ -263,7 +263,7 @@ def cold_start():
             if proc.returncode != 0:
                 raise RuntimeError(proc.stderr[-2000:])
             out[label] = wall
-            out[label.replace("_s", "_in_process_s")] = float(proc.stdout.strip().splitlines()[-1])
+            out[label[:-2] + "_in_process_s"] = float(proc.stdout.strip().splitlines()[-1])
     return out
 
 
