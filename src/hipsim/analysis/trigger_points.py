@@ -359,15 +359,15 @@ FIBRE_GROUPS: Mapping[str, FibreGroupKnowledge] = MappingProxyType({
                             "walking or running on an uneven surface"),
         perpetuating_factors=("immobilisation of the limb for long periods",),
         other_contributors=(),
-        factors_source=("Finando & Finando 2005, Trigger Point Therapy for Myofascial Pain "
+        factors_source=("Finando 2005, Trigger Point Therapy for Myofascial Pain "
                         "(summarising Travell & Simons)"),
         examine_also=(
             ("gluteus minimus, anterior", "pairs with tensor fasciae latae (DOMAIN.md)"),
-            ("rectus femoris", "satellite TrPs (Finando & Finando 2005)"),
-            ("iliopsoas", "satellite TrPs (Finando & Finando 2005)"),
-            ("sartorius", "satellite TrPs (Finando & Finando 2005)"),
+            ("rectus femoris", "satellite TrPs (Finando 2005)"),
+            ("iliopsoas", "satellite TrPs (Finando 2005)"),
+            ("sartorius", "satellite TrPs (Finando 2005)"),
         ),
-        examine_source="DOMAIN.md; Finando & Finando 2005",
+        examine_source="DOMAIN.md; Finando 2005",
         advice=("a pillow between the knees when lying on the side",
                 "change position every 15-20 minutes"),
         advice_source=_GMIN_SRC,
