@@ -1,0 +1,152 @@
+"""Fibre-load metrics per muscle part and side, from a task result.
+
+Every metric is a mechanical quantity computed from the solved task, over one gait cycle
+or one held posture, and scaled to a day by an explicit exposure (cycles or holds per day).
+Thresholds below are conventions, stated with their sources, not validated cut-offs.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from hipsim.muscles.thelen import rigid_tendon_state
+from hipsim.tasks.result import TaskResult
+
+#: The fibre groups hipsim follows, and the muscles the trigger-point literature pairs with
+#: them (Simons, Travell & Simons 1999, ch. 8, 9, 12; DOMAIN.md).
+FIBRE_GROUPS = ("gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
+                "gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
+                "tensor_fasciae_latae")
+ASSOCIATED = ("piriformis", "gluteus_maximus_superior", "vastus_lateralis", "peroneus_longus")
+
+#: Activation below which a muscle counts as at rest: 0.5 % of maximum, the "EMG gap" level of
+#: Veiersted, Westgaard & Andersen (1993, Scand J Work Environ Health 19:284). Sustained
+#: low-level activity without such gaps is what the Cinderella hypothesis (Hägg 1991) links
+#: to overload of low-threshold motor units.
+REST_ACTIVATION = 0.005
+#: Normalised fibre length bounds for "shortened" and "stretched": +-10 % of optimal fibre
+#: length (a convention; the Thelen 2003 active force-length curve with gamma = 0.5 is within
+#: 2 % of its peak there).
+SHORTENED = 0.9
+STRETCHED = 1.1
+
+METRIC_COLUMNS = ("peak_activation", "mean_activation", "peak_force_n", "mean_force_n", "peak_stress_kpa",
+                  "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "mean_norm_fiber_length",
+                  "time_shortened_frac", "time_stretched_frac", "lengthening_work_j", "lengthening_work_j_per_day",
+                  "compression_kpa_s")
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """How much of the task a day holds.
+
+    ``repetitions_per_day``: gait cycles (strides) per day, or holds per day for a posture.
+    ``duration_s``: length of one repetition for a static posture (hold time); for a cycle the
+    task's own time span is used. ``bout_s``: the longest uninterrupted bout (continuous
+    walking, or one hold), the ceiling of sustained activity.
+    """
+
+    repetitions_per_day: float
+    duration_s: float
+    bout_s: float
+
+
+def _runs_above(x: np.ndarray, level: float, cyclic: bool) -> int:
+    """Longest run of consecutive samples with x > level (wrapping around for a cycle)."""
+    above = x > level
+    if above.all():
+        return above.size
+    if cyclic:
+        k = int(np.argmin(above))  # start at a sample below the level so runs do not wrap
+        above = np.roll(above, -k)
+    best = run = 0
+    for a in above:
+        run = run + 1 if a else 0
+        best = max(best, run)
+    return best
+
+
+def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str] = FIBRE_GROUPS + ASSOCIATED,
+                  compression_kpa: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Metrics per muscle part (``muscle``, without side) and ``side``; columns :data:`METRIC_COLUMNS`.
+
+    Forces are along the tendon (N); stress is fibre force over PCSA (kPa); impulse is the
+    force-time integral of one repetition and of a day; lengthening work is the positive
+    work of fibre lengthening (eccentric) per repetition and per day; ``compression_kpa_s``
+    is an external pressure on the muscle (``compression_kpa`` by full muscle name) times
+    the time it acts in a day.
+    """
+    m = result.model
+    static = result.n_frames == 1
+    t = result.time if not static else np.array([0.0, exposure.duration_s])
+    span = float(t[-1] - t[0]) if not static else exposure.duration_s
+    lengths = m.muscle_lengths(result.q)
+    vel = m.lengthening_velocities(result.q, result.qdot)
+    th = m.thelen
+    state = rigid_tendon_state(lengths, vel, m.max_isometric_forces, m.optimal_fiber_lengths, m.tendon_slack_lengths,
+                               m.pennation_angles, m.max_contraction_velocities, th.k_shape_active,
+                               th.k_shape_passive, th.fmax_muscle_strain, th.af, th.flen)
+    norm_len = state.fiber_length / m.optimal_fiber_lengths
+    rows = []
+    comp = dict(compression_kpa or {})
+    for base in muscles:
+        for side in ("r", "l"):
+            name = f"{base}_{side}"
+            i = m.muscle_index(name)
+            a = result.activations[:, i]
+            f = result.muscle_forces[:, i]
+            ff = result.fiber_forces[:, i]
+            nl = norm_len[:, i]
+            if static:
+                a2, f2, nl2 = np.repeat(a, 2), np.repeat(f, 2), np.repeat(nl, 2)
+                impulse = float(f[0]) * span
+                work = 0.0
+                sustained = exposure.bout_s if a[0] > REST_ACTIVATION else 0.0
+            else:
+                a2, f2, nl2 = a, f, nl
+                impulse = float(np.trapezoid(f, t))
+                power = np.maximum(ff * state.fiber_velocity[:, i], 0.0)
+                work = float(np.trapezoid(power, t))
+                dt = span / max(len(t) - 1, 1)
+                run = _runs_above(a, REST_ACTIVATION, cyclic=True)
+                sustained = exposure.bout_s if run == len(a) else run * dt
+            pcsa = m.pcsa[i]
+            rows.append({
+                "muscle": base, "side": side,
+                "peak_activation": float(a2.max()), "mean_activation": float(np.mean(a2)),
+                "peak_force_n": float(f2.max()), "mean_force_n": float(np.mean(f2)),
+                "peak_stress_kpa": float(ff.max() / pcsa / 1000.0),
+                "impulse_ns": impulse, "impulse_per_day_ns": impulse * exposure.repetitions_per_day,
+                "longest_sustained_s": float(sustained),
+                "mean_norm_fiber_length": float(np.mean(nl2)),
+                "time_shortened_frac": float(np.mean(nl2 < SHORTENED)),
+                "time_stretched_frac": float(np.mean(nl2 > STRETCHED)),
+                "lengthening_work_j": work, "lengthening_work_j_per_day": work * exposure.repetitions_per_day,
+                "compression_kpa_s": float(comp.get(name, 0.0)) * span * exposure.repetitions_per_day,
+            })
+    df = pd.DataFrame(rows)
+    bad = ~np.isfinite(df[list(METRIC_COLUMNS)].to_numpy())
+    if bad.any():  # never hand on a NaN silently
+        r, c = np.argwhere(bad)[0]
+        raise FloatingPointError(f"metric {METRIC_COLUMNS[c]} of {df.muscle[r]}_{df.side[r]} is not finite")
+    return df
+
+
+def compare(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """Scenario metrics with ``<metric>_baseline`` and ``<metric>_pct_change`` columns.
+
+    The % change is 100 (s - b) / b; where the baseline is zero it is +inf for a rise, 0 for
+    no change (reported as such, never NaN).
+    """
+    merged = scenario.merge(baseline, on=["muscle", "side"], suffixes=("", "_baseline"))
+    for col in METRIC_COLUMNS:
+        s = merged[col].to_numpy()
+        b = merged[f"{col}_baseline"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(b != 0, 100.0 * (s - b) / np.abs(b), np.where(s == b, 0.0, math.inf * np.sign(s - b)))
+        merged[f"{col}_pct_change"] = pct
+    return merged

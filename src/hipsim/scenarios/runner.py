@@ -1,0 +1,294 @@
+"""Run a scenario: build the baseline and the scenario tasks from the file, solve both,
+compare their fibre loads, and map the changes onto trigger-point load indices.
+
+Every modifier acts through the mechanics (a point mass, a posture, a strength factor, a
+pressure), never through a table of effects.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from hipsim.analysis.metrics import Exposure, compare, fibre_metrics
+from hipsim.errors import InputError, input_error
+from hipsim.model import Model, load_model
+from hipsim.model.scaling import Subject
+from hipsim.scenarios.schema import GROUPS, Modifier, ScenarioSpec, read_scenario
+from hipsim.tasks.gait import gait
+from hipsim.tasks.posture import sitting, standing
+from hipsim.tasks.result import TaskResult
+from hipsim.tasks.stance import Load, single_leg_stance
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ScenarioResult:
+    """Baseline and scenario task results, the metrics table and what was derived on the way."""
+
+    spec: ScenarioSpec
+    baseline: TaskResult
+    scenario: TaskResult
+    metrics: pd.DataFrame
+    indices: pd.DataFrame | None
+    derived: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """Shipped scenario names -> files (the repository's scenarios/ folder)."""
+    root = importlib.resources.files("hipsim.shipped_scenarios")
+    return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".toml")}
+
+
+def resolve(path_or_name: str | Path) -> Path:
+    """A shipped scenario name (``wallet``) or a path to a scenario file."""
+    shipped = shipped_scenarios()
+    if isinstance(path_or_name, str) and path_or_name in shipped:
+        return shipped[path_or_name]
+    p = Path(path_or_name)
+    if p.suffix != ".toml":
+        raise input_error(str(p), "scenario", str(path_or_name),
+                          f"give a scenario file (.toml) or a shipped name ({', '.join(sorted(shipped))})")
+    if not p.exists():
+        raise input_error(str(p), "scenario", str(path_or_name), "the file does not exist")
+    return p
+
+
+# --------------------------------------------------------------------------- modifiers -> task inputs
+
+def _weak_factors(model: Model, mod: Modifier) -> dict[str, float]:
+    sides = ("r", "l") if mod.values["side"] == "both" else (mod.values["side"],)
+    out: dict[str, float] = {}
+    for name in mod.values["muscles"]:
+        bases = GROUPS.get(name, (name,))
+        for b in bases:
+            if b[-2:] in ("_r", "_l") or b in model.muscle_aliases:
+                out[model.muscle_names[model.muscle_index(b)]] = mod.values["strength"]
+            else:
+                for s in sides:
+                    out[model.muscle_names[model.muscle_index(f"{b}_{s}")]] = mod.values["strength"]
+    return out
+
+
+@dataclass
+class _Plan:
+    kwargs: dict[str, Any]
+    strength: dict[str, float]
+    loads: list[Load]
+    compression_kpa: dict[str, float]
+    compensation: str
+    notes: dict[str, Any]
+
+
+def _plan(model: Model, spec: ScenarioSpec, mods: tuple[Modifier, ...], task_values: dict[str, Any]) -> _Plan:
+    kw = dict(task_values)
+    plan = _Plan(kw, {}, [], {}, "none", {})
+    for mod in mods:
+        v = mod.values
+        if mod.type == "carry":
+            plan.loads.append(Load(v["place"], v["side"], v["mass_kg"]))
+        elif mod.type == "weakness":
+            plan.strength.update(_weak_factors(model, mod))
+            plan.compensation = v["compensation"]
+        elif mod.type == "trendelenburg":
+            if spec.task == "gait":
+                kw["pelvic_drop_scale"] = v["drop_scale"]
+            else:
+                kw["pelvic_drop_deg"] = v["pelvic_drop_deg"]
+                kw["trunk_lean_deg"] = v["trunk_lean_deg"]
+        elif mod.type == "wallet":
+            plan.notes["wallet"] = _wallet(model, spec, v, plan)
+            kw["pelvic_obliquity_deg"] = plan.notes["wallet"]["pelvic_obliquity_deg"]
+        elif mod.type == "crossed_legs":
+            kw["crossed_top_side"] = v["top_side"]
+        elif mod.type == "leg_length":
+            kw["leg_length_difference_m"] = v["difference_cm"] / 100.0
+            kw["short_side"] = v["short_side"]
+        elif mod.type == "camber":
+            # Feet across a slope: the low foot stands lower by width * tan(camber) (a functional
+            # leg-length difference, DOMAIN.md).
+            diff = v["stance_width_m"] * math.tan(math.radians(v["camber_deg"]))
+            kw["leg_length_difference_m"] = diff
+            kw["short_side"] = v["low_side"]
+            plan.notes["camber"] = {"functional_leg_length_difference_cm": 100 * diff}
+        elif mod.type == "antalgic":
+            sign = -1.0 if v["painful_side"] == "r" else 1.0
+            kw["stance_asymmetry"] = sign * v["stance_reduction"]
+    return plan
+
+
+def _wallet(model: Model, spec: ScenarioSpec, v: dict[str, Any], plan: _Plan) -> dict[str, Any]:
+    """Pelvic obliquity and pressure from a wallet under one ischial tuberosity.
+
+    Statics of the seated pelvis on two supports (the ischial tuberosities) a distance d
+    apart, with the seated weight W centred between them: each side carries W/2, so linear
+    soft-tissue and cushion compliance compress both sides alike and cancel; the wallet side
+    is lifted by the wallet's thickness less its own compression, (W/2)/k_wallet. The
+    obliquity is atan(lift / d). The load of that side then passes through the wallet's
+    face, so the pressure over the wallet is (W/2)/A_wallet against (W/2)/A_buttock without
+    it; that pressure acts on the posterior gluteal region of that side, where the posterior
+    fibres of gluteus minimus lie under the pocket (Simons et al. 1999, ch. 9: a wallet
+    compresses posterior gluteus minimus TrPs).
+    """
+    mass = model.mass if "mass_kg" not in spec.subject else spec.subject["mass_kg"]
+    g = float(np.linalg.norm(model.compiled.gravity))
+    # Seated weight on the buttocks: pelvis and trunk of the model, scaled to the subject.
+    share = sum(model.compiled.body_mass[model.body_names.index(b)] for b in ("pelvis", "torso")) / model.mass
+    w_side = 0.5 * share * mass * g
+    comp_m = min(w_side / (v["wallet_stiffness_n_per_mm"] * 1000.0), 0.9 * v["thickness_cm"] / 100.0)
+    lift = v["thickness_cm"] / 100.0 - comp_m
+    d = v["ischial_spacing_cm"] / 100.0
+    obl = math.degrees(math.atan2(lift, d))
+    side = v["side"]
+    # Wallet under the right buttock raises the right side: the left is lower (positive obliquity).
+    obliquity = obl if side == "r" else -obl
+    p_wallet = w_side / (v["wallet_area_cm2"] * 1e-4) / 1000.0
+    p_base = w_side / (v["buttock_contact_area_cm2"] * 1e-4) / 1000.0
+    for base in ("gluteus_minimus_posterior", "gluteus_medius_posterior", "piriformis"):
+        plan.compression_kpa[f"{base}_{side}"] = p_wallet
+        other = "l" if side == "r" else "r"
+        plan.compression_kpa.setdefault(f"{base}_{other}", p_base)
+    return {"pelvic_obliquity_deg": obliquity, "lift_mm": 1000 * lift, "wallet_compression_mm": 1000 * comp_m,
+            "seated_load_per_side_n": w_side, "pressure_over_wallet_kpa": p_wallet,
+            "pressure_without_wallet_kpa": p_base}
+
+
+def _baseline_compression(model: Model, spec: ScenarioSpec) -> dict[str, float]:
+    """Seated pressure on both buttocks without a wallet (for a seated baseline)."""
+    wallets = [m for m in spec.modifiers if m.type == "wallet"]
+    if spec.task != "sitting" or not wallets:
+        return {}
+    tmp = _Plan({}, {}, [], {}, "none", {})
+    v = dict(wallets[0].values)
+    v["wallet_area_cm2"] = v["buttock_contact_area_cm2"]  # no wallet: the side's load spreads over the buttock
+    _wallet(model, spec, v, tmp)
+    return tmp.compression_kpa
+
+
+# --------------------------------------------------------------------------- running tasks
+
+def _run_task(model: Model, subject: Subject | None, spec: ScenarioSpec, plan: _Plan) -> TaskResult:
+    kw = dict(plan.kwargs)
+    kw.pop("holds_per_day", None)
+    kw.pop("steps_per_day", None)
+    kw.pop("bout_s", None)
+    if spec.task == "single_leg_stance":
+        return single_leg_stance(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
+    if spec.task == "gait":
+        return gait(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
+    if spec.task == "standing":
+        return standing(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
+    return sitting(model, subject=subject, **kw)
+
+
+def _abduction_reserve(res: TaskResult) -> float:
+    side = res.parameters.get("side", "r")
+    c = f"hip_adduction_{side}"
+    if c not in res.reserve_coordinates:
+        return 0.0
+    return float(np.abs(res.reserves[:, res.reserve_coordinates.index(c)]).max())
+
+
+def _compensate(model: Model, subject: Subject | None, spec: ScenarioSpec, plan: _Plan, first: TaskResult,
+                derived: dict[str, Any]) -> TaskResult:
+    """Single-leg stance with weak abductors: find the trunk lean (or pelvic drop) at which the
+    abduction reserve falls to 0.5 N m, by bisection over the physiological range."""
+    deficit = _abduction_reserve(first)
+    derived["abduction_deficit_nm"] = deficit
+    if plan.compensation == "none" or spec.task != "single_leg_stance" or deficit <= 0.5:
+        return first
+    key, hi = ("trunk_lean_deg", 30.0) if plan.compensation == "lean" else ("pelvic_drop_deg", 25.0)
+    lo = float(plan.kwargs.get(key, 0.0))
+
+    def reserve_at(x: float) -> tuple[float, TaskResult]:
+        p = dataclasses.replace(plan, kwargs={**plan.kwargs, key: x})
+        r = _run_task(model, subject, spec, p)
+        return _abduction_reserve(r), r
+
+    r_hi, res_hi = reserve_at(hi)
+    if r_hi > 0.5:
+        derived["compensation"] = {key: None, "note": f"even {hi:g} degrees leaves {r_hi:.1f} N m uncovered"}
+        return res_hi
+    best = res_hi
+    for _ in range(25):
+        mid = 0.5 * (lo + hi)
+        r_mid, res_mid = reserve_at(mid)
+        if r_mid > 0.5:
+            lo = mid
+        else:
+            hi, best = mid, res_mid
+        if hi - lo < 0.05:
+            break
+    derived["compensation"] = {key: round(hi, 2)}
+    return best
+
+
+def _exposure(spec: ScenarioSpec, values: dict[str, Any], res: TaskResult) -> Exposure:
+    if spec.task == "gait":
+        cycles = values["steps_per_day"] / 2.0
+        return Exposure(cycles, float(res.time[-1] - res.time[0]), values["bout_s"])
+    hold = values["hold_s"]
+    return Exposure(values["holds_per_day"], hold, hold)
+
+
+def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> ScenarioResult:
+    """Run a scenario file (or a shipped scenario by name) against its baseline.
+
+    Returns the baseline and scenario task results, a metrics table (one row per muscle part
+    and side: scenario metrics, ``*_baseline`` and ``*_pct_change``), trigger-point load
+    indices, derived quantities (a wallet's obliquity, a compensation) and warnings.
+    """
+    say = progress or (lambda msg: None)
+    path = resolve(path_or_name)
+    model = None
+
+    def check_muscle(name: str) -> None:
+        model.muscle_index(name if name[-2:] in ("_r", "_l") else f"{name}_r")
+
+    # Parse once without the model to learn which model to load, then check muscle names.
+    spec = read_scenario(path)
+    try:
+        model = load_model(spec.model)
+    except InputError as exc:
+        raise input_error(str(path), "model", spec.model, str(exc)) from None
+    spec = read_scenario(path, check_muscle)
+    subject = Subject(**{**{"mass_kg": model.mass, "height_m": 1.8}, **spec.subject}) if spec.subject else None
+
+    derived: dict[str, Any] = {}
+    base_values = {**spec.task_values, **spec.baseline_task_values}
+    base_plan = _plan(model, spec, spec.baseline_modifiers, base_values)
+    base_plan.compression_kpa.update(_baseline_compression(model, spec))
+    say("solving the baseline")
+    baseline = _run_task(model, subject, spec, base_plan)
+    plan = _plan(model, spec, spec.modifiers, spec.task_values)
+    derived.update(plan.notes)
+    say("solving the scenario")
+    scen = _run_task(model, subject, spec, plan)
+    if any(m.type == "weakness" for m in spec.modifiers):
+        scen = _compensate(model, subject, spec, plan, scen, derived)
+    say("computing fibre loads")
+    m_scen = fibre_metrics(scen, _exposure(spec, plan.kwargs, scen), compression_kpa=plan.compression_kpa)
+    m_base = fibre_metrics(baseline, _exposure(spec, base_plan.kwargs, baseline),
+                           compression_kpa=base_plan.compression_kpa)
+    metrics = compare(m_scen, m_base)
+    indices = _indices(metrics)
+    warnings = list(dict.fromkeys(list(baseline.warnings) + list(scen.warnings)))
+    return ScenarioResult(spec=spec, baseline=baseline, scenario=scen, metrics=metrics, indices=indices,
+                          derived=derived, warnings=warnings)
+
+
+def _indices(metrics: pd.DataFrame) -> pd.DataFrame | None:
+    """Trigger-point load indices (hipsim.analysis.trigger_points), when that module is present."""
+    try:
+        from hipsim.analysis.trigger_points import trigger_point_indices
+    except ImportError:  # pragma: no cover - the module ships with hipsim
+        return None
+    return trigger_point_indices(metrics)
