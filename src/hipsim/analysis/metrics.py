@@ -144,8 +144,9 @@ def compare(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
     """
     merged = scenario.merge(baseline, on=["muscle", "side"], suffixes=("", "_baseline"))
     for col in METRIC_COLUMNS:
-        s = merged[col].to_numpy()
-        b = merged[f"{col}_baseline"].to_numpy()
+        # Solver round-off (1e-17 N) is no load: below 1e-9 counts as zero for the comparison.
+        s = np.where(np.abs(merged[col].to_numpy()) < 1e-9, 0.0, merged[col].to_numpy())
+        b = np.where(np.abs(merged[f"{col}_baseline"].to_numpy()) < 1e-9, 0.0, merged[f"{col}_baseline"].to_numpy())
         with np.errstate(divide="ignore", invalid="ignore"):
             pct = np.where(b != 0, 100.0 * (s - b) / np.abs(b), np.where(s == b, 0.0, math.inf * np.sign(s - b)))
         merged[f"{col}_pct_change"] = pct

@@ -1,0 +1,189 @@
+"""The ``hipsim`` command line.
+
+Exit codes: 0 success, 2 bad input (one line naming the file, key and value; no traceback),
+1 internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from hipsim.errors import InputError
+
+EPILOG = """examples:
+  hipsim list                              shipped scenarios, modifiers and tasks
+  hipsim list muscles                      muscle names and their OpenSim aliases
+  hipsim run wallet                        run a shipped scenario, write results to out/wallet/
+  hipsim run bag_opposite_hand bag_same_hand --out results
+  hipsim run my_scenario.toml              run your own scenario file (see README, 'Scenario files')
+  hipsim compare bag_opposite_hand bag_same_hand
+  hipsim plot weak_gluteus_medius --kind frontal --out gmed.png
+
+hipsim computes mechanical loads; it does not diagnose."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hipsim", description="Simulate the muscles that hold the pelvis level: "
+                                "fibre loads of gluteus minimus, medius and TFL in stance, gait and sitting.",
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=_version())
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    r = sub.add_parser("run", help="run scenarios against their baselines and write results",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="shipped scenario name or .toml file")
+    r.add_argument("--out", default="out", help="output folder; each scenario gets a subfolder (default: out)")
+    r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    r.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    c = sub.add_parser("compare", help="compare the loads of scenario A against scenario B")
+    c.add_argument("a", metavar="A")
+    c.add_argument("b", metavar="B")
+    c.add_argument("--metric", default="peak_force_n", help="metric to compare (default peak_force_n)")
+    ls = sub.add_parser("list", help="list scenarios, muscles, modifiers, tasks or the scenario schema")
+    ls.add_argument("what", nargs="?", default="scenarios",
+                    choices=("scenarios", "muscles", "modifiers", "tasks", "schema"))
+    pl = sub.add_parser("plot", help="draw one plot of a scenario")
+    pl.add_argument("scenario", metavar="SCENARIO")
+    pl.add_argument("--kind", default="bodychart", choices=("activation", "change", "frontal", "bodychart"))
+    pl.add_argument("--out", default=None, help="PNG file (default: SCENARIO_KIND.png)")
+    return p
+
+
+def _version() -> str:
+    from hipsim import __version__
+    return f"hipsim {__version__}"
+
+
+def _run_with_progress(name: str, quiet: bool):
+    """Run one scenario; a status line shows progress on runs longer than a moment."""
+    from hipsim.scenarios import run_scenario
+    if quiet:
+        return run_scenario(name)
+    from rich.console import Console
+    console = Console(stderr=True)
+    with console.status(f"{name}: loading", spinner="dots") as status:
+        return run_scenario(name, progress=lambda msg: status.update(f"{name}: {msg}"))
+
+
+def cmd_run(args) -> int:
+    from hipsim.report.summary import print_summary, write_outputs
+    from hipsim.scenarios.runner import resolve
+    for p in args.scenarios:
+        resolve(p)  # fail fast on a bad name before any work
+    for name in args.scenarios:
+        t0 = time.perf_counter()
+        result = _run_with_progress(name, args.quiet)
+        folder = Path(args.out) / result.spec.name
+        written = write_outputs(result, folder, plots=not args.no_plots)
+        if not args.quiet:
+            print_summary(result)
+            print(f"wrote {len(written)} files to {folder} ({time.perf_counter() - t0:.1f} s)\n")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+    from hipsim.analysis.metrics import FIBRE_GROUPS, compare, fibre_metrics
+    from hipsim.scenarios.runner import _exposure
+    a = _run_with_progress(args.a, False)
+    b = _run_with_progress(args.b, False)
+    ma = fibre_metrics(a.scenario, _exposure(a.spec, a.spec.task_values, a.scenario))
+    mb = fibre_metrics(b.scenario, _exposure(b.spec, b.spec.task_values, b.scenario))
+    if args.metric not in ma.columns:
+        raise InputError(f"argument: --metric = {args.metric!r} is not allowed; use one of "
+                         f"{', '.join(c for c in ma.columns if c not in ('muscle', 'side'))}.")
+    cmp = compare(ma, mb)
+    t = Table(title=f"{args.metric}: {a.spec.name} (A) against {b.spec.name} (B)", box=None)
+    for col in ("fibre group", "side", "A", "B", "A vs B"):
+        t.add_column(col)
+    for _, r in cmp[cmp.muscle.isin(FIBRE_GROUPS)].iterrows():
+        pct = r[f"{args.metric}_pct_change"]
+        t.add_row(r.muscle.replace("_", " "), r.side, f"{r[args.metric]:.4g}", f"{r[args.metric + '_baseline']:.4g}",
+                  f"{pct:+.0f}%" if abs(pct) != float("inf") else "new")
+    console = Console()
+    console.print(t)
+    for s in ("r", "l"):
+        console.print(f"hip contact peak {s}: A {a.scenario.hip_contact_force_bw[s].max():.2f} BW, "
+                      f"B {b.scenario.hip_contact_force_bw[s].max():.2f} BW")
+    from hipsim.report.summary import DISCLAIMER
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+    return 0
+
+
+def cmd_list(args) -> int:
+    from hipsim.scenarios import MODIFIER_KEYS, TASK_KEYS, shipped_scenarios
+    from hipsim.scenarios.schema import read_scenario
+    if args.what == "scenarios":
+        for name, path in sorted(shipped_scenarios().items()):
+            spec = read_scenario(path)
+            print(f"{name:<28} {spec.task:<18} {spec.title}")
+    elif args.what == "muscles":
+        import hipsim
+        m = hipsim.load_model()
+        for n, a in zip(m.muscle_names, m.muscle_aliases):
+            print(f"{n:<36} {a}")
+    elif args.what == "modifiers":
+        for t, (doc, keys, tasks) in MODIFIER_KEYS.items():
+            print(f"{t:<14} {doc} (tasks: {', '.join(tasks)})")
+            for k, key in keys.items():
+                print(f"    {k:<26} {key.allowed():<34} {key.doc}")
+    elif args.what == "tasks":
+        for t, keys in TASK_KEYS.items():
+            print(t)
+            for k, key in keys.items():
+                print(f"    {k:<26} {key.allowed():<34} default {key.default!r}; {key.doc}")
+    else:
+        from hipsim.scenarios.docs import schema_markdown
+        print(schema_markdown())
+    return 0
+
+
+def cmd_plot(args) -> int:
+    from hipsim.report import plots
+    from hipsim.report.plots import save_figure
+    result = _run_with_progress(args.scenario, False)
+    out = Path(args.out or f"{result.spec.name}_{args.kind}.png")
+    if args.kind == "activation":
+        save_figure(plots.plot_activation(result.baseline, result.scenario, title=result.spec.title), out)
+    elif args.kind == "change":
+        save_figure(plots.plot_change_bars(result.metrics, title=result.spec.title), out)
+    elif args.kind == "frontal":
+        save_figure(plots.plot_frontal(result.scenario, title=result.spec.title), out)
+    else:
+        from hipsim.analysis.trigger_points import body_chart_change_pct
+        from hipsim.report.bodychart import save_body_chart
+        save_body_chart(out, body_chart_change_pct(result.metrics), title=result.spec.title)
+    print(f"wrote {out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hipsim`` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        return {"run": cmd_run, "compare": cmd_compare, "list": cmd_list, "plot": cmd_plot}[args.command](args)
+    except InputError as exc:
+        print(f"hipsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hipsim: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: say so in one line, keep the traceback on request
+        if os.environ.get("HIPSIM_DEBUG"):
+            raise
+        print(f"hipsim: internal error: {type(exc).__name__}: {exc} (set HIPSIM_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Plots of a scenario (matplotlib, object API only: safe without a display).
+
+* :func:`plot_activation` - activation of chosen fibres, baseline against scenario, over the
+  gait cycle (or as bars for a held posture);
+* :func:`plot_change_bars` - % change of a load metric per fibre group and side;
+* :func:`plot_frontal` - frontal-plane skeleton with each fibre line coloured by its force;
+* the body chart lives in :mod:`hipsim.report.bodychart`.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.collections import LineCollection
+from matplotlib import colormaps
+from matplotlib.colors import Normalize
+
+from hipsim.analysis.metrics import FIBRE_GROUPS
+from hipsim.tasks.result import TaskResult
+
+DEFAULT_FIBRES = ("gluteus_minimus_anterior", "gluteus_minimus_posterior", "gluteus_medius_middle",
+                  "tensor_fasciae_latae")
+LABELS = {"gluteus_minimus_anterior": "GMin ant", "gluteus_minimus_middle": "GMin mid",
+          "gluteus_minimus_posterior": "GMin post", "gluteus_medius_anterior": "GMed ant",
+          "gluteus_medius_middle": "GMed mid", "gluteus_medius_posterior": "GMed post",
+          "tensor_fasciae_latae": "TFL", "piriformis": "piriformis", "gluteus_maximus_superior": "GMax sup",
+          "vastus_lateralis": "vastus lat", "peroneus_longus": "peroneus long"}
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 130) -> Path:
+    """Write a PNG atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def plot_activation(baseline: TaskResult, scenario: TaskResult, fibres: Sequence[str] = DEFAULT_FIBRES,
+                    side: str = "r", title: str = "") -> Figure:
+    """Activation of ``fibres`` on ``side``: baseline (grey, dashed) against scenario (colour)."""
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.add_subplot()
+    m = scenario.model
+    colours = colormaps["tab10"].colors
+    if scenario.n_frames > 1:
+        x_s = scenario.percent if scenario.percent is not None else scenario.time
+        x_b = baseline.percent if baseline.percent is not None else baseline.time
+        for k, f in enumerate(fibres):
+            i = m.muscle_index(f"{f}_{side}")
+            ax.plot(x_b, baseline.activations[:, i], "--", color=colours[k], alpha=0.6, lw=1.2)
+            ax.plot(x_s, scenario.activations[:, i], "-", color=colours[k], lw=2, label=LABELS.get(f, f))
+        ax.set_xlabel("% of gait cycle (right heel strike = 0)" if scenario.percent is not None else "time (s)")
+        ax.plot([], [], "--", color="grey", label="baseline")
+    else:
+        x = np.arange(len(fibres))
+        i = [m.muscle_index(f"{f}_{side}") for f in fibres]
+        ax.bar(x - 0.2, baseline.activations[0, i], 0.4, color="0.7", label="baseline")
+        ax.bar(x + 0.2, scenario.activations[0, i], 0.4, color=[colours[k] for k in range(len(fibres))],
+               label="scenario")
+        ax.set_xticks(x, [LABELS.get(f, f) for f in fibres])
+    ax.set_ylabel(f"activation ({'right' if side == 'r' else 'left'} side)")
+    ax.set_ylim(0, max(0.05, 1.1 * float(max(baseline.activations.max(), scenario.activations.max()))))
+    ax.legend(frameon=False, fontsize=8, ncol=2)
+    ax.set_title(title or "Activation: scenario (solid) against baseline")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_change_bars(metrics, metric: str = "impulse_per_day_ns", groups: Sequence[str] = FIBRE_GROUPS,
+                     title: str = "") -> Figure:
+    """% change of ``metric`` per fibre group, right and left side, from a metrics table."""
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.add_subplot()
+    x = np.arange(len(groups))
+    col = f"{metric}_pct_change"
+    for k, (side, colour) in enumerate((("r", "#c0392b"), ("l", "#2e86c1"))):
+        vals = []
+        for g in groups:
+            row = metrics[(metrics.muscle == g) & (metrics.side == side)]
+            v = float(row[col].iloc[0]) if len(row) else 0.0
+            vals.append(np.clip(v, -100.0, 500.0) if np.isfinite(v) else 500.0)
+        ax.bar(x + (k - 0.5) * 0.4, vals, 0.4, color=colour, label="right" if side == "r" else "left")
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(x, [LABELS.get(g, g) for g in groups], rotation=20)
+    ax.set_ylabel(f"% change vs baseline ({metric.replace('_', ' ')})")
+    ax.set_title(title or f"Change in {metric.replace('_', ' ')} per fibre group")
+    ax.legend(frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def plot_frontal(result: TaskResult, frame: int = 0, muscles: Sequence[str] = FIBRE_GROUPS,
+                 title: str = "", vmax: float | None = None, ax=None) -> Figure:
+    """Frontal-plane view (from the front) of the skeleton's joint centres and the lines of the
+    chosen muscles, each coloured by its force at ``frame``."""
+    fig = ax.figure if ax is not None else Figure(figsize=(5, 7))
+    ax = ax or fig.add_subplot()
+    m = result.model
+    q = result.q[frame:frame + 1]
+    R, o, _, _ = m.body_poses(q)
+    parent = m.compiled.body_parent
+    names = m.body_names
+    # Viewed from the front: the model's +z (right) is drawn on the viewer's left.
+    seg = [[(-o[0, parent[b], 2], o[0, parent[b], 1]), (-o[0, b, 2], o[0, b, 1])]
+           for b in range(1, len(names)) if parent[b] > 0]
+    ax.add_collection(LineCollection(seg, colors="0.35", linewidths=3, zorder=1))
+    ax.scatter(-o[0, 1:, 2], o[0, 1:, 1], s=18, color="0.2", zorder=2)
+    lines, forces = [], []
+    from hipsim.model.kernels import path_point
+    cm = m.compiled
+    fn = cm.fn
+    for base in muscles:
+        for side in ("r", "l"):
+            i = m.muscle_index(f"{base}_{side}")
+            pts = []
+            for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
+                active, b, s0, s1, s2, _, _, _ = path_point(ip, q[0], R[0], cm.pt_kind, cm.pt_body, cm.pt_loc,
+                                                            cm.pt_coord, cm.pt_range, cm.pt_fn, fn.kind, fn.a, fn.b,
+                                                            fn.offset, fn.count, fn.kx, fn.ky, fn.kb, fn.kc, fn.kd)
+                if active:
+                    p = o[0, b] + np.array([s0, s1, s2])
+                    pts.append((-p[2], p[1]))
+            lines.append(pts)
+            forces.append(result.muscle_forces[frame, i])
+    norm = Normalize(0, vmax or max(1.0, max(forces)))
+    cmap = colormaps["inferno_r"]
+    lc = LineCollection(lines, colors=cmap(norm(np.array(forces))), linewidths=2.2, zorder=3)
+    ax.add_collection(lc)
+    sm = fig.colorbar(lc, ax=ax, fraction=0.04, pad=0.02)
+    lc.set_norm(norm)
+    lc.set_cmap(cmap)
+    lc.set_array(np.array(forces))
+    sm.set_label("muscle force (N)")
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.set_xlabel("right  <-  (m)  ->  left")
+    ax.set_ylabel("height (m)")
+    ax.set_title(title or f"Frontal plane, frame {frame}")
+    hcf = result.hip_contact_force_bw
+    ax.text(0.02, 0.02, f"hip contact: R {hcf['r'].iloc[frame]:.2f} BW, L {hcf['l'].iloc[frame]:.2f} BW",
+            transform=ax.transAxes, fontsize=8)
+    return fig

@@ -1,0 +1,172 @@
+"""Scenario reports: summary.json, the long fibre table, OpenSim files, plots, and a one-screen table.
+
+Every file is written atomically. Every report carries the caveat: hipsim computes
+mechanical loads and does not diagnose.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hipsim.analysis.metrics import ASSOCIATED, FIBRE_GROUPS
+from hipsim.scenarios.runner import ScenarioResult
+from hipsim.tasks.result import TaskResult, atomic_write_text
+
+DISCLAIMER = ("hipsim computes mechanical loads (forces, lengths, activations, pressures) from a published "
+              "musculoskeletal model. It does not diagnose, and no validated model turns these loads into "
+              "trigger points: the trigger-point indices are a mechanical surrogate for teaching and reasoning.")
+
+SUMMARY_METRICS = ("peak_activation", "mean_activation", "peak_force_n", "mean_force_n", "peak_stress_kpa",
+                   "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "mean_norm_fiber_length",
+                   "time_shortened_frac", "time_stretched_frac", "lengthening_work_j_per_day", "compression_kpa_s")
+
+
+def _num(x: Any) -> Any:
+    """JSON-safe number: floats rounded to 6 significant digits; infinities as None."""
+    if isinstance(x, (np.floating, float)):
+        x = float(x)
+        if not math.isfinite(x):
+            return None
+        return float(f"{x:.6g}")
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, np.ndarray):
+        return [_num(v) for v in x.tolist()]
+    if isinstance(x, dict):
+        return {k: _num(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_num(v) for v in x]
+    return x
+
+
+def _hcf(res: TaskResult) -> dict[str, dict[str, float]]:
+    bw = res.hip_contact_force_bw
+    return {s: {"peak": float(bw[s].max()), "mean": float(bw[s].mean())} for s in ("r", "l")}
+
+
+def summary(result: ScenarioResult) -> dict[str, Any]:
+    """The content of summary.json."""
+    spec = result.spec
+    res, base = result.scenario, result.baseline
+    muscles: dict[str, Any] = {}
+    for _, row in result.metrics.iterrows():
+        name = f"{row.muscle}_{row.side}"
+        entry = {k: row[k] for k in SUMMARY_METRICS}
+        entry["baseline"] = {k: row[f"{k}_baseline"] for k in SUMMARY_METRICS}
+        entry["pct_change_vs_baseline"] = {k: row[f"{k}_pct_change"] for k in SUMMARY_METRICS}
+        muscles[name] = entry
+    reserves = {c: {"peak_abs_nm": float(np.abs(res.reserves[:, j]).max()),
+                    "baseline_peak_abs_nm": float(np.abs(base.reserves[:, j]).max())}
+                for j, c in enumerate(res.reserve_coordinates)}
+    out: dict[str, Any] = {
+        "scenario": spec.name,
+        "title": spec.title,
+        "task": spec.task,
+        "source": spec.source,
+        "subject": {"mass_kg": res.subject.mass_kg, "height_m": res.subject.height_m},
+        "model": res.model.name,
+        "modifiers": [{"type": m.type, **m.values} for m in spec.modifiers],
+        "baseline_modifiers": [{"type": m.type, **m.values} for m in spec.baseline_modifiers],
+        "hip_contact_force_bw": _hcf(res),
+        "baseline_hip_contact_force_bw": _hcf(base),
+        "muscles": muscles,
+        "reserves": reserves,
+        "derived": result.derived,
+        "warnings": list(result.warnings),
+        "disclaimer": DISCLAIMER,
+    }
+    if result.indices is not None:
+        idx = result.indices
+        keep = [c for c in idx.columns if c not in ("muscle", "side")]
+        out["trigger_point_load_indices"] = {f"{r.muscle}_{r.side}": {c: r[c] for c in keep}
+                                            for _, r in idx.iterrows()}
+    return _num(out)
+
+
+def fibre_table(result: ScenarioResult) -> pd.DataFrame:
+    """Long table: one row per case x frame x muscle part x side."""
+    frames = []
+    for case, res in (("baseline", result.baseline), ("scenario", result.scenario)):
+        m = res.model
+        lengths = m.muscle_lengths(res.q)
+        for base in FIBRE_GROUPS + ASSOCIATED:
+            for side in ("r", "l"):
+                i = m.muscle_index(f"{base}_{side}")
+                lf = np.sqrt(np.maximum(lengths[:, i] - m.tendon_slack_lengths[i], 0.0) ** 2
+                             + (m.optimal_fiber_lengths[i] * np.sin(m.pennation_angles[i])) ** 2)
+                frames.append(pd.DataFrame({
+                    "case": case, "frame": np.arange(res.n_frames), "time_s": res.time,
+                    "percent_cycle": res.percent if res.percent is not None else np.nan,
+                    "muscle": base, "side": side, "activation": res.activations[:, i],
+                    "force_n": res.muscle_forces[:, i], "norm_fiber_length": lf / m.optimal_fiber_lengths[i]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_outputs(result: ScenarioResult, out_dir: str | Path, plots: bool = True) -> list[Path]:
+    """Write summary.json, fibres.csv, OpenSim .sto files and PNG plots into ``out_dir``."""
+    from hipsim.report.plots import plot_activation, plot_change_bars, plot_frontal, save_figure
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [atomic_write_text(out / "summary.json", json.dumps(summary(result), indent=2) + "\n"),
+               atomic_write_text(out / "fibres.csv", fibre_table(result).to_csv(index=False))]
+    written += result.scenario.to_sto(out, prefix="scenario_")
+    written += result.baseline.to_sto(out, prefix="baseline_")
+    if plots:
+        spec = result.spec
+        side = result.scenario.parameters.get("side", "r")
+        written.append(save_figure(plot_activation(result.baseline, result.scenario, side=side,
+                                                   title=f"{spec.title}: activation"), out / "activation.png"))
+        metric = "impulse_per_day_ns" if spec.task != "sitting" else "mean_norm_fiber_length"
+        written.append(save_figure(plot_change_bars(result.metrics, metric, title=spec.title), out / "change.png"))
+        frame = int(np.argmax(result.scenario.hip_contact_force_bw["r"].to_numpy()))
+        written.append(save_figure(plot_frontal(result.scenario, frame, title=spec.title), out / "frontal.png"))
+        from hipsim.analysis.trigger_points import body_chart_change_pct
+        from hipsim.report.bodychart import save_body_chart
+        chart_metric = "impulse_per_day_ns" if spec.task != "sitting" else "compression_kpa_s"
+        written.append(save_body_chart(out / "body_chart.png", body_chart_change_pct(result.metrics, chart_metric),
+                                       title=f"{spec.title} ({chart_metric.replace('_', ' ')})"))
+    return written
+
+
+def print_summary(result: ScenarioResult, console=None) -> None:
+    """One screen: hip contact forces, the fibre groups' changes, derived values, warnings, caveat."""
+    from rich.console import Console
+    from rich.table import Table
+    console = console or Console()
+    spec = result.spec
+    s = summary(result)
+    console.print(f"[bold]{spec.title}[/bold]  ({spec.name}: {spec.task}, "
+                  f"{s['subject']['mass_kg']:g} kg, {s['subject']['height_m']:g} m)")
+    h, hb = s["hip_contact_force_bw"], s["baseline_hip_contact_force_bw"]
+    console.print(f"hip contact force, peak (BW): right {hb['r']['peak']:.2f} -> {h['r']['peak']:.2f}, "
+                  f"left {hb['l']['peak']:.2f} -> {h['l']['peak']:.2f}")
+    from hipsim.report.plots import LABELS
+    t = Table(box=None, pad_edge=False)
+    for col in ("fibres", "side", "peak act", "peak F (N)", "dF", "d impulse/day", "fibre L/Lopt", "dL"):
+        t.add_column(col, justify="right" if col not in ("fibres", "side") else "left", no_wrap=True)
+    m = result.metrics
+    for _, r in m[m.muscle.isin(FIBRE_GROUPS)].iterrows():
+        t.add_row(LABELS.get(r.muscle, r.muscle), r.side, f"{r.peak_activation:.2f}", f"{r.peak_force_n:.0f}",
+                  _pct(r.peak_force_n_pct_change), _pct(r.impulse_per_day_ns_pct_change),
+                  f"{r.mean_norm_fiber_length:.2f}", _pct(r.mean_norm_fiber_length_pct_change))
+    console.print(t)
+    for k, v in result.derived.items():
+        console.print(f"{k}: {_num(v)}")
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+    if result.indices is not None:
+        from hipsim.analysis.trigger_points import summarise_indices
+        for line in summarise_indices(result.indices, max_lines=3):
+            console.print(line)
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def _pct(v: float) -> str:
+    if not math.isfinite(v):
+        return "new" if v > 0 else "-"
+    return f"{v:+.0f}%"

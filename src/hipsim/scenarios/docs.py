@@ -1,0 +1,26 @@
+"""The scenario schema as Markdown, generated from the schema itself (README, ``hipsim list schema``)."""
+from __future__ import annotations
+
+from hipsim.scenarios.schema import MODIFIER_KEYS, SUBJECT_KEYS, TASK_KEYS, Key
+
+
+def _rows(keys: dict[str, Key]) -> list[str]:
+    out = ["| key | allowed | default | meaning |", "|---|---|---|---|"]
+    for k, key in keys.items():
+        default = "required" if key.required else repr(key.default)
+        out.append(f"| `{k}` | {key.allowed()} | {default} | {key.doc} |")
+    return out
+
+
+def schema_markdown() -> str:
+    """Every scenario key with its unit, allowed range and default."""
+    lines = ["Top level: `name` (required), `title`, `description`, `model` (default `\"default\"`), "
+             "`[subject]`, `[task]` (required), `[[modifiers]]`, `[baseline]` (required; may be empty).", "",
+             "`[subject]`", ""] + _rows(SUBJECT_KEYS)
+    for task, keys in TASK_KEYS.items():
+        lines += ["", f"`[task]` with `type = \"{task}\"`", ""] + _rows(keys)
+    for t, (doc, keys, tasks) in MODIFIER_KEYS.items():
+        lines += ["", f"`[[modifiers]]` with `type = \"{t}\"`: {doc} (tasks: {', '.join(tasks)})", ""] + _rows(keys)
+    lines += ["", "`[baseline]`: `modifiers` (a list like `[[modifiers]]`, default none) and `task` (a table "
+              "overriding task keys for the baseline)."]
+    return "\n".join(lines)
