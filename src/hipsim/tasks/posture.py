@@ -147,8 +147,8 @@ def sitting(model: Model | str = "default", subject: Subject | None = None, hip_
     ``pelvic_obliquity_deg`` > 0 lowers the left side (a wallet under the right buttock raises
     the right); the thighs stay on the seat, so with the hips flexed about 90 degrees the
     obliquity turns mostly into hip rotation. ``crossed_top_side`` ('r' or 'l') crosses that
-    thigh over the other (knee over knee: hip adducted 20 degrees and internally rotated
-    10 degrees, after the crossed-legs kinematics of Snijders et al. 1995, Clin Biomech 10:73).
+    thigh over the other (knee over knee: the top hip adducted 20 degrees with no added rotation;
+    an assumed, typical posture, not a measured one).
     """
     check_angle("pelvic_drop_deg", pelvic_obliquity_deg)
     for key, v, lo, hi in (("hip_flexion_deg", hip_flexion_deg, 60, 120), ("knee_flexion_deg", knee_flexion_deg, 0, 120)):
@@ -165,7 +165,6 @@ def sitting(model: Model | str = "default", subject: Subject | None = None, hip_
     if crossed_top_side:
         s = crossed_top_side
         pose[f"hip_adduction_{s}"] = math.radians(20.0)
-        pose[f"hip_rotation_{s}"] = math.radians(10.0)
     q = m.pose(pose)
     if pelvic_obliquity_deg:
         q = tilt_pelvis_keeping_legs(m, q, math.radians(pelvic_obliquity_deg))

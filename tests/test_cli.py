@@ -1,0 +1,129 @@
+"""The hipsim command line: outputs, exit codes, and one clear line per class of bad scenario file."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hipsim.cli import main
+from hipsim.scenarios import shipped_scenarios
+
+GOOD = """
+name = "t"
+[task]
+type = "single_leg_stance"
+side = "r"
+[[modifiers]]
+type = "carry"
+mass_kg = 5
+side = "l"
+[baseline]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_every_shipped_scenario_runs_and_writes_its_outputs(tmp_path, capsys):
+    """Issue 5: every shipped scenario runs from the CLI and writes summary.json, fibres.csv, OpenSim
+    .sto files and PNG plots."""
+    names = sorted(shipped_scenarios())
+    assert len(names) >= 10
+    assert main(["run", *names, "--out", str(tmp_path), "--quiet"]) == 0
+    for n in names:
+        d = tmp_path / n
+        s = json.loads((d / "summary.json").read_text())
+        for key in ("scenario", "task", "subject", "hip_contact_force_bw", "muscles", "reserves", "warnings"):
+            assert key in s, (n, key)
+        assert set(s["subject"]) >= {"mass_kg", "height_m"}
+        assert set(s["hip_contact_force_bw"]["r"]) == {"peak", "mean"}
+        g = s["muscles"]["gluteus_minimus_anterior_r"]
+        for key in ("peak_activation", "mean_activation", "peak_force_n", "impulse_ns", "pct_change_vs_baseline"):
+            assert key in g
+        assert "does not diagnose" in s["disclaimer"]
+        fib = pd.read_csv(d / "fibres.csv")
+        assert {"case", "frame", "muscle", "side", "activation", "force_n"} <= set(fib.columns)
+        assert set(fib.case) == {"baseline", "scenario"}
+        for f in ("activation.png", "change.png", "frontal.png", "body_chart.png", "scenario_forces.sto",
+                  "scenario_coordinates.mot", "baseline_generalized_forces.sto"):
+            assert (d / f).stat().st_size > 0, (n, f)
+
+
+def test_console_script_runs_a_shipped_scenario_by_name(tmp_path):
+    """The installed console script: `hipsim run wallet` exits 0 and prints the one-screen summary
+    with the caveat."""
+    out = subprocess.run([sys.executable, "-m", "hipsim.cli", "run", "wallet", "--out", str(tmp_path), "--no-plots"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "does not diagnose" in " ".join(out.stdout.split())
+    assert (tmp_path / "wallet" / "summary.json").exists()
+
+
+def test_help_has_examples(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    assert "hipsim run wallet" in capsys.readouterr().out
+
+
+def test_list_commands(capsys):
+    assert main(["list"]) == 0
+    assert "wallet" in capsys.readouterr().out
+    assert main(["list", "muscles"]) == 0
+    assert "glut_min1_r" in capsys.readouterr().out
+    assert main(["list", "modifiers"]) == 0
+    assert "wallet" in capsys.readouterr().out
+
+
+# One case per class of malformed scenario file (issue 5): unknown key, wrong type, unknown
+# muscle, negative mass, an angle outside its physiological range, a missing baseline.
+BAD = {
+    "unknown key": (GOOD.replace('side = "r"\n[[mod', 'side = "r"\nwobble = 3\n[[mod'), "task.wobble", "3"),
+    "wrong type": (GOOD.replace("mass_kg = 5", 'mass_kg = "five"'), "modifiers[0].mass_kg", "five"),
+    "unknown muscle": (GOOD.replace('type = "carry"\nmass_kg = 5\nside = "l"',
+                                    'type = "weakness"\nmuscles = ["gluteus_maximum"]\nstrength = 0.5'),
+                       "muscles", "gluteus_maximum"),
+    "negative mass": (GOOD.replace("[baseline]", "[subject]\nmass_kg = -70\n[baseline]"), "subject.mass_kg", "-70"),
+    "angle out of range": (GOOD.replace('side = "r"\n[[mod', 'side = "r"\npelvic_drop_deg = 60\n[[mod'),
+                           "task.pelvic_drop_deg", "60"),
+    "missing baseline": (GOOD.replace("[baseline]", ""), "baseline", "None"),
+    "not toml": ("name = [", "file", "s.toml"),
+    "unknown modifier": (GOOD.replace('type = "carry"', 'type = "jump"'), "modifiers[0].type", "jump"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_malformed_scenario_gives_one_line_and_exit_code_2(tmp_path, capsys, case):
+    text, key, value = BAD[case]
+    path = write(tmp_path, text)
+    code = main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert str(path) in lines[0] and key in lines[0] and value in lines[0], lines[0]
+    assert "Traceback" not in err
+
+
+def test_unknown_scenario_name_is_exit_2(capsys):
+    assert main(["run", "no_such_scenario"]) == 2
+    assert "no_such_scenario" in capsys.readouterr().err
+
+
+def test_internal_error_is_exit_1(monkeypatch, capsys, tmp_path):
+    import hipsim.scenarios.runner as runner
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+    monkeypatch.setattr(runner, "_run_task", boom)
+    code = main(["run", "trunk_lean", "--out", str(tmp_path), "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "kaboom" in err and "Traceback" not in err

@@ -1,0 +1,213 @@
+"""Every shipped scenario: the direction and rough size of its physical effect, the reason in the
+test name. Sources in each docstring."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from hipsim.scenarios import run_scenario, shipped_scenarios
+
+
+@functools.lru_cache(maxsize=None)
+def run(name):
+    return run_scenario(name)
+
+
+def row(result, muscle, side, col):
+    m = result.metrics
+    return float(m[(m.muscle == muscle) & (m.side == side)][col].iloc[0])
+
+
+def abductor_moment(res, side="r"):
+    """Internal abduction moment of the stance hip (N m), positive when abducting."""
+    return -res.generalized_force(f"hip_adduction_{side}").max()
+
+
+def glutei_force(res, side="r"):
+    m = res.model
+    return sum(res.muscle_forces[:, m.muscle_index(f"gluteus_{g}_{p}_{side}")].max()
+               for g in ("medius", "minimus") for p in ("anterior", "middle", "posterior"))
+
+
+def test_every_shipped_scenario_is_tested_here():
+    tested = {n[len("test_"):].split("__")[0] for n in globals() if n.startswith("test_") and "__" in n}
+    assert set(shipped_scenarios()) <= tested, set(shipped_scenarios()) - tested
+
+
+def test_bag_opposite_hand__load_far_from_stance_hip_raises_abductor_load_and_hip_contact_force():
+    """A load opposite the stance leg adds its weight at a long lever about the stance hip, on the
+    body-weight side (Neumann & Cook 1985, Phys Ther 65:305: gluteus medius EMG rises steeply with
+    contralateral load). 10 kg at about 0.2 m from the midline: the abductor moment rises by
+    roughly 10 kg x 9.81 x 0.3 m = 30 N m, about half again."""
+    r = run("bag_opposite_hand")
+    base, scen = abductor_moment(r.baseline), abductor_moment(r.scenario)
+    assert 1.3 * base < scen < 1.9 * base
+    assert r.scenario.hip_contact_force_bw["r"].max() > r.baseline.hip_contact_force_bw["r"].max() + 0.5
+    assert glutei_force(r.scenario) > 1.3 * glutei_force(r.baseline)
+
+
+def test_bag_same_hand__load_beside_stance_hip_lowers_abductor_load_and_hip_contact_force():
+    """A load on the stance side acts on the other side of the hip from the body weight and offsets
+    part of its moment (Neumann & Cook 1985): abductor moment and hip contact force fall."""
+    r = run("bag_same_hand")
+    assert abductor_moment(r.scenario) < 0.85 * abductor_moment(r.baseline)
+    assert r.scenario.hip_contact_force_bw["r"].max() < r.baseline.hip_contact_force_bw["r"].max()
+
+
+def test_child_on_hip__child_on_far_hip_raises_stance_abductor_load_more_than_its_weight_alone():
+    """A 12 kg child on the hip opposite the stance leg: its weight acts lateral to that hip, far
+    from the stance hip; abductor moment and hip contact force rise (DOMAIN.md: carrying a child on
+    the hip is a reported contributor)."""
+    r = run("child_on_hip")
+    assert abductor_moment(r.scenario) > 1.4 * abductor_moment(r.baseline)
+    assert r.scenario.hip_contact_force_bw["r"].max() > r.baseline.hip_contact_force_bw["r"].max()
+
+
+def test_weak_gluteus_medius__gluteus_minimus_and_tfl_take_over_what_medius_cannot_carry():
+    """Medius at 50 %: the same abduction moment must be made; static optimisation gives the share
+    to the other abductors, gluteus minimus first and TFL (DOMAIN.md: abduction agonists)."""
+    r = run("weak_gluteus_medius")
+    for part in ("anterior", "middle", "posterior"):
+        assert row(r, f"gluteus_minimus_{part}", "r", "peak_force_n_pct_change") > 50
+    assert row(r, "tensor_fasciae_latae", "r", "peak_force_n_pct_change") > 30
+    assert row(r, "gluteus_medius_middle", "r", "peak_force_n_pct_change") < 0
+    assert abductor_moment(r.scenario) == pytest.approx(abductor_moment(r.baseline), rel=1e-9)
+
+
+def test_weak_abductors_compensated__trunk_lean_toward_stance_side_covers_the_abductor_deficit():
+    """At 20 % strength the superior-gluteal-nerve group cannot hold the pelvis: a deficit shows in
+    the reserve. Leaning the trunk over the stance hip shortens the body-weight lever until the
+    weak muscles suffice (compensated Trendelenburg, DOMAIN.md); the lean is found, between 5 and
+    30 degrees, and the abductor demand at that lean is lower than upright."""
+    r = run("weak_abductors_compensated")
+    assert r.derived["abduction_deficit_nm"] > 2.0
+    lean = r.derived["compensation"]["trunk_lean_deg"]
+    assert 5.0 < lean < 30.0
+    assert abductor_moment(r.scenario) < 0.8 * abductor_moment(r.baseline)
+    res = r.scenario.reserves[:, r.scenario.reserve_coordinates.index("hip_adduction_r")]
+    assert np.abs(res).max() <= 0.5 + 1e-6
+
+
+def test_trunk_lean__leaning_over_the_stance_hip_lowers_abductor_demand():
+    """Compensated Trendelenburg: 10 degrees of lean shortens the body-weight lever (Pauwels 1976;
+    Neumann 2010, Kinesiology of the Musculoskeletal System, ch. 12): abductor moment and hip
+    contact force fall."""
+    r = run("trunk_lean")
+    assert abductor_moment(r.scenario) < 0.8 * abductor_moment(r.baseline)
+    assert r.scenario.hip_contact_force_bw["r"].max() < r.baseline.hip_contact_force_bw["r"].max()
+
+
+def test_trendelenburg_stance__pelvic_drop_adducts_the_stance_hip_and_stretches_its_abductors():
+    """An 8 degree drop of the lifted side adducts the stance hip by 8 degrees: its abductor fibres
+    lengthen (DOMAIN.md: Trendelenburg sign)."""
+    r = run("trendelenburg_stance")
+    m = r.scenario.model
+    assert np.degrees(r.scenario.q[0, m.coordinate_index("hip_adduction_r")]) == pytest.approx(8.0)
+    for part in ("anterior", "middle", "posterior"):
+        assert row(r, f"gluteus_medius_{part}", "r", "mean_norm_fiber_length_pct_change") > 2
+        assert row(r, f"gluteus_minimus_{part}", "r", "mean_norm_fiber_length_pct_change") > 2
+
+
+def test_wallet__obliquity_rotates_the_hips_and_lengthens_gluteus_minimus_on_the_wallet_side():
+    """A 2 cm wallet under the right ischial tuberosity (12 cm apart) tilts the pelvis about
+    atan(1.85/12) = 8.8 degrees. With the hips flexed to 90 degrees the thighs stay on the seat and
+    the tilt becomes hip rotation: the right hip rotates externally, the left internally. At 90
+    degrees of flexion both anterior and posterior gluteus minimus fibres are internal rotators
+    (Delp et al. 1999, J Biomech 32:493: the posterior gluteal fibres' rotation arm changes sign
+    with flexion), so on the wallet side both parts lengthen and on the other side both shorten.
+    The wallet concentrates the seated load on its face: pressure on the posterior fibres of that
+    side rises several-fold (Travell & Simons 1992: a wallet compresses posterior TrPs)."""
+    r = run("wallet")
+    w = r.derived["wallet"]
+    assert 7.0 < w["pelvic_obliquity_deg"] < 10.0
+    m = r.scenario.model
+    rot_r = np.degrees(r.scenario.q[0, m.coordinate_index("hip_rotation_r")])
+    assert rot_r == pytest.approx(-w["pelvic_obliquity_deg"], abs=0.5)
+    for part in ("anterior", "posterior"):
+        assert row(r, f"gluteus_minimus_{part}", "r", "mean_norm_fiber_length_pct_change") > 5
+        assert row(r, f"gluteus_minimus_{part}", "l", "mean_norm_fiber_length_pct_change") < -5
+    assert row(r, "gluteus_minimus_posterior", "r", "compression_kpa_s_pct_change") > 200
+    assert row(r, "gluteus_minimus_posterior", "l", "compression_kpa_s_pct_change") == 0
+
+
+def test_crossed_legs__crossed_hip_stretches_its_posterior_abductors_and_tfl_for_the_whole_hold():
+    """Knee over knee the top hip is adducted 20 degrees at 90 degrees of flexion. At that flexion the
+    posterior gluteal fibres, piriformis and TFL still lie lateral to the joint and are stretched,
+    while the anterior gluteal fibres have moved in front of it and act as adductors (Delp et al.
+    1999, J Biomech 32:493, on the change of gluteal actions with flexion), so they shorten. The
+    other side is unchanged. DOMAIN.md: sitting cross-legged for long periods is a contributor."""
+    r = run("crossed_legs")
+    for muscle in ("gluteus_medius_posterior", "gluteus_minimus_posterior", "piriformis", "tensor_fasciae_latae"):
+        assert row(r, muscle, "r", "mean_norm_fiber_length_pct_change") > 2, muscle
+        assert abs(row(r, muscle, "l", "mean_norm_fiber_length_pct_change")) < 1e-6
+    assert row(r, "gluteus_minimus_anterior", "r", "mean_norm_fiber_length_pct_change") < 0
+
+
+def test_leg_length__short_left_leg_tilts_the_pelvis_and_adducts_the_long_right_hip():
+    """1.5 cm shorter left leg: the pelvis drops atan(1.5 / hip width) to the left (about 5 deg for
+    a 16.7 cm hip width): the right (long) hip adducts and its abductors lengthen, the left abducts
+    and its abductors shorten."""
+    r = run("leg_length")
+    assert 4.0 < r.scenario.parameters["pelvic_obliquity_deg"] < 6.5
+    assert row(r, "gluteus_medius_middle", "r", "mean_norm_fiber_length_pct_change") > 1
+    assert row(r, "gluteus_medius_middle", "l", "mean_norm_fiber_length_pct_change") < -1
+
+
+def test_cambered_road__camber_is_a_functional_leg_length_difference_on_the_low_side():
+    """Feet 25 cm apart across a 4 degree camber: the low foot stands 25 tan 4 = 1.75 cm lower, a
+    functional leg-length difference (DOMAIN.md), so the pelvis drops to the low side as with a
+    short leg."""
+    r = run("cambered_road")
+    assert r.derived["camber"]["functional_leg_length_difference_cm"] == pytest.approx(1.748, abs=0.01)
+    assert r.scenario.parameters["pelvic_obliquity_deg"] > 5.0
+    assert row(r, "gluteus_medius_middle", "r", "mean_norm_fiber_length_pct_change") > 1
+
+
+def test_prolonged_standing__no_weight_shift_multiplies_the_longest_sustained_activation():
+    """Standing 30 minutes without shifting weight against shifting every 2 minutes: the same low
+    load lasts 15 times longer without a pause (DOMAIN.md: prolonged standing without shifting
+    weight perpetuates TrPs; Hägg 1991 on sustained low-level activity)."""
+    r = run("prolonged_standing")
+    m = r.metrics
+    active = m[m.peak_activation > 0.005]
+    assert len(active) > 0
+    assert np.allclose(active.longest_sustained_s / active.longest_sustained_s_baseline, 15.0)
+    assert np.allclose(m.peak_force_n, m.peak_force_n_baseline)
+
+
+def test_limping__shortened_painful_stance_shifts_load_to_the_other_hip():
+    """Antalgic gait: the painful right leg's stance is shortened, the left carries more of the
+    cycle; the left abductors' impulse per cycle rises relative to the right's (DOMAIN.md: limping
+    for days is an activation factor)."""
+    r = run("limping")
+    assert row(r, "gluteus_medius_middle", "l", "impulse_ns_pct_change") > \
+        row(r, "gluteus_medius_middle", "r", "impulse_ns_pct_change")
+
+
+def test_walking_fast_far__more_steps_raise_the_daily_abductor_impulse():
+    """15,000 steps instead of 7,000 at a faster pace: the daily impulse of every abductor part rises
+    by at least the ratio of cycles (DOMAIN.md: walking too far or too fast is an activation factor)."""
+    r = run("walking_fast_far")
+    for part in ("gluteus_medius_middle", "gluteus_minimus_anterior", "gluteus_minimus_posterior"):
+        assert row(r, part, "r", "impulse_per_day_ns_pct_change") > 50
+
+
+def test_shoulder_bag_walk__bag_on_left_shoulder_loads_the_right_stance_hip_more():
+    """A bag on the left shoulder is opposite the right stance leg and on the same side as the left
+    one: the right abductor moment rises more than the left's (Neumann & Cook 1985)."""
+    r = run("shoulder_bag_walk")
+    right = abductor_moment(r.scenario, "r") - abductor_moment(r.baseline, "r")
+    left = abductor_moment(r.scenario, "l") - abductor_moment(r.baseline, "l")
+    assert right > left and right > 0
+
+
+def test_trendelenburg_gait__doubled_pelvic_drop_lengthens_stance_abductors():
+    """Doubling the swing-side pelvic drop adducts each stance hip further: the stance abductors
+    work at a longer fibre length (DOMAIN.md: Trendelenburg gait)."""
+    r = run("trendelenburg_gait")
+    assert r.scenario.parameters["pelvic_drop_scale"] == 2.0
+    m = r.scenario.model
+    c = m.coordinate_index("hip_adduction_r")
+    assert r.scenario.q[:, c].max() > r.baseline.q[:, c].max() + np.radians(1.0)
