@@ -218,6 +218,9 @@ class FakeModel:
         FakeModel.calls += 1
         return np.broadcast_to(self.arms, np.atleast_2d(q).shape[:1] + self.arms.shape)
 
+    def lengths_and_moment_arms(self, q):
+        return self.muscle_lengths(q), self.moment_arms(q)
+
 
 COORDS = ["hip_adduction_r", "knee_angle_r"]
 

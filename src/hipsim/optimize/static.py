@@ -377,14 +377,15 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     # ---- geometry and muscle state (model engine), then the compiled solver.
     crossing = np.asarray(model.crossing, dtype=bool)
     part = crossing[:, sel].any(axis=1)
-    arms = np.asarray(model.moment_arms(qa), dtype=np.float64).reshape(n_frames, n_mus, n_coords)
+    # One pass over the poses gives lengths and moment arms; dL/dt = -(arms . qdot).
+    lmt_all, arms_all = model.lengths_and_moment_arms(qa)
+    arms_all = np.asarray(arms_all, dtype=np.float64).reshape(n_frames, n_mus, n_coords)
     # Topology decides: a muscle has no moment about a coordinate it does not cross.
-    arms = arms[:, :, sel] * crossing[:, sel]
+    arms = arms_all[:, :, sel] * crossing[:, sel]
     f0 = np.asarray(model.max_isometric_forces, dtype=np.float64)
     if physiology:
-        lmt = np.asarray(model.muscle_lengths(qa), dtype=np.float64).reshape(n_frames, n_mus)
-        vmt = np.asarray(model.lengthening_velocities(qa, qd),
-                         dtype=np.float64).reshape(n_frames, n_mus)
+        lmt = np.asarray(lmt_all, dtype=np.float64).reshape(n_frames, n_mus)
+        vmt = -np.einsum("fmc,fc->fm", arms_all, np.asarray(qd, dtype=np.float64).reshape(n_frames, n_coords))
         th = model.thelen
         st = rigid_tendon_state(lmt, vmt, f0, model.optimal_fiber_lengths,
                                 model.tendon_slack_lengths, model.pennation_angles,
