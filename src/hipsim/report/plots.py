@@ -79,10 +79,11 @@ def plot_activation(baseline: TaskResult, scenario: TaskResult, fibres: Sequence
 
 
 def plot_change_bars(metrics, metric: str = "impulse_per_day_ns", groups: Sequence[str] = FIBRE_GROUPS,
-                     title: str = "") -> Figure:
-    """% change of ``metric`` per fibre group, right and left side, from a metrics table."""
-    fig = Figure(figsize=(8, 4.5))
-    ax = fig.add_subplot()
+                     title: str = "", ax=None) -> Figure:
+    """% change of ``metric`` per fibre group, right and left side, from a metrics table
+    (on ``ax`` if given, else on a new figure)."""
+    fig = ax.figure if ax is not None else Figure(figsize=(8, 4.5))
+    ax = ax or fig.add_subplot()
     x = np.arange(len(groups))
     col = f"{metric}_pct_change"
     for k, (side, colour) in enumerate((("r", "#c0392b"), ("l", "#2e86c1"))):
@@ -149,6 +150,11 @@ def plot_frontal(result: TaskResult, frame: int = 0, muscles: Sequence[str] = FI
     ax.set_ylabel("height (m)")
     ax.set_title(title or f"Frontal plane, frame {frame}")
     hcf = result.hip_contact_force_bw
+    for pm in result.point_masses:  # carried loads, drawn where they hang
+        b = names.index(pm.body)
+        p = o[0, b] + R[0, b] @ np.asarray(pm.location)
+        ax.scatter([-p[2]], [p[1]], s=40 + 8 * pm.mass_kg, marker="s", color="#7d3c98", zorder=4)
+        ax.annotate(f"{pm.mass_kg:g} kg", (-p[2], p[1]), textcoords="offset points", xytext=(6, -4), fontsize=8)
     ax.text(0.02, 0.02, f"hip contact: R {hcf['r'].iloc[frame]:.2f} BW, L {hcf['l'].iloc[frame]:.2f} BW",
             transform=ax.transAxes, fontsize=8)
     return fig
