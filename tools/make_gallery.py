@@ -32,10 +32,86 @@ def render(name: str, out: Path) -> Path:
     return save_figure(fig, out / f"{name}.png", dpi=80)
 
 
+#: Per scenario: what the picture shows, and how to read it (two sentences for the README).
+TEXT = {
+    "wallet": ("A 2 cm wallet under the right buttock tilts the seated pelvis about 9 degrees, which with "
+               "the hips at 90 degrees becomes hip rotation: the right gluteal fibres lengthen and the left "
+               "shorten for the whole hour, and the pressure over the wallet multiplies.",
+               "Bars are the % change of mean fibre length per group (red right, blue left); the "
+               "summary's compression index carries the pressure on the posterior fibres."),
+    "bag_opposite_hand": ("A 10 kg bag in the left hand while standing on the right leg raises every right "
+                          "abductor's force by half or more and the hip contact force by about 1.4 BW.",
+                          "Bars: % change of peak force per fibre group; right: the frontal view with each "
+                          "fibre line coloured by its force and the bag drawn where it hangs."),
+    "bag_same_hand": ("The same bag in the right hand, beside the stance hip, offsets part of the body "
+                      "weight's moment: the right abductors and the hip contact force do less.",
+                      "Negative bars are less load than standing on one leg empty-handed."),
+    "child_on_hip": ("A 12 kg child on the left hip acts far from the right stance hip: the right gluteus "
+                     "minimus parts almost double their force.",
+                     "Compare the bars with the bag in the hand: the child sits further out, so the rise "
+                     "is larger for the same mass."),
+    "shoulder_bag_walk": ("An 8 kg bag on the left shoulder during walking, against walking without it.",
+                          "Bars: % change of peak force per fibre group over the cycle; right: the frontal "
+                          "view at the frame of peak right hip contact force."),
+    "weak_gluteus_medius": ("With the right gluteus medius at half strength, gluteus minimus and TFL take "
+                            "over its share of the same abduction moment: their force doubles.",
+                            "Negative bars for medius, large positive bars for minimus and TFL: the load "
+                            "moves, the moment stays."),
+    "weak_abductors_compensated": ("With the whole superior-gluteal-nerve group at 20 %, the pelvis cannot "
+                                   "be held level; hipsim finds the trunk lean over the stance hip "
+                                   "(about 15 degrees) that closes the deficit.",
+                                   "The bars show the loads at that lean: every abductor does less, because "
+                                   "the lean shortens the body weight's lever."),
+    "trendelenburg_stance": ("An 8 degree pelvic drop on the lifted side adducts the stance hip: its "
+                             "abductors work stretched and harder.",
+                             "Bars: % change of peak force; the frontal view shows the tilted pelvis."),
+    "trunk_lean": ("Leaning the trunk 10 degrees over the stance hip, as a person with weak abductors "
+                   "does, lowers the abductor forces and the hip contact force.",
+                   "All bars negative: the lean trades abductor effort for a shorter lever."),
+    "trendelenburg_gait": ("Walking with twice the normal pelvic drop in swing.",
+                           "Bars: % change of peak force per fibre group over the cycle."),
+    "prolonged_standing": ("Standing half an hour without shifting weight loads the same fibres no "
+                           "harder, but 15 times longer without a pause.",
+                           "Peak-force bars stay at zero; the change is in the summary's longest "
+                           "sustained activation and the sustained-contraction index."),
+    "limping": ("A limp off a painful right leg shortens its stance; the left hip carries more of the "
+                "cycle.", "Bars: % change of peak force per fibre group, right and left."),
+    "walking_fast_far": ("A brisk 15,000-step day against an ordinary 7,000-step day.",
+                         "Peak-force bars show the faster pace; the summary's impulse per day shows the "
+                         "distance."),
+    "crossed_legs": ("Knee over knee, the crossed right hip holds its posterior gluteal fibres, piriformis "
+                     "and TFL stretched for the hour, while the anterior fibres, adductors at 90 degrees of "
+                     "flexion, shorten.", "Bars: % change of mean fibre length; the left side is unchanged."),
+    "leg_length": ("A left leg 1.5 cm short tilts the standing pelvis about 5 degrees to the left: the "
+                   "right abductors lengthen and the left shorten.",
+                   "Bars: % change of mean fibre length per group (red right, blue left)."),
+    "cambered_road": ("Feet across a 4 degree camber act like a 1.7 cm shorter downhill leg.",
+                      "Read it like the leg-length picture: the uphill hip's abductors lengthen."),
+}
+
+
+def gallery_markdown(names: list[str]) -> str:
+    """The README gallery block: a picture and two sentences per scenario."""
+    from hipsim.scenarios.schema import read_scenario
+    out = []
+    for name in names:
+        spec = read_scenario(shipped_scenarios()[name])
+        what, how = TEXT.get(name, (spec.description.split(". ")[0] + ".", ""))
+        out.append(f"**{spec.title}** (`hipsim run {name}`)\n\n![{name}](docs/gallery/{name}.png)\n\n{what} {how}\n")
+    return "\n".join(out)
+
+
 def main(names: list[str]) -> None:
     out = Path("docs/gallery")
-    for name in names or sorted(shipped_scenarios()):
+    names = names or sorted(shipped_scenarios())
+    for name in names:
         print("wrote", render(name, out))
+    readme = Path("README.md")
+    text = readme.read_text()
+    head, rest = text.split("<!-- gallery:start -->\n")
+    _, tail = rest.split("<!-- gallery:end -->")
+    all_names = sorted(shipped_scenarios())
+    readme.write_text(head + "<!-- gallery:start -->\n" + gallery_markdown(all_names) + "<!-- gallery:end -->" + tail)
 
 
 if __name__ == "__main__":
