@@ -19,10 +19,11 @@ from hipsim.model.compiled import CompiledModel, compile_spec
 from hipsim.model.spec import ModelSpec
 
 #: Specific tension used to derive physiological cross-sectional area from maximum isometric
-#: force, PCSA = F0 / sigma. 61 N/cm^2 = 0.61 MPa, the value Delp (1990, PhD thesis,
-#: Stanford) used when building the lower-limb model's forces from Wickiewicz et al. (1983)
-#: and Friederich & Brand (1990) PCSAs.
-SPECIFIC_TENSION_PA = 0.61e6
+#: force, PCSA = F0 / sigma: 60 N/cm^2 = 0.60 MPa, the value Rajagopal et al. (2016, IEEE Trans
+#: Biomed Eng 63:2068) used to turn measured PCSAs into maximum isometric forces. It is a
+#: modelling convention (published values range from about 20 to 100 N/cm^2), used here only
+#: to express fibre force as stress.
+SPECIFIC_TENSION_PA = 0.60e6
 
 PoseLike = Union[np.ndarray, Sequence[float], Sequence[Sequence[float]], Mapping[str, float]]
 
