@@ -34,7 +34,8 @@ from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
 from hipsim.tasks.result import TaskResult
 from hipsim.tasks.stance import Load, single_leg_stance
 
-__all__ = ["StanceDemo", "DemoReading", "DEMO_FIBRES", "SLIDERS", "CAVEAT_LINE"]
+__all__ = ["StanceDemo", "DemoReading", "DEMO_FIBRES", "SLIDERS", "CAVEAT_LINE", "fibre_paths", "draw_hip",
+           "widgets_available"]
 
 #: Fibre groups drawn and charted, stance side (gait2392 names without the side suffix).
 DEMO_FIBRES: tuple[str, ...] = (
@@ -121,6 +122,99 @@ def _frontal(p: np.ndarray) -> np.ndarray:
 _PELVIS_HALF = np.array([(0.030, 0.030), (0.075, 0.075), (0.072, 0.110), (0.035, 0.130), (-0.015, 0.124),
                          (-0.040, 0.118), (-0.070, 0.116), (-0.100, 0.100), (-0.140, 0.070), (-0.135, 0.035),
                          (-0.105, 0.008)])
+
+
+# Schematic side view of the right hemipelvis (pelvis frame x forward, y up; metres at 1.80 m):
+# anterior superior iliac spine, iliac crest, posterior superior iliac spine, sciatic notch,
+# ischial tuberosity, pubis, anterior inferior iliac spine. A drawing aid only.
+_PELVIS_SIDE = np.array([(0.0, 0.0), (-0.03, 0.06), (-0.08, 0.08), (-0.15, 0.03), (-0.16, -0.03), (-0.12, -0.07),
+                         (-0.12, -0.13), (-0.07, -0.12), (-0.02, -0.09), (0.0, -0.03)])
+
+
+def fibre_paths(model: Model, q: Any = None, muscles: Any = None) -> dict[str, np.ndarray]:
+    """Path points (ground frame, m) of each named muscle at one pose: name -> (n_points, 3).
+
+    ``q`` as for :meth:`hipsim.Model.pose` (default pose if omitted); ``muscles`` are names or
+    aliases (default: :data:`DEMO_FIBRES` of both sides). Conditional points that are
+    inactive at the pose are left out, as in the length computation.
+    """
+    qs = model.pose(q)
+    if qs.shape[0] != 1:
+        raise input_error("argument", "q", qs.shape, "fibre_paths takes a single pose")
+    names = list(muscles) if muscles is not None else [f"{g}_{s}" for s in ("r", "l") for g in DEMO_FIBRES]
+    R, o, _, _ = model.body_poses(qs)
+    cm = model.compiled
+    fn = cm.fn
+    out = {}
+    for name in names:
+        i = model.muscle_index(name)
+        pts = []
+        for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
+            active, b, s0, s1, s2, _, _, _ = path_point(
+                ip, qs[0], R[0], cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
+                fn.kind, fn.a, fn.b, fn.offset, fn.count, fn.kx, fn.ky, fn.kb, fn.kc, fn.kd)
+            if active:
+                pts.append(o[0, b] + np.array([s0, s1, s2]))
+        out[name] = np.array(pts)
+    return out
+
+
+def draw_hip(ax: Any, model: Model, q: Any = None, view: str = "front", side: str = "r",
+             fibres: Any = DEMO_FIBRES, colours: Mapping[str, Any] | None = None, labels: bool = True) -> None:
+    """Draw the pelvis (schematic outline), the femurs and each fibre line on ``ax``.
+
+    ``view="front"``: frontal plane seen from the front (the subject's right on the viewer's
+    left), both sides. ``view="side"``: the ``side`` hip seen from that side, front of the body
+    to the right for the right side. ``colours``: fibre group -> colour (tab10 by default);
+    ``labels`` names each line at its pelvic end. The outlines are drawing aids; the lines are
+    the model's muscle paths at pose ``q``.
+    """
+    if view not in ("front", "side"):
+        raise input_error("argument", "view", view, "use 'front' or 'side'")
+    qs = model.pose(q)
+    R, o, _, _ = model.body_poses(qs)
+    R, o = R[0], o[0]
+    names = model.body_names
+    s = 1.0  # outlines in model units; gait2392 at its reference size
+    sides = ("r", "l") if view == "front" else (side,)
+    lat_sign = 1.0 if side == "r" else -1.0
+
+    def proj(p: np.ndarray) -> np.ndarray:
+        if view == "front":
+            return _frontal(p)
+        # Side view from the right: +x (forward) to the right; from the left: mirrored.
+        return np.stack([lat_sign * p[..., 0], p[..., 1]], axis=-1)
+
+    pel = names.index("pelvis")
+    if view == "front":
+        half = _PELVIS_HALF * s
+        local = np.concatenate([np.column_stack([np.full(len(half), -0.07), half[:, 0], half[:, 1]]),
+                                np.column_stack([np.full(len(half), -0.07), half[::-1, 0], -half[::-1, 1]])])
+    else:
+        local = np.column_stack([_PELVIS_SIDE[:, 0], _PELVIS_SIDE[:, 1], np.full(len(_PELVIS_SIDE), 0.09 * lat_sign)])
+    ax.add_patch(Polygon(proj(o[pel] + local @ R[pel].T), closed=True, facecolor="#efe6d8", edgecolor="0.4",
+                         lw=1, zorder=1))
+    for sd in sides:
+        fem, tib = names.index(f"femur_{sd}"), names.index(f"tibia_{sd}")
+        lat = 1.0 if sd == "r" else -1.0
+        troch = o[fem] + R[fem] @ np.array([-0.02, -0.03, 0.06 * lat])
+        bone = proj(np.array([o[fem], troch, o[tib]]))
+        ax.plot(bone[:, 0], bone[:, 1], color="0.4", lw=4, solid_capstyle="round", zorder=2)
+        ax.add_patch(Circle(tuple(proj(o[fem])), 0.022, facecolor="0.85", edgecolor="0.4", zorder=3))
+    cols = dict(colours or {})
+    palette = colormaps["tab10"].colors
+    paths = fibre_paths(model, qs, [f"{g}_{sd}" for sd in sides for g in fibres])
+    for k, g in enumerate(fibres):
+        c = cols.get(g, palette[k % 10])
+        for sd in sides:
+            xy = proj(paths[f"{g}_{sd}"])
+            ax.plot(xy[:, 0], xy[:, 1], color=c, lw=2.5, solid_capstyle="round", zorder=4,
+                    label=_SHORT.get(g, g) if sd == sides[0] and labels else None)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for sp in ax.spines.values():
+        sp.set_visible(False)
 
 
 class StanceDemo:
