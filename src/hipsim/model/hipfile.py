@@ -30,23 +30,16 @@ A function is ``{type = "constant", value}``, ``{type = "linear", slope, interce
 """
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 
 from hipsim.errors import input_error
+from hipsim.fileio import atomic_write_text, read_toml
 from hipsim.model.spec import (Body, ConditionalPathPoint, Constant, Coordinate, Frame, Function, Joint,
                                Linear, ModelSpec, MovingPathPoint, Multiplier, Muscle, PathPoint, SimmSpline,
                                ThelenParameters, TransformAxis)
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 FORMAT = "hipsim-model"
 VERSION = 1
@@ -206,15 +199,7 @@ def spec_from_toml(data: dict, source: str) -> ModelSpec:
 
 def read_model(path: str | Path) -> ModelSpec:
     """Read a hipsim TOML model file."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise input_error(str(path), "file", str(path), f"a readable model file is required ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise input_error(str(path), "file", str(path), f"valid TOML is required ({exc})") from None
-    return spec_from_toml(data, str(path))
+    return spec_from_toml(read_toml(path, "model"), str(path))
 
 
 # --------------------------------------------------------------------------- writing
@@ -285,14 +270,4 @@ HEADER = ("# hipsim model file. Schema: README.md, section 'Model file format'.\
 
 def write_model(spec: ModelSpec, path: str | Path) -> None:
     """Write ``spec`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    text = HEADER + "\n" + tomlkit.dumps(spec_to_toml(spec))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, HEADER + "\n" + tomlkit.dumps(spec_to_toml(spec)))

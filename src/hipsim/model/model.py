@@ -221,6 +221,37 @@ class Model:
                                             cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord, f.kind, f.a, f.b,
                                             f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
 
+    def subtree(self, body: str) -> list[int]:
+        """Indices (in :attr:`body_names`) of ``body`` and every body below it in the tree."""
+        root = self.body_names.index(body)
+        parent = self.compiled.body_parent
+        out = []
+        for b in range(1, len(self.body_names)):
+            cur = b
+            while cur > 0 and cur != root:
+                cur = parent[cur]
+            if cur == root:
+                out.append(b)
+        return out
+
+    def path_points(self, q: PoseLike, muscle: str) -> np.ndarray:
+        """Ground positions (n_active_points, 3) of a muscle's active path points at one pose."""
+        qs = self.pose(q)
+        if qs.shape[0] != 1:
+            raise input_error("argument", "q", qs.shape, "path_points takes a single pose")
+        R, o, _, _ = self.body_poses(qs)
+        cm = self.compiled
+        f = cm.fn
+        i = self.muscle_index(muscle)
+        pts = []
+        for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
+            active, b, s0, s1, s2, _, _, _ = kernels.path_point(
+                ip, qs[0], R[0], cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
+                f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
+            if active:
+                pts.append(o[0, b] + np.array([s0, s1, s2]))
+        return np.array(pts)
+
     # ------------------------------------------------------------------ derived models
     def with_strength(self, factors: Mapping[str, float]) -> "Model":
         """A new model whose named muscles (names or aliases) have max isometric force times ``factor``."""

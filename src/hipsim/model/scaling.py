@@ -22,8 +22,8 @@ import math
 from dataclasses import dataclass
 
 from hipsim.errors import input_error
-from hipsim.model.spec import (Body, ConditionalPathPoint, Constant, Frame, Function, Joint, Linear, ModelSpec,
-                               MovingPathPoint, Multiplier, Muscle, PathPoint, SimmSpline, TransformAxis)
+from hipsim.model.spec import (Body, ConditionalPathPoint, Constant, Frame, Function, Linear, ModelSpec,
+                               MovingPathPoint, Multiplier, PathPoint, SimmSpline, TransformAxis)
 
 #: Height (m) of the generic gait2392 subject.
 REFERENCE_HEIGHT_M = 1.80

@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 import numbers
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -52,6 +51,7 @@ from matplotlib.patches import PathPatch, Polygon
 from matplotlib.path import Path as MplPath
 
 from hipsim.errors import input_error
+from hipsim.fileio import atomic_open
 
 __all__ = [
     "BODY_CHART_GROUPS",
@@ -596,19 +596,6 @@ def save_body_chart(path: str | os.PathLike[str], change_pct: Mapping[str, float
         raise input_error("argument", "keyword", sorted(unknown)[0],
                           "title, vmax or dpi")
     fig = draw_body_chart(change_pct, **kw)
-    # mkstemp makes the file private (0600); a chart is a shareable document, so keep
-    # the mode of a file being replaced, or use rw-r--r-- for a new one.
-    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(target, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=dpi)
     return target

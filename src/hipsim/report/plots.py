@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -20,6 +19,7 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 
 from hipsim.analysis.metrics import FIBRE_GROUPS
+from hipsim.fileio import atomic_open
 from hipsim.tasks.result import TaskResult
 
 DEFAULT_FIBRES = ("gluteus_minimus_anterior", "gluteus_minimus_posterior", "gluteus_medius_middle",
@@ -32,19 +32,10 @@ LABELS = {"gluteus_minimus_anterior": "GMin ant", "gluteus_minimus_middle": "GMi
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 130) -> Path:
-    """Write a PNG atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write a PNG atomically (see :func:`hipsim.fileio.atomic_open`)."""
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight")
+    return Path(path)
 
 
 def plot_activation(baseline: TaskResult, scenario: TaskResult, fibres: Sequence[str] = DEFAULT_FIBRES,
@@ -119,22 +110,12 @@ def plot_frontal(result: TaskResult, frame: int = 0, muscles: Sequence[str] = FI
     ax.add_collection(LineCollection(seg, colors="0.35", linewidths=3, zorder=1))
     ax.scatter(-o[0, 1:, 2], o[0, 1:, 1], s=18, color="0.2", zorder=2)
     lines, forces = [], []
-    from hipsim.model.kernels import path_point
-    cm = m.compiled
-    fn = cm.fn
     for base in muscles:
         for side in ("r", "l"):
-            i = m.muscle_index(f"{base}_{side}")
-            pts = []
-            for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
-                active, b, s0, s1, s2, _, _, _ = path_point(ip, q[0], R[0], cm.pt_kind, cm.pt_body, cm.pt_loc,
-                                                            cm.pt_coord, cm.pt_range, cm.pt_fn, fn.kind, fn.a, fn.b,
-                                                            fn.offset, fn.count, fn.kx, fn.ky, fn.kb, fn.kc, fn.kd)
-                if active:
-                    p = o[0, b] + np.array([s0, s1, s2])
-                    pts.append((-p[2], p[1]))
-            lines.append(pts)
-            forces.append(result.muscle_forces[frame, i])
+            name = f"{base}_{side}"
+            pts = m.path_points(q, name)
+            lines.append(np.column_stack([-pts[:, 2], pts[:, 1]]))
+            forces.append(result.muscle_forces[frame, m.muscle_index(name)])
     norm = Normalize(0, vmax or max(1.0, max(forces)))
     cmap = colormaps["inferno_r"]
     lc = LineCollection(lines, colors=cmap(norm(np.array(forces))), linewidths=2.2, zorder=3)

@@ -15,7 +15,8 @@ import pandas as pd
 
 from hipsim.analysis.metrics import ASSOCIATED, FIBRE_GROUPS
 from hipsim.scenarios.runner import ScenarioResult
-from hipsim.tasks.result import TaskResult, atomic_write_text
+from hipsim.fileio import atomic_write_text
+from hipsim.tasks.result import TaskResult
 
 DISCLAIMER = ("hipsim computes mechanical loads (forces, lengths, activations, pressures) from a published "
               "musculoskeletal model. It does not diagnose, and no validated model turns these loads into "

@@ -10,17 +10,12 @@ and the value, and what is allowed.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hipsim.errors import input_error
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from hipsim.fileio import read_toml
 
 
 @dataclass(frozen=True)
@@ -289,12 +284,4 @@ def parse_scenario(data: dict, source: str, muscle_check=None) -> ScenarioSpec:
 
 def read_scenario(path: str | Path, muscle_check=None) -> ScenarioSpec:
     """Read and validate a scenario file."""
-    p = Path(path)
-    try:
-        with open(p, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise input_error(str(p), "file", str(p), f"a readable scenario file is required ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise input_error(str(p), "file", str(p), f"valid TOML is required ({exc})") from None
-    return parse_scenario(data, str(p), muscle_check)
+    return parse_scenario(read_toml(path, "scenario"), str(path), muscle_check)

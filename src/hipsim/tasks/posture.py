@@ -32,21 +32,6 @@ from hipsim.tasks.stance import Load, check_angle, point_masses_for, subject_mod
 LEG = ("femur", "tibia", "talus", "calcn", "toes")
 
 
-def _subtree(model: Model, root: str) -> list[int]:
-    """Indices of ``root`` and every body below it."""
-    r = model.body_names.index(root)
-    parent = model.compiled.body_parent
-    out = []
-    for b in range(1, len(model.body_names)):
-        cur = b
-        while cur > 0:
-            if cur == r:
-                out.append(b)
-                break
-            cur = parent[cur]
-    return out
-
-
 def _com(model: Model, q: np.ndarray, bodies: Sequence[int]) -> tuple[float, np.ndarray]:
     """Mass and centre of mass (ground) of the given bodies at pose q (one frame)."""
     R, o, _, _ = model.body_poses(q)

@@ -7,7 +7,6 @@ hip contact forces. :func:`solve_task` is that pipeline; the task builders
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -15,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from hipsim.fileio import atomic_write_text
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
 from hipsim.model import Model
 from hipsim.model.scaling import Subject
@@ -147,21 +147,6 @@ class TaskResult:
     def muscle_aliases_and_reserves(self) -> tuple[str, ...]:
         """Column names as OpenSim's StaticOptimization writes them: muscle names then reserves."""
         return self.model.muscle_aliases + tuple(f"{c}_reserve" for c in self.reserve_coordinates)
-
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def _in_frame(model: Model, q: np.ndarray, body: str, vec: np.ndarray) -> np.ndarray:

@@ -239,16 +239,7 @@ def lever_diagram(result_or_model: TaskResult | Model, side: str = "r", q: np.nd
     R, o, _, _ = model.body_poses(q)
     femur = model.body_names.index(f"femur_{side}")
     hip = o[0, femur]
-    # Everything but the stance leg (femur and all bodies below it).
-    parent = model.compiled.body_parent
-    below = set()
-    for b in range(1, len(model.body_names)):
-        cur = b
-        while cur > 0:
-            if cur == femur:
-                below.add(b)
-                break
-            cur = parent[cur]
+    below = set(model.subtree(f"femur_{side}"))  # the stance leg: everything but it stands on the hip
     mass = 0.0
     mom = np.zeros(3)
     cm = model.compiled
@@ -282,21 +273,8 @@ def lever_diagram(result_or_model: TaskResult | Model, side: str = "r", q: np.nd
 
 def _abductor_line(model: Model, q: np.ndarray, idx: Sequence[int], weights: np.ndarray):
     """Weighted mean first (origin) and last (insertion) path points of the given muscles, in ground."""
-    from hipsim.model.kernels import path_point
-    R, o, _, _ = model.body_poses(q)
-    cm = model.compiled
-    f = cm.fn
-    ends = []
-    for i in idx:
-        pts = []
-        for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
-            active, b, s0, s1, s2, _, _, _ = path_point(ip, q[0], R[0], cm.pt_kind, cm.pt_body, cm.pt_loc,
-                                                        cm.pt_coord, cm.pt_range, cm.pt_fn, f.kind, f.a, f.b,
-                                                        f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
-            if active:
-                pts.append(o[0, b] + np.array([s0, s1, s2]))
-        ends.append((pts[0], pts[-1]))
+    ends = [model.path_points(q[:1], model.muscle_names[i]) for i in idx]
     w = weights / weights.sum()
     origin = sum(wi * e[0] for wi, e in zip(w, ends))
-    insertion = sum(wi * e[1] for wi, e in zip(w, ends))
+    insertion = sum(wi * e[-1] for wi, e in zip(w, ends))
     return np.asarray(origin), np.asarray(insertion)
