@@ -73,14 +73,16 @@ def main(argv: list[str] | None = None) -> dict:
 
     rows = {}
     all_ms: list[float] = []
+    all_cpu: list[float] = []
     for name, changes in plan.items():
         ms, solve, draw = [], [], []
         for _ in range(args.rounds):
             for kw in changes:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 rd = demo.update(**kw)
                 demo.render()
                 ms.append(1e3 * (time.perf_counter() - t))
+                all_cpu.append(1e3 * (time.process_time() - c))
                 solve.append(rd.solve_ms)
                 draw.append(ms[-1] - rd.solve_ms)
         all_ms += ms
@@ -107,6 +109,10 @@ def main(argv: list[str] | None = None) -> dict:
         "update_ms_max": max(all_ms),
         "update_ms_p95": sorted(all_ms)[int(0.95 * (len(all_ms) - 1))],
         "n_updates": len(all_ms),
+        # CPU time of this process per update: the work itself, without waiting for a CPU on a
+        # shared machine (wall time above is what a user sees).
+        "update_cpu_ms": statistics.median(all_cpu),
+        "update_cpu_ms_max": max(all_cpu),
         "target_ms": TARGET_MS,
         "meets_target": max(all_ms) <= TARGET_MS,
         "cold_mass_update_ms": statistics.median(cold),
@@ -132,6 +138,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{'all':<18}{out['n_updates']:>5}{out['update_ms']:>11.1f}{out['update_ms_max']:>9.1f}")
     print(f"target: at most {TARGET_MS:.0f} ms per update -> {'met' if out['meets_target'] else 'NOT met'}"
           f" (p95 {out['update_ms_p95']:.1f} ms)")
+    print(f"CPU time per update (this process): median {out['update_cpu_ms']:.1f} ms, "
+          f"max {out['update_cpu_ms_max']:.1f} ms")
     print(f"mass change to an uncached mass (model rescaled): median {out['cold_mass_update_ms']:.1f} ms")
     print(f"widget update (update, render, JPEG for the image widget): median {out['widget_ms']:.1f} ms, "
           f"max {out['widget_ms_max']:.1f} ms")

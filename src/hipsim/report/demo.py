@@ -12,6 +12,7 @@ Everything shown is a computed mechanical load. hipsim never diagnoses: the figu
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import time
@@ -63,8 +64,6 @@ CAVEAT_LINE = "Computed mechanical loads for teaching; not a diagnosis."
 # Reserve torque (N m) on the stance hip's adduction axis above which the abductors are
 # said to fall short: the same 0.5 N m the scenario runner uses for compensation.
 _SHORTFALL_NM = 0.5
-# Arrow length per body weight (m / BW) in the frontal picture.
-_M_PER_BW = 0.09
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,8 @@ class DemoReading:
     the forces of :data:`DEMO_FIBRES` on the stance side; ``fibre_forces_n`` and
     ``fibre_activations``: per fibre group; ``abduction_shortfall_nm``: the reserve torque the
     abductors could not supply (0 when they hold the pelvis); ``solve_ms`` and ``draw_ms``:
-    time spent solving and updating the figure's artists (``fig.canvas.draw`` not included).
+    time spent solving and updating the figure's artists (rendering, :meth:`StanceDemo.render`,
+    not included).
     """
 
     knobs: dict[str, Any]
@@ -287,7 +287,8 @@ class StanceDemo:
         """Set the knobs given (others keep their values), solve, and update the figure.
 
         Returns the :class:`DemoReading`. The figure's artists are updated in place; call
-        ``demo.fig.canvas.draw()`` (or display the figure) to render it.
+        :meth:`render` (fast, blitted) or display or save the figure to see them. On an
+        invalid knob, :class:`hipsim.InputError` is raised and nothing changes.
         """
         given = {k: v for k, v in dict(mass_kg=mass_kg, load_kg=load_kg, load_side=load_side,
                                         gmed_strength=gmed_strength, pelvic_drop_deg=pelvic_drop_deg,
@@ -663,16 +664,14 @@ class StanceDemo:
 
 
 def _with_draw_ms(rd: DemoReading, draw_ms: float) -> DemoReading:
-    import dataclasses
     return dataclasses.replace(rd, draw_ms=draw_ms)
 
 
 def widgets_available() -> bool:
     """True inside a Jupyter kernel (a widget front end can connect) with ipywidgets importable."""
-    try:
-        import ipywidgets  # noqa: F401
-        from IPython import get_ipython
-    except ImportError:
+    import importlib.util
+    if importlib.util.find_spec("ipywidgets") is None or importlib.util.find_spec("IPython") is None:
         return False
+    from IPython import get_ipython
     ip = get_ipython()
     return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
