@@ -142,21 +142,7 @@ def fibre_paths(model: Model, q: Any = None, muscles: Any = None) -> dict[str, n
     if qs.shape[0] != 1:
         raise input_error("argument", "q", qs.shape, "fibre_paths takes a single pose")
     names = list(muscles) if muscles is not None else [f"{g}_{s}" for s in ("r", "l") for g in DEMO_FIBRES]
-    R, o, _, _ = model.body_poses(qs)
-    cm = model.compiled
-    fn = cm.fn
-    out = {}
-    for name in names:
-        i = model.muscle_index(name)
-        pts = []
-        for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
-            active, b, s0, s1, s2, _, _, _ = path_point(
-                ip, qs[0], R[0], cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
-                fn.kind, fn.a, fn.b, fn.offset, fn.count, fn.kx, fn.ky, fn.kb, fn.kc, fn.kd)
-            if active:
-                pts.append(o[0, b] + np.array([s0, s1, s2]))
-        out[name] = np.array(pts)
-    return out
+    return {name: model.path_points(qs, name) for name in names}
 
 
 def draw_hip(ax: Any, model: Model, q: Any = None, view: str = "front", side: str = "r",
