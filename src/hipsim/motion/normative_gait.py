@@ -4,58 +4,56 @@ The cycle (0–100 %, right heel strike at 0 %) is kinematically and dynamically
 consistent with the model it is built for:
 
 1. **Centre of mass (COM) path.** Vertically, a smooth rise and fall twice per stride
-   with the cited excursion, lowest in double support and highest in single support.
-   Forward and sideways, the COM moves as a strut (inverted pendulum) over the centre of
-   pressure (CoP) of the supporting feet: the leg force points from the CoP to the COM
-   (Geyer, Seyfarth & Blickhan 2006; whole-body angular momentum stays small in walking,
-   Herr & Popovic 2008). The feet are placed one step (speed / cadence) apart and one step
-   width apart, and the CoP rolls from heel to toe with the cited timing. The periodic
-   solution of that linear equation is the COM path, so braking, propulsion and sway agree
-   with the foot placement.
-2. **Pelvis orientation** follows cited obliquity and rotation; the trunk is held upright
-   (plus the requested lean) and facing forward.
-3. **Stance legs are solved, not prescribed.** Each stance foot is planted: it rotates
-   about its heel (heel rocker), lies flat, then rotates about the metatarsal heads (forefoot
-   rocker), with the cited timing. The six leg coordinates of each stance leg (hip three,
-   knee, ankle, subtalar) are solved by inverse kinematics so the foot follows that pose
-   exactly while the pelvis follows the COM path. Both feet in double support are thus on
-   the floor at the same time. The swing legs follow cited keypoint curves; the hand-over
-   between the swing curves and the planted foot happens within Perry's initial and
-   terminal swing (the foot pose is blended, then solved).
-4. **Two constants close the loop against the cited joint angles:** the pelvic tilt offset
-   (gait2392's pelvis frame is not the clinical one) and the mean COM height are chosen so
-   the solved stance-leg hip flexion and knee flexion match the cited keypoint curves in the
-   least-squares sense. Everything else (hip flexion at heel strike and in terminal stance,
-   hip adduction, knee flexion in loading response) is a *result* of the constraints and is
-   checked against the cited norms in the tests.
-5. **Ground reaction forces from Newton–Euler.** Inverse dynamics of the whole model without
-   ground contact gives the six pelvis generalised forces that the ground must supply; the
-   total ground wrench is solved from them, so the pelvis residuals vanish. In single support
-   the stance foot carries it all. In double support the trailing foot's force and moment
-   decay by the smooth transition functions of Ren, Jones & Howard (2008) and the leading
-   foot carries the rest. Each foot's CoP follows from its moment (on the floor, y = 0) with
-   a free moment about the vertical only.
+   with the cited excursion, lowest in double support and highest in single support,
+   around a mean height that the fit chooses. Forward and sideways, the COM moves as a strut
+   (inverted pendulum) over the centre of pressure (CoP) of the supporting feet: each leg's
+   force points from its CoP to the COM (Geyer, Seyfarth & Blickhan 2006); the feet are
+   placed one step (speed / cadence) and one step width apart and the CoP rolls from heel to
+   toe with the cited timing. The periodic solution of that linear equation is the COM path,
+   so braking, propulsion and sway agree with the foot placement.
+2. **Planted feet.** In stance each foot stays on the floor: its heel (calcn origin) is fixed
+   until heel rise (Perry: 31 % of the cycle), its metatarsal heads (mtp joint) from forefoot
+   contact (Chiu et al. 2013) to toe-off, so it is flat between them; it neither twists nor
+   rolls, and the toes lie flat while the heel is up.
+3. **One least-squares fit.** Every leg coordinate and the pelvis translations are truncated
+   Fourier series (smooth and periodic, exact derivatives), found by Levenberg–Marquardt
+   together with a constant pelvic tilt offset (gait2392's pelvis frame is not the clinical
+   one) and the mean COM height. The fit keeps the planted feet, follows the COM path (position
+   and acceleration), keeps whole-body angular momentum nearly constant about the horizontal
+   axes (Herr & Popovic 2008: it stays small in walking) and otherwise stays as close as it
+   can to the cited joint curves. Pelvic obliquity and rotation are cited; the trunk is held
+   upright (plus the requested lean) and facing forward. Stance joint angles are therefore
+   *results* (checked against cited norms in the tests), swing angles follow the citations.
+4. **Ground reactions from Newton–Euler.** Inverse dynamics of the whole model without ground
+   contact gives the six pelvis generalised forces that the ground must supply; the total
+   ground wrench is solved from them, so the pelvis residuals vanish. In single support the
+   stance foot carries it all; in double support the trailing foot's force decays by the
+   smooth transition assumption of Ren, Jones & Howard (2008), its CoP rolling to the toe
+   pad, and the leading foot carries the rest. Each foot's CoP follows from its moment (on
+   the floor, y = 0) with a free moment about the vertical only.
 
 Sign conventions (OpenSim gait2392): ground x forward, y up, z to the right. ground_pelvis
 rotates about z (pelvis_tilt, + = posterior tilt), then x (pelvis_list, + = right side
 lower), then y (pelvis_rotation, + = right side forward); hip_flexion + flexion,
 hip_adduction + adduction, knee_angle negative = flexion, ankle_angle + dorsiflexion,
-mtp_angle + = toes up, lumbar_bending + = trunk bends toward the right.
+mtp_angle + = toes up, lumbar_bending + = trunk bends toward the right. Pelvis translations
+are in the model's coordinate units (metres for OpenSim's models).
 
-What is *not* modelled: joint-angle keypoints of the swing leg do not change with speed
-(the stance leg adapts by inverse kinematics); the vertical COM excursion does not change
-with speed; the feet point straight ahead (no toe-out); the COM falls twice per stride at
-equal intervals also for asymmetric stance.
+What is *not* modelled: swing-phase joint keypoints and the vertical COM excursion do not
+change with speed (step length and cadence do, and the stance leg adapts); the feet point
+straight ahead (no toe-out); the COM falls twice per stride at equal intervals also for
+asymmetric stance; there are no arms, so the trunk cannot cancel the legs' angular momentum.
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
-from scipy.interpolate import CubicHermiteSpline, CubicSpline, PchipInterpolator
-from scipy.spatial.transform import Rotation
+from scipy.interpolate import PchipInterpolator
+from scipy.linalg import cho_factor, cho_solve
 
 from hipsim.errors import input_error
 from hipsim.motion.storage import StorageTable
@@ -67,7 +65,6 @@ __all__ = [
     "normative_gait",
     "cadence_for_speed",
     "sta_vertical",
-    "sta_anterior",
     "GRAVITY_M_S2",
 ]
 
@@ -90,9 +87,6 @@ GAIT2392_COORDINATES: tuple[str, ...] = (
 # 50–60 %, initial swing 60–73 %, mid swing 73–87 %, terminal swing 87–100 %; stance
 # about 60 % and swing 40 %, double support the first and last 10 %.
 REFERENCE_STANCE_FRACTION = 0.60  # Perry 1992 / Perry & Burnfield 2010: stance ~60 %
-# Initial swing (60–73 %) and terminal swing (87–100 %) are each 13/40 of swing (Perry):
-# the swing curves hand over to the planted foot within these windows.
-SWING_HANDOVER_FRACTION = 13.0 / 40.0
 
 # Sagittal keypoints (percent of cycle, degrees), values at the END of each Perry phase.
 # Hip flexion relative to the pelvis:
@@ -130,9 +124,7 @@ KNEE_FLEXION_KEYPOINTS_DEG = ((0, 5.0), (10, 15.0), (30, 0.0), (50, 5.0), (60, 4
 #  60 %: -15  Beckers & Deckers: pre-swing 15° plantarflexion
 #  87 %:   0  Perry & Burnfield 2010: ankle neutral from mid swing (podiapaedia.org:
 #             the ankle "rapidly dorsiflexes" after toe-off)
-# In stance the ankle is solved (planted foot); these keypoints set the swing ankle and,
-# through forward kinematics, the foot's pitch at heel strike, opposite heel strike and
-# toe-off.
+# In stance the planted foot decides; the fit stays as close to these curves as it allows.
 ANKLE_KEYPOINTS_DEG = ((0, 0.0), (10, -10.0), (30, 5.0), (50, 10.0), (60, -15.0), (87, 0.0))
 
 # Frontal and transverse plane (one harmonic each, peak timing and size cited):
@@ -145,7 +137,7 @@ PELVIC_DROP_PEAK_PERCENT = 10.0
 # Swing-leg hip adduction: peak +7.5° (midpoint of DOMAIN.md "hip adduction peak about
 # 5–10° in loading response") at 10 %, least −5° (brainscape.com "Gait Kinematics": "~5°
 # of hip abduction, occurs in response to contralateral pelvic hike") half a cycle later.
-# Only the swing leg uses this curve; the stance hip adduction is solved.
+# The stance hip adduction follows the planted foot; the fit stays close to this curve.
 HIP_ADDUCTION_PEAK_DEG = 7.5
 HIP_ABDUCTION_PEAK_DEG = -5.0
 # Pelvic rotation ±5° (Perry & Burnfield 2010: about 5° forward rotation on the side of
@@ -165,21 +157,23 @@ VERTICAL_EXCURSION_M = 0.046
 # (the CoP reaches the forefoot) at 60.6 % of stance.
 FOREFOOT_CONTACT_STANCE = 0.070 + 0.048
 HEEL_OFF_STANCE = 0.070 + 0.048 + 0.488
+# Heel rise starts terminal stance at 31 % of the cycle (Perry 1992; Perry & Burnfield
+# 2010: terminal stance 31–50 %, "heel rise"), i.e. at 31/60 of stance.
+HEEL_RISE_STANCE = 31.0 / 60.0
 # CoP path used only to place the COM path (heel = calcn origin; metatarsal heads = mtp
 # joint; toe pad = toes mass centre, all read from the model): heel until 7 % of stance,
 # metatarsal heads at heel-off, toe pad at toe-off.
 COP_TIMING_STANCE = (0.0, 0.070, HEEL_OFF_STANCE, 1.0)
 
 # Smooth transition assumption (Ren, Jones & Howard 2008, J Biomech 41:2750–2759): over a
-# double support of duration T_ds starting at the leading foot's heel strike, the trailing
-# foot's ground reaction components decay from their values at that heel strike. With
-# u = 2 t / T_ds: vertical and medio-lateral force and the moments by exp(-u^3); the
-# antero-posterior force by k1 exp(-(u - 2/3)^2) - k2 u with k1 = exp(4/9) and
-# k2 = k1 exp(-16/9) / 2 (both functions are 1 at heel strike, the second vanishes exactly
-# at toe-off). Functional forms as implemented in OpenSimRT's GRFMPrediction (Stanev et al.,
-# mitkof6/OpenSimRT), which follows Ren et al. and Karatsidis et al. (2017, Sensors 17:75).
-STA_K1 = math.exp(4.0 / 9.0)
-STA_K2 = STA_K1 * math.exp(-16.0 / 9.0) / 2.0
+# double support of duration T_ds that starts at the leading foot's heel strike, the
+# trailing foot's ground reaction decays smoothly from its value at that heel strike, and
+# the leading foot carries the rest. Decay exp(-u^3) with u = 2 t / T_ds (1 at heel strike,
+# e^-8 at toe-off), applied to every force component, as in OpenSimRT's GRFMPrediction
+# (Stanev et al., mitkof6/OpenSimRT), which implements Ren et al.'s transition; one function
+# for all components keeps the trailing force's direction (Ren et al.'s separate
+# antero-posterior form, combined with this vertical decay, tilts it past any friction cone
+# near toe-off).
 
 # Speed–cadence relation: preferred step length grows as speed^0.42 (Grieve 1968, as
 # reported by Kuo 2001, J Biomech Eng 123:264–269), so cadence grows as speed^0.58.
@@ -196,11 +190,37 @@ SPEED_RANGE_M_S = (0.5, 2.0)
 # 10 cm"): the lateral distance between the two heels.
 REFERENCE_STEP_WIDTH_M = 0.10
 
-# Numerical settings (not physiology): the cycle is built on a uniform grid of this many
-# samples, then interpolated with periodic cubic splines.
-GRID_SAMPLES = 400
-_IK_TOLERANCE = 1e-10  # metres / radians
-_MAX_IK_ITERATIONS = 30
+# Centre of pressure reported only where the foot carries at least this share of body weight
+# (force plates use a threshold of about 20 N, i.e. 0.02-0.03 body weights).
+COP_MIN_LOAD_BW = 0.02
+
+# The cycle is fitted as truncated Fourier series (FIT_HARMONICS harmonics per coordinate)
+# on a grid of GRID_SAMPLES frames; velocities and accelerations are the series' exact
+# derivatives. Numerical settings, not physiology.
+GRID_SAMPLES = 150
+FIT_HARMONICS = 15
+# Least-squares weights, per row and frame. The following each cost one unit: a 0.1 mm slide of
+# a planted contact point; a 1° tilt or twist of a planted foot; a 5° departure from a cited
+# joint curve; a departure that accelerates at 20 rad/s² (and, more gently, a joint
+# acceleration of 100 rad/s²); a pelvis acceleration of 1 m/s²; a 0.5 mm or 0.05 m/s² miss
+# of the strut-model COM position or acceleration; 2.5 N m of whole-body angular momentum rate
+# about a horizontal axis; 0.2° of knee hyperextension beyond the limit below.
+_W_POSITION = 1.0 / 0.0001
+_W_ANGLE = 1.0 / math.radians(1.0)
+_W_REFERENCE = 1.0 / math.radians(5.0)
+_W_ACC_ROTATION = 1.0 / 20.0
+_W_ACC_ABSOLUTE = 1.0 / 100.0
+_W_ACC_TRANSLATION = 1.0 / 1.0
+_W_COM = 1.0 / 0.0005
+_W_COM_ACCELERATION = 1.0 / 0.05
+_W_ANGULAR_MOMENTUM_RATE = 1.0 / 2.5
+_W_LIMIT = 1.0 / math.radians(0.2)
+_SWING_REFERENCE_FACTOR = 3.0
+# The knee does not hyperextend in stance (Perry 1992: it extends to about 0–5° of flexion):
+# at least 2° of flexion (the margin keeps the fit off the straight-knee singularity).
+_KNEE_MIN_FLEXION_DEG = 2.0
+# Levenberg–Marquardt stops when an accepted step lowers the cost by less than this fraction.
+_FIT_TOLERANCE = 1e-5
 
 
 # --------------------------------------------------------------------------- results
@@ -214,7 +234,9 @@ class FootGRF:
     ``cop_ground_m``: centre of pressure on the floor (y = 0) in ground (m);
     ``cop_calcn_m``: the same point in that foot's calcn frame (x heel→toe); both zero in
     swing (the OpenSim GRF-file habit). ``free_moment_bw_m``: free moment about the
-    vertical through the CoP, in body weights × metres.
+    vertical through the CoP, in body weights × metres. ``moment_origin_bw_m``: the foot's
+    whole moment about the ground origin (n, 3), body weights × metres: with ``force_bw`` it is
+    the exact wrench, defined also where the force is too small for a meaningful CoP.
     """
 
     side: str
@@ -224,6 +246,7 @@ class FootGRF:
     stance_fraction: float
     cop_ground_m: np.ndarray
     free_moment_bw_m: np.ndarray
+    moment_origin_bw_m: np.ndarray
 
     def force_n(self, body_mass_kg: float) -> np.ndarray:
         """Force in newtons for a body of ``body_mass_kg``."""
@@ -317,12 +340,6 @@ def sta_vertical(u: np.ndarray) -> np.ndarray:
     ``u`` = 2 × (time since the leading heel strike) / (double-support duration), 0..2.
     """
     return np.exp(-np.asarray(u, dtype=float) ** 3)
-
-
-def sta_anterior(u: np.ndarray) -> np.ndarray:
-    """Ren et al. (2008) trailing-foot fraction for the antero-posterior force (1 at u = 0, 0 at u = 2)."""
-    u = np.asarray(u, dtype=float)
-    return STA_K1 * np.exp(-(u - 2.0 / 3.0) ** 2) - STA_K2 * u
 
 
 def _check_range(name: str, value: float, lo: float, hi: float, unit: str) -> None:
@@ -442,11 +459,12 @@ class _Timing:
         return np.mod(self.toe_off(other) - self.strike[leading], 100.0)
 
 
-class _Builder:
-    """Builds the consistent cycle for one model (see the module docstring)."""
+class _Fit:
+    """The consistent cycle for one model, as band-limited Fourier series (see the module
+    docstring): planted stance feet, cited joint curves, whole-body least squares."""
 
     def __init__(self, model, point_masses, timing: _Timing, speed: float, step_width: float,
-                 drop_scale: float, lean: float) -> None:
+                 drop_scale: float, lean: float, samples: int = 0, harmonics: int = 0) -> None:
         self.m = model
         self.pm = list(point_masses)
         self.t = timing
@@ -464,42 +482,46 @@ class _Builder:
             raise input_error("argument", "model", missing[0],
                               "the normative cycle needs a gait2392-family model (its coordinates and "
                               "pelvis, torso, calcn and toes bodies)")
-        self.p = np.arange(GRID_SAMPLES) * 100.0 / GRID_SAMPLES
         self.mass = float(model.mass)
         self.total_mass = self.mass + sum(p.mass_kg for p in self.pm)
-        rng = {co.name: co.range for j in model.spec.joints for co in j.coordinates}
-        self.ranges = np.array([rng[n] for n in self.names], dtype=float)
-        self.ik_error = 0.0
-        self._last: dict[str, np.ndarray] = {}
-        self._foot_geometry()
-        self._reference_angles()
+        n = samples or GRID_SAMPLES
+        self.p = np.arange(n) * 100.0 / n
+        self.k = np.arange(1, (harmonics or FIT_HARMONICS) + 1)
+        self.unknown = ["pelvis_tx", "pelvis_ty", "pelvis_tz"] + [
+            f"{j}_{s}" for s in ("r", "l") for j in ("hip_flexion", "hip_adduction", "hip_rotation",
+                                                     "knee_angle", "ankle_angle", "subtalar_angle",
+                                                     "mtp_angle")]
+        self.ui = [self.ci[n] for n in self.unknown]
+        self._geometry()
+        self._reference()
 
-    # ------------------------------------------------------------------ geometry
-    def _foot_geometry(self) -> None:
-        """Foot contact points in the calcn frame and the flat-foot orientation.
-
-        Heel contact: calcn origin. Forefoot pivot: the mtp joint centre. Toe pad: the toes
-        mass centre. "Flat" is the calcn orientation of the model's default (standing) pose.
-        """
-        m = self.m
-        q0 = m.pose(None)
-        R, o, _, _ = m.body_poses(q0)
-        self.flat = {}
-        self.mtp_local = {}
-        self.toe_local = {}
+    # ------------------------------------------------------------------ set-up
+    def _geometry(self) -> None:
+        """Contact points: heel = calcn origin, metatarsal heads = mtp joint centre; "flat" is
+        the calcn (and toes) orientation of the model's default standing pose."""
+        q0 = self.m.pose(None)
+        R, o, _, _ = self.m.body_poses(q0)
+        self.flat, self.toes_flat, self.mtp_local, self.toe_local = {}, {}, {}, {}
         for s in ("r", "l"):
             c, t = self.bi[f"calcn_{s}"], self.bi[f"toes_{s}"]
             self.flat[s] = R[0, c].copy()
+            self.toes_flat[s] = R[0, t].copy()
             self.mtp_local[s] = R[0, c].T @ (o[0, t] - o[0, c])
-            com_t = m.compiled.body_com[t]
-            self.toe_local[s] = R[0, c].T @ (o[0, t] + R[0, t] @ com_t - o[0, c])
-        # Foot length along the ground x axis when flat (heel to metatarsal heads, toe pad).
+            self.toe_local[s] = R[0, c].T @ (o[0, t] + R[0, t] @ self.m.compiled.body_com[t] - o[0, c])
+        # The pelvis translation coordinates are metres in OpenSim's gait2392, but a model
+        # scaled by hipsim.model.scaling scales their joint functions too: use the model's slopes.
+        _, _, _, jv0 = self.m.body_poses(q0)
+        pel = self.bi["pelvis"]
+        self.slope_x = float(jv0[0, pel, self.ci["pelvis_tx"], 0])
+        self.slope_y = float(jv0[0, pel, self.ci["pelvis_ty"], 1])
+        self.ty_floor = float(q0[0, self.ci["pelvis_ty"]] - o[0, self.bi["calcn_r"], 1] / self.slope_y)
         self.foot_mtp_x = {s: float((self.flat[s] @ self.mtp_local[s])[0]) for s in ("r", "l")}
         self.foot_toe_x = {s: float((self.flat[s] @ self.toe_local[s])[0]) for s in ("r", "l")}
+        q0 = self.m.pose(None)
+        self.standing_com = float(self._com(q0)[0, 1] - o[0, self.bi["calcn_r"], 1])
 
-    # ------------------------------------------------------------------ reference angles
-    def _reference_angles(self) -> None:
-        """Cited keypoint curves on the grid: swing legs, pelvis orientation (radians)."""
+    def _reference(self) -> None:
+        """Cited curves on the grid (radians); pelvis orientation; foot anchors."""
         p, t = self.p, self.t
         self.list_ = _harmonic(p, 0.0, -math.radians(PELVIC_OBLIQUITY_AMPLITUDE_DEG) * self.drop,
                                PELVIC_DROP_PEAK_PERCENT)
@@ -507,60 +529,62 @@ class _Builder:
         add_mean = math.radians((HIP_ADDUCTION_PEAK_DEG + HIP_ABDUCTION_PEAK_DEG) / 2.0)
         add_amp = math.radians((HIP_ADDUCTION_PEAK_DEG - HIP_ABDUCTION_PEAK_DEG) / 2.0)
         self.ref: dict[str, np.ndarray] = {}
-        self.ref_curves: dict[str, tuple[_PeriodicCurve, float, float]] = {}
         for s in ("r", "l"):
             sh = t.strike[s]
             for joint, kp, sign in (("hip_flexion", HIP_FLEXION_KEYPOINTS_DEG, 1.0),
                                     ("knee_angle", KNEE_FLEXION_KEYPOINTS_DEG, -1.0),
                                     ("ankle_angle", ANKLE_KEYPOINTS_DEG, 1.0)):
-                curve = _periodic_curve(kp, t.stance[s])
-                self.ref_curves[f"{joint}_{s}"] = (curve, sh, sign)
-                self.ref[f"{joint}_{s}"] = sign * curve(p, sh)[0]
+                self.ref[f"{joint}_{s}"] = sign * _periodic_curve(kp, t.stance[s])(p, sh)[0]
             self.ref[f"hip_adduction_{s}"] = _harmonic(p, add_mean, add_amp, PELVIC_DROP_PEAK_PERCENT + sh)
-            # The femur keeps its heading while the pelvis rotates (foot points ahead).
+            # The femur keeps its heading while the pelvis rotates (the foot points ahead).
             self.ref[f"hip_rotation_{s}"] = -self.rot if s == "r" else self.rot.copy()
             self.ref[f"subtalar_angle_{s}"] = np.zeros_like(p)
             self.ref[f"mtp_angle_{s}"] = np.zeros_like(p)
+        # Basis (percent): [1, cos(w_k p), sin(w_k p)] and its derivatives.
+        w = 2.0 * math.pi * self.k / 100.0
+        ph = np.outer(p, w)
+        self.w = w
+        self.basis = np.hstack([np.ones((p.size, 1)), np.cos(ph), np.sin(ph)])
+        # Stance phases and anchors
+        self.phase = {s: t.stance_phase(s, p) for s in ("r", "l")}
+        self.heel_anchor = {}
+        for s in ("r", "l"):
+            kk = np.floor((p - t.strike[s]) / 100.0)
+            first = 0.0 if s == "r" else t.stride_length / 2.0
+            z = self.width / 2.0 if s == "r" else -self.width / 2.0
+            self.heel_anchor[s] = np.column_stack([first + kk * t.stride_length, np.zeros_like(p),
+                                                   np.full_like(p, z)])
 
-    def _leg_ref(self, side: str, p: np.ndarray) -> np.ndarray:
-        """Reference (keypoint) leg angles at arbitrary percents, columns in _leg_names order."""
-        out = np.zeros((np.size(p), 6))
-        for k, j in enumerate(("hip_flexion", "knee_angle", "ankle_angle")):
-            curve, sh, sign = self.ref_curves[f"{j}_{side}"]
-            out[:, (0, 3, 4)[k]] = sign * curve(np.atleast_1d(p), sh)[0]
-        add_mean = math.radians((HIP_ADDUCTION_PEAK_DEG + HIP_ABDUCTION_PEAK_DEG) / 2.0)
-        add_amp = math.radians((HIP_ADDUCTION_PEAK_DEG - HIP_ABDUCTION_PEAK_DEG) / 2.0)
-        out[:, 1] = _harmonic(p, add_mean, add_amp, PELVIC_DROP_PEAK_PERCENT + self.t.strike[side])
-        rot = _harmonic(p, 0.0, math.radians(PELVIC_ROTATION_AMPLITUDE_DEG), 0.0)
-        out[:, 2] = -rot if side == "r" else rot
-        return out
+    def heel_anchor_at(self, side: str, percent: float) -> np.ndarray:
+        """Ground position of ``side``'s heel during the stance that contains ``percent``."""
+        k = math.floor((percent - self.t.strike[side]) / 100.0)
+        if side == "r":
+            return np.array([k * self.t.stride_length, 0.0, self.width / 2.0])
+        return np.array([self.t.stride_length / 2.0 + k * self.t.stride_length, 0.0, -self.width / 2.0])
 
-    @staticmethod
-    def _leg_names(side: str) -> list[str]:
-        return [f"hip_flexion_{side}", f"hip_adduction_{side}", f"hip_rotation_{side}",
-                f"knee_angle_{side}", f"ankle_angle_{side}", f"subtalar_angle_{side}"]
+    # ------------------------------------------------------------------ poses
+    def pelvis_rotation(self, tilt: float, lst: np.ndarray, rot: np.ndarray) -> np.ndarray:
+        return _rot(2, np.full_like(lst, tilt)) @ _rot(0, lst) @ _rot(1, rot)
 
-    # ------------------------------------------------------------------ pelvis and trunk
-    def _pelvis_rotation(self, tilt: float) -> np.ndarray:
-        return _rot(2, np.full_like(self.p, tilt)) @ _rot(0, self.list_) @ _rot(1, self.rot)
+    def lumbar(self, tilt: float, lst: np.ndarray, rot: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Lumbar angles that hold the trunk upright in ground (plus the lean), exactly."""
+        rl = np.swapaxes(self.pelvis_rotation(tilt, lst, rot), -1, -2) @ _rot(0, np.full_like(lst, self.lean))
+        return _zxy_angles(rl)
 
-    def _base_pose(self, tilt: float) -> np.ndarray:
-        """Grid poses with the pelvis orientation, the reference legs and the upright trunk."""
+    def poses(self, coef: np.ndarray, tilt: float) -> np.ndarray:
+        """Grid poses (n, n_coordinates) for coefficients (n_unknown, n_basis) and a tilt."""
         q = np.tile(self.m.default_q, (self.p.size, 1))
+        q[:, self.ui] = self.basis @ coef.T
+        q[:, self.ci["pelvis_tx"]] += self.t.stride_length / 100.0 / self.slope_x * self.p
         q[:, self.ci["pelvis_tilt"]] = tilt
         q[:, self.ci["pelvis_list"]] = self.list_
         q[:, self.ci["pelvis_rotation"]] = self.rot
-        for name, v in self.ref.items():
-            q[:, self.ci[name]] = v
-        # Trunk upright (plus lean) in ground: lumbar = pelvis^T * Rx(lean), in Z-X-Y order.
-        rl = np.swapaxes(self._pelvis_rotation(tilt), -1, -2) @ _rot(0, np.full_like(self.p, self.lean))
-        a, b, c = _zxy_angles(rl)
+        a, b, c = self.lumbar(tilt, self.list_, self.rot)
         q[:, self.ci["lumbar_extension"]] = a
         q[:, self.ci["lumbar_bending"]] = b
         q[:, self.ci["lumbar_rotation"]] = c
         return q
 
-    # ------------------------------------------------------------------ centre of mass
     def _com(self, q: np.ndarray) -> np.ndarray:
         cm = self.m.compiled
         R, o, _, _ = self.m.body_poses(q)
@@ -571,6 +595,7 @@ class _Builder:
             tot += pm.mass_kg * (o[:, b] + R[:, b] @ np.asarray(pm.location))
         return tot / self.total_mass
 
+    # ------------------------------------------------------------------ centre-of-mass path
     def _sta_split(self, p: np.ndarray) -> dict[str, np.ndarray]:
         """Fraction of the vertical COM force carried by each foot (Ren et al. 2008)."""
         t = self.t
@@ -579,7 +604,7 @@ class _Builder:
             trail = "l" if lead == "r" else "r"
             ds = t.double_support(lead)
             tau = np.mod(p - t.strike[lead], 100.0)
-            inside = tau < ds
+            inside = tau <= ds
             # Trailing fraction: its share at the heel strike (all of it) times the decay; the
             # total force changes too, so the fraction uses the COM force at heel strike.
             ftr = self._fy_total_at(t.strike[lead]) * sta_vertical(2.0 * tau / ds) / self._fy_total(p)
@@ -646,174 +671,283 @@ class _Builder:
         z = np.linalg.solve(a, -k * cz)
         return np.column_stack([drift + xi, y, z])
 
-    # ------------------------------------------------------------------ foot targets
-    def _foot_pitch_at(self, q: np.ndarray, side: str) -> np.ndarray:
-        """Pitch (rad, + toes up) of the calcn relative to its flat orientation."""
-        R, _, _, _ = self.m.body_poses(q)
-        rel = R[:, self.bi[f"calcn_{side}"]] @ self.flat[side].T
-        return np.arctan2(rel[:, 1, 0], rel[:, 0, 0])
+    # ------------------------------------------------------------------ least squares
+    def _constraint_rows(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Planted-foot residuals, their Jacobian with respect to all coordinates, and the
+        grid frame of each row."""
+        R, o, jw, jv = self.m.body_poses(q)
+        res, jac, frame = [], [], []
+        ex, ey, ez = np.eye(3)
 
-    def _stance_targets(self, side: str, q_ref_events: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Planted-foot calcn pose targets over the whole grid (extended beyond stance).
+        def point_rows(b, local, target, sel, weight):
+            if not sel.any():
+                return
+            f = np.flatnonzero(sel)
+            P = o[f, b] + R[f, b] @ local
+            r = P - target[f]
+            arm = P - o[f, b]
+            jp = jv[f, b] + np.cross(jw[f, b], arm[:, None, :])  # (nf, nc, 3)
+            for k in range(3):
+                res.append(weight * r[:, k])
+                jac.append(weight * jp[:, :, k])
+                frame.append(f)
 
-        Returns calcn rotation (n, 3, 3), calcn origin (n, 3), pitch (n,) and the stance
-        phase; rockers after Perry 1992 with Chiu et al. (2013) timing.
-        """
-        t, p = self.t, self.p
-        ic, oic, to = self._event_pitches[side]
-        sf = t.stance_phase(side, p)
-        # Continue the stance phase smoothly past toe-off and before heel strike so the
-        # hand-over windows have targets: unwrap the phase around the stance.
-        swing = 1.0 - t.stance[side]
-        s = np.where(sf > 1.0 + swing / (2.0 * t.stance[side]), sf - 1.0 / t.stance[side], sf)
-        s_opp = np.mod(t.strike["l" if side == "r" else "r"] - t.strike[side], 100.0) / (100.0 * t.stance[side])
-        ff, ho = FOREFOOT_CONTACT_STANCE, HEEL_OFF_STANCE
-        pitch = np.zeros_like(s)
-        rock = s < ff
-        pitch[rock] = ic * (1.0 - _smoothstep(s[rock] / ff))
-        rise = s > ho
-        herm = CubicHermiteSpline([ho, s_opp, 1.0], [0.0, oic, to],
-                                  [0.0, (to - 0.0) / (1.0 - ho), (to - oic) / (1.0 - s_opp)])
-        pitch[rise] = herm(s[rise])  # beyond toe-off: the spline's cubic continuation
-        # Before heel strike the target holds the heel-strike pose (s < 0 gives ic).
-        heel = np.column_stack([self.heel_x(side, p + np.where(s < 0, 100.0, 0.0)),
-                                np.zeros_like(p), np.full_like(p, self.heel_z(side))])
-        flat = self.flat[side]
-        rz = _rot(2, pitch)
-        rot = rz @ flat
-        mtp_flat = heel + (flat @ self.mtp_local[side])
-        origin_heel = heel + np.einsum("fij,j->fi", rz, np.zeros(3))  # heel is the calcn origin
-        origin_mtp = mtp_flat - np.einsum("fij,fj->fi", rot, np.broadcast_to(self.mtp_local[side], heel.shape))
-        origin = np.where((s > 0.5)[:, None], origin_mtp, origin_heel)
-        return rot, origin, pitch, s
+        def axis_row(b, local_axis, comp, sel, weight):
+            if not sel.any():
+                return
+            f = np.flatnonzero(sel)
+            a = R[f, b] @ local_axis
+            res.append(weight * a[:, comp])
+            jac.append(weight * np.cross(jw[f, b], a[:, None, :])[:, :, comp])
+            frame.append(f)
 
-    # ------------------------------------------------------------------ inverse kinematics
-    def _solve_leg(self, q: np.ndarray, side: str, rot_t: np.ndarray, org_t: np.ndarray) -> np.ndarray:
-        """Six leg coordinates so the calcn reaches the targets: Newton on all frames, then
-        continuation from converged neighbours for any frame that did not converge."""
-        q, err = self._newton(q, side, rot_t, org_t)
-        bad = err > 1e-8
-        if bad.any() and not bad.all():
-            idx = [self.ci[n] for n in self._leg_names(side)]
-            n = q.shape[0]
-            for _ in range(n):
-                good = np.flatnonzero(~bad)
-                if good.size == n:
+        for s in ("r", "l"):
+            ph = self.phase[s]
+            stance = ph <= 1.0
+            c, t = self.bi[f"calcn_{s}"], self.bi[f"toes_{s}"]
+            heel_on = stance & (ph <= HEEL_RISE_STANCE)
+            fore_on = stance & (ph >= FOREFOOT_CONTACT_STANCE)
+            mtp_target = self.heel_anchor[s] + self.flat[s] @ self.mtp_local[s]
+            point_rows(c, np.zeros(3), self.heel_anchor[s], heel_on, _W_POSITION)
+            point_rows(c, self.mtp_local[s], mtp_target, fore_on, _W_POSITION)
+            # The foot turns only about the lateral axis: calcn x stays horizontal-forward
+            # (no yaw: its z component 0) and its z axis stays level (no roll: y component 0).
+            axis_row(c, self.flat[s].T @ ex, 2, stance, _W_ANGLE)
+            axis_row(c, self.flat[s].T @ ez, 1, stance, _W_ANGLE)
+            # Toes flat on the floor while the heel is up (forefoot rocker).
+            axis_row(t, self.toes_flat[s].T @ ex, 1, stance & (ph > HEEL_RISE_STANCE), _W_ANGLE)
+        # The knee does not hyperextend in normal gait (Perry 1992): a smooth one-sided penalty
+        # keeps knee flexion above _KNEE_MIN_FLEXION_DEG.
+        lim = -math.radians(_KNEE_MIN_FLEXION_DEG)
+        sc = math.radians(0.5)
+        for s in ("r", "l"):
+            j = self.ci[f"knee_angle_{s}"]
+            x = (q[:, j] - lim) / sc
+            res.append(_W_LIMIT * sc * np.logaddexp(0.0, x))
+            jk = np.zeros((q.shape[0], q.shape[1]))
+            jk[:, j] = _W_LIMIT / (1.0 + np.exp(-x))
+            jac.append(jk)
+            frame.append(np.arange(q.shape[0]))
+        # Whole-body centre of mass on the strut-model path (x, z) and the cited vertical
+        # excursion around a free mean height (y; its column is added by the caller).
+        cm = self.m.compiled
+        arm = np.einsum("fbij,bj->fbi", R, cm.body_com)
+        com = np.einsum("b,fbi->fi", cm.body_mass, o + arm)
+        jcom = np.einsum("b,fbci->fci", cm.body_mass, jv + np.cross(jw, arm[:, :, None, :]))
+        for pm in self.pm:
+            b = self.bi[pm.body]
+            a_pm = R[:, b] @ np.asarray(pm.location)
+            com += pm.mass_kg * (o[:, b] + a_pm)
+            jcom += pm.mass_kg * (jv[:, b] + np.cross(jw[:, b], a_pm[:, None, :]))
+        com /= self.total_mass
+        jcom /= self.total_mass
+        self._com_grid, self._jcom_grid = com, jcom
+        # Centroidal angular momentum matrix A (frames, coordinates, 3): L = A qdot about the COM.
+        inertia = np.einsum("fbij,bjk,fblk->fbil", R, cm.body_inertia, R)
+        rel = o + arm - com[:, None, :]
+        jp = jv + np.cross(jw, arm[:, :, None, :])
+        amat = np.einsum("fbij,fbcj->fci", inertia, jw)
+        amat += np.einsum("b,fbci->fci", cm.body_mass, np.cross(rel[:, :, None, :], jp))
+        for pm in self.pm:
+            b = self.bi[pm.body]
+            a_pm = R[:, b] @ np.asarray(pm.location)
+            r_pm = o[:, b] + a_pm - com
+            jp_pm = jv[:, b] + np.cross(jw[:, b], a_pm[:, None, :])
+            amat += pm.mass_kg * np.cross(r_pm[:, None, :], jp_pm)
+        self._amat = amat
+        f = np.arange(q.shape[0])
+        for k in range(3):
+            res.append(_W_COM * (com[:, k] - self.com_target[:, k]))
+            jac.append(_W_COM * jcom[:, :, k])
+            frame.append(f)
+        return np.concatenate(res), np.concatenate(jac, axis=0), np.concatenate(frame)
+
+    def solve(self, iterations: int = 8) -> None:
+        """Levenberg–Marquardt for the Fourier coefficients, the pelvic tilt offset and the
+        mean COM height; the strut path (which depends on that height) is recomputed once."""
+        nb = self.basis.shape[1]
+        nu = len(self.unknown)
+        nx = nu * nb + 2
+        # Initial guess: cited curves; pelvis at standing height, behind the right heel.
+        coef = np.zeros((nu, nb))
+        pinv = np.linalg.pinv(self.basis)
+        ref_mat = np.zeros((nu, self.p.size))
+        for i, name in enumerate(self.unknown):
+            if name in self.ref:
+                ref_mat[i] = self.ref[name]
+                coef[i] = pinv @ ref_mat[i]
+        coef[self.unknown.index("pelvis_ty"), 0] = self.ty_floor - 0.02 / self.slope_y
+        coef[self.unknown.index("pelvis_tx"), 0] = -0.15 * self.t.stride_length / self.slope_x
+        x = np.concatenate([coef.ravel(), [math.radians(-8.0), self.standing_com - 0.02]])
+        # Constant parts of the normal equations: cited-curve rows and smoothness rows.
+        reg_w = np.array([0.0 if n.startswith("pelvis") else _W_REFERENCE for n in self.unknown])
+        dp_dt = 100.0 / self.t.stride_time
+        wk2 = np.concatenate([[0.0], (self.w * dp_dt) ** 2, (self.w * dp_dt) ** 2])  # time accel. gain
+        a_const = np.zeros((nx, nx))
+        g_ref = np.zeros(nx)
+        c_ref = 0.0
+        for i, name in enumerate(self.unknown):
+            sl = slice(i * nb, (i + 1) * nb)
+            ref_coef = pinv @ ref_mat[i]
+            # Smoothness: the departure from the cited curve (for the pelvis translations the
+            # motion itself) is penalised by its acceleration (Parseval: sum over frames).
+            w_acc = _W_ACC_TRANSLATION if name.startswith("pelvis") else _W_ACC_ROTATION
+            smooth = (0.5 * self.p.size) * (w_acc * wk2) ** 2
+            if not name.startswith("pelvis"):
+                # and every joint's own acceleration, more gently
+                smooth_abs = (0.5 * self.p.size) * (_W_ACC_ABSOLUTE * wk2) ** 2
+                a_const[sl, sl] += np.diag(smooth_abs)
+            # Cited-curve weight per frame: the toes follow the floor in stance (their cited 0°
+            # is a swing value), elsewhere every frame counts alike.
+            wf = np.full(self.p.size, reg_w[i] ** 2)
+            if not name.startswith("pelvis"):
+                # in swing nothing else holds the leg, so the cited curves count more there
+                wf[self.phase[name[-1]] > 1.0] *= _SWING_REFERENCE_FACTOR ** 2
+            if name.startswith("mtp_angle"):
+                wf[self.phase[name[-1]] <= 1.0] = 0.0
+            bw = self.basis * wf[:, None]
+            a_const[sl, sl] += self.basis.T @ bw + np.diag(smooth)
+            g_ref[sl] = bw.T @ ref_mat[i] + smooth * ref_coef
+            c_ref += float(wf @ ref_mat[i] ** 2) + float(smooth @ ref_coef ** 2)
+        tilt_i = self.ci["pelvis_tilt"]
+
+        def unpack(xx):
+            return xx[:-2].reshape(nu, nb), float(xx[-2]), float(xx[-1])
+
+        # Spectral time derivatives on the grid, band-limited to the basis.
+        d2 = self.basis @ np.diag(-wk2) @ pinv
+        kk = self.w * dp_dt
+        nk = kk.size
+        dcoef = np.zeros((nb, nb))
+        dcoef[1 + np.arange(nk), 1 + nk + np.arange(nk)] = kk       # cos coef of f' from sin coef
+        dcoef[1 + nk + np.arange(nk), 1 + np.arange(nk)] = -kk      # sin coef of f' from cos coef
+        d1 = self.basis @ dcoef @ pinv
+        b1 = self.basis @ dcoef  # basis of the time derivative
+        ny = self.p.size
+        # Velocities of the coordinates that are not unknowns (pelvis orientation, lumbar).
+        qd_known = self.evaluate_known_velocities()
+
+        def evaluate(xx):
+            c, tl, yb = unpack(xx)
+            r, jq, fr = self._constraint_rows(self.poses(c, tl))
+            # the y COM rows are last: shift by the free mean height
+            r[-ny:] -= _W_COM * (yb - self.com_mean_used)
+            # COM acceleration rows: the total ground force is m (g + COM''), so the COM must
+            # follow the strut path's acceleration closely, not only its position.
+            ea = _W_COM_ACCELERATION * (d2 @ (self._com_grid - self.com_target))
+            # Whole-body angular momentum about the COM stays small in walking (Herr & Popovic
+            # 2008): its rate about the horizontal axes (which would move the CoP) is penalised.
+            qd = qd_known.copy()
+            qd[:, self.ui] = b1 @ c.T
+            qd[:, self.ci["pelvis_tx"]] += self.t.stride_length / 100.0 / self.slope_x * dp_dt
+            ldot = d1 @ np.einsum("fci,fc->fi", self._amat, qd)
+            el = _W_ANGULAR_MOMENTUM_RATE * ldot[:, [0, 2]]
+            ra = np.concatenate([ea.T.ravel(), el.T.ravel()])
+            cost = float(r @ r + ra @ ra + xx @ a_const @ xx - 2.0 * g_ref @ xx + c_ref)
+            return (r, jq, fr, ra, self._jcom_grid.copy(), self._amat.copy()), cost
+
+        def jacobian(state):
+            r, jq, fr, ra, jc, am = state
+            jx = np.einsum("ru,rb->rub", jq[:, self.ui], self.basis[fr]).reshape(r.size, nu * nb)
+            jy = np.zeros(r.size)
+            jy[-ny:] = -_W_COM
+            jx = np.hstack([jx, jq[:, [tilt_i]], jy[:, None]])
+            blocks = []
+            for k in range(3):
+                ja = np.einsum("rf,fu,fb->rub", d2, jc[:, self.ui, k], self.basis).reshape(ny, nu * nb)
+                jt = d2 @ jc[:, tilt_i, k]
+                blocks.append(_W_COM_ACCELERATION * np.hstack([ja, jt[:, None], np.zeros((ny, 1))]))
+            for k in (0, 2):  # L depends on q too; its q-derivative is left out (Gauss–Newton)
+                jl = np.einsum("rf,fu,fb->rub", d1, am[:, self.ui, k], b1).reshape(ny, nu * nb)
+                blocks.append(_W_ANGULAR_MOMENTUM_RATE * np.hstack([jl, np.zeros((ny, 2))]))
+            return np.vstack([jx] + blocks), np.concatenate([r, ra])
+
+        for strut_pass in range(2):
+            self.com_mean_used = float(x[-1])
+            self.com_target = self._strut_path(self.com_mean_used)
+            state, cost = evaluate(x)
+            lam = 1e-3
+            for _ in range(iterations):
+                jx, rr = jacobian(state)
+                a = jx.T @ jx + a_const
+                g = jx.T @ rr + a_const @ x - g_ref
+                accepted = False
+                while lam < 1e8:
+                    step = cho_solve(cho_factor(a + lam * np.diag(np.diag(a) + 1e-12)), -g)
+                    state_new, cost_new = evaluate(x + step)
+                    if cost_new < cost:
+                        lam = max(lam / 3.0, 1e-9)
+                        accepted = True
+                        break
+                    lam *= 10.0
+                if not accepted:
                     break
-                # frames next to a converged one, seeded from it
-                nxt = np.flatnonzero(bad & (~np.roll(bad, 1) | ~np.roll(bad, -1)))
-                seed = q.copy()
-                for f in nxt:
-                    src = (f - 1) % n if not bad[(f - 1) % n] else (f + 1) % n
-                    seed[f, idx] = q[src, idx]
-                sol, e = self._newton(seed[nxt], side, rot_t[nxt], org_t[nxt])
-                q[nxt] = sol
-                bad[nxt] = False  # accept (a still-unreachable target stays as close as it gets)
-                err[nxt] = e
-        self.ik_error = max(self.ik_error, float(err.max()))
-        return q
+                improvement = (cost - cost_new) / max(cost, 1e-300)
+                x, state, cost = x + step, state_new, cost_new
+                if improvement < _FIT_TOLERANCE:
+                    break
+        r = state[0]
+        self.coef, self.tilt, self.com_mean = unpack(x)
+        self.cost = cost
+        self.residuals = r
 
-    def _newton(self, q: np.ndarray, side: str, rot_t: np.ndarray, org_t: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
-        idx = [self.ci[n] for n in self._leg_names(side)]
-        c = self.bi[f"calcn_{side}"]
-        lo, hi = _IK_BOUNDS[:, 0], _IK_BOUNDS[:, 1]
-        q = q.copy()
-        lam = 1e-9
-        err_n = np.full(q.shape[0], np.inf)
-        for _ in range(_MAX_IK_ITERATIONS):
-            R, o, jw, jv = self.m.body_poses(q)
-            ep = org_t - o[:, c]
-            er = Rotation.from_matrix(rot_t @ np.swapaxes(R[:, c], -1, -2)).as_rotvec()
-            err = np.concatenate([ep, er], axis=1)
-            err_n = np.abs(err).max(axis=1)
-            if err_n.max() < _IK_TOLERANCE:
-                break
-            jac = np.swapaxes(np.concatenate([jv[:, c][:, idx, :], jw[:, c][:, idx, :]], axis=2), 1, 2)
-            jt = np.swapaxes(jac, 1, 2)
-            step = np.linalg.solve(jt @ jac + lam * np.eye(6),
-                                   np.einsum("fij,fj->fi", jt, err)[..., None])[..., 0]
-            # Keep steps small (the joint functions are splines that extrapolate badly).
-            big = np.abs(step).max(axis=1)
-            step *= np.minimum(1.0, 0.2 / np.maximum(big, 1e-300))[:, None]
-            q[:, idx] = np.clip(q[:, idx] + step, lo, hi)
-        return q, err_n
+    # ------------------------------------------------------------------ evaluation
+    def evaluate_known_velocities(self) -> np.ndarray:
+        """Grid velocities of the prescribed coordinates (pelvis orientation, lumbar); the
+        unknown coordinates' columns are zero (the tilt is taken as constant here)."""
+        saved = getattr(self, "coef", None), getattr(self, "tilt", None)
+        self.coef = np.zeros((len(self.unknown), self.basis.shape[1]))
+        self.tilt = math.radians(-8.0) if saved[1] is None else saved[1]
+        _, qd, _ = self.evaluate(self.p)
+        self.coef, self.tilt = saved
+        qd[:, self.ui] = 0.0
+        qd[:, self.ci["pelvis_tx"]] = 0.0
+        return qd
 
-    # ------------------------------------------------------------------ assembly
-    def build(self, tilt: float, mean_height: float, fixed_point: int = 3) -> np.ndarray:
-        """Grid poses for a pelvis tilt offset and mean COM height."""
-        t, p = self.t, self.p
-        q = self._base_pose(tilt)
-        # Foot pitch at the events from the cited joint angles (forward kinematics).
-        self._event_pitches = {}
-        for s in ("r", "l"):
-            other = "l" if s == "r" else "r"
-            ev = np.array([t.strike[s], t.strike[other], t.toe_off(s)]) % 100.0
-            qe = np.tile(self.m.default_q, (3, 1))
-            qe[:, self.ci["pelvis_tilt"]] = tilt
-            qe[:, self.ci["pelvis_list"]] = _harmonic(ev, 0.0, -math.radians(PELVIC_OBLIQUITY_AMPLITUDE_DEG)
-                                                      * self.drop, PELVIC_DROP_PEAK_PERCENT)
-            qe[:, self.ci["pelvis_rotation"]] = _harmonic(ev, 0.0, math.radians(PELVIC_ROTATION_AMPLITUDE_DEG), 0.0)
-            qe[:, [self.ci[n] for n in self._leg_names(s)]] = self._leg_ref(s, ev)
-            self._event_pitches[s] = tuple(float(v) for v in self._foot_pitch_at(qe, s))
-        com_target = self._strut_path(mean_height)
-        offset = np.zeros((p.size, 3))
-        pel = self.ci["pelvis_tx"]
-        for it in range(fixed_point):
-            q[:, pel:pel + 3] = com_target - offset
-            for s in ("r", "l"):
-                q = self._place_leg(q, s)
-            offset = self._com(q) - q[:, pel:pel + 3]
-        q[:, pel:pel + 3] = com_target - offset
-        for s in ("r", "l"):
-            q = self._place_leg(q, s)
-        self.com_target = com_target
-        return q
+    def evaluate(self, percent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Coordinates and their first two time derivatives at arbitrary percents."""
+        p = np.asarray(percent, dtype=float)
+        w = self.w
+        ph = np.outer(p, w)
+        c, s = np.cos(ph), np.sin(ph)
+        b0 = np.hstack([np.ones((p.size, 1)), c, s])
+        b1 = np.hstack([np.zeros((p.size, 1)), -s * w, c * w])
+        b2 = np.hstack([np.zeros((p.size, 1)), -c * w * w, -s * w * w])
+        dp_dt = 100.0 / self.t.stride_time
+        nc = len(self.names)
+        q = np.tile(self.m.default_q, (p.size, 1))
+        qd = np.zeros((p.size, nc))
+        qdd = np.zeros((p.size, nc))
+        q[:, self.ui] = b0 @ self.coef.T
+        qd[:, self.ui] = (b1 @ self.coef.T) * dp_dt
+        qdd[:, self.ui] = (b2 @ self.coef.T) * dp_dt ** 2
+        tx = self.ci["pelvis_tx"]
+        q[:, tx] += self.t.stride_length / 100.0 / self.slope_x * p
+        qd[:, tx] += self.t.stride_length / 100.0 / self.slope_x * dp_dt
+        # Pelvis orientation: cited harmonics (exact derivatives).
+        amp_l = -math.radians(PELVIC_OBLIQUITY_AMPLITUDE_DEG) * self.drop
+        amp_r = math.radians(PELVIC_ROTATION_AMPLITUDE_DEG)
+        w1 = 2.0 * math.pi / 100.0
+        for name, amp, peak in (("pelvis_list", amp_l, PELVIC_DROP_PEAK_PERCENT), ("pelvis_rotation", amp_r, 0.0)):
+            j = self.ci[name]
+            q[:, j] = amp * np.cos(w1 * (p - peak))
+            qd[:, j] = -amp * w1 * np.sin(w1 * (p - peak)) * dp_dt
+            qdd[:, j] = -amp * w1 * w1 * np.cos(w1 * (p - peak)) * dp_dt ** 2
+        q[:, self.ci["pelvis_tilt"]] = self.tilt
+        # Lumbar: exact values; derivatives by central differences of the exact map (the map is
+        # smooth, the step small).
+        h = 1e-3
+        vals = []
+        for dp in (-h, 0.0, h):
+            lst = amp_l * np.cos(w1 * (p + dp - PELVIC_DROP_PEAK_PERCENT))
+            rot = amp_r * np.cos(w1 * (p + dp))
+            vals.append(np.column_stack(self.lumbar(self.tilt, lst, rot)))
+        lj = [self.ci[n] for n in ("lumbar_extension", "lumbar_bending", "lumbar_rotation")]
+        q[:, lj] = vals[1]
+        qd[:, lj] = (vals[2] - vals[0]) / (2.0 * h) * dp_dt
+        qdd[:, lj] = (vals[2] - 2.0 * vals[1] + vals[0]) / h ** 2 * dp_dt ** 2
+        return q, qd, qdd
 
-    def _place_leg(self, q: np.ndarray, side: str) -> np.ndarray:
-        """Solve one leg: planted in stance, cited curves in swing, blended pose between."""
-        t, p = self.t, self.p
-        rot_st, org_st, pitch, s = self._stance_targets(side, None)
-        # Swing target: the calcn pose that the reference angles give with the current pelvis.
-        q_sw = q.copy()
-        idx = [self.ci[n] for n in self._leg_names(side)]
-        q_sw[:, idx] = np.column_stack([self.ref[n] for n in self._leg_names(side)])
-        R, o, _, _ = self.m.body_poses(q_sw)
-        c = self.bi[f"calcn_{side}"]
-        rot_sw, org_sw = R[:, c], o[:, c]
-        # Weight of the planted target: 1 in stance, blended over initial/terminal swing.
-        swing = 1.0 - t.stance[side]
-        win = SWING_HANDOVER_FRACTION * swing / t.stance[side]  # window in stance-phase units
-        w = np.ones_like(s)
-        after = s > 1.0
-        w[after] = 1.0 - _smoothstep((s[after] - 1.0) / win)
-        before = s < 0.0
-        w[before] = _smoothstep((s[before] + win) / win)
-        rots = Rotation.from_matrix(rot_sw)
-        rel = (Rotation.from_matrix(rot_st) * rots.inv()).as_rotvec()
-        rot_t = (Rotation.from_rotvec(rel * w[:, None]) * rots).as_matrix()
-        org_t = org_sw + w[:, None] * (org_st - org_sw)
-        q_init = q_sw
-        if side in self._last:  # warm start from the previous solution
-            q_init = q_sw.copy()
-            q_init[:, idx] = self._last[side]
-        q_new = self._solve_leg(q_init, side, rot_t, org_t)
-        self._last[side] = q_new[:, idx].copy()
-        # Toes stay flat on the floor while the heel is up (forefoot rocker), then relax in swing.
-        mtp = np.where(pitch < 0.0, -pitch, 0.0) * w
-        q_new[:, self.ci[f"mtp_angle_{side}"]] = mtp
-        return q_new
-
-
-def _spline(p: np.ndarray, v: np.ndarray, trend: float = 0.0) -> CubicSpline:
-    """Periodic cubic spline over percent; ``trend`` is removed (units per percent) first."""
-    pp = np.append(p, 100.0)
-    vv = v - trend * p
-    return CubicSpline(pp, np.append(vv, vv[0]), bc_type="periodic")
-
-
-# --------------------------------------------------------------------------- main
 
 def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
                    step_width_m: float = REFERENCE_STEP_WIDTH_M,
@@ -823,11 +957,12 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
                    n_frames: int = 101,
                    model=None,
                    point_masses: Sequence = ()) -> NormativeGait:
-    """Build one consistent normative level-walking cycle for ``model``.
+    """Build one consistent normative level-walking cycle for ``model`` (see the module docstring).
 
     Args:
-        speed_m_s: walking speed, 0.5–2.0 m/s; cadence and stride length follow the
-            step-length ∝ speed^0.42 law anchored at 110 steps/min at 1.3 m/s.
+        speed_m_s: walking speed, 0.5–2.0 m/s. Step length grows as speed^0.42 (Grieve 1968)
+            and, by dynamic similarity, as leg length^0.79; anchored at 110 steps/min at
+            1.3 m/s for the shipped gait2392.
         step_width_m: lateral distance between the heels, 0–0.4 m (normative 0.10 m).
         pelvic_drop_scale: multiplies the pelvic-obliquity amplitude (0 = level pelvis,
             1 = normative ±4.5°, 2–3 = Trendelenburg-like); the stance hip adduction follows
@@ -837,7 +972,10 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
             the painful side has the shorter stance); the mean stays 60 %.
         n_frames: number of samples over 0–100 % (both ends included), 3–100000.
         model: a gait2392-family :class:`hipsim.Model` (default: the shipped gait2392).
-        point_masses: carried loads (:class:`hipsim.PointMass`), included in the dynamics.
+        point_masses: carried loads (:class:`hipsim.PointMass`), part of the dynamics.
+
+    Ground reactions are in body weights of ``model`` (carried loads excluded). Results are
+    cached per model object and arguments; each call returns its own copy.
     """
     _check_range("speed_m_s", speed_m_s, *SPEED_RANGE_M_S, "m/s")
     _check_range("step_width_m", step_width_m, 0.0, 0.4, "m")
@@ -847,7 +985,7 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
     if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or not (
             3 <= n_frames <= 100_000):
         raise input_error("argument", "n_frames", n_frames, "a whole number from 3 to 100000")
-    from hipsim.dynamics.inverse import PointMass, inverse_dynamics
+    from hipsim.dynamics.inverse import PointMass
     from hipsim.model import Model, load_model
     if model is None:
         model = load_model("default")
@@ -857,47 +995,55 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
         if not isinstance(pm, PointMass):
             raise input_error("argument", "point_masses", type(pm).__name__, "hipsim.PointMass items")
 
-    cadence = cadence_for_speed(float(speed_m_s))
+    key = (id(model), float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
+           float(trunk_lean_deg), float(stance_asymmetry), int(n_frames),
+           tuple((pm.body, tuple(pm.location), float(pm.mass_kg)) for pm in point_masses))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is model:
+        return copy.deepcopy(hit[1])
+    result = _build(model, point_masses, float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
+                    float(trunk_lean_deg), float(stance_asymmetry), int(n_frames))
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (model, result)
+    return copy.deepcopy(result)
+
+
+_CACHE: dict = {}
+_CACHE_SIZE = 16
+
+
+def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_drop_scale: float,
+           trunk_lean_deg: float, stance_asymmetry: float, n_frames: int) -> NormativeGait:
+    from hipsim.dynamics.inverse import inverse_dynamics
+    from hipsim.model import load_model
+    # Dynamic similarity (Alexander & Jayes 1983; Kuo 2001): step length over leg length is a
+    # function of the Froude number v^2/(g L), so Grieve's step ∝ speed^0.42 becomes
+    # step ∝ speed^0.42 L^0.79; anchored at the shipped gait2392 (110 steps/min at 1.3 m/s).
+    leg_ratio = _leg_length(model) / _leg_length(load_model("default"))
+    cadence = cadence_for_speed(float(speed_m_s)) / leg_ratio ** (1.0 - STEP_LENGTH_SPEED_EXPONENT / 2.0)
     stride_time = 120.0 / cadence  # two steps per stride
     stride_length = speed_m_s * stride_time
     timing = _Timing(stance={"r": REFERENCE_STANCE_FRACTION + stance_asymmetry / 2.0,
                              "l": REFERENCE_STANCE_FRACTION - stance_asymmetry / 2.0},
                      strike={"r": 0.0, "l": 50.0}, stride_time=stride_time, stride_length=stride_length)
-    b = _Builder(model, point_masses, timing, float(speed_m_s), float(step_width_m),
-                 float(pelvic_drop_scale), math.radians(trunk_lean_deg))
-    tilt, height = _close_loop(b)
-    qg = b.build(tilt, height)
-
-    # Interpolate the grid with periodic splines and evaluate at the output frames.
+    fit = _Fit(model, point_masses, timing, float(speed_m_s), float(step_width_m),
+               float(pelvic_drop_scale), math.radians(trunk_lean_deg))
+    fit.solve()
     p = np.linspace(0.0, 100.0, int(n_frames))
+    q, qd, qdd = fit.evaluate(p)
+    at_strikes = fit.evaluate(np.array([timing.strike["r"], timing.strike["l"]]))
+    grf, com = _ground_reactions(fit, p, q, qd, qdd, at_strikes, inverse_dynamics)
     dp_dt = 100.0 / stride_time
-    names = model.coordinate_names
-    q = np.zeros((p.size, len(names)))
-    qd = np.zeros_like(q)
-    qdd = np.zeros_like(q)
-    extra = np.array([timing.strike["r"], timing.strike["l"]])
-    qx = np.zeros((2, len(names)))
-    qdx = np.zeros_like(qx)
-    qddx = np.zeros_like(qx)
-    for j, name in enumerate(names):
-        trend = stride_length / 100.0 if name == "pelvis_tx" else 0.0
-        spl = _spline(b.p, qg[:, j], trend)
-        for arr, d, pts in ((q, 0, p), (qd, 1, p), (qdd, 2, p), (qx, 0, extra), (qdx, 1, extra), (qddx, 2, extra)):
-            arr[:, j] = spl(pts, d) * dp_dt ** d
-        q[:, j] += trend * p
-        qd[:, j] += trend * dp_dt
-        qx[:, j] += trend * extra
-        qdx[:, j] += trend * dp_dt
-
-    grf, com = _ground_reactions(b, p, q, qd, qdd, (qx, qdx, qddx), inverse_dynamics)
-    heel_strike = {s: np.array([b.heel_x(s, np.array([timing.strike[s]]))[0], 0.0, b.heel_z(s)])
+    heel_strike = {s: fit.heel_anchor[s][int(np.argmin(np.abs(fit.p - timing.strike[s])))].copy()
                    for s in ("r", "l")}
     out_names = GAIT2392_COORDINATES
+    ci = fit.ci
     return NormativeGait(
         percent=p, time=p / dp_dt,
-        coordinates={n: q[:, b.ci[n]] for n in out_names},
-        velocities={n: qd[:, b.ci[n]] for n in out_names},
-        accelerations={n: qdd[:, b.ci[n]] for n in out_names},
+        coordinates={n: q[:, ci[n]] for n in out_names},
+        velocities={n: qd[:, ci[n]] for n in out_names},
+        accelerations={n: qdd[:, ci[n]] for n in out_names},
         coordinate_names=out_names, grf=grf,
         speed_m_s=float(speed_m_s), cadence_steps_min=cadence, stride_time_s=stride_time,
         stride_length_m=stride_length, step_width_m=float(step_width_m),
@@ -905,38 +1051,23 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
                         pelvic_drop_scale=float(pelvic_drop_scale),
                         trunk_lean_deg=float(trunk_lean_deg),
                         stance_asymmetry=float(stance_asymmetry), n_frames=int(n_frames),
-                        pelvis_tilt_offset_rad=float(tilt), mean_com_height_m=float(height),
-                        ik_max_error=float(b.ik_error)),
-        com_m=com, heel_strike_m=heel_strike, body_mass_kg=b.mass, total_mass_kg=b.total_mass,
+                        pelvis_tilt_offset_rad=float(fit.tilt)),
+        com_m=com, heel_strike_m=heel_strike, body_mass_kg=fit.mass, total_mass_kg=fit.total_mass,
     )
 
 
-def _close_loop(b: _Builder) -> tuple[float, float]:
-    """Pelvic tilt offset and mean COM height whose solved stance hip and knee flexion best
-    match the cited keypoint curves (least squares over both stances; Gauss–Newton)."""
-    x = np.array([math.radians(-8.0), 0.90])
-
-    def resid(v: np.ndarray) -> np.ndarray:
-        q = b.build(float(v[0]), float(v[1]), fixed_point=2)
-        out = []
-        for s in ("r", "l"):
-            st = b.t.stance_phase(s, b.p) <= 1.0
-            out.append(q[st, b.ci[f"hip_flexion_{s}"]] - b.ref[f"hip_flexion_{s}"][st])
-            out.append(q[st, b.ci[f"knee_angle_{s}"]] - b.ref[f"knee_angle_{s}"][st])
-        return np.concatenate(out)
-
-    steps = np.array([math.radians(0.5), 0.005])
-    for _ in range(4):
-        r0 = resid(x)
-        jac = np.column_stack([(resid(x + np.eye(2)[k] * steps[k]) - r0) / steps[k] for k in range(2)])
-        dx = np.linalg.lstsq(jac, -r0, rcond=None)[0]
-        x = x + dx
-        if abs(dx[0]) < 1e-4 and abs(dx[1]) < 1e-5:
-            break
-    return float(x[0]), float(x[1])
+def _leg_length(model) -> float:
+    """Height of the right hip joint centre above the calcn origin in the default pose (m)."""
+    q0 = model.pose(None)
+    _, o, _, _ = model.body_poses(q0)
+    names = model.body_names
+    if "femur_r" not in names or "calcn_r" not in names:
+        raise input_error("argument", "model", "femur_r/calcn_r",
+                          "the normative cycle needs a gait2392-family model")
+    return float(o[0, names.index("femur_r"), 1] - o[0, names.index("calcn_r"), 1])
 
 
-def _ground_reactions(b: _Builder, p, q, qd, qdd, at_strikes, inverse_dynamics):
+def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics):
     """Per-foot ground reactions from whole-body Newton–Euler (see the module docstring)."""
     m = b.m
     g_bw = b.mass * GRAVITY_M_S2
@@ -948,7 +1079,7 @@ def _ground_reactions(b: _Builder, p, q, qd, qdd, at_strikes, inverse_dynamics):
         R, o, jw, jv = m.body_poses(qq)
         pel = b.bi["pelvis"]
         a = np.concatenate([jv[:, pel][:, ci_pel, :], jw[:, pel][:, ci_pel, :]], axis=2)  # (n, 6, 6)
-        w = np.linalg.solve(np.swapaxes(a, 1, 2), tau0[:, ci_pel][..., None])[..., 0]
+        w = np.linalg.solve(a, tau0[:, ci_pel][..., None])[..., 0]
         force, m_o = w[:, :3], w[:, 3:]
         m_ground = m_o + np.cross(o[:, pel], force)  # moment about the ground origin
         return force, m_ground, R, o
@@ -967,14 +1098,19 @@ def _ground_reactions(b: _Builder, p, q, qd, qdd, at_strikes, inverse_dynamics):
         trail = "l" if lead == "r" else "r"
         ds = t.double_support(lead)
         tau = np.mod(p - t.strike[lead], 100.0)
-        inside = (tau < ds) & stance[trail] & stance[lead]
+        inside = (tau <= ds) & stance[trail] & stance[lead]
         u = 2.0 * tau / ds if ds > 0 else np.zeros_like(tau)
-        fv, fa = sta_vertical(u), sta_anterior(u)
+        fv = fa = sta_vertical(u)
         f_hs, m_hs = fx[k], mx[k]
         cop_hs, tq_hs = _cop(f_hs[None], m_hs[None])
         f_tr = np.column_stack([fa * f_hs[0], fv * f_hs[1], fv * f_hs[2]])
         tq_tr = fv * tq_hs[0]
-        m_tr = np.cross(np.broadcast_to(cop_hs[0], f_tr.shape), f_tr)
+        # Ren et al. apply the transition to the trailing foot's moments too: about the point
+        # where its CoP was at the heel strike, so that CoP stays put (a stride on in a later
+        # cycle) while its load decays.
+        cycles = np.floor((p - t.strike[lead]) / 100.0)
+        cop_tr = cop_hs[0][None, :] + np.outer(cycles, [t.stride_length, 0.0, 0.0])
+        m_tr = np.cross(cop_tr, f_tr)
         m_tr[:, 1] += tq_tr
         feet_f[trail][inside] = f_tr[inside]
         feet_m[trail][inside] = m_tr[inside]
@@ -982,16 +1118,20 @@ def _ground_reactions(b: _Builder, p, q, qd, qdd, at_strikes, inverse_dynamics):
         feet_m[lead][inside] = mom[inside] - m_tr[inside]
     grf = {}
     for s in ("r", "l"):
-        on = stance[s] & (feet_f[s][:, 1] > 0.0)
-        cop = np.zeros((n, 3))
+        # The CoP is reported where the foot carries at least COP_MIN_LOAD_BW (force-plate
+        # practice: a threshold of about 20 N); below it, the heel point on the floor.
+        on = stance[s] & (feet_f[s][:, 1] > COP_MIN_LOAD_BW * g_bw)
+        c = b.bi[f"calcn_{s}"]
+        cop = np.where(stance[s][:, None], o[:, c] * np.array([1.0, 0.0, 1.0]), 0.0)
         tq = np.zeros(n)
         cc, tt = _cop(feet_f[s][on], feet_m[s][on])
         cop[on], tq[on] = cc, tt
-        c = b.bi[f"calcn_{s}"]
         cop_calcn = np.where(on[:, None], np.einsum("fji,fj->fi", R[:, c], cop - o[:, c]), 0.0)
         f = np.where(stance[s][:, None], feet_f[s], 0.0)
+        mo = np.where(stance[s][:, None], feet_m[s], 0.0)
         grf[s] = FootGRF(side=s, force_bw=f / g_bw, cop_calcn_m=cop_calcn, stance=stance[s],
-                         stance_fraction=t.stance[s], cop_ground_m=cop, free_moment_bw_m=tq / g_bw)
+                         stance_fraction=t.stance[s], cop_ground_m=cop, free_moment_bw_m=tq / g_bw,
+                         moment_origin_bw_m=mo / g_bw)
     com = b._com(q)
     return grf, com
 

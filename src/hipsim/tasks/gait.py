@@ -17,6 +17,7 @@ from hipsim.model import Model, load_model
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject
 from hipsim.motion import (coordinate_kinematics, detect_heel_strikes, load_external_loads, normative_gait,
                            read_storage, require_columns)
+from hipsim.motion.normative_gait import GRAVITY_M_S2
 from hipsim.tasks.result import TaskResult, solve_task
 from hipsim.tasks.stance import Load, point_masses_for, subject_model
 
@@ -35,36 +36,38 @@ def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subjec
          n_frames: int = 101, exponent: float | str = 2) -> TaskResult:
     """Normative level walking (one cycle from right heel strike), solved for fibre forces.
 
-    Kinematics and ground reaction forces come from :func:`hipsim.motion.normative_gait`
-    (cited normative values; knobs as there). Carried ``loads`` ride on the body (their
-    inertia included) and scale the ground reaction forces by (body + load) / body mass.
+    Kinematics and ground reactions come from :func:`hipsim.motion.normative_gait`, built
+    for this (scaled) model with the carried ``loads`` on it: the stance feet stay planted and
+    the ground reactions follow from whole-body Newton–Euler, so the pelvis needs no residual
+    force or moment. Knobs as there.
     """
     m, subj = subject_model(model, subject)
     if strength:
         m = m.with_strength(strength)
+    pms = point_masses_for(m, subj, loads)
     ng = normative_gait(speed_m_s=speed_m_s, step_width_m=step_width_m, pelvic_drop_scale=pelvic_drop_scale,
-                        trunk_lean_deg=trunk_lean_deg, stance_asymmetry=stance_asymmetry, n_frames=n_frames)
-    order = _model_order(m, ng.coordinate_names, "normative gait")
-    q = np.ascontiguousarray(ng.coordinate_matrix()[:, order])
+                        trunk_lean_deg=trunk_lean_deg, stance_asymmetry=stance_asymmetry, n_frames=n_frames,
+                        model=m, point_masses=pms)
+    q = np.column_stack([ng.coordinates[n] for n in m.coordinate_names])
     qd = np.column_stack([ng.velocities[n] for n in m.coordinate_names])
     qdd = np.column_stack([ng.accelerations[n] for n in m.coordinate_names])
-    pms = point_masses_for(m, subj, loads)
-    total = m.mass + sum(p.mass_kg for p in pms)
-    R, o, _, _ = m.body_poses(q)
     external = []
     for side in ("r", "l"):
         foot = ng.grf[side]
-        b = m.body_names.index(f"calcn_{side}")
-        # Centre of pressure: given in the calcn frame (heel to toe), placed on the floor (y = 0).
-        cop = o[:, b] + np.einsum("fij,fj->fi", R[:, b], foot.cop_calcn_m)
-        cop[:, 1] = 0.0
-        external.append(ExternalLoad(f"calcn_{side}", force=foot.force_n(total), point=cop,
-                                     torque=np.zeros((q.shape[0], 3)), label=f"ground reaction {side}"))
+        force = foot.force_n(m.mass)
+        # The force acts at the centre of pressure on the floor; the torque is the rest of the
+        # foot's moment (the free moment about the vertical where the CoP is defined).
+        point = foot.cop_ground_m
+        torque = foot.moment_origin_bw_m * m.mass * GRAVITY_M_S2 - np.cross(point, force)
+        external.append(ExternalLoad(f"calcn_{side}", force=force, point=point, torque=torque,
+                                     label=f"ground reaction {side}"))
     params = dict(speed_m_s=speed_m_s, step_width_m=step_width_m, pelvic_drop_scale=pelvic_drop_scale,
                   trunk_lean_deg=trunk_lean_deg, stance_asymmetry=stance_asymmetry,
                   cadence_steps_min=ng.cadence_steps_min, stride_time_s=ng.stride_time_s,
                   stance_fraction={s: ng.grf[s].stance_fraction for s in ("r", "l")},
-                  loads=[vars(ld) for ld in loads], grf_n=_grf(external))
+                  loads=[vars(ld) for ld in loads], grf_n=_grf(external),
+                  cop_m={s: ng.grf[s].cop_ground_m for s in ("r", "l")},
+                  pelvis_tilt_offset_rad=ng.parameters.get("pelvis_tilt_offset_rad"))
     return solve_task("gait", m, subj, ng.time, q, qd, qdd, external=external, point_masses=pms,
                       percent=ng.percent, parameters=params, exponent=exponent)
 
