@@ -57,3 +57,17 @@ def test_subject01_hip_moments_match_opensim_inverse_dynamics_tool(opensim, refe
         r = ref.column(f"{name}_moment")
         h = tau[:, m.coordinate_index(name)]
         assert np.abs(h - r).max() <= 0.02 * np.abs(r).max(), name
+
+
+def test_subject01_hip_contact_force_is_double_peaked_in_the_in_vivo_range(reference_dir):
+    """The measured subject01 walk, from kinematics and ground forces to muscle forces: the right hip
+    contact force has two stance peaks (loading response and terminal stance) and a maximum between
+    2.0 and 3.5 body weights (in vivo 2.38 BW at about 4 km/h, Bergmann et al. 2001, J Biomech
+    34:859; issue 4's range)."""
+    r = hipsim.gait_from_opensim(reference_dir / "subject01_simbody_adjusted.osim",
+                                 reference_dir / "subject01_walk1_ik.mot", reference_dir / "subject01_walk1_grf.xml")
+    hcf = r.hip_contact_force_bw["r"].to_numpy()
+    assert 2.0 <= hcf.max() <= 3.5
+    first, second = hcf[:30].max(), hcf[30:60].max()
+    valley = hcf[int(np.argmax(hcf[:30])):30 + int(np.argmax(hcf[30:60]))].min()
+    assert first > 1.5 and second > 1.5 and valley < min(first, second) - 0.2

@@ -2,8 +2,8 @@
 
 Rules (uniform, documented, and explicit in every result through :class:`Subject`):
 
-* Lengths (joint offsets, centres of mass, path points, joint translation functions,
-  moving-point functions, optimal fibre and tendon slack lengths) scale by
+* Lengths (joint offsets, centres of mass, path points, joint translations that are functions
+  of an angle, moving-point functions, optimal fibre and tendon slack lengths) scale by
   ``s = height / reference height``. Uniform scaling keeps every muscle's normalised fibre
   length at a given posture, so force-length behaviour is preserved.
 * Masses scale by ``m = mass / reference mass``; inertias by ``m * s**2``.
@@ -70,7 +70,11 @@ def scale_spec(spec: ModelSpec, reference_mass_kg: float, subject: Subject) -> M
     bodies = tuple(Body(b.name, b.mass * m, _v(b.mass_center, s), _v(b.inertia, m * s * s)) for b in spec.bodies)
     joints = []
     for j in spec.joints:
-        axes = tuple(TransformAxis(a.axis, _scale_fn(a.function, s) if i >= 3 else a.function, a.coordinate)
+        # Translations that are functions of an angle (the knee's splines) are anatomy and scale;
+        # a translation whose coordinate is itself a distance (the pelvis in the room) does not.
+        metric = {c.name for c in j.coordinates if c.motion == "translational"}
+        axes = tuple(TransformAxis(a.axis, _scale_fn(a.function, s) if i >= 3 and a.coordinate not in metric
+                                   else a.function, a.coordinate)
                      for i, a in enumerate(j.transform))
         joints.append(dataclasses.replace(
             j, parent_frame=Frame(_v(j.parent_frame.translation, s), j.parent_frame.orientation),

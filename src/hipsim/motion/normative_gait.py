@@ -508,8 +508,8 @@ class _Fit:
             self.toes_flat[s] = R[0, t].copy()
             self.mtp_local[s] = R[0, c].T @ (o[0, t] - o[0, c])
             self.toe_local[s] = R[0, c].T @ (o[0, t] + R[0, t] @ self.m.compiled.body_com[t] - o[0, c])
-        # The pelvis translation coordinates are metres in OpenSim's gait2392, but a model
-        # scaled by hipsim.model.scaling scales their joint functions too: use the model's slopes.
+        # Use the model's own slopes of the pelvis translations (1 in gait2392 and in models
+        # scaled by hipsim, whose translation coordinates stay in metres).
         _, _, _, jv0 = self.m.body_poses(q0)
         pel = self.bi["pelvis"]
         self.slope_x = float(jv0[0, pel, self.ci["pelvis_tx"], 0])
