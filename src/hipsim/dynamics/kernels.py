@@ -23,6 +23,14 @@ from numba import njit, prange
 from hipsim.model.kernels import body_kinematics, path_point
 
 
+@njit(cache=True, inline="always")
+def _rotate(R, b, v):
+    """R[b] @ v as three floats (a body-fixed vector expressed in ground)."""
+    return (R[b, 0, 0] * v[0] + R[b, 0, 1] * v[1] + R[b, 0, 2] * v[2],
+            R[b, 1, 0] * v[0] + R[b, 1, 1] * v[1] + R[b, 1, 2] * v[2],
+            R[b, 2, 0] * v[0] + R[b, 2, 1] * v[1] + R[b, 2, 2] * v[2])
+
+
 @njit(cache=True)
 def _point_accel(b, sx, sy, sz, acc, al, w):
     """Acceleration of the point o_b + s fixed in body b."""
@@ -89,9 +97,7 @@ def inverse_dynamics_batch(qs, qds, qdds, pm_body, pm_loc, pm_mass, ex_body, ex_
         ia = np.empty(3)
         for b in range(1, nb):
             m = body_mass[b]
-            sx = R[b, 0, 0] * body_com[b, 0] + R[b, 0, 1] * body_com[b, 1] + R[b, 0, 2] * body_com[b, 2]
-            sy = R[b, 1, 0] * body_com[b, 0] + R[b, 1, 1] * body_com[b, 1] + R[b, 1, 2] * body_com[b, 2]
-            sz = R[b, 2, 0] * body_com[b, 0] + R[b, 2, 1] * body_com[b, 1] + R[b, 2, 2] * body_com[b, 2]
+            sx, sy, sz = _rotate(R, b, body_com[b])
             a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
             mtot += m
             com[f, 0] += m * (o[b, 0] + sx)
@@ -120,9 +126,7 @@ def inverse_dynamics_batch(qs, qds, qdds, pm_body, pm_loc, pm_mass, ex_body, ex_
         for i in range(pm_body.shape[0]):
             b = pm_body[i]
             m = pm_mass[i]
-            sx = R[b, 0, 0] * pm_loc[i, 0] + R[b, 0, 1] * pm_loc[i, 1] + R[b, 0, 2] * pm_loc[i, 2]
-            sy = R[b, 1, 0] * pm_loc[i, 0] + R[b, 1, 1] * pm_loc[i, 1] + R[b, 1, 2] * pm_loc[i, 2]
-            sz = R[b, 2, 0] * pm_loc[i, 0] + R[b, 2, 1] * pm_loc[i, 1] + R[b, 2, 2] * pm_loc[i, 2]
+            sx, sy, sz = _rotate(R, b, pm_loc[i])
             a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
             mtot += m
             com[f, 0] += m * (o[b, 0] + sx)
@@ -187,9 +191,7 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, pm_body, pm_loc, pm
             if not inside[b]:
                 continue
             m = body_mass[b]
-            sx = R[b, 0, 0] * body_com[b, 0] + R[b, 0, 1] * body_com[b, 1] + R[b, 0, 2] * body_com[b, 2]
-            sy = R[b, 1, 0] * body_com[b, 0] + R[b, 1, 1] * body_com[b, 1] + R[b, 1, 2] * body_com[b, 2]
-            sz = R[b, 2, 0] * body_com[b, 0] + R[b, 2, 1] * body_com[b, 1] + R[b, 2, 2] * body_com[b, 2]
+            sx, sy, sz = _rotate(R, b, body_com[b])
             a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
             f0 += m * (a0 - g0)
             f1 += m * (a1 - g1)
@@ -199,9 +201,7 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, pm_body, pm_loc, pm
             if not inside[b]:
                 continue
             m = pm_mass[i]
-            sx = R[b, 0, 0] * pm_loc[i, 0] + R[b, 0, 1] * pm_loc[i, 1] + R[b, 0, 2] * pm_loc[i, 2]
-            sy = R[b, 1, 0] * pm_loc[i, 0] + R[b, 1, 1] * pm_loc[i, 1] + R[b, 1, 2] * pm_loc[i, 2]
-            sz = R[b, 2, 0] * pm_loc[i, 0] + R[b, 2, 1] * pm_loc[i, 1] + R[b, 2, 2] * pm_loc[i, 2]
+            sx, sy, sz = _rotate(R, b, pm_loc[i])
             a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
             f0 += m * (a0 - g0)
             f1 += m * (a1 - g1)
