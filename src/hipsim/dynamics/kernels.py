@@ -20,15 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from hipsim.model.kernels import body_kinematics, path_point
-
-
-@njit(cache=True, inline="always")
-def _rotate(R, b, v):
-    """R[b] @ v as three floats (a body-fixed vector expressed in ground)."""
-    return (R[b, 0, 0] * v[0] + R[b, 0, 1] * v[1] + R[b, 0, 2] * v[2],
-            R[b, 1, 0] * v[0] + R[b, 1, 1] * v[1] + R[b, 1, 2] * v[2],
-            R[b, 2, 0] * v[0] + R[b, 2, 1] * v[1] + R[b, 2, 2] * v[2])
+from hipsim.model.kernels import body_kinematics, point_active, point_location, to_ground
 
 
 @njit(cache=True)
@@ -97,7 +89,7 @@ def inverse_dynamics_batch(qs, qds, qdds, pm_body, pm_loc, pm_mass, ex_body, ex_
         ia = np.empty(3)
         for b in range(1, nb):
             m = body_mass[b]
-            sx, sy, sz = _rotate(R, b, body_com[b])
+            sx, sy, sz = to_ground(R, b, body_com[b, 0], body_com[b, 1], body_com[b, 2])
             a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
             mtot += m
             com[f, 0] += m * (o[b, 0] + sx)
@@ -126,7 +118,7 @@ def inverse_dynamics_batch(qs, qds, qdds, pm_body, pm_loc, pm_mass, ex_body, ex_
         for i in range(pm_body.shape[0]):
             b = pm_body[i]
             m = pm_mass[i]
-            sx, sy, sz = _rotate(R, b, pm_loc[i])
+            sx, sy, sz = to_ground(R, b, pm_loc[i, 0], pm_loc[i, 1], pm_loc[i, 2])
             a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
             mtot += m
             com[f, 0] += m * (o[b, 0] + sx)
@@ -191,7 +183,7 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, pm_body, pm_loc, pm
             if not inside[b]:
                 continue
             m = body_mass[b]
-            sx, sy, sz = _rotate(R, b, body_com[b])
+            sx, sy, sz = to_ground(R, b, body_com[b, 0], body_com[b, 1], body_com[b, 2])
             a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
             f0 += m * (a0 - g0)
             f1 += m * (a1 - g1)
@@ -201,7 +193,7 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, pm_body, pm_loc, pm
             if not inside[b]:
                 continue
             m = pm_mass[i]
-            sx, sy, sz = _rotate(R, b, pm_loc[i])
+            sx, sy, sz = to_ground(R, b, pm_loc[i, 0], pm_loc[i, 1], pm_loc[i, 2])
             a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
             f0 += m * (a0 - g0)
             f1 += m * (a1 - g1)
@@ -221,11 +213,12 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, pm_body, pm_loc, pm
             pz = 0.0
             pin = False
             for ip in range(pt_start[mu], pt_start[mu + 1]):
-                active, b, s0, s1, s2, _, _, _ = path_point(ip, qs[f], R, pt_kind, pt_body, pt_loc, pt_coord,
-                                                            pt_range, pt_fn, fkind, fa, fb, foff, fcnt,
-                                                            kx, ky, kb, kc, kd)
-                if not active:
+                if not point_active(ip, qs[f], pt_kind, pt_coord, pt_range):
                     continue
+                lx, ly, lz, _, _, _ = point_location(ip, qs[f], pt_kind, pt_loc, pt_coord, pt_fn, fkind, fa, fb,
+                                                     foff, fcnt, kx, ky, kb, kc, kd)
+                b = pt_body[ip]
+                s0, s1, s2 = to_ground(R, b, lx, ly, lz)
                 x = o[b, 0] + s0
                 y = o[b, 1] + s1
                 z = o[b, 2] + s2

@@ -234,23 +234,32 @@ class Model:
                 out.append(b)
         return out
 
-    def path_points(self, q: PoseLike, muscle: str) -> np.ndarray:
-        """Ground positions (n_active_points, 3) of a muscle's active path points at one pose."""
+    def paths(self, q: PoseLike, muscles: Sequence[str]) -> dict[str, np.ndarray]:
+        """Ground positions (n_active_points, 3) of each named muscle's active path points at one pose."""
         qs = self.pose(q)
         if qs.shape[0] != 1:
-            raise input_error("argument", "q", qs.shape, "path_points takes a single pose")
+            raise input_error("argument", "q", qs.shape, "paths takes a single pose")
         R, o, _, _ = self.body_poses(qs)
         cm = self.compiled
         f = cm.fn
-        i = self.muscle_index(muscle)
-        pts = []
-        for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
-            active, b, s0, s1, s2, _, _, _ = kernels.path_point(
-                ip, qs[0], R[0], cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
-                f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
-            if active:
-                pts.append(o[0, b] + np.array([s0, s1, s2]))
-        return np.array(pts)
+        out = {}
+        for name in muscles:
+            i = self.muscle_index(name)
+            pts = []
+            for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
+                if not kernels.point_active(ip, qs[0], cm.pt_kind, cm.pt_coord, cm.pt_range):
+                    continue
+                lx, ly, lz, _, _, _ = kernels.point_location(ip, qs[0], cm.pt_kind, cm.pt_loc, cm.pt_coord,
+                                                             cm.pt_fn, f.kind, f.a, f.b, f.offset, f.count, f.kx,
+                                                             f.ky, f.kb, f.kc, f.kd)
+                b = cm.pt_body[ip]
+                pts.append(o[0, b] + R[0, b] @ np.array([lx, ly, lz]))
+            out[name] = np.array(pts)
+        return out
+
+    def path_points(self, q: PoseLike, muscle: str) -> np.ndarray:
+        """Ground positions (n_active_points, 3) of one muscle's active path points at one pose."""
+        return self.paths(q, [muscle])[muscle]
 
     # ------------------------------------------------------------------ derived models
     def with_strength(self, factors: Mapping[str, float]) -> "Model":

@@ -30,7 +30,6 @@ from matplotlib.patches import Circle, FancyArrow, Polygon
 
 from hipsim.errors import input_error
 from hipsim.model import Model, load_model
-from hipsim.model.kernels import path_point
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
 from hipsim.tasks.result import TaskResult
 from hipsim.tasks.stance import Load, single_leg_stance
@@ -450,19 +449,10 @@ class StanceDemo:
         outline = o[pel] + outline_local @ R[pel].T
         # Muscle lines of the fibre groups, both sides.
         lines, acts = [], []
-        fn = cm.fn
-        for side in ("r", "l"):
-            for g in DEMO_FIBRES:
-                i = m.muscle_index(f"{g}_{side}")
-                pts = []
-                for ip in range(cm.pt_start[i], cm.pt_start[i + 1]):
-                    active, bb, s0, s1, s2, _, _, _ = path_point(
-                        ip, q[0], R, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
-                        fn.kind, fn.a, fn.b, fn.offset, fn.count, fn.kx, fn.ky, fn.kb, fn.kc, fn.kd)
-                    if active:
-                        pts.append(o[bb] + np.array([s0, s1, s2]))
-                lines.append(_frontal(np.array(pts)))
-                acts.append(res.activations[0, i])
+        names = [f"{g}_{side}" for side in ("r", "l") for g in DEMO_FIBRES]
+        for name, pts in m.paths(q[:1], names).items():
+            lines.append(_frontal(pts))
+            acts.append(res.activations[0, m.muscle_index(name)])
         # Whole-body centre of mass (bodies and loads).
         masses = cm.body_mass[1:]
         pos = o[1:] + np.einsum("bij,bj->bi", R[1:], cm.body_com[1:])
