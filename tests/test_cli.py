@@ -127,3 +127,17 @@ def test_internal_error_is_exit_1(monkeypatch, capsys, tmp_path):
     assert code == 1
     err = capsys.readouterr().err
     assert "internal error" in err and "kaboom" in err and "Traceback" not in err
+
+
+def test_plot_chosen_fibres_and_gait_frame(tmp_path, capsys):
+    """`hipsim plot`: activation of chosen fibres, and the frontal plane at a chosen % of the cycle;
+    an unknown fibre name is bad input (exit 2)."""
+    out = tmp_path / "a.png"
+    assert main(["plot", "trunk_lean", "--kind", "activation", "--fibres", "tensor_fasciae_latae,piriformis",
+                 "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
+    out2 = tmp_path / "f.png"
+    assert main(["plot", "trendelenburg_gait", "--kind", "frontal", "--percent", "20", "--out", str(out2)]) == 0
+    assert out2.stat().st_size > 0
+    assert main(["plot", "trunk_lean", "--kind", "activation", "--fibres", "gluteus_maximum"]) == 2
+    assert "gluteus_maximum" in capsys.readouterr().err

@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("scenario", metavar="SCENARIO")
     pl.add_argument("--kind", default="bodychart", choices=("activation", "change", "frontal", "bodychart"))
     pl.add_argument("--out", default=None, help="PNG file (default: SCENARIO_KIND.png)")
+    pl.add_argument("--fibres", default=None,
+                    help="activation plot: comma-separated fibre groups, e.g. gluteus_minimus_anterior,"
+                         "tensor_fasciae_latae (default: GMin ant/post, GMed mid, TFL)")
+    pl.add_argument("--side", default="r", choices=("r", "l"), help="activation plot: side (default r)")
+    pl.add_argument("--percent", type=float, default=None,
+                    help="frontal plot of a gait: %% of the cycle to draw (default: peak right hip contact)")
     return p
 
 
@@ -143,16 +149,28 @@ def cmd_list(args) -> int:
 
 
 def cmd_plot(args) -> int:
+    import numpy as np
     from hipsim.report import plots
     from hipsim.report.plots import save_figure
     result = _run_with_progress(args.scenario, False)
     out = Path(args.out or f"{result.spec.name}_{args.kind}.png")
     if args.kind == "activation":
-        save_figure(plots.plot_activation(result.baseline, result.scenario, title=result.spec.title), out)
+        fibres = tuple(f.strip() for f in args.fibres.split(",")) if args.fibres else plots.DEFAULT_FIBRES
+        for f in fibres:
+            result.scenario.model.muscle_index(f"{f}_{args.side}")  # an unknown name is exit 2
+        save_figure(plots.plot_activation(result.baseline, result.scenario, fibres=fibres, side=args.side,
+                                          title=result.spec.title), out)
     elif args.kind == "change":
         save_figure(plots.plot_change_bars(result.metrics, title=result.spec.title), out)
     elif args.kind == "frontal":
-        save_figure(plots.plot_frontal(result.scenario, title=result.spec.title), out)
+        res = result.scenario
+        if args.percent is not None and res.percent is not None:
+            if not 0 <= args.percent <= 100:
+                raise InputError(f"argument: --percent = {args.percent!r} is not allowed; use 0 to 100.")
+            frame = int(np.argmin(np.abs(res.percent - args.percent)))
+        else:
+            frame = int(np.argmax(res.hip_contact_force_bw["r"].to_numpy()))
+        save_figure(plots.plot_frontal(res, frame, title=result.spec.title), out)
     else:
         from hipsim.analysis.trigger_points import body_chart_change_pct
         from hipsim.report.bodychart import save_body_chart
