@@ -127,10 +127,14 @@ def joint_reaction(model: Model, child_body: str, q, muscle_forces: np.ndarray, 
     pm_body, pm_loc, pm_mass, ex_body, ex_force, ex_point, _ = _pack(model, nf, external, point_masses)
     cm = model.compiled
     f = cm.fn
+    nb = cm.body_parent.shape[0]
+    mp_body = np.concatenate([np.arange(1, nb), pm_body]).astype(np.int64)
+    mp_loc = np.ascontiguousarray(np.vstack([cm.body_com[1:], pm_loc]))
+    mp_mass = np.concatenate([cm.body_mass[1:], pm_mass])
     with threads_for(nf):
         return kernels.joint_reaction_batch(
-            qs, qd, qdd, child, mf, pm_body, pm_loc, pm_mass, ex_body, ex_force, ex_point,
-            cm.body_parent, cm.body_mass, cm.body_com, cm.gravity,
+            qs, qd, qdd, child, mf, mp_body, mp_loc, mp_mass, ex_body, ex_force, ex_point,
+            cm.body_parent, cm.gravity,
             cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord,
             cm.pt_start, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range, cm.pt_fn,
             f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)

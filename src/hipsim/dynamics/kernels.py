@@ -137,8 +137,8 @@ def inverse_dynamics_batch(qs, qds, qdds, pm_body, pm_loc, pm_mass, ex_body, ex_
 
 
 @njit(cache=True, parallel=True)
-def joint_reaction_batch(qs, qds, qdds, child, muscle_force, pm_body, pm_loc, pm_mass, ex_body, ex_force, ex_point,
-                         body_parent, body_mass, body_com, gravity,
+def joint_reaction_batch(qs, qds, qdds, child, muscle_force, mp_body, mp_loc, mp_mass, ex_body, ex_force, ex_point,
+                         body_parent, gravity,
                          r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start, anc_coord,
                          pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn,
                          fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd):
@@ -147,7 +147,8 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, pm_body, pm_loc, pm
     Newton's law for the subtree S rooted at ``child``: the joint force equals
     sum_S m (a_com - g) - external forces on S - muscle forces on S, where a muscle acts on S
     at each path segment that crosses between S and the rest of the body, pulling its point
-    in S toward the point outside (muscle_force (nf, nm) in N, tension positive).
+    in S toward the point outside (muscle_force (nf, nm) in N, tension positive). ``mp_*`` are the
+    mass points: every body's centre of mass and the carried point masses (body, location, kg).
     """
     nf, nc = qs.shape
     nb = body_parent.shape[0]
@@ -179,21 +180,12 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, pm_body, pm_loc, pm
         f0 = 0.0
         f1 = 0.0
         f2 = 0.0
-        for b in range(1, nb):
+        for i in range(mp_body.shape[0]):  # body centres of mass and carried point masses
+            b = mp_body[i]
             if not inside[b]:
                 continue
-            m = body_mass[b]
-            sx, sy, sz = to_ground(R, b, body_com[b, 0], body_com[b, 1], body_com[b, 2])
-            a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
-            f0 += m * (a0 - g0)
-            f1 += m * (a1 - g1)
-            f2 += m * (a2 - g2)
-        for i in range(pm_body.shape[0]):
-            b = pm_body[i]
-            if not inside[b]:
-                continue
-            m = pm_mass[i]
-            sx, sy, sz = to_ground(R, b, pm_loc[i, 0], pm_loc[i, 1], pm_loc[i, 2])
+            m = mp_mass[i]
+            sx, sy, sz = to_ground(R, b, mp_loc[i, 0], mp_loc[i, 1], mp_loc[i, 2])
             a0, a1, a2 = _point_accel(b, sx, sy, sz, acc, al, w)
             f0 += m * (a0 - g0)
             f1 += m * (a1 - g1)

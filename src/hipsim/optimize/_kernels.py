@@ -136,6 +136,18 @@ def _newton_direction(M, c, deriv, r, H, d):
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
+def _max_residual(M, b, a, R):
+    """Largest |b_j - R_j - sum_i M_ij a_i|: the moment equations' residual, recomputed explicitly."""
+    rmax = 0.0
+    for j in range(M.shape[1]):
+        s = b[j] - R[j]
+        for i in range(M.shape[0]):
+            s -= M[i, j] * a[i]
+        rmax = max(rmax, abs(s))
+    return rmax
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
 def solve_active_set(M, b, q, lin, c, lam, a, R, tol, max_iter, work):
     """Primal active-set method for the quadratic case (cost q a^2 + lin a), in place.
 
@@ -240,14 +252,9 @@ def solve_active_set(M, b, q, lin, c, lam, a, R, tol, max_iter, work):
             status = CONVERGED
             break
         fixed[release] = 0.0
-    rmax = 0.0
     for j in range(m):
         R[j] = lam[j] / (2.0 * c[j])
-        s = b[j] - R[j]
-        for i in range(n):
-            s -= M[i, j] * a[i]
-        rmax = max(rmax, abs(s))
-    return status, it, rmax
+    return status, it, _max_residual(M, b, a, R)
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
@@ -472,17 +479,11 @@ def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
             last_move = max(last_move, abs(a_t[i] - a[i]))
             a[i] = a_t[i]
         f = _primal_objective(M, b, w, c, p, a, r)
-    rmax = 0.0
     for j in range(m):
         R[j] = r[j]
         lam[j] = 2.0 * c[j] * r[j]
     # Equality residual recomputed explicitly (rounding only: R was eliminated).
-    for j in range(m):
-        s = b[j] - R[j]
-        for i in range(n):
-            s -= M[i, j] * a[i]
-        rmax = max(rmax, abs(s))
-    return status, it, rmax
+    return status, it, _max_residual(M, b, a, R)
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
