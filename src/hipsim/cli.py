@@ -192,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"hipsim: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of hipsim's
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("hipsim: interrupted", file=sys.stderr)
         return 130
