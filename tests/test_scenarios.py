@@ -22,7 +22,7 @@ def row(result, muscle, side, col):
 
 def abductor_moment(res, side="r"):
     """Internal abduction moment of the stance hip (N m), positive when abducting."""
-    return -res.generalized_force(f"hip_adduction_{side}").max()
+    return float((-res.generalized_force(f"hip_adduction_{side}")).max())
 
 
 def glutei_force(res, side="r"):

@@ -972,7 +972,9 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
             the painful side has the shorter stance); the mean stays 60 %.
         n_frames: number of samples over 0–100 % (both ends included), 3–100000.
         model: a gait2392-family :class:`hipsim.Model` (default: the shipped gait2392).
-        point_masses: carried loads (:class:`hipsim.PointMass`), part of the dynamics.
+        point_masses: carried loads (:class:`hipsim.PointMass`): part of the dynamics (the ground
+            reactions carry their weight and inertia), not of the kinematic fit, which is the
+            unloaded normative motion.
 
     Ground reactions are in body weights of ``model`` (carried loads excluded). Results are
     cached per model object and arguments; each call returns its own copy.
@@ -1027,9 +1029,15 @@ def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_dr
     timing = _Timing(stance={"r": REFERENCE_STANCE_FRACTION + stance_asymmetry / 2.0,
                              "l": REFERENCE_STANCE_FRACTION - stance_asymmetry / 2.0},
                      strike={"r": 0.0, "l": 50.0}, stride_time=stride_time, stride_length=stride_length)
-    fit = _Fit(model, point_masses, timing, float(speed_m_s), float(step_width_m),
+    # The kinematics are fitted without the carried loads: a bag does not change the cited
+    # normative motion, and refitting with it moved joint angles by up to 23 degrees and left
+    # knee reserves of 74 N m (a 6 kg hand bag). The loads enter the ground reactions below,
+    # through the whole-body dynamics, so their weight and inertia reach the feet and joints.
+    fit = _Fit(model, (), timing, float(speed_m_s), float(step_width_m),
                float(pelvic_drop_scale), math.radians(trunk_lean_deg))
     fit.solve()
+    fit.pm = list(point_masses)
+    fit.total_mass = fit.mass + sum(pm.mass_kg for pm in fit.pm)
     p = np.linspace(0.0, 100.0, int(n_frames))
     q, qd, qdd = fit.evaluate(p)
     at_strikes = fit.evaluate(np.array([timing.strike["r"], timing.strike["l"]]))
