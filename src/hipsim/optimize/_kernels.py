@@ -136,6 +136,19 @@ def _newton_direction(M, c, deriv, r, H, d):
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
+def _moment_scale(M, b):
+    """Largest sum |b_j| + sum_i |M_ij| over the moment equations: the size below which a residual
+    is rounding of the moments being summed."""
+    scale = 0.0
+    for j in range(M.shape[1]):
+        s = abs(b[j])
+        for i in range(M.shape[0]):
+            s += abs(M[i, j])
+        scale = max(scale, s)
+    return scale
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
 def _max_residual(M, b, a, R):
     """Largest |b_j - R_j - sum_i M_ij a_i|: the moment equations' residual, recomputed explicitly."""
     rmax = 0.0
@@ -168,12 +181,7 @@ def solve_active_set(M, b, q, lin, c, lam, a, R, tol, max_iter, work):
     o = 3 * n
     rhs = work[o:o + m]
     H = work[o + 5 * m:o + 5 * m + m * m].reshape((m, m))
-    scale = 0.0
-    for j in range(m):
-        s = abs(b[j])
-        for i in range(n):
-            s += abs(M[i, j])
-        scale = max(scale, s)
+    scale = _moment_scale(M, b)
     for i in range(n):
         if a[i] <= 0.0:
             a[i] = 0.0
@@ -278,12 +286,7 @@ def solve_dual(M, b, q, lin, c, p, power, lam, a, R, tol, max_iter, work):
     R_t = work[o + 4 * m:o + 5 * m]
     H = work[o + 5 * m:o + 5 * m + m * m].reshape((m, m))
     # The residual cannot be resolved below rounding of the moments being summed.
-    scale = 0.0
-    for j in range(m):
-        s = abs(b[j])
-        for i in range(n):
-            s += abs(M[i, j])
-        scale = max(scale, s)
+    scale = _moment_scale(M, b)
     tol = max(tol, 1e-12 * scale)
     dual, rmax = _evaluate(M, b, q, lin, c, p, power, lam, a, deriv, R, r)
     it = 0
