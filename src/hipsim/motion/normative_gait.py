@@ -657,12 +657,16 @@ class _Fit:
         for s in ("r", "l"):
             sf = t.stance_phase(s, p)
             on = sf <= 1.0
-            along = PchipInterpolator(COP_TIMING_STANCE, (0.0, 0.0, self.foot_mtp_x[s], self.foot_toe_x[s]))(
-                np.clip(sf, 0.0, 1.0))
-            heel = self.heel_x(s, p)
-            x += np.where(on, frac[s] * (heel + along), 0.0)
+            x += np.where(on, frac[s] * self.nominal_cop_x(s, p), 0.0)
             z += np.where(on, frac[s] * self.heel_z(s), 0.0)
         return x, z
+
+    def nominal_cop_x(self, side: str, p: np.ndarray) -> np.ndarray:
+        """Ground x of this foot's CoP on the cited heel-to-toe timing (Chiu et al. 2013):
+        heel (calcn origin), then metatarsal heads at heel-off, toe pad at toe-off."""
+        along = PchipInterpolator(COP_TIMING_STANCE, (0.0, 0.0, self.foot_mtp_x[side], self.foot_toe_x[side]))(
+            np.clip(self.t.stance_phase(side, p), 0.0, 1.0))
+        return self.heel_x(side, p) + along
 
     def heel_x(self, side: str, p: np.ndarray) -> np.ndarray:
         """Ground x of this foot's heel during the stance containing ``p`` (right heel strike at x=0)."""
@@ -1154,10 +1158,8 @@ def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics):
         cycles = np.floor((p - t.strike[lead]) / 100.0)
         cop_tr = cop_hs[0][None, :] + np.outer(cycles, [t.stride_length, 0.0, 0.0])
         f_ld = force - f_tr
-        # The leading foot's nominal CoP follows the cited heel-to-toe timing (Chiu et al. 2013).
-        along = PchipInterpolator(COP_TIMING_STANCE, (0.0, 0.0, b.foot_mtp_x[lead], b.foot_toe_x[lead]))(
-            np.clip(t.stance_phase(lead, p), 0.0, 1.0))
-        cop_ld = np.column_stack([b.heel_x(lead, p) + along, np.zeros(n), np.full(n, b.heel_z(lead))])
+        # The leading foot's nominal CoP follows the cited heel-to-toe timing.
+        cop_ld = np.column_stack([b.nominal_cop_x(lead, p), np.zeros(n), np.full(n, b.heel_z(lead))])
         # Both CoPs then share what the whole-body moment balance asks beyond those nominal
         # points, each shifted in proportion to its vertical load (the least-squares split):
         # a lightly loaded foot, whose CoP the moment fixes poorly, stays near its nominal point,
