@@ -655,8 +655,7 @@ class _Fit:
         x = np.zeros_like(p)
         z = np.zeros_like(p)
         for s in ("r", "l"):
-            sf = t.stance_phase(s, p)
-            on = sf <= 1.0
+            on = t.stance_phase(s, p) <= 1.0
             x += np.where(on, frac[s] * self.nominal_cop_x(s, p), 0.0)
             z += np.where(on, frac[s] * self.heel_z(s), 0.0)
         return x, z
