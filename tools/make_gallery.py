@@ -40,14 +40,15 @@ TEXT = {
                "Bars are the % change of mean fibre length per group (red right, blue left); the "
                "summary's compression index carries the pressure on the posterior fibres."),
     "bag_opposite_hand": ("A 10 kg bag in the left hand while standing on the right leg raises every right "
-                          "abductor's force by half or more and the hip contact force by about 1.4 BW.",
+                          "abductor's force by more than a third (gluteus minimus by 90-150 %) and the hip "
+                          "contact force by about 1.6 BW.",
                           "Bars: % change of peak force per fibre group; right: the frontal view with each "
                           "fibre line coloured by its force and the bag drawn where it hangs."),
     "bag_same_hand": ("The same bag in the right hand, beside the stance hip, offsets part of the body "
                       "weight's moment: the right abductors and the hip contact force do less.",
                       "Negative bars are less load than standing on one leg empty-handed."),
     "child_on_hip": ("A 12 kg child on the left hip acts far from the right stance hip: the right gluteus "
-                     "minimus parts almost double their force.",
+                     "minimus parts more than double their force.",
                      "Compare the bars with the bag in the hand: the child sits further out, so the rise "
                      "is larger for the same mass."),
     "shoulder_bag_walk": ("An 8 kg bag on the left shoulder during walking: the right hip's peak abduction "
@@ -55,12 +56,12 @@ TEXT = {
                           "Bars: % change of peak force per fibre group over the cycle; right: the frontal "
                           "view at the frame of peak right hip contact force."),
     "weak_gluteus_medius": ("With the right gluteus medius at half strength, gluteus minimus and TFL take "
-                            "over its share of the same abduction moment: their force doubles.",
+                            "over its share of the same abduction moment: their force more than doubles.",
                             "Negative bars for medius, large positive bars for minimus and TFL: the load "
                             "moves, the moment stays."),
     "weak_abductors_compensated": ("With the whole superior-gluteal-nerve group at 20 %, the pelvis cannot "
                                    "be held level; hipsim finds the trunk lean over the stance hip "
-                                   "(about 15 degrees) that closes the deficit.",
+                                   "(about 16 degrees) that closes the deficit.",
                                    "The bars show the loads at that lean: every abductor does less, because "
                                    "the lean shortens the body weight's lever."),
     "trendelenburg_stance": ("An 8 degree pelvic drop on the lifted side adducts the stance hip: its "

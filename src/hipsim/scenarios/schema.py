@@ -58,6 +58,8 @@ TASK_KEYS: dict[str, dict[str, Key]] = {
         "hip_rotation_deg": Key("float", "stance hip internal rotation", 0.0, "deg", -40, 40),
         "swing_hip_flexion_deg": Key("float", "lifted leg: hip flexion", 30.0, "deg", -20, 90),
         "swing_knee_flexion_deg": Key("float", "lifted leg: knee flexion", 60.0, "deg", 0, 120),
+        "com_ahead_of_ankle_m": Key("float", "whole-body centre of mass in front of the stance ankle (quiet "
+                                    "standing: about 5 cm)", 0.05, "m", -0.04, 0.12),
         "hold_s": Key("float", "how long the stance is held", 30.0, "s", 1, 86400),
         "holds_per_day": _HOLDS,
     },

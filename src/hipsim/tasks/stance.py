@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
+from scipy.optimize import least_squares
 
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics
 from hipsim.errors import input_error
@@ -38,6 +39,11 @@ LOAD_PLACES: dict[str, tuple[str, float, float]] = {
 _EXTRA_LATERAL_M = {"hand": 0.05, "shoulder": 0.0, "hip": 0.10}
 #: Greater-trochanter height (Winter 2009, Fig. 4.1), used to place the hip centre.
 TROCHANTER_HEIGHT = 0.530
+#: Where the whole-body centre of mass stands over the foot: in quiet standing the centre of
+#: pressure, and with it the line of gravity, lies about 5 cm in front of the ankle joint
+#: (Levine, Richards & Whittle, *Whittle's Gait Analysis*, 5th ed., 2012, ch. 4), so the calf
+#: muscles, not tibialis anterior, hold the ankle. Value: 0.05 m.
+STANDING_COM_AHEAD_OF_ANKLE_M = 0.05
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,58 @@ def stance_pose(model: Model, side: str, pelvic_drop_deg: float, trunk_lean_deg:
     return model.pose(q)
 
 
+def balance_over_foot(model: Model, q: np.ndarray, side: str, ahead_m: float,
+                      point_masses: Sequence[PointMass] = ()) -> tuple[np.ndarray, float, float]:
+    """Stand the whole-body centre of mass (loads included) over the stance foot.
+
+    Mediolaterally the centre of mass must be over the foot, or the ground reaction would act
+    outside it: with the pelvis level and the stance femur vertical it lies near the midline,
+    about 8 cm medial to the foot. So the stance hip adducts (the leg slants in, the body shifts
+    over the foot, as in any single-leg stance) until the centre of mass is over the foot's long
+    axis (heel to metatarsal heads). Sagittally the whole body pitches forward about the ankle
+    (pelvis tilt; the ankle strategy of quiet standing) until the centre of mass is ``ahead_m``
+    in front of the ankle joint centre. The stance ankle and subtalar joints keep the sole flat
+    on the floor. Every other joint angle is kept. Returns the pose, the forward pitch and the
+    added stance-hip adduction (rad).
+    """
+    ix = [model.coordinate_index(c) for c in ("pelvis_tilt", f"hip_adduction_{side}", f"ankle_angle_{side}",
+                                                f"subtalar_angle_{side}")]
+    talus = model.body_names.index(f"talus_{side}")
+    calcn = model.body_names.index(f"calcn_{side}")
+    toes = model.body_names.index(f"toes_{side}")
+    r0, _, _, _ = model.body_poses(model.default_q)
+    up_in_foot = r0[0, calcn].T @ np.array([0.0, 1.0, 0.0])  # the floor normal in the standing foot
+
+    def pose(x: np.ndarray) -> np.ndarray:
+        qq = q.copy()
+        qq[0, ix[0]] -= x[0]
+        qq[0, ix[1:]] += x[1:]
+        return qq
+
+    def residual(x: np.ndarray) -> np.ndarray:
+        qq = pose(x)
+        _, com = inverse_dynamics(model, qq, point_masses=point_masses, return_com=True)
+        r, o, _, _ = model.body_poses(qq)
+        heel, ball = o[0, calcn], o[0, toes]
+        axis_z = heel[2] + (ball[2] - heel[2]) * (com[0, 0] - heel[0]) / (ball[0] - heel[0])
+        flat = r[0, calcn].T @ np.array([0.0, 1.0, 0.0]) - up_in_foot
+        return np.concatenate([[com[0, 0] - o[0, talus, 0] - ahead_m, com[0, 2] - axis_z], flat])
+
+    sol = least_squares(residual, np.zeros(4), xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    if not sol.success or np.abs(sol.fun).max() > 1e-8:
+        raise input_error("argument", "posture", "single-leg stance",
+                          "this combination of posture angles and loads cannot be balanced over the stance foot")
+    return pose(sol.x), float(sol.x[0]), float(sol.x[1])
+
+
+def _foot_span(model: Model, side: str) -> tuple[float, float]:
+    """Heel (calcn origin) and metatarsal heads (mtp joint) along x from the ankle, standing (m)."""
+    _, o, _, _ = model.body_poses(model.default_q)
+    ankle = o[0, model.body_names.index(f"talus_{side}"), 0]
+    return (float(o[0, model.body_names.index(f"calcn_{side}"), 0] - ankle),
+            float(o[0, model.body_names.index(f"toes_{side}"), 0] - ankle))
+
+
 _RANGES = {"pelvic_drop_deg": (-15.0, 25.0), "trunk_lean_deg": (-30.0, 30.0), "hip_flexion_deg": (-20.0, 90.0),
            "hip_rotation_deg": (-40.0, 40.0), "swing_hip_flexion_deg": (-20.0, 90.0),
            "swing_knee_flexion_deg": (0.0, 120.0)}
@@ -133,12 +191,17 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
                       pelvic_drop_deg: float = 0.0, trunk_lean_deg: float = 0.0, loads: Sequence[Load] = (),
                       hip_flexion_deg: float = 0.0, hip_rotation_deg: float = 0.0,
                       swing_hip_flexion_deg: float = 30.0, swing_knee_flexion_deg: float = 60.0,
+                      com_ahead_of_ankle_m: float = STANDING_COM_AHEAD_OF_ANKLE_M,
                       strength: Mapping[str, float] | None = None, exponent: float | str = 2,
                       hold_s: float = 1.0) -> TaskResult:
     """Static single-leg stance on ``side`` ('r' or 'l'), solved for muscle forces and hip contact.
 
     The swing leg is lifted with ``swing_hip_flexion_deg`` and ``swing_knee_flexion_deg``
-    (defaults 30 and 60 degrees: foot clear of the floor). ``strength`` scales named
+    (defaults 30 and 60 degrees: foot clear of the floor). The whole body pitches about the
+    stance ankle until its centre of mass stands ``com_ahead_of_ankle_m`` in front of the
+    ankle (default :data:`STANDING_COM_AHEAD_OF_ANKLE_M`, cited there; it must lie between the
+    heel and the metatarsal heads), and the stance hip adducts until the centre of mass is over
+    the foot (see :func:`balance_over_foot`). ``strength`` scales named
     muscles (names, aliases) before solving. ``hold_s`` is how long the posture is held (s),
     recorded for load-duration metrics. The result has one frame.
     """
@@ -153,16 +216,23 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
     m, subj = subject_model(model, subject)
     if strength:
         m = m.with_strength(strength)
-    q = stance_pose(m, side, **angles)
-    zeros = np.zeros_like(q)
+    heel, mtp = _foot_span(m, side)
+    a = com_ahead_of_ankle_m
+    if isinstance(a, bool) or not isinstance(a, (int, float)) or not math.isfinite(a) or not heel < a < mtp:
+        raise input_error("argument", "com_ahead_of_ankle_m", a,
+                          f"use a distance between the heel ({heel:.3f} m) and the metatarsal heads ({mtp:.3f} m)")
     pms = point_masses_for(m, subj, loads)
+    q, pitch, shift = balance_over_foot(m, stance_pose(m, side, **angles), side, float(a), pms)
+    zeros = np.zeros_like(q)
     # The stance foot carries everything: a vertical force under the whole-body centre of mass.
     _, com = inverse_dynamics(m, q, point_masses=pms, return_com=True)
     total = m.mass + sum(p.mass_kg for p in pms)
     g = m.compiled.gravity
     grf = ExternalLoad(f"calcn_{side}", force=(-total * g)[None, :], point=np.array([[com[0, 0], 0.0, com[0, 2]]]),
                        torque=np.zeros((1, 3)), label="ground reaction")
-    params = dict(side=side, hold_s=float(hold_s), loads=[vars(ld) for ld in loads], **angles)
+    params = dict(side=side, hold_s=float(hold_s), loads=[vars(ld) for ld in loads], **angles,
+                  com_ahead_of_ankle_m=float(a), body_pitch_deg=math.degrees(pitch),
+                  stance_hip_shift_deg=math.degrees(shift))
     return solve_task("single_leg_stance", m, subj, np.zeros(1), q, zeros, zeros, external=[grf], point_masses=pms,
                       parameters=params, exponent=exponent)
 
