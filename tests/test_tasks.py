@@ -80,6 +80,24 @@ def test_stance_calf_not_tibialis_anterior_holds_the_ankle(stance):
     assert stance.generalized_force("ankle_angle_r")[0] < 0  # plantarflexor moment
 
 
+def test_quiet_standing_calf_holds_the_ankle_with_the_centre_of_mass_in_front():
+    """Quiet standing on both feet: the line of gravity about 5 cm in front of the ankles, so the
+    calf muscles hold them and tibialis anterior is nearly silent (Levine, Richards & Whittle,
+    Whittle's Gait Analysis, 2012, ch. 4). Before, the forces acted 2 cm behind the ankles and
+    tibialis anterior carried 149 N a side."""
+    from hipsim.tasks.posture import standing
+    r = standing()
+    m = r.model
+    _, o, _, _ = m.body_poses(r.q[:1])
+    for e in r.external_loads:
+        s = e.body[-1]
+        assert np.asarray(e.point)[0, 0] - o[0, m.body_names.index(f"talus_{s}"), 0] == pytest.approx(0.05, abs=1e-6)
+        f = r.muscle_forces[0]
+        calf = sum(f[m.muscle_index(f"{n}_{s}")] for n in ("soleus", "gastrocnemius_medial", "gastrocnemius_lateral"))
+        assert calf > 3.0 * f[m.muscle_index(f"tibialis_anterior_{s}")]
+    assert np.abs(r.generalized_forces[0, :6]).max() < 1e-6
+
+
 def test_stance_refuses_a_centre_of_mass_off_the_foot():
     with pytest.raises(hipsim.InputError, match="com_ahead_of_ankle_m"):
         single_leg_stance(com_ahead_of_ankle_m=0.30)

@@ -3,8 +3,9 @@
 Each body segment's support is explicit, so the joint moments follow from statics:
 
 * Standing: the two feet share the weight by the lever rule about the centre of mass in the
-  frontal plane (vertical forces under each ankle; Winter 1995, Gait Posture 3:193, "Human
-  balance and posture control during standing and walking", load/unload mechanism).
+  frontal plane (Winter 1995, Gait Posture 3:193, "Human balance and posture control during
+  standing and walking", load/unload mechanism); the vertical forces act under the centre of
+  mass, which the body's pitch about the ankles puts 5 cm in front of them (quiet standing).
 * Sitting: the seat carries the pelvis and trunk under their centre of mass, each thigh
   under its own centre of mass; the floor carries each shank and foot under theirs. The
   hip muscles then hold almost no moment, as in relaxed sitting, and what changes with a
@@ -27,7 +28,8 @@ from hipsim.errors import input_error
 from hipsim.model import Model
 from hipsim.model.scaling import Subject
 from hipsim.tasks.result import TaskResult, solve_task
-from hipsim.tasks.stance import Load, check_angle, point_masses_for, subject_model
+from hipsim.tasks.stance import (STANDING_COM_AHEAD_OF_ANKLE_M, Load, check_angle, pitch_over_ankles,
+                                 point_masses_for, subject_model)
 
 LEG = ("femur", "tibia", "talus", "calcn", "toes")
 
@@ -92,7 +94,9 @@ def standing(model: Model | str = "default", subject: Subject | None = None, pel
 
     ``pelvic_obliquity_deg`` > 0 lowers the left side; a leg-length difference adds
     atan(difference / hip width) toward ``short_side``. Both legs stay vertical, so the hip of
-    the long leg adducts and the short one abducts.
+    the long leg adducts and the short one abducts. The whole body pitches about the ankles until
+    its centre of mass is :data:`~hipsim.tasks.stance.STANDING_COM_AHEAD_OF_ANKLE_M` in front of
+    them, where the calf muscles hold it.
     """
     if short_side not in ("r", "l"):
         raise input_error("argument", "short_side", short_side, "use 'r' or 'l'")
@@ -105,6 +109,7 @@ def standing(model: Model | str = "default", subject: Subject | None = None, pel
     phi = math.radians(pelvic_obliquity_deg) + leg_length_obliquity(m, leg_length_difference_m, short_side)
     q = m.pose({"pelvis_list": -phi, "hip_adduction_r": phi, "hip_adduction_l": -phi, "lumbar_bending": phi})
     pms = point_masses_for(m, subj, loads)
+    q, pitch = pitch_over_ankles(m, q, STANDING_COM_AHEAD_OF_ANKLE_M, pms)
     _, com = inverse_dynamics(m, q, point_masses=pms, return_com=True)
     total = m.mass + sum(p.mass_kg for p in pms)
     R, o, _, _ = m.body_poses(q)
@@ -118,6 +123,7 @@ def standing(model: Model | str = "default", subject: Subject | None = None, pel
                 for s, w in (("r", share_r), ("l", 1.0 - share_r))]
     zeros = np.zeros_like(q)
     params = dict(pelvic_obliquity_deg=math.degrees(phi), hold_s=float(hold_s), weight_share_r=share_r,
+                  com_ahead_of_ankle_m=STANDING_COM_AHEAD_OF_ANKLE_M, body_pitch_deg=math.degrees(pitch),
                   leg_length_difference_m=leg_length_difference_m, short_side=short_side,
                   loads=[vars(ld) for ld in loads])
     return solve_task("standing", m, subj, np.zeros(1), q, zeros, zeros, external=external, point_masses=pms,

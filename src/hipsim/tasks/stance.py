@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.optimize import brentq, least_squares
 
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics
 from hipsim.errors import input_error
@@ -165,7 +165,35 @@ def balance_over_foot(model: Model, q: np.ndarray, side: str, ahead_m: float,
     return pose(sol.x), float(sol.x[0]), float(sol.x[1])
 
 
-def _foot_span(model: Model, side: str) -> tuple[float, float]:
+def pitch_over_ankles(model: Model, q: np.ndarray, ahead_m: float,
+                      point_masses: Sequence[PointMass] = ()) -> tuple[np.ndarray, float]:
+    """Quiet standing on both feet: pitch the whole body about the ankles (pelvis tilt forward,
+    both ankles dorsiflexed by the same angle; the ankle strategy) until the centre of mass is
+    ``ahead_m`` in front of the mid-point of the ankle centres. Returns the pose and the pitch
+    (rad). gait2392's ankle axes are oblique, so each foot turns by a few tenths of a degree
+    about its other axes (0.7 degrees at 5 cm)."""
+    tilt = model.coordinate_index("pelvis_tilt")
+    ankles = [model.coordinate_index(f"ankle_angle_{s}") for s in ("r", "l")]
+    tali = [model.body_names.index(f"talus_{s}") for s in ("r", "l")]
+
+    def pose(pitch: float) -> np.ndarray:
+        qq = q.copy()
+        qq[0, tilt] -= pitch
+        qq[0, ankles] += pitch
+        return qq
+
+    def gap(pitch: float) -> float:
+        qq = pose(pitch)
+        _, com = inverse_dynamics(model, qq, point_masses=point_masses, return_com=True)
+        _, o, _, _ = model.body_poses(qq)
+        return float(com[0, 0] - o[0, tali, 0].mean()) - ahead_m
+
+    # about 1.5 cm of travel per degree: +-20 degrees brackets any point over the feet
+    pitch = brentq(gap, -math.radians(20.0), math.radians(20.0), xtol=1e-12)
+    return pose(pitch), float(pitch)
+
+
+def foot_span(model: Model, side: str) -> tuple[float, float]:
     """Heel (calcn origin) and metatarsal heads (mtp joint) along x from the ankle, standing (m)."""
     _, o, _, _ = model.body_poses(model.default_q)
     ankle = o[0, model.body_names.index(f"talus_{side}"), 0]
@@ -216,7 +244,7 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
     m, subj = subject_model(model, subject)
     if strength:
         m = m.with_strength(strength)
-    heel, mtp = _foot_span(m, side)
+    heel, mtp = foot_span(m, side)
     a = com_ahead_of_ankle_m
     if isinstance(a, bool) or not isinstance(a, (int, float)) or not math.isfinite(a) or not heel < a < mtp:
         raise input_error("argument", "com_ahead_of_ankle_m", a,
