@@ -51,21 +51,26 @@ def _foot_frame(result, side="r"):
 
 
 @settings(max_examples=25, deadline=None)
-@given(drop=st.floats(-10, 20), lean=st.floats(-20, 20), bag=st.floats(0, 20), bag_side=st.sampled_from("rl"),
-       side=st.sampled_from("rl"))
-def test_stance_ground_reaction_acts_under_the_foot(drop, lean, bag, bag_side, side):
+@given(drop=st.floats(-10, 20), lean=st.floats(-20, 20), flexion=st.floats(-20, 60), bag=st.floats(0, 20),
+       bag_side=st.sampled_from("rl"), side=st.sampled_from("rl"))
+def test_stance_ground_reaction_acts_under_the_foot(drop, lean, flexion, bag, bag_side, side):
     """The centre of pressure must lie within the base of support (Winter 1995, Gait Posture 3:193):
     whatever the posture and load, the ground reaction acts on the stance foot's long axis (heel to
-    metatarsal heads, within 1 mm) at the requested distance ahead of the ankle. With the femur
+    metatarsal heads, within 1 mm) at the requested distance ahead of the ankle, and the sole is
+    flat on the floor. With the femur
     kept vertical it acted near the midline, about 8 cm medial to the foot."""
     loads = [Load("hand", bag_side, bag)] if bag > 0 else []
-    r = single_leg_stance(side=side, pelvic_drop_deg=drop, trunk_lean_deg=lean, loads=loads)
+    r = single_leg_stance(side=side, pelvic_drop_deg=drop, trunk_lean_deg=lean, hip_flexion_deg=flexion, loads=loads)
     cop, ankle, heel, ball = _foot_frame(r, side)
     assert heel[0] < cop[0] < ball[0]
     along = (cop[0] - heel[0]) / (ball[0] - heel[0])
     assert abs(cop[2] - (heel[2] + along * (ball[2] - heel[2]))) < 1e-3
     assert cop[0] - ankle[0] == pytest.approx(0.05, abs=1e-6)
     assert np.abs(r.generalized_forces[0, :6]).max() < 1e-6
+    m = r.model
+    up = [m.body_poses(q)[0][0, m.body_names.index(f"calcn_{side}")].T @ [0.0, 1.0, 0.0]
+          for q in (r.q[:1], m.default_q)]
+    assert np.allclose(up[0], up[1], atol=1e-6)
 
 
 def test_stance_calf_not_tibialis_anterior_holds_the_ankle(stance):

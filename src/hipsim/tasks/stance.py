@@ -131,9 +131,11 @@ def balance_over_foot(model: Model, q: np.ndarray, side: str, ahead_m: float,
     over the foot, as in any single-leg stance) until the centre of mass is over the foot's long
     axis (heel to metatarsal heads). Sagittally the whole body pitches forward about the ankle
     (pelvis tilt; the ankle strategy of quiet standing) until the centre of mass is ``ahead_m``
-    in front of the ankle joint centre. The stance ankle and subtalar joints keep the sole flat
-    on the floor. Every other joint angle is kept. Returns the pose, the forward pitch and the
-    added stance-hip adduction (rad).
+    in front of the ankle joint centre; a flexed stance hip therefore bends the trunk forward
+    over the leg. The stance ankle and subtalar joints keep the sole flat on the floor. Every
+    other joint angle is kept. Returns the pose, the forward pitch and the
+    added stance-hip adduction (rad). Raises ValueError when no such balance lies within the
+    joints' ranges.
     """
     ix = [model.coordinate_index(c) for c in ("pelvis_tilt", f"hip_adduction_{side}", f"ankle_angle_{side}",
                                                 f"subtalar_angle_{side}")]
@@ -158,10 +160,19 @@ def balance_over_foot(model: Model, q: np.ndarray, side: str, ahead_m: float,
         flat = r[0, calcn].T @ np.array([0.0, 1.0, 0.0]) - up_in_foot
         return np.concatenate([[com[0, 0] - o[0, talus, 0] - ahead_m, com[0, 2] - axis_z], flat])
 
-    sol = least_squares(residual, np.zeros(4), xtol=1e-14, ftol=1e-14, gtol=1e-14)
-    if not sol.success or np.abs(sol.fun).max() > 1e-8:
-        raise input_error("argument", "posture", "single-leg stance",
-                          "this combination of posture angles and loads cannot be balanced over the stance foot")
+    # Start with the stance thigh vertical and keep the solution within 35 degrees of pitch of it
+    # and every joint inside the model's range: unbounded, the solver found far-off, unphysical
+    # balances (the body pitched 150 degrees). The unknowns are offsets from that start, because
+    # scipy's trust region starts at the size of the initial guess (it stalled at 1e-76 rad).
+    rng = model.compiled.coord_range[ix[1:]]
+    x0 = np.array([float(q[0, model.coordinate_index(f"hip_flexion_{side}")]), 0.0, 0.0, 0.0])
+    lo = np.concatenate([[-math.radians(35.0)], rng[:, 0] - q[0, ix[1:]]])
+    hi = np.concatenate([[math.radians(35.0)], rng[:, 1] - q[0, ix[1:]]])
+    sol = least_squares(lambda y: residual(x0 + y), np.clip(np.zeros(4), lo + 1e-9, hi - 1e-9),
+                        bounds=(lo, hi), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    sol.x = x0 + sol.x
+    if np.abs(sol.fun).max() > 1e-8:
+        raise ValueError("no balance over the stance foot within the joints' ranges")
     return pose(sol.x), float(sol.x[0]), float(sol.x[1])
 
 
@@ -250,7 +261,13 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
         raise input_error("argument", "com_ahead_of_ankle_m", a,
                           f"use a distance between the heel ({heel:.3f} m) and the metatarsal heads ({mtp:.3f} m)")
     pms = point_masses_for(m, subj, loads)
-    q, pitch, shift = balance_over_foot(m, stance_pose(m, side, **angles), side, float(a), pms)
+    try:
+        q, pitch, shift = balance_over_foot(m, stance_pose(m, side, **angles), side, float(a), pms)
+    except ValueError:
+        given = ", ".join(f"{k}={v:g}" for k, v in angles.items() if v) or "neutral"
+        raise input_error("argument", "posture", given,
+                          "with these angles and loads the body cannot stand balanced over the stance foot "
+                          "within the joints' ranges; reduce the stance hip flexion or rotation or the load") from None
     zeros = np.zeros_like(q)
     # The stance foot carries everything: a vertical force under the whole-body centre of mass.
     _, com = inverse_dynamics(m, q, point_masses=pms, return_com=True)
