@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hipsim.scenarios import run_scenario, shipped_scenarios
@@ -220,3 +221,23 @@ def test_trendelenburg_gait__doubled_pelvic_drop_lengthens_stance_abductors():
     m = r.scenario.model
     c = m.coordinate_index("hip_adduction_r")
     assert r.scenario.q[:, c].max() > r.baseline.q[:, c].max() + np.radians(1.0)
+
+
+def test_fibres_at_full_activation_in_both_runs_are_flagged():
+    """Static optimisation bounds activation at 1: a fibre group at that bound in both runs cannot
+    show a peak-force change, so the runner says so instead of letting "+0 %" read as no change.
+    Only groups at the bound in both runs are flagged."""
+    from hipsim.analysis.metrics import METRIC_COLUMNS, compare, saturated_in_both
+
+    def table(acts):
+        rows = [dict(muscle=m, side=s, **{c: 1.0 for c in METRIC_COLUMNS}) for (m, s) in acts]
+        for row, a in zip(rows, acts.values()):
+            row["peak_activation"] = a
+        return pd.DataFrame(rows)
+
+    scen = table({("gluteus_minimus_anterior", "r"): 1.0, ("gluteus_minimus_middle", "r"): 1.0,
+                  ("gluteus_medius_anterior", "r"): 0.5, ("piriformis", "r"): 1.0})
+    base = table({("gluteus_minimus_anterior", "r"): 0.995, ("gluteus_minimus_middle", "r"): 0.6,
+                  ("gluteus_medius_anterior", "r"): 1.0, ("piriformis", "r"): 1.0})
+    assert saturated_in_both(compare(scen, base)) == [("gluteus_minimus_anterior", "r")]
+    assert not any("full activation" in w for w in run("bag_opposite_hand").warnings)

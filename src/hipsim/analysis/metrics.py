@@ -136,6 +136,19 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
     return df
 
 
+#: Activation at which static optimisation has a muscle at its upper bound (1): its force cannot
+#: rise further, so a peak-force change there says nothing about the load asked of it.
+SATURATED_ACTIVATION = 0.99
+
+
+def saturated_in_both(metrics: pd.DataFrame, muscles: Sequence[str] = FIBRE_GROUPS) -> list[tuple[str, str]]:
+    """(muscle, side) of the given groups whose peak activation reaches
+    :data:`SATURATED_ACTIVATION` in both the scenario and the baseline of a :func:`compare` table."""
+    hit = (metrics.muscle.isin(muscles) & (metrics.peak_activation >= SATURATED_ACTIVATION)
+           & (metrics.peak_activation_baseline >= SATURATED_ACTIVATION))
+    return list(zip(metrics.muscle[hit], metrics.side[hit]))
+
+
 def compare(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
     """Scenario metrics with ``<metric>_baseline`` and ``<metric>_pct_change`` columns.
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from hipsim.analysis.metrics import Exposure, compare, fibre_metrics
+from hipsim.analysis.metrics import Exposure, compare, fibre_metrics, saturated_in_both
 from hipsim.errors import InputError, input_error
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import Subject
@@ -281,6 +281,11 @@ def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> 
     metrics = compare(m_scen, m_base)
     indices = _indices(metrics)
     warnings = list(dict.fromkeys(list(baseline.warnings) + list(scen.warnings)))
+    full = saturated_in_both(metrics)
+    if full:
+        names = ", ".join(f"{m.replace('_', ' ')} ({side})" for m, side in full)
+        warnings.append(f"{names} reach full activation in both the baseline and the scenario, so their peak "
+                        "force cannot change: compare their impulse and mean force instead")
     return ScenarioResult(spec=spec, baseline=baseline, scenario=scen, metrics=metrics, indices=indices,
                           derived=derived, warnings=warnings)
 
