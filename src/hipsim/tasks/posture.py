@@ -88,7 +88,8 @@ def leg_length_obliquity(model: Model, difference_m: float, short_side: str) -> 
 
 def standing(model: Model | str = "default", subject: Subject | None = None, pelvic_obliquity_deg: float = 0.0,
              leg_length_difference_m: float = 0.0, short_side: str = "l", loads: Sequence[Load] = (),
-             strength: Mapping[str, float] | None = None, hold_s: float = 60.0, exponent: float | str = 2) -> TaskResult:
+             strength: Mapping[str, float] | None = None, hold_s: float = 60.0, exponent: float | str = 2,
+             passive_joint_moments: bool = True) -> TaskResult:
     """Quiet standing on both feet, optionally with a leg-length difference (or an equivalent
     functional one, e.g. a camber) and carried loads. One frame, held ``hold_s`` seconds.
 
@@ -96,7 +97,7 @@ def standing(model: Model | str = "default", subject: Subject | None = None, pel
     atan(difference / hip width) toward ``short_side``. Both legs stay vertical, so the hip of
     the long leg adducts and the short one abducts. The whole body pitches about the ankles until
     its centre of mass is :data:`~hipsim.tasks.stance.STANDING_COM_AHEAD_OF_ANKLE_M` in front of
-    them, where the calf muscles hold it.
+    them, where the calf muscles hold it. ``passive_joint_moments`` as in :func:`hipsim.single_leg_stance`.
     """
     if short_side not in ("r", "l"):
         raise input_error("argument", "short_side", short_side, "use 'r' or 'l'")
@@ -127,19 +128,20 @@ def standing(model: Model | str = "default", subject: Subject | None = None, pel
                   leg_length_difference_m=leg_length_difference_m, short_side=short_side,
                   loads=[vars(ld) for ld in loads])
     return solve_task("standing", m, subj, np.zeros(1), q, zeros, zeros, external=external, point_masses=pms,
-                      parameters=params, exponent=exponent)
+                      parameters=params, exponent=exponent, passive_joint_moments=passive_joint_moments)
 
 
 def sitting(model: Model | str = "default", subject: Subject | None = None, hip_flexion_deg: float = 90.0,
             knee_flexion_deg: float = 90.0, pelvic_obliquity_deg: float = 0.0, crossed_top_side: str | None = None,
-            hold_s: float = 1800.0, exponent: float | str = 2) -> TaskResult:
+            hold_s: float = 1800.0, exponent: float | str = 2, passive_joint_moments: bool = True) -> TaskResult:
     """Sitting on a firm seat, thighs on the seat and feet on the floor. One frame held ``hold_s`` s.
 
     ``pelvic_obliquity_deg`` > 0 lowers the left side (a wallet under the right buttock raises
     the right); the thighs stay on the seat, so with the hips flexed about 90 degrees the
     obliquity turns mostly into hip rotation. ``crossed_top_side`` ('r' or 'l') crosses that
     thigh over the other (knee over knee: the top hip adducted 20 degrees with no added rotation;
-    an assumed, typical posture, not a measured one).
+    an assumed, typical posture, not a measured one). ``passive_joint_moments`` as in
+    :func:`hipsim.single_leg_stance`.
     """
     check_angle("pelvic_drop_deg", pelvic_obliquity_deg)
     for key, v, lo, hi in (("hip_flexion_deg", hip_flexion_deg, 60, 120), ("knee_flexion_deg", knee_flexion_deg, 0, 120)):
@@ -173,4 +175,4 @@ def sitting(model: Model | str = "default", subject: Subject | None = None, hip_
                   pelvic_obliquity_deg=pelvic_obliquity_deg, crossed_top_side=crossed_top_side, hold_s=float(hold_s),
                   seat_load_n=float(np.linalg.norm(external[0].force)))
     return solve_task("sitting", m, subj, np.zeros(1), q, zeros, zeros, external=external, parameters=params,
-                      exponent=exponent)
+                      exponent=exponent, passive_joint_moments=passive_joint_moments)

@@ -18,6 +18,7 @@ from hipsim.fileio import atomic_write_text
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
 from hipsim.model import Model
 from hipsim.model.scaling import Subject
+from hipsim.muscles.passive_joints import passive_joint_moments as passive_moments
 from hipsim.optimize import static_optimization
 
 SIDES = ("r", "l")
@@ -32,6 +33,9 @@ class TaskResult:
     ``activations`` and ``muscle_forces`` (N, along the tendon) (n_frames, n_muscles);
     ``reserves`` (n_frames, n_selected) for ``reserve_coordinates``; hip contact force on
     each femoral head (N) in ground, pelvis and femur frames; the subject; solver status.
+    ``passive_moments`` (n_frames, n_coordinates, N m): the passive joint moments
+    (:mod:`hipsim.muscles.passive_joints`) that carried part of ``generalized_forces`` before the
+    muscles took the rest; None when the task ran without them.
     """
 
     task: str
@@ -57,6 +61,7 @@ class TaskResult:
     external_loads: tuple[ExternalLoad, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    passive_moments: np.ndarray | None = None
 
     @property
     def coordinate_names(self) -> tuple[str, ...]:
@@ -106,6 +111,10 @@ class TaskResult:
             cols[f"{n}_force_n"] = self.muscle_forces[:, i]
         for j, n in enumerate(self.reserve_coordinates):
             cols[f"{n}_reserve"] = self.reserves[:, j]
+        if self.passive_moments is not None:
+            for j, n in enumerate(self.coordinate_names):
+                if np.any(self.passive_moments[:, j]):
+                    cols[f"{n}_passive_moment"] = self.passive_moments[:, j]
         bw = self.hip_contact_force_bw
         for s in SIDES:
             for k, ax in enumerate("xyz"):
@@ -160,13 +169,21 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
                qddot: np.ndarray, external: Sequence[ExternalLoad] = (), point_masses: Sequence[PointMass] = (),
                percent: np.ndarray | None = None, parameters: dict[str, Any] | None = None,
                coordinates: Sequence[str] | None = None, exponent: float | str = 2,
-               reserve_optimal_force: float = 1.0, warnings: Sequence[str] = ()) -> TaskResult:
-    """Run inverse dynamics, static optimisation and the hip contact forces for one motion."""
+               reserve_optimal_force: float = 1.0, warnings: Sequence[str] = (),
+               passive_joint_moments: bool = True) -> TaskResult:
+    """Run inverse dynamics, static optimisation and the hip contact forces for one motion.
+
+    With ``passive_joint_moments`` the passive elastic moments of hip, knee and ankle (Riener &
+    Edrich 1999, :mod:`hipsim.muscles.passive_joints`) carry their share of the inverse-dynamics
+    moments and the muscles the rest; without them the muscles carry it all, as in OpenSim's
+    StaticOptimization on gait2392 (which has no passive joint forces).
+    """
     tau = inverse_dynamics(model, q, qdot, qddot, external=external, point_masses=point_masses)
+    passive = passive_moments(model, q) if passive_joint_moments else None
     # Passive fibre forces are left out, as OpenSim's StaticOptimization does: with a rigid
     # tendon, gait2392's quadriceps in swing-phase knee flexion give passive moments that no
     # activation can balance (reserves up to 186 N m on the subject01 walk with them on).
-    so = static_optimization(model, q, tau, coordinates=coordinates, qdot=qdot, exponent=exponent,
+    so = static_optimization(model, q, tau if passive is None else tau - passive, coordinates=coordinates, qdot=qdot, exponent=exponent,
                              reserve_optimal_force=reserve_optimal_force, passive=False)
     ground, pelvis, femur = {}, {}, {}
     for s in SIDES:
@@ -191,4 +208,4 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
                       hip_contact_force_pelvis=pelvis, hip_contact_force_femur=femur,
                       solver_converged=so.status.converged, solver_max_residual=so.status.max_residual,
                       percent=percent, point_masses=tuple(point_masses), external_loads=tuple(external), parameters=dict(parameters or {}),
-                      warnings=tuple(warn))
+                      warnings=tuple(warn), passive_moments=passive)

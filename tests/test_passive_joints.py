@@ -1,0 +1,115 @@
+"""Passive elastic joint moments (Riener & Edrich 1999) and how the tasks use them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hipsim
+from hipsim.muscles.passive_joints import passive_joint_moments, riener_edrich_moments
+
+
+def test_hip_resists_extension_at_least_as_much_as_its_capsule_alone():
+    """Hip extended 15 degrees, knee nearly straight: the passive structures give a flexion moment of at
+    least 5 N m. The capsular ligaments alone reach 5 N m of flexion moment at 12 +/- 7 degrees of
+    extension (van Arkel et al. 2015, J Biomech 48:3803); Riener & Edrich's moments add the passive
+    muscles, so they can only be larger."""
+    hip, _, _ = riener_edrich_moments(-15.0, 5.0, 10.0)
+    assert hip >= 5.0
+
+
+def test_biarticular_couplings_have_the_anatomical_signs():
+    """Riener & Edrich (1999): biarticular muscles couple neighbouring joints. Hamstrings: flexing the
+    hip with a straight knee gives an extension moment at the hip and raises the knee's passive
+    flexion moment. Gastrocnemius: a dorsiflexed ankle with a straight knee is pulled into
+    plantarflexion, less so with the knee flexed (the muscle is slack). The knee resists
+    hyperextension at full extension."""
+    hip_slr, _, _ = riener_edrich_moments(70.0, 0.0, 0.0)
+    assert hip_slr < 0.0
+    _, knee_hip0, _ = riener_edrich_moments(0.0, 30.0, 0.0)
+    _, knee_hip60, _ = riener_edrich_moments(60.0, 30.0, 0.0)
+    assert knee_hip60 > knee_hip0
+    _, _, ankle_straight = riener_edrich_moments(0.0, 0.0, 10.0)
+    _, _, ankle_bent = riener_edrich_moments(0.0, 60.0, 10.0)
+    assert ankle_straight < ankle_bent < 0.0 or ankle_straight < 0.0 <= ankle_bent
+    _, knee_straight, _ = riener_edrich_moments(0.0, 0.0, 0.0)
+    assert knee_straight > 0.0
+
+
+def test_gait2392_signs(default_model):
+    """On the model the moments land on hip_flexion, knee_angle (negative = flexion) and ankle_angle with
+    gait2392's signs: at a straight knee the passive knee moment pushes toward flexion, i.e. negative."""
+    m = default_model
+    q = m.pose({"hip_flexion_r": np.radians(-15.0), "knee_angle_l": np.radians(-60.0)})
+    tau = passive_joint_moments(m, q)[0]
+    assert tau[m.coordinate_index("hip_flexion_r")] > 0.0
+    assert tau[m.coordinate_index("knee_angle_r")] < 0.0
+    # a flexed knee (60 degrees) is pulled back toward extension by the stretched quadriceps
+    assert tau[m.coordinate_index("knee_angle_l")] > 0.0
+    others = [j for j, n in enumerate(m.coordinate_names)
+              if not n.startswith(("hip_flexion_", "knee_angle_", "ankle_angle_"))]
+    assert np.all(tau[others] == 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_finite_over_the_joint_ranges(default_model, data):
+    """Exponential fits can overflow outside their data; over every joint's range in the model they stay
+    finite and below 300 N m (about a maximal voluntary hip moment), so no NaN or inf reaches the solver."""
+    m = default_model
+    q = np.atleast_2d(m.pose(None)).copy()
+    for name in ("hip_flexion_r", "knee_angle_r", "ankle_angle_r"):
+        j = m.coordinate_index(name)
+        lo, hi = m.compiled.coord_range[j]
+        q[0, j] = data.draw(st.floats(float(lo), float(hi)))
+    tau = passive_joint_moments(m, q)
+    assert np.all(np.isfinite(tau)) and np.abs(tau).max() < 300.0
+
+
+def _muscle_moments(r):
+    arms = r.model.moment_arms(r.q[0])
+    return arms.T @ r.muscle_forces[0]
+
+
+def test_stance_moments_add_up_and_passive_tissue_unloads_the_muscles():
+    """Single-leg stance: muscle moments + passive moments + reserves = inverse-dynamics moments on every
+    solved coordinate; with the passive moments the hip flexors (iliopsoas) and the knee flexors that
+    held the straight knee (gastrocnemius) carry less than without."""
+    r = hipsim.single_leg_stance()
+    off = hipsim.single_leg_stance(passive_joint_moments=False)
+    assert off.passive_moments is None and r.passive_moments is not None
+    total = _muscle_moments(r) + r.passive_moments[0]
+    for k, name in enumerate(r.reserve_coordinates):
+        j = r.model.coordinate_index(name)
+        assert abs(total[j] + r.reserves[0, k] - r.generalized_forces[0, j]) < 1e-3 * max(1.0, abs(r.generalized_forces[0, j]))
+    def force(res, *names):
+        return sum(res.muscle(n)["force_n"].iloc[0] for n in names)
+    assert force(r, "psoas_r", "iliacus_r") < 0.8 * force(off, "psoas_r", "iliacus_r")
+    assert force(r, "gastrocnemius_medial_r") < 0.8 * force(off, "gastrocnemius_medial_r")
+    assert "hip_flexion_r_passive_moment" in r.to_frame().columns
+
+
+def test_late_stance_iliopsoas_is_unloaded_in_walking():
+    """Built-in walk: in terminal stance and pre-swing (40-55 % of the cycle) the iliopsoas force falls when
+    the passive moments are on: the late-stance hip flexor moment is "largely generated by passive
+    structures" with weak or no iliacus activity (Simonsen et al. 2012, J Appl Biomech 28:542)."""
+    on = hipsim.gait(n_frames=51)
+    off = hipsim.gait(n_frames=51, passive_joint_moments=False)
+    window = (on.percent >= 40) & (on.percent <= 55)
+    def iliopsoas(res):
+        return (res.muscle("psoas_r")["force_n"] + res.muscle("iliacus_r")["force_n"]).to_numpy()[window]
+    assert iliopsoas(on).mean() < 0.85 * iliopsoas(off).mean()
+    assert on.passive_moments[window, on.model.coordinate_index("hip_flexion_r")].min() > 0.0
+
+
+def test_subject01_hip_contact_force_moves_toward_in_vivo(reference_dir):
+    """The measured subject01 walk: the passive moments bring the maximum hip contact force closer to the
+    in-vivo 2.38 body weights at about 4 km/h (Bergmann et al. 2001, J Biomech 34:859), and it stays in
+    issue 4's 2.0-3.5 range."""
+    files = (reference_dir / "subject01_simbody_adjusted.osim", reference_dir / "subject01_walk1_ik.mot",
+             reference_dir / "subject01_walk1_grf.xml")
+    on = hipsim.gait_from_opensim(*files).hip_contact_force_bw["r"].max()
+    off = hipsim.gait_from_opensim(*files, passive_joint_moments=False).hip_contact_force_bw["r"].max()
+    assert 2.0 <= on <= 3.5
+    assert abs(on - 2.38) < abs(off - 2.38)
