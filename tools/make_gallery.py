@@ -40,8 +40,8 @@ TEXT = {
                "Bars are the % change of mean fibre length per group (red right, blue left); the "
                "summary's compression index carries the pressure on the posterior fibres."),
     "bag_opposite_hand": ("A 10 kg bag in the left hand while standing on the right leg raises every right "
-                          "abductor's force by more than a third (gluteus minimus by 90-150 %) and the hip "
-                          "contact force by about 1.6 BW.",
+                          "abductor's force by more than a third (gluteus minimus by 95-160 %) and the hip "
+                          "contact force by about 1.5 BW.",
                           "Bars: % change of peak force per fibre group; right: the frontal view with each "
                           "fibre line coloured by its force and the bag drawn where it hangs."),
     "bag_same_hand": ("The same bag in the right hand, beside the stance hip, offsets part of the body "
@@ -61,7 +61,7 @@ TEXT = {
                             "moves, the moment stays."),
     "weak_abductors_compensated": ("With the whole superior-gluteal-nerve group at 20 %, the pelvis cannot "
                                    "be held level; hipsim finds the trunk lean over the stance hip "
-                                   "(about 16 degrees) that closes the deficit.",
+                                   "(about 17 degrees) that closes the deficit.",
                                    "The bars show the loads at that lean: every abductor does less, because "
                                    "the lean shortens the body weight's lever."),
     "trendelenburg_stance": ("An 8 degree pelvic drop on the lifted side adducts the stance hip: its "
