@@ -241,3 +241,21 @@ def test_fibres_at_full_activation_in_both_runs_are_flagged():
                   ("gluteus_medius_anterior", "r"): 1.0, ("piriformis", "r"): 1.0})
     assert saturated_in_both(compare(scen, base)) == [("gluteus_minimus_anterior", "r")]
     assert not any("full activation" in w for w in run("bag_opposite_hand").warnings)
+
+
+def test_passive_joint_moments_switch_reaches_both_runs(tmp_path):
+    """A scenario's ``passive_joint_moments = false`` is the API's ``passive_joint_moments=False`` for the
+    scenario and its baseline alike (OpenSim's all-muscle split), and ``"no"`` is refused."""
+    import hipsim
+    from hipsim.errors import InputError
+    text = ('name = "pj"\n[task]\ntype = "single_leg_stance"\npassive_joint_moments = false\n'
+            '[[modifiers]]\ntype = "carry"\nmass_kg = 10.0\nside = "l"\n[baseline]\n')
+    path = tmp_path / "pj.toml"
+    path.write_text(text)
+    res = run_scenario(path)
+    plain = hipsim.single_leg_stance(passive_joint_moments=False)
+    assert res.baseline.passive_moments is None and res.scenario.passive_moments is None
+    assert np.allclose(res.baseline.hip_contact_force_bw["r"], plain.hip_contact_force_bw["r"], rtol=1e-6)
+    path.write_text(text.replace("false", '"no"'))
+    with pytest.raises(InputError, match="passive_joint_moments"):
+        run_scenario(path)

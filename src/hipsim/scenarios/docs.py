@@ -7,7 +7,9 @@ from hipsim.scenarios.schema import MODIFIER_KEYS, SUBJECT_KEYS, TASK_KEYS, Key
 def _rows(keys: dict[str, Key]) -> list[str]:
     out = ["| key | allowed | default | meaning |", "|---|---|---|---|"]
     for k, key in keys.items():
-        default = "required" if key.required else repr(key.default)
+        # TOML spelling for booleans (true/false), Python's repr otherwise
+        default = "required" if key.required else (str(key.default).lower() if isinstance(key.default, bool)
+                                                    else repr(key.default))
         out.append(f"| `{k}` | {key.allowed()} | {default} | {key.doc} |")
     return out
 

@@ -48,6 +48,9 @@ SUBJECT_KEYS: dict[str, Key] = {
 }
 
 _HOLD = Key("float", "how long the posture is held without a break", 60.0, "s", 1, 86400)
+_PASSIVE = Key("bool", "passive elastic moments of hip, knee and ankle (Riener & Edrich 1999) carry their share "
+               "before the muscles; false leaves the whole moment to the muscles, as OpenSim's "
+               "StaticOptimization on gait2392 does", True)
 _HOLDS = Key("float", "how many such holds a day", 1.0, "per day", 0, 1000)
 TASK_KEYS: dict[str, dict[str, Key]] = {
     "single_leg_stance": {
@@ -62,6 +65,7 @@ TASK_KEYS: dict[str, dict[str, Key]] = {
                                     "standing: about 5 cm)", 0.05, "m", -0.04, 0.12),
         "hold_s": Key("float", "how long the stance is held", 30.0, "s", 1, 86400),
         "holds_per_day": _HOLDS,
+        "passive_joint_moments": _PASSIVE,
     },
     "gait": {
         "speed_m_s": Key("float", "walking speed", 1.3, "m/s", 0.6, 2.0),
@@ -72,17 +76,20 @@ TASK_KEYS: dict[str, dict[str, Key]] = {
                                 "(antalgic gait: negative shortens the right stance)", 0.0, "", -0.1, 0.1),
         "steps_per_day": Key("float", "steps a day (two steps per gait cycle)", 7000.0, "steps", 0, 60000),
         "bout_s": Key("float", "longest continuous walk", 600.0, "s", 1, 86400),
+        "passive_joint_moments": _PASSIVE,
     },
     "standing": {
         "pelvic_obliquity_deg": Key("float", "pelvic obliquity, left side lower", 0.0, "deg", -15, 15),
         "hold_s": _HOLD,
         "holds_per_day": _HOLDS,
+        "passive_joint_moments": _PASSIVE,
     },
     "sitting": {
         "hip_flexion_deg": Key("float", "hip flexion", 90.0, "deg", 60, 120),
         "knee_flexion_deg": Key("float", "knee flexion", 90.0, "deg", 0, 120),
         "hold_s": Key("float", "how long one sits without a break", 1800.0, "s", 1, 86400),
         "holds_per_day": _HOLDS,
+        "passive_joint_moments": _PASSIVE,
     },
 }
 
