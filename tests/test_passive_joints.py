@@ -116,3 +116,12 @@ def test_subject01_hip_contact_force_moves_toward_in_vivo(reference_dir):
     off = hipsim.gait_from_opensim(*files, passive_joint_moments=False).hip_contact_force_bw["r"].max()
     assert 2.0 <= on <= 3.5
     assert abs(on - 2.38) < abs(off - 2.38)
+
+
+def test_switch_is_validated_and_recorded():
+    """The switch is checked at the boundary (a string is refused with one sentence naming it) and every
+    result records which way it was set."""
+    with pytest.raises(hipsim.InputError, match="passive_joint_moments"):
+        hipsim.single_leg_stance(passive_joint_moments="no")
+    assert hipsim.standing(passive_joint_moments=False).parameters["passive_joint_moments"] is False
+    assert hipsim.sitting().parameters["passive_joint_moments"] is True

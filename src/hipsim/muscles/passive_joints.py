@@ -21,9 +21,9 @@ muscles couple them). Angles in degrees, moments in N m::
     ankle M_A = exp(-7.9763 - 0.1949 phi_A + 0.0008 phi_K) - exp(2.1016 + 0.0843 phi_A - 0.0176 phi_K) + 1.792
 
 with phi_H hip flexion (+), phi_K knee flexion (+), phi_A ankle dorsiflexion (+); M_H a hip
-flexion moment, M_K a knee flexion moment, M_A a dorsiflexion moment (the signs of the ankle
-terms are those of the form restated with dorsiflexion positive, as restated by Miller, Umberger & Caldwell 2012,
-J Biomech 45:1092-1097, who used these moments in their sprinting simulations).
+flexion moment, M_K a knee flexion moment, M_A a dorsiflexion moment (the ankle terms in the
+form restated with dorsiflexion positive by Miller, Umberger & Caldwell 2012, J Biomech
+45:1092-1097, who used these moments in their sprinting simulations).
 Each term has the physical sign one expects: hip extension stretches the anterior capsule and
 hip flexors (flexion moment), hip flexion with a straight knee the hamstrings (extension
 moment); the knee resists hyperextension (the last term) and deep flexion; dorsiflexion with a
@@ -44,7 +44,12 @@ the muscles' share only, a lower bound on what the passive tissues add to it.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from hipsim.model import Model
 
 __all__ = ["riener_edrich_moments", "passive_joint_moments", "PASSIVE_JOINT_COORDINATES", "HIP_RANGE_DEG",
            "KNEE_RANGE_DEG", "ANKLE_RANGE_DEG"]
@@ -58,8 +63,8 @@ ANKLE_RANGE_DEG = (-50.0, 20.0)
 PASSIVE_JOINT_COORDINATES = ("hip_flexion_{s}", "knee_angle_{s}", "ankle_angle_{s}")
 
 
-def riener_edrich_moments(hip_flexion_deg, knee_flexion_deg, ankle_dorsiflexion_deg
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def riener_edrich_moments(hip_flexion_deg: "np.ndarray | float", knee_flexion_deg: "np.ndarray | float",
+                          ankle_dorsiflexion_deg: "np.ndarray | float") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Passive hip flexion, knee flexion and ankle dorsiflexion moments (N m), Riener & Edrich (1999).
 
     Angles in degrees (flexion and dorsiflexion positive), held within the normal ranges of
@@ -76,7 +81,7 @@ def riener_edrich_moments(hip_flexion_deg, knee_flexion_deg, ankle_dorsiflexion_
     return hip, knee, ankle
 
 
-def passive_joint_moments(model, q: np.ndarray) -> np.ndarray:
+def passive_joint_moments(model: "Model", q: np.ndarray) -> np.ndarray:
     """Passive joint moments as generalized forces (n_frames, n_coordinates), N m.
 
     Non-zero only on ``hip_flexion_<s>``, ``knee_angle_<s>`` and ``ankle_angle_<s>`` of each side

@@ -39,9 +39,8 @@ def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subjec
     Kinematics and ground reactions come from :func:`hipsim.motion.normative_gait`, built
     for this (scaled) model with the carried ``loads`` on it: the stance feet stay planted and
     the ground reactions follow from whole-body Newton–Euler, so the pelvis needs no residual
-    force or moment. Knobs as there. ``passive_joint_moments`` (default True): the passive elastic moments of hip, knee and
-    ankle (Riener & Edrich 1999) carry their share before the muscles; False leaves it all to
-    the muscles, as OpenSim's StaticOptimization on gait2392 does.
+    force or moment. Knobs as there. ``passive_joint_moments`` as in
+    :func:`hipsim.single_leg_stance`.
     """
     m, subj = subject_model(model, subject)
     if strength:
@@ -69,8 +68,7 @@ def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subjec
                   stance_fraction={s: ng.grf[s].stance_fraction for s in ("r", "l")},
                   loads=[vars(ld) for ld in loads], grf_n=_grf(external),
                   cop_m={s: ng.grf[s].cop_ground_m for s in ("r", "l")},
-                  pelvis_tilt_offset_rad=ng.parameters.get("pelvis_tilt_offset_rad"),
-                  passive_joint_moments=bool(passive_joint_moments))
+                  pelvis_tilt_offset_rad=ng.parameters.get("pelvis_tilt_offset_rad"))
     return solve_task("gait", m, subj, ng.time, q, qd, qdd, external=external, point_masses=pms,
                       percent=ng.percent, parameters=params, exponent=exponent,
                       passive_joint_moments=passive_joint_moments)
@@ -91,9 +89,8 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     filter: padded 3rd-order IIR, then quintic splines for velocities and accelerations;
     None for no filtering). With ``start`` and ``end`` None, the first full right gait cycle
     (heel strike to heel strike, 20 N threshold on the right vertical force) is used. The
-    cycle is normalised to ``n_points`` frames (0-100 %). ``passive_joint_moments`` (default True): the passive elastic moments of hip, knee and
-    ankle (Riener & Edrich 1999) carry their share before the muscles; False leaves it all to
-    the muscles, as OpenSim's StaticOptimization on gait2392 does.
+    cycle is normalised to ``n_points`` frames (0-100 %). ``passive_joint_moments`` as in
+    :func:`hipsim.single_leg_stance`.
     """
     model = model_or_osim_path if isinstance(model_or_osim_path, Model) else load_model(model_or_osim_path)
     storage = read_storage(coordinates_file)
@@ -130,8 +127,7 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
         subject = Subject(round(model.mass, 6), REFERENCE_HEIGHT_M)
         notes.append(f"subject height not given; {REFERENCE_HEIGHT_M} m assumed (mass from the model)")
     params = dict(coordinates_file=str(coordinates_file), external_loads_xml=str(external_loads_xml),
-                  start=float(start), end=float(end), cutoff_hz=cutoff_hz, grf_n=_grf(external),
-                  passive_joint_moments=bool(passive_joint_moments))
+                  start=float(start), end=float(end), cutoff_hz=cutoff_hz, grf_n=_grf(external))
     return solve_task("gait_measured", model, subject, times, q, qd, qdd, external=external,
                       percent=np.linspace(0.0, 100.0, n_points), parameters=params, exponent=exponent,
                       warnings=notes, passive_joint_moments=passive_joint_moments)

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from hipsim.errors import input_error
 from hipsim.fileio import atomic_write_text
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
 from hipsim.model import Model
@@ -178,6 +179,8 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
     moments and the muscles the rest; without them the muscles carry it all, as in OpenSim's
     StaticOptimization on gait2392 (which has no passive joint forces).
     """
+    if not isinstance(passive_joint_moments, (bool, np.bool_)):
+        raise input_error("argument", "passive_joint_moments", passive_joint_moments, "use True or False")
     tau = inverse_dynamics(model, q, qdot, qddot, external=external, point_masses=point_masses)
     passive = passive_moments(model, q) if passive_joint_moments else None
     # Passive fibre forces are left out, as OpenSim's StaticOptimization does: with a rigid
@@ -207,5 +210,5 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
                       reserve_coordinates=tuple(so.coordinate_names), hip_contact_force_ground=ground,
                       hip_contact_force_pelvis=pelvis, hip_contact_force_femur=femur,
                       solver_converged=so.status.converged, solver_max_residual=so.status.max_residual,
-                      percent=percent, point_masses=tuple(point_masses), external_loads=tuple(external), parameters=dict(parameters or {}),
+                      percent=percent, point_masses=tuple(point_masses), external_loads=tuple(external), parameters={**(parameters or {}), "passive_joint_moments": bool(passive_joint_moments)},
                       warnings=tuple(warn), passive_moments=passive)

@@ -241,9 +241,12 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
     heel and the metatarsal heads), and the stance hip adducts until the centre of mass is over
     the foot (see :func:`balance_over_foot`). ``strength`` scales named
     muscles (names, aliases) before solving. ``hold_s`` is how long the posture is held (s),
-    recorded for load-duration metrics. The result has one frame. ``passive_joint_moments`` (default True): the passive elastic moments of hip, knee and
-    ankle (Riener & Edrich 1999) carry their share before the muscles; False leaves it all to
-    the muscles, as OpenSim's StaticOptimization on gait2392 does.
+    recorded for load-duration metrics. The result has one frame.
+
+    ``passive_joint_moments`` (default True): the passive elastic moments of hip, knee and
+    ankle (Riener & Edrich 1999, :mod:`hipsim.muscles.passive_joints`) carry their share before
+    the muscles; False leaves it all to the muscles, as OpenSim's StaticOptimization on gait2392
+    does.
     """
     if side not in ("r", "l"):
         raise input_error("argument", "side", side, "use 'r' or 'l'")
@@ -277,7 +280,6 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
     grf = ExternalLoad(f"calcn_{side}", force=(-total * g)[None, :], point=np.array([[com[0, 0], 0.0, com[0, 2]]]),
                        torque=np.zeros((1, 3)), label="ground reaction")
     params = dict(side=side, hold_s=float(hold_s), loads=[vars(ld) for ld in loads], **angles,
-                  passive_joint_moments=bool(passive_joint_moments),
                   com_ahead_of_ankle_m=float(a), body_pitch_deg=math.degrees(pitch),
                   stance_hip_shift_deg=math.degrees(shift))
     return solve_task("single_leg_stance", m, subj, np.zeros(1), q, zeros, zeros, external=[grf], point_masses=pms,
