@@ -211,3 +211,22 @@ def test_result_exports(tmp_path, stance):
     from hipsim.motion import read_storage
     back = read_storage(tmp_path / "coordinates.mot")
     assert back.in_degrees and math.isclose(back.data[0, 0], math.degrees(stance.q[0, 0]), abs_tol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_center_of_mass_from_poses_equals_the_dynamics_kernels(seed):
+    """The pose-based centre of mass the balance solvers use is the one the inverse-dynamics kernel
+    reports, for random poses within the joint ranges and a carried load (definition of the centre
+    of mass; two independent implementations)."""
+    from hipsim.dynamics.inverse import PointMass, center_of_mass, inverse_dynamics
+    m = hipsim.load_model("default")
+    rng = np.random.default_rng(seed)
+    lo, hi = m.compiled.coord_range[:, 0], m.compiled.coord_range[:, 1]
+    q = rng.uniform(np.maximum(lo, -1.5), np.minimum(hi, 1.5), size=(3, m.n_coordinates))
+    pms = [PointMass("torso", (0.1, 0.2, -0.25), 8.0), PointMass("femur_l", (0.0, -0.1, 0.05), 3.0)]
+    _, ref = inverse_dynamics(m, q, point_masses=pms, return_com=True)
+    R, o, _, _ = m.body_poses(q)
+    mass, com = center_of_mass(m, R, o, pms)
+    assert mass == pytest.approx(m.mass + 11.0)
+    assert np.abs(com - ref).max() < 1e-12

@@ -111,6 +111,28 @@ def inverse_dynamics(model: Model, q, qdot=None, qddot=None, external: Sequence[
     return (tau, com) if return_com else tau
 
 
+def center_of_mass(model: Model, rotations: np.ndarray, origins: np.ndarray,
+                   point_masses: Sequence[PointMass] = (), bodies: Sequence[int] | None = None
+                   ) -> tuple[float, np.ndarray]:
+    """Mass (kg) and centre of mass (n_frames, 3, ground) of ``bodies`` (all by default) plus
+    ``point_masses``, from the body poses ``model.body_poses(q)`` returns (rotations, origins).
+
+    For callers that already hold the poses (balance solvers, the gait fit): the same centre of
+    mass as ``inverse_dynamics(..., return_com=True)`` without running the dynamics.
+    """
+    cm = model.compiled
+    idx = np.arange(cm.body_mass.shape[0]) if bodies is None else np.asarray(list(bodies), dtype=np.int64)
+    mass = cm.body_mass[idx]
+    pos = origins[:, idx] + np.einsum("fbij,bj->fbi", rotations[:, idx], cm.body_com[idx])
+    total = np.einsum("b,fbi->fi", mass, pos)
+    m = float(mass.sum())
+    for pm in point_masses:
+        b = _body(model, pm.body, "point_mass")
+        total += pm.mass_kg * (origins[:, b] + rotations[:, b] @ np.asarray(pm.location, dtype=np.float64))
+        m += pm.mass_kg
+    return m, total / m
+
+
 def joint_reaction(model: Model, child_body: str, q, muscle_forces: np.ndarray, qdot=None, qddot=None,
                    external: Sequence[ExternalLoad] = (), point_masses: Sequence[PointMass] = ()) -> np.ndarray:
     """Force (n_frames, 3) in ground that the parent exerts on ``child_body`` through their joint.

@@ -605,14 +605,9 @@ class _Fit:
         return q
 
     def _com(self, q: np.ndarray) -> np.ndarray:
-        cm = self.m.compiled
+        from hipsim.dynamics.inverse import center_of_mass
         R, o, _, _ = self.m.body_poses(q)
-        pos = o + np.einsum("fbij,bj->fbi", R, cm.body_com)
-        tot = np.einsum("b,fbi->fi", cm.body_mass, pos)
-        for pm in self.pm:
-            b = self.bi[pm.body]
-            tot += pm.mass_kg * (o[:, b] + R[:, b] @ np.asarray(pm.location))
-        return tot / self.total_mass
+        return center_of_mass(self.m, R, o, self.pm)[1]
 
     # ------------------------------------------------------------------ centre-of-mass path
     def _sta_split(self, p: np.ndarray) -> dict[str, np.ndarray]:

@@ -23,7 +23,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from hipsim.dynamics.inverse import ExternalLoad, inverse_dynamics
+from hipsim.dynamics.inverse import ExternalLoad, center_of_mass, inverse_dynamics
 from hipsim.errors import input_error
 from hipsim.model import Model
 from hipsim.model.scaling import Subject
@@ -37,10 +37,8 @@ LEG = ("femur", "tibia", "talus", "calcn", "toes")
 def _com(model: Model, q: np.ndarray, bodies: Sequence[int]) -> tuple[float, np.ndarray]:
     """Mass and centre of mass (ground) of the given bodies at pose q (one frame)."""
     R, o, _, _ = model.body_poses(q)
-    cm = model.compiled
-    mass = sum(cm.body_mass[b] for b in bodies)
-    pos = sum(cm.body_mass[b] * (o[0, b] + R[0, b] @ cm.body_com[b]) for b in bodies) / mass
-    return float(mass), np.asarray(pos)
+    mass, pos = center_of_mass(model, R, o, bodies=bodies)
+    return mass, pos[0]
 
 
 def align_segment(model: Model, q: np.ndarray, body: str, target: np.ndarray, coords: Sequence[str]) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
-from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics
+from hipsim.dynamics.inverse import ExternalLoad, PointMass, center_of_mass, inverse_dynamics
 from hipsim.errors import input_error
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
@@ -151,9 +151,8 @@ def balance_over_foot(model: Model, q: np.ndarray, side: str, ahead_m: float,
         return qq
 
     def residual(x: np.ndarray) -> np.ndarray:
-        qq = pose(x)
-        _, com = inverse_dynamics(model, qq, point_masses=point_masses, return_com=True)
-        r, o, _, _ = model.body_poses(qq)
+        r, o, _, _ = model.body_poses(pose(x))
+        _, com = center_of_mass(model, r, o, point_masses)
         heel, ball = o[0, calcn], o[0, toes]
         axis_z = heel[2] + (ball[2] - heel[2]) * (com[0, 0] - heel[0]) / (ball[0] - heel[0])
         flat = r[0, calcn].T @ np.array([0.0, 1.0, 0.0]) - up_in_foot
@@ -193,9 +192,8 @@ def pitch_over_ankles(model: Model, q: np.ndarray, ahead_m: float,
         return qq
 
     def gap(pitch: float) -> float:
-        qq = pose(pitch)
-        _, com = inverse_dynamics(model, qq, point_masses=point_masses, return_com=True)
-        _, o, _, _ = model.body_poses(qq)
+        r, o, _, _ = model.body_poses(pose(pitch))
+        _, com = center_of_mass(model, r, o, point_masses)
         return float(com[0, 0] - o[0, tali, 0].mean()) - ahead_m
 
     # about 1.5 cm of travel per degree: +-20 degrees brackets any point over the feet
