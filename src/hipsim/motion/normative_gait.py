@@ -34,6 +34,12 @@ consistent with the model it is built for:
    carries the rest; the two CoPs start from nominal points (the trailing one where it was at
    the heel strike, as Ren et al.; the leading one on the cited heel-to-toe timing) and share
    the moment balance's correction in proportion to their loads.
+5. **Arm swing.** gait2392's arms are fixed to the trunk, so the ground alone would have to supply
+   the vertical moment that turns the legs, through the stance foot and hip. Walking with the arms
+   held still raises that vertical ground moment by 63 % (Collins, Adamczyk & Kuo 2009, Proc R Soc
+   B 276:3679-3688). So each foot's free moment is scaled to 1/1.63 of the armless one, and the
+   rest acts on the torso about the vertical as the swinging arms' reaction
+   (``arm_swing_moment_bw_m``); the whole-body wrench, and so the pelvis residuals, are unchanged.
 
 Sign conventions (OpenSim gait2392): ground x forward, y up, z to the right. ground_pelvis
 rotates about z (pelvis_tilt, + = posterior tilt), then x (pelvis_list, + = right side
@@ -45,7 +51,8 @@ are in the model's coordinate units (metres for OpenSim's models).
 What is *not* modelled: swing-phase joint keypoints and the vertical COM excursion do not
 change with speed (step length and cadence do, and the stance leg adapts); the feet point
 straight ahead (no toe-out); the COM falls twice per stride at equal intervals also for
-asymmetric stance; there are no arms, so the trunk cannot cancel the legs' angular momentum.
+asymmetric stance; there are no arms, so the trunk cannot cancel the legs' angular momentum
+about the horizontal axes (about the vertical their effect is represented, step 5).
 """
 from __future__ import annotations
 
@@ -186,6 +193,11 @@ COP_TIMING_STANCE = (0.0, 0.070, HEEL_OFF_STANCE, 1.0)
 # antero-posterior form, combined with this vertical decay, tilts it past any friction cone
 # near toe-off).
 
+# Arm swing (Collins, Adamczyk & Kuo 2009, Proc R Soc B 276:3679-3688): with the arms held still
+# the vertical ground reaction moment is 63 % larger than with normal arm swing, so with arm swing
+# the feet carry 1/1.63 of the armless model's free moments and the arms the rest.
+ARM_SWING_FREE_MOMENT_FACTOR = 1.0 / 1.63
+
 # Speed–cadence relation: preferred step length grows as speed^0.42 (Grieve 1968, as
 # reported by Kuo 2001, J Biomech Eng 123:264–269), so cadence grows as speed^0.58.
 # Anchor: 110 steps/min at 1.3 m/s, the midpoints of DOMAIN.md's normative "self-
@@ -292,7 +304,9 @@ class NormativeGait:
     ``com_m`` is the whole-body centre of mass (carried loads included) in ground.
     ``heel_strike_m`` maps each side to the ground position of its heel (calcn origin) at
     the heel strike inside the cycle. ``body_mass_kg`` is the model's mass (the unit of
-    "body weights"); ``total_mass_kg`` adds the carried loads.
+    "body weights"); ``total_mass_kg`` adds the carried loads. ``arm_swing_moment_bw_m`` is the
+    vertical torque (body weights × metres, + about ground y) that the unmodelled swinging arms
+    exert on the torso (module docstring, step 5); apply it with the feet's loads.
     """
 
     percent: np.ndarray
@@ -312,6 +326,7 @@ class NormativeGait:
     heel_strike_m: Mapping[str, np.ndarray] = field(default_factory=dict)
     body_mass_kg: float = float("nan")
     total_mass_kg: float = float("nan")
+    arm_swing_moment_bw_m: np.ndarray | None = None
 
     @property
     def grf_r(self) -> FootGRF:
@@ -1074,7 +1089,7 @@ def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_dr
     p = np.linspace(0.0, 100.0, int(n_frames))
     q, qd, qdd = fit.evaluate(p)
     at_strikes = fit.evaluate(np.array([timing.strike["r"], timing.strike["l"]]))
-    grf, com = _ground_reactions(fit, p, q, qd, qdd, at_strikes, inverse_dynamics)
+    grf, com, arms = _ground_reactions(fit, p, q, qd, qdd, at_strikes, inverse_dynamics)
     dp_dt = 100.0 / stride_time
     heel_strike = {s: fit.heel_anchor[s][int(np.argmin(np.abs(fit.p - timing.strike[s])))].copy()
                    for s in ("r", "l")}
@@ -1094,6 +1109,7 @@ def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_dr
                         stance_asymmetry=float(stance_asymmetry), n_frames=int(n_frames),
                         pelvis_tilt_offset_rad=float(fit.tilt)),
         com_m=com, heel_strike_m=heel_strike, body_mass_kg=fit.mass, total_mass_kg=fit.total_mass,
+        arm_swing_moment_bw_m=arms,
     )
 
 
@@ -1175,6 +1191,7 @@ def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics):
         feet_f[lead][inside] = f_ld[inside]
         feet_m[lead][inside] = m_ld[inside]
     grf = {}
+    arms = np.zeros(n)
     for s in ("r", "l"):
         # The CoP is reported where the foot carries at least COP_MIN_LOAD_BW (force-plate
         # practice: a threshold of about 20 N); below it, the heel point on the floor.
@@ -1183,7 +1200,10 @@ def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics):
         cop = np.where(stance[s][:, None], o[:, c] * np.array([1.0, 0.0, 1.0]), 0.0)
         tq = np.zeros(n)
         cc, tt = _cop(feet_f[s][on], feet_m[s][on])
-        cop[on], tq[on] = cc, tt
+        cop[on], tq[on] = cc, ARM_SWING_FREE_MOMENT_FACTOR * tt
+        # the arms' share of the free moment moves from the foot to the torso
+        arms[on] += tt - tq[on]
+        feet_m[s][on, 1] -= tt - tq[on]
         cop_calcn = np.where(on[:, None], np.einsum("fji,fj->fi", R[:, c], cop - o[:, c]), 0.0)
         f = np.where(stance[s][:, None], feet_f[s], 0.0)
         mo = np.where(stance[s][:, None], feet_m[s], 0.0)
@@ -1191,7 +1211,7 @@ def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics):
                          stance_fraction=t.stance[s], cop_ground_m=cop, free_moment_bw_m=tq / g_bw,
                          moment_origin_bw_m=mo / g_bw)
     com = b._com(q)
-    return grf, com
+    return grf, com, arms / g_bw
 
 
 def _cop(force: np.ndarray, moment: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

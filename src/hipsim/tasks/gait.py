@@ -62,6 +62,11 @@ def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subjec
         torque = foot.moment_origin_bw_m * m.mass * GRAVITY_M_S2 - np.cross(point, force)
         external.append(ExternalLoad(f"calcn_{side}", force=force, point=point, torque=torque,
                                      label=f"ground reaction {side}"))
+    # The swinging arms' reaction on the trunk about the vertical (normative_gait, step 5).
+    arm = np.zeros((q.shape[0], 3))
+    arm[:, 1] = ng.arm_swing_moment_bw_m * m.mass * GRAVITY_M_S2
+    external.append(ExternalLoad("torso", force=np.zeros_like(arm), point=np.zeros_like(arm), torque=arm,
+                                 label="arm swing"))
     params = dict(speed_m_s=speed_m_s, step_width_m=step_width_m, pelvic_drop_scale=pelvic_drop_scale,
                   trunk_lean_deg=trunk_lean_deg, stance_asymmetry=stance_asymmetry,
                   cadence_steps_min=ng.cadence_steps_min, stride_time_s=ng.stride_time_s,
