@@ -207,7 +207,7 @@ def test_result_exports(tmp_path, stance):
     stance.to_csv(tmp_path / "r.csv")
     paths = stance.to_sto(tmp_path)
     assert {p.name for p in paths} == {"coordinates.mot", "generalized_forces.sto", "activations.sto",
-                                       "forces.sto"}
+                                       "forces.sto", "external_loads.xml", "external_loads.mot"}
     from hipsim.motion import read_storage
     back = read_storage(tmp_path / "coordinates.mot")
     assert back.in_degrees and math.isclose(back.data[0, 0], math.degrees(stance.q[0, 0]), abs_tol=1e-9)

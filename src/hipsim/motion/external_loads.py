@@ -21,12 +21,14 @@ import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from scipy.interpolate import CubicSpline
 
 from hipsim.errors import input_error
-from hipsim.motion.storage import StorageTable, read_storage
+from hipsim.fileio import atomic_write_text
+from hipsim.motion.storage import StorageTable, read_storage, write_storage
 
 __all__ = [
     "ExternalForceSpec",
@@ -36,6 +38,7 @@ __all__ = [
     "read_external_loads",
     "load_external_loads",
     "resolve_external_loads",
+    "write_external_loads",
 ]
 
 # Slack on the time-coverage check: times in files are printed with ~8 digits.
@@ -296,3 +299,50 @@ def resolve_external_loads(spec: ExternalLoadsSpec, table: StorageTable,
                                           torque_columns=tc))
     return ExternalLoadsData(spec=spec, time=tq, forces=tuple(series), data_source=data_src,
                              notes=spec.notes())
+
+
+# --------------------------------------------------------------------------- writing
+
+def write_external_loads(xml_path: str | os.PathLike[str], time: np.ndarray,
+                         forces: Sequence[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]]) -> tuple[Path, Path]:
+    """Write an OpenSim 4 ExternalLoads ``.xml`` and its data ``.mot`` beside it (same stem).
+
+    ``forces``: (name, body, force, point, torque) per external force, arrays (n_frames, 3) or
+    (1, 3) in ground (N, m, N m); every force and point is expressed in ground. Column names follow
+    OpenSim's habit: ``<name>_force_vx``..., ``<name>_force_px``..., ``<name>_torque_x``...
+    OpenSim's InverseDynamicsTool reads the pair as it reads measured ground reactions; both files
+    are written atomically. Returns the two paths (xml, mot).
+    """
+    xml_path = Path(xml_path)
+    if xml_path.suffix.lower() != ".xml":
+        raise input_error(str(xml_path), "file extension", xml_path.suffix, "an ExternalLoads file ends in .xml")
+    t = np.asarray(time, dtype=float)
+    names, cols = [], []
+    for name, _, f, p, tq in forces:
+        if not name or any(c in name for c in " \t\n="):
+            raise input_error(str(xml_path), "force name", name, "a non-empty name without spaces or '='")
+        for suffix, arr in (("_force_v", f), ("_force_p", p), ("_torque_", tq)):
+            a = np.broadcast_to(np.asarray(arr, dtype=float), (t.size, 3))
+            names += [f"{name}{suffix}{ax}" for ax in "xyz"]
+            cols.append(a)
+    data = np.hstack(cols) if cols else np.zeros((t.size, 0))
+    if not np.all(np.isfinite(data)):
+        raise input_error(str(xml_path), "external loads", "NaN or inf", "finite forces, points and torques")
+    mot = xml_path.with_suffix(".mot")
+    write_storage(mot, StorageTable(time=t, column_names=tuple(names), data=data, in_degrees=False,
+                                    name=mot.stem))
+    root = ET.Element("OpenSimDocument", Version="40000")
+    loads = ET.SubElement(root, "ExternalLoads", name=xml_path.stem)
+    objects = ET.SubElement(loads, "objects")
+    for name, body, _, _, _ in forces:
+        ef = ET.SubElement(objects, "ExternalForce", name=name)
+        for tag, text in (("applied_to_body", body), ("force_expressed_in_body", "ground"),
+                          ("point_expressed_in_body", "ground"), ("force_identifier", f"{name}_force_v"),
+                          ("point_identifier", f"{name}_force_p"), ("torque_identifier", f"{name}_torque_"),
+                          ("data_source_name", "Unassigned")):
+            ET.SubElement(ef, tag).text = text
+    ET.SubElement(loads, "groups")
+    ET.SubElement(loads, "datafile").text = mot.name
+    ET.indent(root)
+    atomic_write_text(xml_path, '<?xml version="1.0" encoding="UTF-8" ?>\n' + ET.tostring(root, encoding="unicode") + "\n")
+    return xml_path, mot

@@ -132,7 +132,10 @@ class TaskResult:
     def to_sto(self, folder: str | os.PathLike[str], prefix: str = "") -> list[Path]:
         """Write OpenSim storage files that open in OpenSim: coordinates (degrees, like an IK
         ``.mot``), generalized forces (like the InverseDynamicsTool output), activations and
-        forces (like StaticOptimization's outputs)."""
+        forces (like StaticOptimization's outputs), and the task's external loads (ground
+        reactions, the arms' torque in walking) as an ExternalLoads ``.xml`` with its ``.mot``, so
+        OpenSim's InverseDynamicsTool can be run on the same motion and loads (carried point
+        masses are not part of an ``.osim`` model and are not exported)."""
         from hipsim.motion.storage import StorageTable, write_storage
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -152,7 +155,21 @@ class TaskResult:
                                        data=np.hstack([self.muscle_forces, self.reserves]), in_degrees=False,
                                        name="Static Optimization forces"),
         }
-        return [write_storage(folder / f"{prefix}{name}", t) for name, t in tables.items()]
+        written = [write_storage(folder / f"{prefix}{name}", t) for name, t in tables.items()]
+        if self.external_loads:
+            from hipsim.motion.external_loads import write_external_loads
+            used: set[str] = set()
+            forces = []
+            for e in self.external_loads:
+                base = "_".join((e.label or e.body).split()) or e.body
+                name, k = base, 1
+                while name in used:
+                    k += 1
+                    name = f"{base}_{k}"
+                used.add(name)
+                forces.append((name, e.body, e.force, e.point, e.torque))
+            written += list(write_external_loads(folder / f"{prefix}external_loads.xml", self.time, forces))
+        return written
 
     def muscle_aliases_and_reserves(self) -> tuple[str, ...]:
         """Column names as OpenSim's StaticOptimization writes them: muscle names then reserves."""
