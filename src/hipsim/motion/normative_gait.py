@@ -261,7 +261,8 @@ class FootGRF:
     ``cop_ground_m``: centre of pressure on the floor (y = 0) in ground (m);
     ``cop_calcn_m``: the same point in that foot's calcn frame (x heel→toe); both zero in
     swing (the OpenSim GRF-file habit). ``free_moment_bw_m``: free moment about the
-    vertical through the CoP, in body weights × metres. ``moment_origin_bw_m``: the foot's
+    vertical through the CoP, in body weights × metres, after the swinging arms' share (module
+    docstring, step 5). ``moment_origin_bw_m``: the foot's
     whole moment about the ground origin (n, 3), body weights × metres: with ``force_bw`` it is
     the exact wrench, defined also where the force is too small for a meaningful CoP.
     """
