@@ -125,3 +125,22 @@ def test_switch_is_validated_and_recorded():
         hipsim.single_leg_stance(passive_joint_moments="no")
     assert hipsim.standing(passive_joint_moments=False).parameters["passive_joint_moments"] is False
     assert hipsim.sitting().parameters["passive_joint_moments"] is True
+
+
+def test_passive_moments_scale_with_the_subject_as_muscle_moment_capacity_does():
+    """For a smaller subject the passive moments shrink by the same factor as a muscle's moment capacity
+    in the scaled model (maximum isometric force times moment arm, from the model-scaling rules, not
+    from the passive module): passive tissue and muscle keep their proportion."""
+    from hipsim.tasks.stance import subject_model
+    small = hipsim.Subject(50.0, 1.6)
+    result = hipsim.single_leg_stance(subject=small)
+    m0, _ = subject_model("default", None)
+    m1, _ = subject_model("default", small)
+    k = m0.muscle_index("gluteus_medius_anterior_r")
+    j = m0.coordinate_index("hip_adduction_r")
+    q = m0.pose(None)
+    capacity = [m.spec.muscles[k].max_isometric_force * m.moment_arms(q)[0, k, j] for m in (m0, m1)]
+    unscaled = passive_joint_moments(m1, result.q)[0]
+    on = np.abs(unscaled) > 1e-6
+    assert on.sum() == 6
+    np.testing.assert_allclose(result.passive_moments[0][on] / unscaled[on], capacity[1] / capacity[0], rtol=1e-9)

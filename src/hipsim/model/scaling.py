@@ -27,6 +27,14 @@ from hipsim.model.spec import (Body, ConditionalPathPoint, Constant, Frame, Func
 
 #: Height (m) of the generic gait2392 subject.
 REFERENCE_HEIGHT_M = 1.80
+#: Body mass (kg) of the generic gait2392 subject: the sum of its body masses.
+REFERENCE_MASS_KG = 75.1646
+
+
+def moment_scale(subject: "Subject") -> float:
+    """Factor on a joint moment capacity for ``subject`` relative to the gait2392 subject: the
+    strength rule (force by mass^(2/3)) times the length rule (lever by height)."""
+    return (subject.mass_kg / REFERENCE_MASS_KG) ** (2.0 / 3.0) * (subject.height_m / REFERENCE_HEIGHT_M)
 
 MASS_RANGE_KG = (20.0, 250.0)
 HEIGHT_RANGE_M = (1.0, 2.3)

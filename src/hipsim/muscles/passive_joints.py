@@ -40,7 +40,10 @@ How hipsim uses them: as generalized forces on ``hip_flexion_<s>``, ``knee_angle
 ``ankle_angle_<s>`` (gait2392 signs: ``knee_angle`` negative is flexion), subtracted from the
 inverse-dynamics moments before static optimisation. Like OpenSim's coordinate forces, they act
 as pure torques, so they do not add to the joint reaction force: the hip contact force carries
-the muscles' share only, a lower bound on what the passive tissues add to it.
+the muscles' share only, a lower bound on what the passive tissues add to it. For a subject
+other than gait2392's (75.16 kg, 1.80 m) the moments scale as the muscles' moment capacity does,
+by mass^(2/3) × height (:func:`hipsim.model.scaling.moment_scale`): passive tissue, like muscle,
+is taken to grow in cross-section with mass^(2/3) and in lever with height.
 """
 from __future__ import annotations
 
@@ -81,11 +84,12 @@ def riener_edrich_moments(hip_flexion_deg: "np.ndarray | float", knee_flexion_de
     return hip, knee, ankle
 
 
-def passive_joint_moments(model: "Model", q: np.ndarray) -> np.ndarray:
+def passive_joint_moments(model: "Model", q: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """Passive joint moments as generalized forces (n_frames, n_coordinates), N m.
 
     Non-zero only on ``hip_flexion_<s>``, ``knee_angle_<s>`` and ``ankle_angle_<s>`` of each side
     whose three coordinates the model has (gait2392 naming and signs); other coordinates get 0.
+    ``scale`` multiplies every moment (the subject's :func:`~hipsim.model.scaling.moment_scale`).
     """
     q = np.atleast_2d(np.asarray(q, dtype=float))
     names = list(model.coordinate_names)
@@ -100,4 +104,4 @@ def passive_joint_moments(model: "Model", q: np.ndarray) -> np.ndarray:
         out[:, ih] = hip
         out[:, ik] = -knee  # knee_angle is positive in extension
         out[:, ia] = ankle
-    return out
+    return out * scale

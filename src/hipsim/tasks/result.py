@@ -18,7 +18,7 @@ from hipsim.errors import input_error
 from hipsim.fileio import atomic_write_text
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
 from hipsim.model import Model
-from hipsim.model.scaling import Subject
+from hipsim.model.scaling import Subject, moment_scale
 from hipsim.muscles.passive_joints import passive_joint_moments as passive_moments
 from hipsim.optimize import static_optimization
 
@@ -199,7 +199,7 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
     if not isinstance(passive_joint_moments, (bool, np.bool_)):
         raise input_error("argument", "passive_joint_moments", passive_joint_moments, "use True or False")
     tau = inverse_dynamics(model, q, qdot, qddot, external=external, point_masses=point_masses)
-    passive = passive_moments(model, q) if passive_joint_moments else None
+    passive = passive_moments(model, q, moment_scale(subject)) if passive_joint_moments else None
     # Passive fibre forces are left out, as OpenSim's StaticOptimization does: with a rigid
     # tendon, gait2392's quadriceps in swing-phase knee flexion give passive moments that no
     # activation can balance (reserves up to 186 N m on the subject01 walk with them on).
