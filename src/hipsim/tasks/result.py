@@ -203,7 +203,8 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
     # Passive fibre forces are left out, as OpenSim's StaticOptimization does: with a rigid
     # tendon, gait2392's quadriceps in swing-phase knee flexion give passive moments that no
     # activation can balance (reserves up to 186 N m on the subject01 walk with them on).
-    so = static_optimization(model, q, tau if passive is None else tau - passive, coordinates=coordinates, qdot=qdot, exponent=exponent,
+    muscle_tau = tau if passive is None else tau - passive
+    so = static_optimization(model, q, muscle_tau, coordinates=coordinates, qdot=qdot, exponent=exponent,
                              reserve_optimal_force=reserve_optimal_force, passive=False)
     ground, pelvis, femur = {}, {}, {}
     for s in SIDES:
@@ -227,5 +228,6 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
                       reserve_coordinates=tuple(so.coordinate_names), hip_contact_force_ground=ground,
                       hip_contact_force_pelvis=pelvis, hip_contact_force_femur=femur,
                       solver_converged=so.status.converged, solver_max_residual=so.status.max_residual,
-                      percent=percent, point_masses=tuple(point_masses), external_loads=tuple(external), parameters={**(parameters or {}), "passive_joint_moments": bool(passive_joint_moments)},
+                      percent=percent, point_masses=tuple(point_masses), external_loads=tuple(external),
+                      parameters={**(parameters or {}), "passive_joint_moments": bool(passive_joint_moments)},
                       warnings=tuple(warn), passive_moments=passive)
