@@ -10,6 +10,26 @@ import hipsim
 HIP = [f"hip_{c}_{s}" for s in "rl" for c in ("flexion", "adduction", "rotation")]
 
 
+def _opensim_inverse_dynamics(opensim, model_path, coordinates, external_loads, cutoff_hz, start, end, out):
+    """Run OpenSim's InverseDynamicsTool (muscles excluded) and read its generalised forces."""
+    model = opensim.Model(str(model_path))
+    model.initSystem()
+    tool = opensim.InverseDynamicsTool()
+    tool.setModel(model)
+    tool.setCoordinatesFileName(str(coordinates))
+    tool.setExternalLoadsFileName(str(external_loads))
+    tool.setLowpassCutoffFrequency(cutoff_hz)
+    tool.setStartTime(start)
+    tool.setEndTime(end)
+    tool.setResultsDir(str(out))
+    tool.setOutputGenForceFileName("id.sto")
+    excluded = opensim.ArrayStr()
+    excluded.append("Muscles")
+    tool.setExcludedForces(excluded)
+    tool.run()
+    return hipsim.motion.read_storage(out / "id.sto")
+
+
 def test_subject01_walk_runs_end_to_end(reference_dir):
     """Issue 4: the measured walk (coordinates, GRF, ExternalLoads XML) runs from kinematics to muscle
     forces and hip contact force for the first full right gait cycle, with no reserve above
@@ -28,22 +48,8 @@ def test_subject01_hip_moments_match_opensim_inverse_dynamics_tool(opensim, refe
     InverseDynamicsTool on the same files with the same 6 Hz coordinate filter, within 2 % of
     each coordinate's peak."""
     model_path = reference_dir / "subject01_simbody_adjusted.osim"
-    model = opensim.Model(str(model_path))
-    model.initSystem()
-    tool = opensim.InverseDynamicsTool()
-    tool.setModel(model)
-    tool.setCoordinatesFileName(str(reference_dir / "subject01_walk1_ik.mot"))
-    tool.setExternalLoadsFileName(str(reference_dir / "subject01_walk1_grf.xml"))
-    tool.setLowpassCutoffFrequency(6.0)
-    tool.setStartTime(0.6)
-    tool.setEndTime(1.8)
-    tool.setResultsDir(str(tmp_path))
-    tool.setOutputGenForceFileName("id.sto")
-    excluded = opensim.ArrayStr()
-    excluded.append("Muscles")
-    tool.setExcludedForces(excluded)
-    tool.run()
-    ref = hipsim.motion.read_storage(tmp_path / "id.sto")
+    ref = _opensim_inverse_dynamics(opensim, model_path, reference_dir / "subject01_walk1_ik.mot",
+                                    reference_dir / "subject01_walk1_grf.xml", 6.0, 0.6, 1.8, tmp_path)
 
     from hipsim.dynamics.inverse import ExternalLoad, inverse_dynamics
     from hipsim.motion import coordinate_kinematics, load_external_loads, read_storage
@@ -83,22 +89,9 @@ def test_built_in_walk_exports_open_in_opensim_and_give_the_same_hip_moments(ope
     pelvis residual: below 1 N and 1 N m, so the exported ground reactions balance the motion."""
     walk = hipsim.gait(n_frames=401)
     walk.to_sto(tmp_path)
-    model = opensim.Model(str(reference_dir / "gait2392_thelen2003muscle.osim"))
-    model.initSystem()
-    tool = opensim.InverseDynamicsTool()
-    tool.setModel(model)
-    tool.setCoordinatesFileName(str(tmp_path / "coordinates.mot"))
-    tool.setExternalLoadsFileName(str(tmp_path / "external_loads.xml"))
-    tool.setLowpassCutoffFrequency(-1.0)
-    tool.setStartTime(float(walk.time[0]))
-    tool.setEndTime(float(walk.time[-1]))
-    tool.setResultsDir(str(tmp_path))
-    tool.setOutputGenForceFileName("id.sto")
-    excluded = opensim.ArrayStr()
-    excluded.append("Muscles")
-    tool.setExcludedForces(excluded)
-    tool.run()
-    ref = hipsim.motion.read_storage(tmp_path / "id.sto")
+    ref = _opensim_inverse_dynamics(opensim, reference_dir / "gait2392_thelen2003muscle.osim",
+                                    tmp_path / "coordinates.mot", tmp_path / "external_loads.xml", -1.0,
+                                    float(walk.time[0]), float(walk.time[-1]), tmp_path)
     inner = (ref.time > walk.time[-1] * 0.05) & (ref.time < walk.time[-1] * 0.95)
     for name in HIP + ["lumbar_rotation", "lumbar_bending"]:
         ours = np.interp(ref.time, walk.time, walk.generalized_force(name))
