@@ -52,7 +52,7 @@ TEXT = {
                      "Compare the bars with the bag in the hand: the child sits further out, so the rise "
                      "is larger for the same mass."),
     "shoulder_bag_walk": ("An 8 kg bag on the left shoulder during walking: the right hip's peak abduction "
-                          "moment rises by about a third (0.82 to 1.10 N m/kg) and the left one's falls.",
+                          "moment rises by almost a third (0.81 to 1.06 N m/kg) and the left one's falls.",
                           "Bars: % change of peak force per fibre group over the cycle; right: the frontal "
                           "view at the frame of peak right hip contact force."),
     "weak_gluteus_medius": ("With the right gluteus medius at half strength, gluteus minimus and TFL take "
