@@ -107,34 +107,23 @@ def test_built_in_walk_exports_open_in_opensim_and_give_the_same_hip_moments(ope
 def test_built_in_walk_hip_contact_force_matches_opensim_joint_reaction(opensim, reference_dir, tmp_path):
     """hipsim's hip contact force is the force the pelvis exerts on the femur through the hip joint,
     given the motion, the external loads and the muscle forces. OpenSim 4.6's JointReaction analysis
-    computes the same from a forces file (its documented use with StaticOptimization results). Fed the
-    built-in walk's exported coordinates, ground reactions and hipsim's muscle forces, with one
-    CoordinateActuator per coordinate carrying what the muscles leave of the inverse-dynamics
-    generalised force (reserves, passive joint moments, the unmuscled lumbar joints), it gives the
-    right hip's force on the femur in ground within 0.001 body weights in every frame. So the model's
-    surplus over in-vivo contact forces is not in the hip-contact computation."""
-    from hipsim.motion.storage import StorageTable, read_storage, write_storage
+    computes the same from a forces file (its documented use with StaticOptimization results). Run on
+    what ``to_sto`` exports for the built-in walk (coordinates, ground reactions, and the forces file
+    with every muscle's force plus the CoordinateActuators that carry the rest of each generalised
+    force: reserves, passive joint moments, the unmuscled lumbar joints), with gait2392 and the
+    exported actuators added as a force set file, it gives the right hip's force on the femur in
+    ground within 0.001 body weights in every frame. So the model's surplus over in-vivo contact
+    forces is not in the hip-contact computation."""
+    from hipsim.motion.storage import read_storage
     walk = hipsim.gait(n_frames=101)
     walk.to_sto(tmp_path)
-    m = walk.model
-    muscle_tau = np.einsum("fm,fmc->fc", walk.muscle_forces, m.moment_arms(walk.q))
-    names = tuple(m.muscle_aliases) + tuple(f"{c}_actuator" for c in m.coordinate_names)
-    write_storage(tmp_path / "all_forces.sto",
-                  StorageTable(time=walk.time, column_names=names, in_degrees=False, name="forces",
-                               data=np.hstack([walk.muscle_forces, walk.generalized_forces - muscle_tau])))
-    model = opensim.Model(str(reference_dir / "gait2392_thelen2003muscle.osim"))
-    for c in m.coordinate_names:
-        act = opensim.CoordinateActuator(c)
-        act.setName(f"{c}_actuator")
-        act.setOptimalForce(1.0)
-        act.setMinControl(-1e9)
-        act.setMaxControl(1e9)
-        model.addForce(act)
-    model.finalizeConnections()
-    model.printToXML(str(tmp_path / "model.osim"))
     tool = opensim.AnalyzeTool()
     tool.setName("walk")
-    tool.setModelFilename(str(tmp_path / "model.osim"))
+    tool.setModelFilename(str(reference_dir / "gait2392_thelen2003muscle.osim"))
+    files = opensim.ArrayStr()
+    files.append(str(tmp_path / "coordinate_actuators.xml"))
+    tool.setForceSetFiles(files)
+    tool.setReplaceForceSet(False)
     tool.setCoordinatesFileName(str(tmp_path / "coordinates.mot"))
     tool.setExternalLoadsFileName(str(tmp_path / "external_loads.xml"))
     tool.setLowpassCutoffFrequency(-1.0)
@@ -143,7 +132,7 @@ def test_built_in_walk_hip_contact_force_matches_opensim_joint_reaction(opensim,
     tool.setResultsDir(str(tmp_path))
     reaction = opensim.JointReaction()
     reaction.setName("reaction")
-    reaction.setForcesFileName(str(tmp_path / "all_forces.sto"))
+    reaction.setForcesFileName(str(tmp_path / "joint_reaction_forces.sto"))
     for setter, value in ((reaction.setJointNames, "hip_r"), (reaction.setOnBody, "child"),
                           (reaction.setInFrame, "ground")):
         arr = opensim.ArrayStr()

@@ -207,10 +207,24 @@ def test_result_exports(tmp_path, stance):
     stance.to_csv(tmp_path / "r.csv")
     paths = stance.to_sto(tmp_path)
     assert {p.name for p in paths} == {"coordinates.mot", "generalized_forces.sto", "activations.sto",
-                                       "forces.sto", "external_loads.xml", "external_loads.mot"}
+                                       "forces.sto", "external_loads.xml", "external_loads.mot",
+                                       "joint_reaction_forces.sto", "coordinate_actuators.xml"}
     from hipsim.motion import read_storage
     back = read_storage(tmp_path / "coordinates.mot")
     assert back.in_degrees and math.isclose(back.data[0, 0], math.degrees(stance.q[0, 0]), abs_tol=1e-9)
+    # The JointReaction forces: muscle forces times moment arms plus the coordinate actuators give
+    # back every generalised force (the equations of motion the analysis will solve), and the
+    # actuator file names one CoordinateActuator per coordinate.
+    jr = read_storage(tmp_path / "joint_reaction_forces.sto")
+    m = stance.model
+    forces = jr.data[:, :m.n_muscles]
+    actuators = jr.data[:, m.n_muscles:]
+    assert jr.column_names[m.n_muscles:] == tuple(f"{c}_actuator" for c in m.coordinate_names)
+    total = np.einsum("fm,fmc->fc", forces, m.moment_arms(stance.q)) + actuators
+    np.testing.assert_allclose(total, stance.generalized_forces, atol=1e-6)
+    import xml.etree.ElementTree as ET
+    acts = ET.parse(tmp_path / "coordinate_actuators.xml").getroot().findall(".//CoordinateActuator")
+    assert [a.findtext("coordinate") for a in acts] == list(m.coordinate_names)
 
 
 @settings(max_examples=25, deadline=None)

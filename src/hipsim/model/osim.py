@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from hipsim.errors import InputError, input_error
+from hipsim.fileio import atomic_write_text
 from hipsim.model.names import descriptive_name
 from hipsim.model.spec import (GROUND, Body, ConditionalPathPoint, Constant, Coordinate, Frame,
                                Function, Joint, Linear, ModelSpec, MovingPathPoint, Multiplier,
@@ -289,3 +290,22 @@ def _license_from(credits: str) -> str:
     if "CC" in credits and "BY" in credits:
         return "Creative Commons Attribution 3.0 (CC BY 3.0)" if "3.0" in credits else "Creative Commons BY"
     return ""
+
+
+def write_coordinate_actuators(path: str | Path, coordinate_names: tuple[str, ...] | list[str],
+                               suffix: str = "_actuator") -> Path:
+    """Write an OpenSim ForceSet file with one CoordinateActuator per coordinate, named
+    ``<coordinate><suffix>``, optimal force 1 (so its force equals its generalised force, N m or N)
+    and no control limits; appended to a model (AnalyzeTool's force set files), it carries what a
+    forces file gives it. Written atomically. Returns the path."""
+    path = Path(path)
+    root = ET.Element("OpenSimDocument", Version="40000")
+    force_set = ET.SubElement(root, "ForceSet", name=path.stem)
+    objects = ET.SubElement(force_set, "objects")
+    for c in coordinate_names:
+        act = ET.SubElement(objects, "CoordinateActuator", name=f"{c}{suffix}")
+        ET.SubElement(act, "coordinate").text = c
+        ET.SubElement(act, "optimal_force").text = "1"
+    ET.SubElement(force_set, "groups")
+    ET.indent(root)
+    return atomic_write_text(path, '<?xml version="1.0" encoding="UTF-8" ?>\n' + ET.tostring(root, encoding="unicode") + "\n")

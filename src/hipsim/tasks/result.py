@@ -18,11 +18,14 @@ from hipsim.errors import input_error
 from hipsim.fileio import atomic_write_text
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
 from hipsim.model import Model
+from hipsim.model.osim import write_coordinate_actuators
 from hipsim.model.scaling import Subject, moment_scale
 from hipsim.muscles.passive_joints import passive_joint_moments as passive_moments
 from hipsim.optimize import static_optimization
 
 SIDES = ("r", "l")
+#: Name suffix of the exported CoordinateActuators (``hip_flexion_r_actuator``).
+ACTUATOR_SUFFIX = "_actuator"
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,13 @@ class TaskResult:
         forces (like StaticOptimization's outputs), and the task's external loads (ground
         reactions, the arms' torque in walking) as an ExternalLoads ``.xml`` with its ``.mot``, so
         OpenSim's InverseDynamicsTool can be run on the same motion and loads (carried point
-        masses are not part of an ``.osim`` model and are not exported)."""
+        masses are not part of an ``.osim`` model and are not exported).
+
+        For OpenSim's JointReaction analysis it also writes ``joint_reaction_forces.sto``: every
+        muscle's force and, for each coordinate, what the muscles leave of its generalised force
+        (reserve, passive joint moment, joints without muscles), carried by the CoordinateActuators
+        of ``coordinate_actuators.xml`` (add it to the model as a force set file). With them the
+        analysis gives hipsim's hip contact forces (``tests/test_gait_opensim.py``)."""
         from hipsim.motion.storage import StorageTable, write_storage
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -155,7 +164,15 @@ class TaskResult:
                                        data=np.hstack([self.muscle_forces, self.reserves]), in_degrees=False,
                                        name="Static Optimization forces"),
         }
+        muscle_tau = np.einsum("fm,fmc->fc", self.muscle_forces, self.model.moment_arms(self.q))
+        tables["joint_reaction_forces.sto"] = StorageTable(
+            time=self.time, column_names=self.model.muscle_aliases + tuple(f"{c}{ACTUATOR_SUFFIX}" for c in
+                                                                           self.coordinate_names),
+            data=np.hstack([self.muscle_forces, self.generalized_forces - muscle_tau]), in_degrees=False,
+            name="Actuator forces for JointReaction")
         written = [write_storage(folder / f"{prefix}{name}", t) for name, t in tables.items()]
+        written.append(write_coordinate_actuators(folder / f"{prefix}coordinate_actuators.xml", self.coordinate_names,
+                                                  ACTUATOR_SUFFIX))
         if self.external_loads:
             from hipsim.motion.external_loads import write_external_loads
             used: set[str] = set()
