@@ -30,6 +30,16 @@ moment); the knee resists hyperextension (the last term) and deep flexion; dorsi
 straight knee stretches gastrocnemius (plantarflexion moment). The passive hip moment is zero
 near 27 degrees of flexion with a straight knee, near the hip's loose-packed position.
 
+The knee's hyperextension term: two restatements of the paper (the MATLAB functions that go
+with Miller et al. 2012, and one other secondary source) print its slope as -1.50 per degree;
+hipsim uses -0.150, and the original table could not be checked here. With -1.50 the term
+falls from 9.2 N m at full extension to 0.5 N m at 2 degrees of flexion, but rises to 185 N m
+at 2 degrees and 16,600 N m at 5 degrees of hyperextension, which would make any task with a
+slightly hyperextended knee unsolvable; -0.150 gives 41 N m at 10 degrees. Measured effect of
+the choice on the hip contact force: none in single-leg stance (3.21 BW, knee at 0 degrees),
+under 0.01 BW in the built-in walk (4.03 and 4.73 BW either way), 0.04 BW on the subject01
+walk (2.75 against 2.79 BW).
+
 The fit is not extrapolated: each angle is held within the normal range of motion (American
 Academy of Orthopaedic Surgeons 1965, "Joint motion: method of measuring and recording": hip
 -30 to 120 degrees, knee 0 to 135 degrees of flexion, here with 10 degrees of hyperextension as
