@@ -3,7 +3,6 @@ InverseDynamicsTool on the same files and filter (skipped without opensim or the
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import hipsim
 
@@ -114,34 +113,14 @@ def test_built_in_walk_hip_contact_force_matches_opensim_joint_reaction(opensim,
     exported actuators added as a force set file, it gives the right hip's force on the femur in
     ground within 0.001 body weights in every frame. So the model's surplus over in-vivo contact
     forces is not in the hip-contact computation."""
+    from hipsim.motion.opensim_tools import joint_reaction, run_analyze_tool
     from hipsim.motion.storage import read_storage
     walk = hipsim.gait(n_frames=101)
     walk.to_sto(tmp_path)
-    tool = opensim.AnalyzeTool()
-    tool.setName("walk")
-    tool.setModelFilename(str(reference_dir / "gait2392_thelen2003muscle.osim"))
-    files = opensim.ArrayStr()
-    files.append(str(tmp_path / "coordinate_actuators.xml"))
-    tool.setForceSetFiles(files)
-    tool.setReplaceForceSet(False)
-    tool.setCoordinatesFileName(str(tmp_path / "coordinates.mot"))
-    tool.setExternalLoadsFileName(str(tmp_path / "external_loads.xml"))
-    tool.setLowpassCutoffFrequency(-1.0)
-    tool.setInitialTime(float(walk.time[0]))
-    tool.setFinalTime(float(walk.time[-1]))
-    tool.setResultsDir(str(tmp_path))
-    reaction = opensim.JointReaction()
-    reaction.setName("reaction")
-    reaction.setForcesFileName(str(tmp_path / "joint_reaction_forces.sto"))
-    for setter, value in ((reaction.setJointNames, "hip_r"), (reaction.setOnBody, "child"),
-                          (reaction.setInFrame, "ground")):
-        arr = opensim.ArrayStr()
-        arr.append(value)
-        setter(arr)
-    tool.getAnalysisSet().cloneAndAppend(reaction)
-    # Through a setup file, as the GUI runs it: the tool then turns the coordinates into states.
-    tool.printToXML(str(tmp_path / "setup.xml"))
-    opensim.AnalyzeTool(str(tmp_path / "setup.xml")).run()
+    run_analyze_tool(opensim, "walk", reference_dir / "gait2392_thelen2003muscle.osim", tmp_path / "coordinates.mot",
+                     tmp_path / "external_loads.xml", walk.time[0], walk.time[-1], tmp_path,
+                     [joint_reaction(opensim, tmp_path / "joint_reaction_forces.sto")],
+                     force_set_files=[tmp_path / "coordinate_actuators.xml"])
     ref = read_storage(tmp_path / "walk_reaction_ReactionLoads.sto")
     theirs = np.column_stack([ref.column(f"hip_r_on_femur_r_in_ground_f{a}") for a in "xyz"])
     ours = np.column_stack([np.interp(ref.time, walk.time, walk.hip_contact_force_ground["r"][:, k])

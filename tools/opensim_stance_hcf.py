@@ -51,6 +51,7 @@ def _stance_pose(osim, model, q_hipsim: dict[str, float], rajagopal: bool):
 def opensim_stance_hcf(osim, model_path: Path, q_hipsim: dict[str, float], work: Path) -> tuple[float, list]:
     """Hip contact force (body weights) and the largest forces for one model."""
     from hipsim.motion.external_loads import write_external_loads
+    from hipsim.motion.opensim_tools import joint_reaction, run_analyze_tool
     from hipsim.motion.storage import StorageTable, read_storage, write_storage
 
     rajagopal = "Rajagopal" in model_path.name
@@ -80,15 +81,6 @@ def opensim_stance_hcf(osim, model_path: Path, q_hipsim: dict[str, float], work:
             model.addForce(act)
     model.finalizeConnections()
     model.printToXML(str(work / "model.osim"))
-    tool = osim.AnalyzeTool()
-    tool.setName("stance")
-    tool.setModelFilename(str(work / "model.osim"))
-    tool.setCoordinatesFileName(str(work / "q.mot"))
-    tool.setExternalLoadsFileName(str(work / "grf.xml"))
-    tool.setLowpassCutoffFrequency(-1.0)
-    tool.setInitialTime(0.2)
-    tool.setFinalTime(0.8)
-    tool.setResultsDir(str(work))
     so = osim.StaticOptimization()
     so.setName("so")
     so.setUseModelForceSet(True)
@@ -96,22 +88,10 @@ def opensim_stance_hcf(osim, model_path: Path, q_hipsim: dict[str, float], work:
     so.setUseMusclePhysiology(True)
     so.setStartTime(0.2)
     so.setEndTime(0.8)
-    tool.getAnalysisSet().cloneAndAppend(so)
-    reaction = osim.JointReaction()
-    reaction.setName("reaction")
-    reaction.setForcesFileName(str(work / "stance_so_force.sto"))
-    for setter, value in ((reaction.setJointNames, "hip_r"), (reaction.setOnBody, "child"),
-                          (reaction.setInFrame, "ground")):
-        arr = osim.ArrayStr()
-        arr.append(value)
-        setter(arr)
-    # Two runs through setup files (as the GUI runs them): the second needs the first's forces.
-    tool.printToXML(str(work / "setup_so.xml"))
-    osim.AnalyzeTool(str(work / "setup_so.xml")).run()
-    tool.getAnalysisSet().clearAndDestroy()
-    tool.getAnalysisSet().cloneAndAppend(reaction)
-    tool.printToXML(str(work / "setup_reaction.xml"))
-    osim.AnalyzeTool(str(work / "setup_reaction.xml")).run()
+    # Two runs: the joint reaction needs the optimisation's forces file.
+    for analysis in (so, joint_reaction(osim, work / "stance_so_force.sto")):
+        run_analyze_tool(osim, "stance", work / "model.osim", work / "q.mot", work / "grf.xml", 0.2, 0.8, work,
+                         [analysis])
     loads = read_storage(work / "stance_reaction_ReactionLoads.sto")
     force = np.column_stack([loads.column(f"hip_r_on_femur_r_in_ground_f{a}") for a in "xyz"])
     forces = read_storage(work / "stance_so_force.sto")
