@@ -5,6 +5,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -44,6 +45,12 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     with atomic_open(path, "w") as fh:
         fh.write(text)
     return Path(path)
+
+
+def atomic_write_xml(path: str | os.PathLike[str], root: ET.Element) -> Path:
+    """Write an XML tree (indented, with the XML declaration OpenSim writes) atomically."""
+    ET.indent(root)
+    return atomic_write_text(path, '<?xml version="1.0" encoding="UTF-8" ?>\n' + ET.tostring(root, encoding="unicode") + "\n")
 
 
 def read_toml(path: str | os.PathLike[str], what: str) -> dict:

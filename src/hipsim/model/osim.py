@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from hipsim.errors import InputError, input_error
-from hipsim.fileio import atomic_write_text
+from hipsim.fileio import atomic_write_xml
 from hipsim.model.names import descriptive_name
 from hipsim.model.spec import (GROUND, Body, ConditionalPathPoint, Constant, Coordinate, Frame,
                                Function, Joint, Linear, ModelSpec, MovingPathPoint, Multiplier,
@@ -292,8 +292,12 @@ def _license_from(credits: str) -> str:
     return ""
 
 
+#: Name suffix of the CoordinateActuators hipsim exports (``hip_flexion_r_actuator``).
+ACTUATOR_SUFFIX = "_actuator"
+
+
 def write_coordinate_actuators(path: str | Path, coordinate_names: tuple[str, ...] | list[str],
-                               suffix: str = "_actuator") -> Path:
+                               suffix: str = ACTUATOR_SUFFIX) -> Path:
     """Write an OpenSim ForceSet file with one CoordinateActuator per coordinate, named
     ``<coordinate><suffix>``, optimal force 1 (so its force equals its generalised force, N m or N)
     and no control limits; appended to a model (AnalyzeTool's force set files), it carries what a
@@ -307,5 +311,4 @@ def write_coordinate_actuators(path: str | Path, coordinate_names: tuple[str, ..
         ET.SubElement(act, "coordinate").text = c
         ET.SubElement(act, "optimal_force").text = "1"
     ET.SubElement(force_set, "groups")
-    ET.indent(root)
-    return atomic_write_text(path, '<?xml version="1.0" encoding="UTF-8" ?>\n' + ET.tostring(root, encoding="unicode") + "\n")
+    return atomic_write_xml(path, root)

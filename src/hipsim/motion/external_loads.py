@@ -27,7 +27,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from hipsim.errors import input_error
-from hipsim.fileio import atomic_write_text
+from hipsim.fileio import atomic_write_xml
 from hipsim.motion.storage import StorageTable, read_storage, write_storage
 
 __all__ = [
@@ -343,6 +343,5 @@ def write_external_loads(xml_path: str | os.PathLike[str], time: np.ndarray,
             ET.SubElement(ef, tag).text = text
     ET.SubElement(loads, "groups")
     ET.SubElement(loads, "datafile").text = mot.name
-    ET.indent(root)
-    atomic_write_text(xml_path, '<?xml version="1.0" encoding="UTF-8" ?>\n' + ET.tostring(root, encoding="unicode") + "\n")
+    atomic_write_xml(xml_path, root)
     return xml_path, mot

@@ -18,14 +18,12 @@ from hipsim.errors import input_error
 from hipsim.fileio import atomic_write_text
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
 from hipsim.model import Model
-from hipsim.model.osim import write_coordinate_actuators
+from hipsim.model.osim import ACTUATOR_SUFFIX, write_coordinate_actuators
 from hipsim.model.scaling import Subject, moment_scale
 from hipsim.muscles.passive_joints import passive_joint_moments as passive_moments
 from hipsim.optimize import static_optimization
 
 SIDES = ("r", "l")
-#: Name suffix of the exported CoordinateActuators (``hip_flexion_r_actuator``).
-ACTUATOR_SUFFIX = "_actuator"
 
 
 @dataclass(frozen=True)
@@ -171,8 +169,7 @@ class TaskResult:
             data=np.hstack([self.muscle_forces, self.generalized_forces - muscle_tau]), in_degrees=False,
             name="Actuator forces for JointReaction")
         written = [write_storage(folder / f"{prefix}{name}", t) for name, t in tables.items()]
-        written.append(write_coordinate_actuators(folder / f"{prefix}coordinate_actuators.xml", self.coordinate_names,
-                                                  ACTUATOR_SUFFIX))
+        written.append(write_coordinate_actuators(folder / f"{prefix}coordinate_actuators.xml", self.coordinate_names))
         if self.external_loads:
             from hipsim.motion.external_loads import write_external_loads
             used: set[str] = set()
