@@ -223,6 +223,32 @@ def test_trendelenburg_gait__doubled_pelvic_drop_lengthens_stance_abductors():
     assert r.scenario.q[:, c].max() > r.baseline.q[:, c].max() + np.radians(1.0)
 
 
+def test_trendelenburg_gait__walking_holds_no_position_so_the_immobility_factor_does_not_rise():
+    """Travell & Simons (1992, vol. 2, ch. 9; DOMAIN.md) name "prolonged immobility in one
+    position" as a perpetuating factor. Walking moves every fibre each step, so a gait cycle holds
+    no position: even where the doubled drop keeps fibres shortened for more of the cycle (that
+    share stays in the metrics), the sustained-position index stays 1 and no reading names it."""
+    r = run("trendelenburg_gait")
+    m = r.metrics
+    assert (m.time_shortened_frac > m.time_shortened_frac_baseline + 0.1).any()
+    assert (m.time_held_shortened_frac == 0).all() and (m.time_held_stretched_frac == 0).all()
+    assert np.allclose(r.indices.sustained_position, 1.0)
+    assert not r.indices.dominant_factor.eq("sustained_position").any()
+    assert not r.indices.reading.str.contains("immobility").any()
+
+
+def test_trendelenburg_stance__a_held_drop_is_a_sustained_stretched_position():
+    """The same factor in a held posture: the 8 degree drop of trendelenburg_stance, held, keeps
+    the stance-side anterior and posterior gluteus minimus stretched (> 1.1 optimal length) for
+    the whole hold where the level pelvis did not, so their sustained-position index rises."""
+    r = run("trendelenburg_stance")
+    for muscle in ("gluteus_minimus_anterior", "gluteus_minimus_posterior"):
+        assert row(r, muscle, "r", "time_held_stretched_frac") == 1.0
+        assert row(r, muscle, "r", "time_held_stretched_frac_baseline") == 0.0
+        ix = r.indices[(r.indices.muscle == muscle) & (r.indices.side == "r")].iloc[0]
+        assert ix.sustained_position > 1.0 and ix.dominant_factor == "sustained_position"
+
+
 def test_fibres_at_full_activation_in_both_runs_are_flagged():
     """Static optimisation bounds activation at 1: a fibre group at that bound in both runs cannot
     show a peak-force change, so the runner says so instead of letting "+0 %" read as no change.

@@ -33,7 +33,7 @@ MUSCLES = ("gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimu
 BASE = {
     "peak_activation": 0.40, "mean_activation": 0.15, "peak_force_n": 300.0,
     "mean_force_n": 90.0, "peak_stress_kpa": 120.0, "impulse_per_day_ns": 5.0e5,
-    "longest_sustained_s": 40.0, "time_shortened_frac": 0.20, "time_stretched_frac": 0.10,
+    "longest_sustained_s": 40.0, "time_held_shortened_frac": 0.20, "time_held_stretched_frac": 0.10,
     "lengthening_work_j_per_day": 800.0, "compression_kpa_s": 0.0,
 }
 
@@ -133,11 +133,11 @@ def test_longer_sustained_activation_gives_larger_index():
 def test_sustained_position_counts_shortened_and_stretched_time_together():
     # baseline 0.20 + 0.10 = 0.30; scenario 0.50 + 0.10 = 0.60 -> 2.0
     key = ("gluteus_medius_anterior", "r")
-    out = trigger_point_indices(table({key: {"time_shortened_frac": 0.50}}))
+    out = trigger_point_indices(table({key: {"time_held_shortened_frac": 0.50}}))
     assert row(out, *key)["sustained_position"] == pytest.approx(2.0)
     # moving time from shortened to stretched keeps the total, so no change
-    out = trigger_point_indices(table({key: {"time_shortened_frac": 0.0,
-                                             "time_stretched_frac": 0.30}}))
+    out = trigger_point_indices(table({key: {"time_held_shortened_frac": 0.0,
+                                             "time_held_stretched_frac": 0.30}}))
     assert row(out, *key)["sustained_position"] == pytest.approx(1.0)
 
 
@@ -259,7 +259,7 @@ def test_body_chart_change_keys_are_accepted_by_the_chart():
 
 # ----------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("column", ["muscle", "side", "peak_force_n",
-                                    "compression_kpa_s_baseline", "time_stretched_frac"])
+                                    "compression_kpa_s_baseline", "time_held_stretched_frac"])
 def test_missing_column_is_named(column):
     with pytest.raises(InputError, match=column):
         trigger_point_indices(table().drop(columns=[column]))
@@ -280,9 +280,9 @@ def test_fraction_above_one_is_rejected():
 
 
 def test_shortened_plus_stretched_above_one_is_rejected():
-    with pytest.raises(InputError, match="time_shortened_frac"):
+    with pytest.raises(InputError, match="time_held_shortened_frac"):
         trigger_point_indices(table({("tensor_fasciae_latae", "r"):
-                                     {"time_shortened_frac": 0.7, "time_stretched_frac": 0.5}}))
+                                     {"time_held_shortened_frac": 0.7, "time_held_stretched_frac": 0.5}}))
 
 
 def test_bad_side_duplicate_row_empty_table_and_wrong_type():

@@ -36,7 +36,8 @@ STRETCHED = 1.1
 
 METRIC_COLUMNS = ("peak_activation", "mean_activation", "peak_force_n", "mean_force_n", "peak_stress_kpa",
                   "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "mean_norm_fiber_length",
-                  "time_shortened_frac", "time_stretched_frac", "lengthening_work_j", "lengthening_work_j_per_day",
+                  "time_shortened_frac", "time_stretched_frac", "time_held_shortened_frac",
+                  "time_held_stretched_frac", "lengthening_work_j", "lengthening_work_j_per_day",
                   "compression_kpa_s")
 
 
@@ -79,6 +80,12 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
     work of fibre lengthening (eccentric) per repetition and per day; ``compression_kpa_s``
     is an external pressure on the muscle (``compression_kpa`` by full muscle name) times
     the time it acts in a day.
+
+    ``time_shortened_frac`` and ``time_stretched_frac`` are the shares of the task with the
+    fibres below :data:`SHORTENED` or above :data:`STRETCHED` optimal length. The
+    ``time_held_*`` pair counts only time *held* there: all of it in a static posture, none in
+    a cycle, where the fibres change length every step. Walking through a shortened length is
+    not the "prolonged immobility in one position" that the trigger-point literature names.
     """
     m = result.model
     static = result.n_frames == 1
@@ -115,6 +122,7 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
                 run = _runs_above(a, REST_ACTIVATION, cyclic=True)
                 sustained = exposure.bout_s if run == len(a) else run * dt
             pcsa = m.pcsa[i]
+            short, stretch = float(np.mean(nl2 < SHORTENED)), float(np.mean(nl2 > STRETCHED))
             rows.append({
                 "muscle": base, "side": side,
                 "peak_activation": float(a2.max()), "mean_activation": float(np.mean(a2)),
@@ -123,8 +131,9 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
                 "impulse_ns": impulse, "impulse_per_day_ns": impulse * exposure.repetitions_per_day,
                 "longest_sustained_s": float(sustained),
                 "mean_norm_fiber_length": float(np.mean(nl2)),
-                "time_shortened_frac": float(np.mean(nl2 < SHORTENED)),
-                "time_stretched_frac": float(np.mean(nl2 > STRETCHED)),
+                "time_shortened_frac": short, "time_stretched_frac": stretch,
+                "time_held_shortened_frac": short if static else 0.0,
+                "time_held_stretched_frac": stretch if static else 0.0,
                 "lengthening_work_j": work, "lengthening_work_j_per_day": work * exposure.repetitions_per_day,
                 "compression_kpa_s": float(comp.get(name, 0.0)) * span * exposure.repetitions_per_day,
             })

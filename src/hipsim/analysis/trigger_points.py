@@ -24,8 +24,8 @@ index                             metric                             literature 
                                                                      prolonged immobility,
                                                                      standing without
                                                                      shifting weight
-``sustained_position``            ``time_shortened_frac +            perpetuating:
-                                  time_stretched_frac``              prolonged immobility
+``sustained_position``            ``time_held_shortened_frac +       perpetuating:
+                                  time_held_stretched_frac``         prolonged immobility
                                                                      in one position
                                                                      (sitting cross-legged)
 ``compression``                   ``compression_kpa_s``              perpetuating: sitting
@@ -40,6 +40,11 @@ index                             metric                             literature 
 * ``0 / 0`` (no load in either) is ``1.0`` (no change);
 * the ratio is clipped to ``[1 / INDEX_CAP, INDEX_CAP]`` = ``[0.01, 100]``, so a load
   absent at baseline (a wallet that was not there) gives a large but finite index.
+
+``sustained_position`` counts only time *held* shortened or stretched (see
+:func:`hipsim.analysis.metrics.fibre_metrics`): a gait cycle holds no position, so for two
+cycles it is ``0 / 0`` = 1; the shares of a cycle spent shortened or stretched are reported
+as metrics but drive no index.
 
 An index of 1 means no change, 2 means doubled, 0.5 halved. Because each is a ratio of
 like with like, indices of different factors can be compared as relative changes, which
@@ -106,14 +111,14 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "peak_stress_kpa",
     "impulse_per_day_ns",
     "longest_sustained_s",
-    "time_shortened_frac",
-    "time_stretched_frac",
+    "time_held_shortened_frac",
+    "time_held_stretched_frac",
     "lengthening_work_j_per_day",
     "compression_kpa_s",
 )
 # Columns that are fractions of 0..1 (activation, share of time).
-_FRACTION_COLUMNS = frozenset({"peak_activation", "mean_activation", "time_shortened_frac",
-                               "time_stretched_frac"})
+_FRACTION_COLUMNS = frozenset({"peak_activation", "mean_activation", "time_held_shortened_frac",
+                               "time_held_stretched_frac"})
 
 _TS1992 = "Travell & Simons 1992"
 _TS_VOL2 = "Travell & Simons 1992, Trigger Point Manual vol. 2"
@@ -178,13 +183,14 @@ FACTOR_INDICES: Mapping[str, FactorIndex] = MappingProxyType({
     ),
     "sustained_position": FactorIndex(
         name="sustained_position",
-        metrics=("time_shortened_frac", "time_stretched_frac"),
+        metrics=("time_held_shortened_frac", "time_held_stretched_frac"),
         phrase="time held shortened or stretched",
         factor_class="perpetuating",
         literature=("prolonged immobility in one position (a driver's right leg on the "
                     "accelerator; sitting cross-legged for long periods is also reported)"),
-        rationale=("a held posture keeps the fibres at one length; the share of time spent "
-                   "shortened (< 0.9 optimal length) or stretched (> 1.1) measures that"),
+        rationale=("a held posture keeps the fibres at one length; the share of time held "
+                   "shortened (< 0.9 optimal length) or stretched (> 1.1) measures that "
+                   "(a walking cycle holds none)"),
         source=f"{_TS_VOL2}, ch. 9; DOMAIN.md",
     ),
     "compression": FactorIndex(
@@ -453,14 +459,14 @@ def _validate_metrics(metrics: Any) -> pd.DataFrame:
                               raw.iloc[i], allowed)
         out[col] = values
     for suffix in ("", _BASELINE):
-        total = out["time_shortened_frac" + suffix] + out["time_stretched_frac" + suffix]
+        total = out["time_held_shortened_frac" + suffix] + out["time_held_stretched_frac" + suffix]
         bad = np.flatnonzero(total.to_numpy() > 1.0 + 1e-9)
         if bad.size:
             i = int(bad[0])
             raise input_error(
                 "argument",
                 f"metrics row {i} ({out.at[i, 'muscle']}_{out.at[i, 'side']}) "
-                f"time_shortened_frac{suffix} + time_stretched_frac{suffix}",
+                f"time_held_shortened_frac{suffix} + time_held_stretched_frac{suffix}",
                 float(total.iloc[i]), "at most 1 (the two states exclude each other)")
     return out
 
@@ -524,7 +530,7 @@ def trigger_point_indices(metrics: pd.DataFrame) -> pd.DataFrame:
         metrics: one row per (``muscle``, ``side``) with ``side`` in ``{"r", "l"}`` and the
             columns of :data:`METRIC_COLUMNS` for the scenario plus the same columns with
             the suffix ``_baseline``. Values are finite and >= 0; activations and time
-            fractions lie in 0..1 and ``time_shortened_frac + time_stretched_frac <= 1``.
+            fractions lie in 0..1 and ``time_held_shortened_frac + time_held_stretched_frac <= 1``.
             Muscles outside the hip-abductor groups are accepted (their knowledge
             columns stay empty).
 

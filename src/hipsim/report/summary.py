@@ -24,7 +24,8 @@ DISCLAIMER = ("hipsim computes mechanical loads (forces, lengths, activations, p
 
 SUMMARY_METRICS = ("peak_activation", "mean_activation", "peak_force_n", "mean_force_n", "peak_stress_kpa",
                    "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "mean_norm_fiber_length",
-                   "time_shortened_frac", "time_stretched_frac", "lengthening_work_j_per_day", "compression_kpa_s")
+                   "time_shortened_frac", "time_stretched_frac", "time_held_shortened_frac",
+                   "time_held_stretched_frac", "lengthening_work_j_per_day", "compression_kpa_s")
 
 
 def _num(x: Any) -> Any:
