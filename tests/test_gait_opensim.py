@@ -3,6 +3,7 @@ InverseDynamicsTool on the same files and filter (skipped without opensim or the
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import hipsim
 
@@ -127,3 +128,27 @@ def test_built_in_walk_hip_contact_force_matches_opensim_joint_reaction(opensim,
                             for k in range(3)])
     assert len(ref.time) == walk.n_frames
     assert np.linalg.norm(theirs - ours, axis=1).max() < 1e-3 * walk.body_weight_n
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(start=1.5, end=1.0), "start must come before end"),
+    (dict(start="1.0", end=2.0), "start = '1.0'"),
+    (dict(start=1.0, end=float("nan")), "end = nan"),
+    (dict(start=True, end=2.0), "start = True"),
+    (dict(n_points=1), "n_points = 1"),
+    (dict(n_points=50.5), "n_points = 50.5"),
+])
+def test_measured_gait_arguments_are_checked_before_any_file_is_read(kw, message, tmp_path):
+    """Issue 4, bad input: a wrong cycle window or frame count is named in one sentence
+    (files that do not exist show that nothing was read first)."""
+    with pytest.raises(hipsim.InputError, match=message):
+        hipsim.gait_from_opensim(tmp_path / "no.osim", tmp_path / "no.mot", tmp_path / "no.xml", **kw)
+
+
+def test_measured_gait_cycle_outside_the_data_names_the_file_and_its_span(reference_dir):
+    """Issue 4, bad input: a cycle outside the motion names the coordinates file and the span
+    it holds (subject01_walk1_ik.mot covers 0.5-4 s)."""
+    with pytest.raises(hipsim.InputError, match=r"subject01_walk1_ik\.mot: start/end.*0\.5-4 s"):
+        hipsim.gait_from_opensim(reference_dir / "subject01_simbody_adjusted.osim",
+                                 reference_dir / "subject01_walk1_ik.mot", reference_dir / "subject01_walk1_grf.xml",
+                                 start=0.1, end=1.0)

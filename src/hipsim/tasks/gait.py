@@ -6,6 +6,7 @@ optimisation, hip contact forces.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -93,10 +94,19 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     The coordinates are low-pass filtered at ``cutoff_hz`` (OpenSim InverseDynamicsTool's
     filter: padded 3rd-order IIR, then quintic splines for velocities and accelerations;
     None for no filtering). With ``start`` and ``end`` None, the first full right gait cycle
-    (heel strike to heel strike, 20 N threshold on the right vertical force) is used. The
-    cycle is normalised to ``n_points`` frames (0-100 %). ``passive_joint_moments`` as in
+    (heel strike to heel strike, 20 N threshold on the right vertical force) is used; given,
+    they are times in seconds within the motion, ``start < end``. The cycle is normalised to
+    ``n_points`` frames (0-100 %, 3 to 100000). ``passive_joint_moments`` as in
     :func:`hipsim.single_leg_stance`.
     """
+    if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or not 3 <= n_points <= 100_000:
+        raise input_error("argument", "n_points", n_points, "a whole number from 3 to 100000")
+    for key, value in (("start", start), ("end", end)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+                                  or not math.isfinite(value)):
+            raise input_error("argument", key, value, "a time in seconds, or None to find the first right gait cycle")
+    if start is not None and end is not None and not start < end:
+        raise input_error("argument", "start/end", (start, end), "start must come before end")
     model = model_or_osim_path if isinstance(model_or_osim_path, Model) else load_model(model_or_osim_path)
     storage = read_storage(coordinates_file)
     require_columns(storage, model.coordinate_names, str(coordinates_file))
