@@ -194,6 +194,25 @@ def test_bad_stance_arguments(kw, key):
         single_leg_stance(**kw)
 
 
+@pytest.mark.parametrize("call, key", [
+    (lambda: hipsim.standing(hold_s="10"), "hold_s"),
+    (lambda: hipsim.sitting(hold_s=-1.0), "hold_s"),
+    (lambda: single_leg_stance(hold_s=float("inf")), "hold_s"),
+    (lambda: single_leg_stance(loads=[{"place": "hand", "side": "r", "mass_kg": 3.0}]), "loads"),
+    (lambda: single_leg_stance(loads=Load("hand", "r", 3.0)), "loads"),
+    (lambda: single_leg_stance(model=3), "model"),
+    (lambda: single_leg_stance(subject={"mass_kg": 70.0}), "subject"),
+    (lambda: lever_diagram("stance"), "result_or_model"),
+    (lambda: lever_diagram(hipsim.load_model(), side="x"), "side"),
+    (lambda: hipsim.run_scenario(42), "scenario"),
+])
+def test_wrong_argument_types_are_named_not_raised_from_inside(call, key):
+    """Issue 4, bad input: a wrong type at the public API (a dict for a Load, a string for a
+    hold time) is named in one sentence, not an AttributeError or TypeError from deep inside."""
+    with pytest.raises(hipsim.InputError, match=f"argument: {key}"):
+        call()
+
+
 def test_negative_mass_is_refused():
     with pytest.raises(hipsim.InputError, match="mass_kg"):
         hipsim.Subject(-70.0, 1.7)

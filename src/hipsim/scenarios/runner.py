@@ -50,6 +50,8 @@ def shipped_scenarios() -> dict[str, Path]:
 
 def resolve(path_or_name: str | Path) -> Path:
     """A shipped scenario name (``wallet``) or a path to a scenario file."""
+    if not isinstance(path_or_name, (str, Path)):
+        raise input_error("argument", "scenario", path_or_name, "a scenario file path or a shipped scenario name")
     shipped = shipped_scenarios()
     if isinstance(path_or_name, str) and path_or_name in shipped:
         return shipped[path_or_name]

@@ -28,8 +28,8 @@ from hipsim.errors import input_error
 from hipsim.model import Model
 from hipsim.model.scaling import Subject
 from hipsim.tasks.result import TaskResult, solve_task
-from hipsim.tasks.stance import (STANDING_COM_AHEAD_OF_ANKLE_M, Load, check_angle, pitch_over_ankles,
-                                 point_masses_for, subject_model)
+from hipsim.tasks.stance import (STANDING_COM_AHEAD_OF_ANKLE_M, Load, check_angle, check_duration,
+                                 pitch_over_ankles, point_masses_for, subject_model)
 
 LEG = ("femur", "tibia", "talus", "calcn", "toes")
 
@@ -102,6 +102,7 @@ def standing(model: Model | str = "default", subject: Subject | None = None, pel
     if not (isinstance(leg_length_difference_m, (int, float)) and 0.0 <= leg_length_difference_m <= 0.05):
         raise input_error("argument", "leg_length_difference_m", leg_length_difference_m, "use 0 to 0.05 m")
     check_angle("pelvic_drop_deg", pelvic_obliquity_deg)
+    check_duration("hold_s", hold_s)
     m, subj = subject_model(model, subject)
     if strength:
         m = m.with_strength(strength)
@@ -147,9 +148,8 @@ def sitting(model: Model | str = "default", subject: Subject | None = None, hip_
             raise input_error("argument", key, v, f"use a value from {lo} to {hi} degrees")
     if crossed_top_side not in (None, "r", "l"):
         raise input_error("argument", "crossed_top_side", crossed_top_side, "use 'r', 'l' or nothing")
-    m, subj = subject_model(model)
-    if subject is not None:
-        m, subj = subject_model(model, subject)
+    check_duration("hold_s", hold_s)
+    m, subj = subject_model(model, subject)
     hf, kf = math.radians(hip_flexion_deg), math.radians(knee_flexion_deg)
     pose = {f"hip_flexion_{s}": hf for s in "rl"}
     pose.update({f"knee_angle_{s}": -kf for s in "rl"})

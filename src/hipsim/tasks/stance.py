@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -66,7 +67,11 @@ class Load:
 
 def subject_model(model: Model | str = "default", subject: Subject | None = None) -> tuple[Model, Subject]:
     """The model scaled to ``subject`` (or as it is, with its own mass and reference height)."""
-    m = load_model(model) if isinstance(model, str) else model
+    if not isinstance(model, (str, Path, Model)):
+        raise input_error("argument", "model", type(model).__name__, "a Model, a shipped model name or a model file path")
+    if subject is not None and not isinstance(subject, Subject):
+        raise input_error("argument", "subject", subject, "a hipsim.Subject(mass_kg, height_m) or None")
+    m = model if isinstance(model, Model) else load_model(model)
     if subject is None:
         return m, Subject(round(m.mass, 6), REFERENCE_HEIGHT_M)
     return Model(scale_spec(m.spec, m.mass, subject)), subject
@@ -74,6 +79,11 @@ def subject_model(model: Model | str = "default", subject: Subject | None = None
 
 def point_masses_for(model: Model, subject: Subject, loads: Sequence[Load]) -> list[PointMass]:
     """Point masses in body frames for carried loads, placed by :data:`LOAD_PLACES` at the neutral pose."""
+    if isinstance(loads, (Load, str)) or not isinstance(loads, Sequence):
+        raise input_error("argument", "loads", loads, "a sequence of hipsim.Load(place, side, mass_kg)")
+    for ld in loads:
+        if not isinstance(ld, Load):
+            raise input_error("argument", "loads", ld, "each load a hipsim.Load(place, side, mass_kg)")
     if not loads:
         return []
     R, o, _, _ = model.body_poses(model.default_q)
@@ -214,6 +224,13 @@ _RANGES = {"pelvic_drop_deg": (-15.0, 25.0), "trunk_lean_deg": (-30.0, 30.0), "h
            "swing_knee_flexion_deg": (0.0, 120.0)}
 
 
+def check_duration(key: str, value: float, source: str = "argument") -> float:
+    """Validate a hold time in seconds (a finite number > 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise input_error(source, key, value, "use a duration in seconds > 0")
+    return float(value)
+
+
 def check_angle(key: str, value: float, source: str = "argument") -> float:
     """Validate a posture angle against its physiological range (see ``_RANGES``)."""
     lo, hi = _RANGES[key]
@@ -252,8 +269,7 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
         pelvic_drop_deg=pelvic_drop_deg, trunk_lean_deg=trunk_lean_deg, hip_flexion_deg=hip_flexion_deg,
         hip_rotation_deg=hip_rotation_deg, swing_hip_flexion_deg=swing_hip_flexion_deg,
         swing_knee_flexion_deg=swing_knee_flexion_deg).items()}
-    if not (isinstance(hold_s, (int, float)) and math.isfinite(hold_s) and hold_s > 0):
-        raise input_error("argument", "hold_s", hold_s, "use a duration in seconds > 0")
+    check_duration("hold_s", hold_s)
     m, subj = subject_model(model, subject)
     if strength:
         m = m.with_strength(strength)
@@ -345,6 +361,11 @@ class LeverDiagram:
 def lever_diagram(result_or_model: TaskResult | Model, side: str = "r", q: np.ndarray | None = None,
                   point_masses: Sequence[PointMass] = ()) -> LeverDiagram:
     """Frontal-plane lever diagram of single-leg stance on ``side``, from the 3D model at pose ``q``."""
+    if not isinstance(result_or_model, (TaskResult, Model)):
+        raise input_error("argument", "result_or_model", type(result_or_model).__name__,
+                          "a TaskResult (e.g. of single_leg_stance) or a Model")
+    if side not in ("r", "l"):
+        raise input_error("argument", "side", side, "use 'r' or 'l'")
     if isinstance(result_or_model, TaskResult):
         model = result_or_model.model
         q = result_or_model.q[:1]
