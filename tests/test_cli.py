@@ -117,6 +117,25 @@ def test_unknown_scenario_name_is_exit_2(capsys):
     assert "no_such_scenario" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv, named", [
+    (["run", "trunk_lean", "--out", "{file}"], "is a file, not a folder"),
+    (["run", "trunk_lean", "--out", "{file}/sub"], "cannot create the folder"),
+    (["plot", "trunk_lean", "--kind", "change", "--out", "{file}/x.png"], "is a file, not a folder"),
+    (["plot", "trunk_lean", "--kind", "change", "--out", "{dir}/x.jpg"], "a .png file name is required"),
+])
+def test_unusable_output_path_is_exit_2_before_any_work(monkeypatch, capsys, tmp_path, argv, named):
+    """An --out that names a file, or a folder under a file, or a plot that is not a PNG, is the
+    user's input: one line, exit 2, and nothing is solved first (no internal error after the run)."""
+    import hipsim.scenarios.runner as runner
+    monkeypatch.setattr(runner, "_run_task", lambda *a, **k: pytest.fail("solved before checking --out"))
+    (tmp_path / "afile").write_text("not a folder")
+    argv = [a.format(file=tmp_path / "afile", dir=tmp_path) for a in argv]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and named in err and "--out" in err and "Traceback" not in err
+    assert len([ln for ln in err.splitlines() if ln.strip()]) == 1
+
+
 def test_internal_error_is_exit_1(monkeypatch, capsys, tmp_path):
     import hipsim.scenarios.runner as runner
 

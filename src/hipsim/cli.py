@@ -74,11 +74,26 @@ def _run_with_progress(name: str, quiet: bool):
         return run_scenario(name, progress=lambda msg: status.update(f"{name}: {msg}"))
 
 
+def _writable_folder(option: str, value: str, folder: Path) -> None:
+    """Fail before any work when ``folder`` cannot hold the results (a file, no permission)."""
+    def refuse(why: str) -> InputError:
+        return InputError(f"argument: {option} = {value!r} is not allowed; {why}.")
+    if folder.exists() and not folder.is_dir():
+        raise refuse(f"{folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise refuse(f"hipsim cannot create the folder {folder} ({exc.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise refuse(f"hipsim may not write into {folder}")
+
+
 def cmd_run(args) -> int:
     from hipsim.report.summary import print_summary, write_outputs
     from hipsim.scenarios.runner import resolve
     for p in args.scenarios:
         resolve(p)  # fail fast on a bad name before any work
+    _writable_folder("--out", args.out, Path(args.out))
     for name in args.scenarios:
         t0 = time.perf_counter()
         result = _run_with_progress(name, args.quiet)
@@ -152,6 +167,10 @@ def cmd_plot(args) -> int:
     import numpy as np
     from hipsim.report import plots
     from hipsim.report.plots import save_figure
+    if args.out is not None:
+        if Path(args.out).suffix.lower() != ".png" or Path(args.out).is_dir():
+            raise InputError(f"argument: --out = {args.out!r} is not allowed; a .png file name is required.")
+        _writable_folder("--out", args.out, Path(args.out).resolve().parent)
     result = _run_with_progress(args.scenario, False)
     out = Path(args.out or f"{result.spec.name}_{args.kind}.png")
     if args.kind == "activation":
