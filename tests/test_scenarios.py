@@ -185,6 +185,8 @@ def test_prolonged_standing__no_weight_shift_multiplies_the_longest_sustained_ac
     assert len(active) > 0
     assert np.allclose(active.longest_sustained_s / active.longest_sustained_s_baseline, 15.0)
     assert np.allclose(m.peak_force_n, m.peak_force_n_baseline)
+    ix = r.indices.set_index(["muscle", "side"]).loc[list(zip(active.muscle, active.side))]
+    assert np.allclose(ix.sustained_contraction, 15.0) and (ix.dominant_factor == "sustained_contraction").all()
 
 
 def test_limping__shortened_painful_stance_shifts_load_to_the_other_hip():
@@ -235,6 +237,19 @@ def test_trendelenburg_gait__walking_holds_no_position_so_the_immobility_factor_
     assert np.allclose(r.indices.sustained_position, 1.0)
     assert not r.indices.dominant_factor.eq("sustained_position").any()
     assert not r.indices.reading.str.contains("immobility").any()
+
+
+def test_limping__longer_bursts_within_a_stride_are_not_sustained_contraction():
+    """Travell & Simons (1992, vol. 2, ch. 9; DOMAIN.md) name prolonged immobility and standing
+    without shifting weight: contraction kept up without a break. A limp lengthens some fibres'
+    bursts within each stride (longest run of activation), but they rest every stride, so the
+    sustained-contraction index stays 1 and no reading names it."""
+    r = run("limping")
+    m = r.metrics
+    assert (m.longest_sustained_s > 1.1 * m.longest_sustained_s_baseline).any()
+    assert (m.sustained_bout_s == 0).all() and (m.sustained_bout_s_baseline == 0).all()
+    assert np.allclose(r.indices.sustained_contraction, 1.0)
+    assert not r.indices.dominant_factor.eq("sustained_contraction").any()
 
 
 def test_trendelenburg_stance__a_held_drop_is_a_sustained_stretched_position():

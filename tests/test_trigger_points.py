@@ -33,7 +33,7 @@ MUSCLES = ("gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimu
 BASE = {
     "peak_activation": 0.40, "mean_activation": 0.15, "peak_force_n": 300.0,
     "mean_force_n": 90.0, "peak_stress_kpa": 120.0, "impulse_per_day_ns": 5.0e5,
-    "longest_sustained_s": 40.0, "time_held_shortened_frac": 0.20, "time_held_stretched_frac": 0.10,
+    "sustained_bout_s": 40.0, "time_held_shortened_frac": 0.20, "time_held_stretched_frac": 0.10,
     "lengthening_work_j_per_day": 800.0, "compression_kpa_s": 0.0,
 }
 
@@ -121,8 +121,8 @@ def test_compression_ratio_reading_gives_the_multiplier():
 
 def test_longer_sustained_activation_gives_larger_index():
     out = trigger_point_indices(table({
-        ("gluteus_minimus_anterior", "r"): {"longest_sustained_s": 400.0},
-        ("gluteus_minimus_anterior", "l"): {"longest_sustained_s": 100.0},
+        ("gluteus_minimus_anterior", "r"): {"sustained_bout_s": 400.0},
+        ("gluteus_minimus_anterior", "l"): {"sustained_bout_s": 100.0},
     }))
     right = row(out, "gluteus_minimus_anterior", "r")["sustained_contraction"]
     left = row(out, "gluteus_minimus_anterior", "l")["sustained_contraction"]
@@ -152,7 +152,7 @@ def test_negligible_loads_count_as_zero_not_as_a_huge_ratio():
 def test_dominant_factor_is_the_largest_and_needs_ten_percent():
     key = ("gluteus_minimus_anterior", "l")
     out = trigger_point_indices(table({key: {"peak_force_n": 300.0 * 1.3,
-                                             "longest_sustained_s": 40.0 * 1.8}}))
+                                             "sustained_bout_s": 40.0 * 1.8}}))
     assert row(out, *key)["dominant_factor"] == "sustained_contraction"
     out = trigger_point_indices(table({key: {"peak_force_n": 300.0 * 1.05}}))
     assert row(out, *key)["dominant_factor"] == "none"
@@ -217,7 +217,7 @@ def test_advice_includes_the_corrective_measures_of_the_literature():
 def test_summary_lists_the_largest_change_first_and_ends_with_the_caveat_once():
     out = trigger_point_indices(table({
         ("gluteus_minimus_anterior", "r"): {"impulse_per_day_ns": 1.0e6},   # 2x
-        ("gluteus_minimus_posterior", "l"): {"longest_sustained_s": 160.0},  # 4x
+        ("gluteus_minimus_posterior", "l"): {"sustained_bout_s": 160.0},  # 4x
     }))
     lines = summarise_indices(out)
     assert lines[-1] == CAVEAT

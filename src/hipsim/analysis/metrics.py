@@ -35,7 +35,8 @@ SHORTENED = 0.9
 STRETCHED = 1.1
 
 METRIC_COLUMNS = ("peak_activation", "mean_activation", "peak_force_n", "mean_force_n", "peak_stress_kpa",
-                  "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "mean_norm_fiber_length",
+                  "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "sustained_bout_s",
+                  "mean_norm_fiber_length",
                   "time_shortened_frac", "time_stretched_frac", "time_held_shortened_frac",
                   "time_held_stretched_frac", "lengthening_work_j", "lengthening_work_j_per_day",
                   "compression_kpa_s")
@@ -80,6 +81,11 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
     work of fibre lengthening (eccentric) per repetition and per day; ``compression_kpa_s``
     is an external pressure on the muscle (``compression_kpa`` by full muscle name) times
     the time it acts in a day.
+
+    ``longest_sustained_s`` is the longest run of activation above :data:`REST_ACTIVATION`: a
+    hold, a walking bout (``Exposure.bout_s``) for a fibre that never rests in the cycle, else
+    its longest burst within one stride. ``sustained_bout_s`` keeps only the first two: work
+    without a single rest over the whole hold or bout; a fibre that rests every stride gets 0.
 
     ``time_shortened_frac`` and ``time_stretched_frac`` are the shares of the task with the
     fibres below :data:`SHORTENED` or above :data:`STRETCHED` optimal length. The
@@ -130,6 +136,7 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
                 "peak_stress_kpa": float(ff.max() / pcsa / 1000.0),
                 "impulse_ns": impulse, "impulse_per_day_ns": impulse * exposure.repetitions_per_day,
                 "longest_sustained_s": float(sustained),
+                "sustained_bout_s": float(sustained) if sustained == exposure.bout_s else 0.0,
                 "mean_norm_fiber_length": float(np.mean(nl2)),
                 "time_shortened_frac": short, "time_stretched_frac": stretch,
                 "time_held_shortened_frac": short if static else 0.0,

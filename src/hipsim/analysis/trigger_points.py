@@ -20,7 +20,7 @@ index                             metric                             literature 
                                                                      (walking too far or
                                                                      fast, running,
                                                                      court sports)
-``sustained_contraction``         ``longest_sustained_s``            perpetuating:
+``sustained_contraction``         ``sustained_bout_s``               perpetuating:
                                                                      prolonged immobility,
                                                                      standing without
                                                                      shifting weight
@@ -41,10 +41,13 @@ index                             metric                             literature 
 * the ratio is clipped to ``[1 / INDEX_CAP, INDEX_CAP]`` = ``[0.01, 100]``, so a load
   absent at baseline (a wallet that was not there) gives a large but finite index.
 
-``sustained_position`` counts only time *held* shortened or stretched (see
-:func:`hipsim.analysis.metrics.fibre_metrics`): a gait cycle holds no position, so for two
-cycles it is ``0 / 0`` = 1; the shares of a cycle spent shortened or stretched are reported
-as metrics but drive no index.
+The two perpetuating indices of immobility count only what is held over the whole hold or
+walking bout (see :func:`hipsim.analysis.metrics.fibre_metrics`): ``sustained_contraction``
+work without a single rest, ``sustained_position`` time *held* shortened or stretched. A
+gait cycle holds no position, and a fibre that rests every stride holds no contraction, so
+for two such cycles they are ``0 / 0`` = 1. The within-stride burst (``longest_sustained_s``)
+and the shares of a cycle spent shortened or stretched are reported as metrics but drive no
+index.
 
 An index of 1 means no change, 2 means doubled, 0.5 halved. Because each is a ratio of
 like with like, indices of different factors can be compared as relative changes, which
@@ -110,7 +113,7 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "mean_force_n",
     "peak_stress_kpa",
     "impulse_per_day_ns",
-    "longest_sustained_s",
+    "sustained_bout_s",
     "time_held_shortened_frac",
     "time_held_stretched_frac",
     "lengthening_work_j_per_day",
@@ -173,12 +176,13 @@ FACTOR_INDICES: Mapping[str, FactorIndex] = MappingProxyType({
     ),
     "sustained_contraction": FactorIndex(
         name="sustained_contraction",
-        metrics=("longest_sustained_s",),
-        phrase="longest sustained activation",
+        metrics=("sustained_bout_s",),
+        phrase="activation sustained without rest",
         factor_class="perpetuating",
         literature=("prolonged immobility and prolonged standing without shifting weight"),
-        rationale=("both keep the same fibres working without a break; the longest run of "
-                   "activation without rest measures that"),
+        rationale=("both keep the same fibres working without a break; the time worked "
+                   "without a single rest over a hold or walking bout measures that (a fibre "
+                   "that rests every stride gets none)"),
         source=f"{_TS_VOL2}, ch. 9; DOMAIN.md",
     ),
     "sustained_position": FactorIndex(

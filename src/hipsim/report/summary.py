@@ -23,8 +23,8 @@ DISCLAIMER = ("hipsim computes mechanical loads (forces, lengths, activations, p
               "trigger points: the trigger-point indices are a mechanical surrogate for teaching and reasoning.")
 
 SUMMARY_METRICS = ("peak_activation", "mean_activation", "peak_force_n", "mean_force_n", "peak_stress_kpa",
-                   "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "mean_norm_fiber_length",
-                   "time_shortened_frac", "time_stretched_frac", "time_held_shortened_frac",
+                   "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "sustained_bout_s",
+                   "mean_norm_fiber_length", "time_shortened_frac", "time_stretched_frac", "time_held_shortened_frac",
                    "time_held_stretched_frac", "lengthening_work_j_per_day", "compression_kpa_s")
 
 
