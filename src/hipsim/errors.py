@@ -7,6 +7,8 @@ an internal error (exit code 1).
 """
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 
@@ -31,3 +33,13 @@ def input_error(source: str | None, key: str | None, value: Any, allowed: str) -
     what = f"{key} = {value!r}" if key is not None else f"{value!r}"
     return InputError(f"{where}{what} is not allowed; {allowed}.", source=source, key=key,
                       value=value)
+
+
+def is_real(value: Any) -> bool:
+    """A finite real number (int, float or a numpy scalar); not a bool, a string, NaN or infinity."""
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+
+
+def is_whole(value: Any) -> bool:
+    """An integer (int or a numpy integer); not a bool and not a float such as 3.0."""
+    return not isinstance(value, bool) and isinstance(value, numbers.Integral)

@@ -71,7 +71,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_whole
 
 __all__ = [
     "CAVEAT",
@@ -615,7 +615,7 @@ def summarise_indices(df: pd.DataFrame, *, max_lines: int = 5) -> list[str]:
         if col not in df.columns:
             raise input_error("argument", "df column", col,
                               "present (pass the table returned by trigger_point_indices)")
-    if isinstance(max_lines, bool) or not isinstance(max_lines, int) or max_lines < 1:
+    if not is_whole(max_lines) or max_lines < 1:
         raise input_error("argument", "max_lines", max_lines, "an integer >= 1")
     rows = df[df["dominant_factor"] != "none"]
     lines: list[str] = []

@@ -69,7 +69,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.linalg import cho_factor, cho_solve
 from scipy.special import expit
 
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_real, is_whole
 from hipsim.motion.storage import StorageTable
 
 __all__ = [
@@ -395,9 +395,7 @@ def sta_vertical(u: np.ndarray) -> np.ndarray:
 
 
 def _check_range(name: str, value: float, lo: float, hi: float, unit: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise input_error("argument", name, value, f"a number from {lo:g} to {hi:g} {unit}".rstrip())
-    if not (math.isfinite(value) and lo <= value <= hi):
+    if not is_real(value) or not lo <= value <= hi:
         raise input_error("argument", name, value, f"a number from {lo:g} to {hi:g} {unit}".rstrip())
 
 
@@ -1060,8 +1058,7 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
     _check_range("pelvic_drop_scale", pelvic_drop_scale, 0.0, 3.0, "")
     _check_range("trunk_lean_deg", trunk_lean_deg, -30.0, 30.0, "degrees")
     _check_range("stance_asymmetry", stance_asymmetry, -0.18, 0.18, "")
-    if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or not (
-            3 <= n_frames <= 100_000):
+    if not is_whole(n_frames) or not 3 <= n_frames <= 100_000:
         raise input_error("argument", "n_frames", n_frames, "a whole number from 3 to 100000")
     from hipsim.dynamics.inverse import PointMass
     from hipsim.model import Model, load_model

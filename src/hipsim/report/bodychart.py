@@ -50,7 +50,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch, Polygon
 from matplotlib.path import Path as MplPath
 
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_real
 from hipsim.fileio import atomic_open
 
 __all__ = [
@@ -486,8 +486,7 @@ def draw_body_chart(change_pct: Mapping[str, float], *, title: str | None = None
     if vmax is None:
         vlim = _auto_vmax(list(values.values()))
     else:
-        if (isinstance(vmax, bool) or not isinstance(vmax, numbers.Real)
-                or not math.isfinite(float(vmax)) or float(vmax) <= 0):
+        if not is_real(vmax) or vmax <= 0:
             raise input_error("argument", "vmax", vmax, "a finite number > 0")
         vlim = float(vmax)
     norm = mcolors.Normalize(vmin=-vlim, vmax=vlim, clip=True)
@@ -588,8 +587,7 @@ def save_body_chart(path: str | os.PathLike[str], change_pct: Mapping[str, float
         raise input_error("argument", "path", str(path),
                           "a path in an existing directory")
     dpi = kw.pop("dpi", 150)
-    if (isinstance(dpi, bool) or not isinstance(dpi, numbers.Real)
-            or not math.isfinite(dpi) or not 20 <= dpi <= 1200):
+    if not is_real(dpi) or not 20 <= dpi <= 1200:
         raise input_error("argument", "dpi", dpi, "a number from 20 to 1200")
     unknown = set(kw) - {"title", "vmax"}
     if unknown:

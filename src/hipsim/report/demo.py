@@ -28,7 +28,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrow, Polygon
 
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_real
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
 from hipsim.tasks.result import TaskResult
@@ -246,7 +246,7 @@ class StanceDemo:
             if k not in SLIDERS:
                 raise input_error("argument", k, v, f"use one of {', '.join(list(SLIDERS) + ['load_side'])}")
             lo, hi = SLIDERS[k][:2]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
+            if not is_real(v) or not lo <= v <= hi:
                 raise input_error("argument", k, v, f"use a value from {lo:g} to {hi:g}")
             out[k] = float(v)
         return out

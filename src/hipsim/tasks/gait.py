@@ -6,14 +6,13 @@ optimisation, hip contact forces.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from hipsim.dynamics.inverse import ExternalLoad
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_real, is_whole
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject
 from hipsim.motion import (coordinate_kinematics, detect_heel_strikes, load_external_loads, normative_gait,
@@ -99,11 +98,10 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     ``n_points`` frames (0-100 %, 3 to 100000). ``passive_joint_moments`` as in
     :func:`hipsim.single_leg_stance`.
     """
-    if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or not 3 <= n_points <= 100_000:
+    if not is_whole(n_points) or not 3 <= n_points <= 100_000:
         raise input_error("argument", "n_points", n_points, "a whole number from 3 to 100000")
     for key, value in (("start", start), ("end", end)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
-                                  or not math.isfinite(value)):
+        if value is not None and not is_real(value):
             raise input_error("argument", key, value, "a time in seconds, or None to find the first right gait cycle")
     if start is not None and end is not None and not start < end:
         raise input_error("argument", "start/end", (start, end), "start must come before end")

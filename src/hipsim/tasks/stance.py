@@ -17,7 +17,7 @@ import numpy as np
 from scipy.optimize import brentq, least_squares
 
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, center_of_mass, inverse_dynamics
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_real
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
 from hipsim.tasks.result import TaskResult, solve_task
@@ -61,7 +61,7 @@ class Load:
         if self.side not in ("r", "l"):
             raise input_error("load", "side", self.side, "use 'r' or 'l'")
         m = self.mass_kg
-        if isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or not 0 <= m <= 60:
+        if not is_real(m) or not 0 <= m <= 60:
             raise input_error("load", "mass_kg", m, "use a mass from 0 to 60 kg")
 
 
@@ -226,7 +226,7 @@ _RANGES = {"pelvic_drop_deg": (-15.0, 25.0), "trunk_lean_deg": (-30.0, 30.0), "h
 
 def check_duration(key: str, value: float, source: str = "argument") -> float:
     """Validate a hold time in seconds (a finite number > 0)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    if not is_real(value) or value <= 0:
         raise input_error(source, key, value, "use a duration in seconds > 0")
     return float(value)
 
@@ -234,8 +234,7 @@ def check_duration(key: str, value: float, source: str = "argument") -> float:
 def check_angle(key: str, value: float, source: str = "argument") -> float:
     """Validate a posture angle against its physiological range (see ``_RANGES``)."""
     lo, hi = _RANGES[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or not lo <= value <= hi:
+    if not is_real(value) or not lo <= value <= hi:
         raise input_error(source, key, value, f"use a value from {lo:g} to {hi:g} degrees")
     return float(value)
 
@@ -275,7 +274,7 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
         m = m.with_strength(strength)
     heel, mtp = _foot_span(m, side)
     a = com_ahead_of_ankle_m
-    if isinstance(a, bool) or not isinstance(a, (int, float)) or not math.isfinite(a) or not heel < a < mtp:
+    if not is_real(a) or not heel < a < mtp:
         raise input_error("argument", "com_ahead_of_ankle_m", a,
                           f"use a distance between the heel ({heel:.3f} m) and the metatarsal heads ({mtp:.3f} m)")
     pms = point_masses_for(m, subj, loads)
