@@ -9,12 +9,11 @@ and the value, and what is allowed.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_real
 from hipsim.fileio import read_toml
 
 
@@ -180,12 +179,9 @@ class ScenarioSpec:
 def _value(src: str, where: str, key: str, k: Key, v: Any) -> Any:
     full = f"{where}.{key}" if where else key
     if k.kind == "float":
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if not is_real(v) or (k.lo is not None and not k.lo <= v <= k.hi):
             raise input_error(src, full, v, f"it must be {k.allowed()}")
-        v = float(v)
-        if not math.isfinite(v) or (k.lo is not None and not k.lo <= v <= k.hi):
-            raise input_error(src, full, v, f"it must be {k.allowed()}")
-        return v
+        return float(v)
     if k.kind == "str":
         if not isinstance(v, str) or (k.choices and v not in k.choices):
             raise input_error(src, full, v, f"it must be {k.allowed()}")
