@@ -1180,7 +1180,10 @@ def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics):
         trail = "l" if lead == "r" else "r"
         ds = t.double_support(lead)
         tau = np.mod(p - t.strike[lead], 100.0)
-        inside = (tau <= ds) & stance[trail] & stance[lead]
+        # Both feet down within half a cycle of this heel strike: this double support. (Testing
+        # tau <= ds instead disagreed with the stance test's tolerance at a toe-off that falls
+        # on a frame, where both feet then carried the whole body.)
+        inside = (tau < 50.0) & stance[trail] & stance[lead]
         u = 2.0 * tau / ds if ds > 0 else np.zeros_like(tau)
         fv = fa = sta_vertical(u)
         f_hs, m_hs = fx[k], mx[k]
