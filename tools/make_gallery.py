@@ -76,8 +76,10 @@ TEXT = {
                            "harder, but 15 times longer without a pause.",
                            "Peak-force bars stay at zero; the change is in the summary's longest "
                            "sustained activation and the sustained-contraction index."),
-    "limping": ("A limp off a painful right leg shortens its stance; the left hip carries more of the "
-                "cycle.", "Bars: % change of peak force per fibre group, right and left."),
+    "limping": ("A limp off a painful right leg shortens its stance, so the left hip carries more of the "
+                "cycle: the left fibres' impulse per stride rises 6-15 % and the right's falls up to 5 %, "
+                "while most peak forces rise on both sides.",
+                "Bars: % change of peak force per fibre group, right and left."),
     "walking_fast_far": ("A brisk 15,000-step day against an ordinary 7,000-step day.",
                          "Peak-force bars show the faster pace; the summary's impulse per day shows the "
                          "distance."),
