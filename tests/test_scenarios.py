@@ -142,9 +142,9 @@ def test_wallet__obliquity_rotates_the_hips_and_lengthens_gluteus_minimus_on_the
     assert row(r, "gluteus_minimus_posterior", "l", "compression_kpa_s_pct_change") == 0
 
 
-def test_crossed_legs__crossed_hip_stretches_its_posterior_abductors_and_tfl_for_the_whole_hold():
+def test_crossed_legs__crossed_hip_lengthens_its_posterior_abductors_and_tfl_for_the_whole_hold():
     """Knee over knee the top hip is adducted 20 degrees at 90 degrees of flexion. At that flexion the
-    posterior gluteal fibres, piriformis and TFL still lie lateral to the joint and are stretched,
+    posterior gluteal fibres, piriformis and TFL still lie lateral to the joint and lengthen,
     while the anterior gluteal fibres have moved in front of it and act as adductors (Delp et al.
     1999, J Biomech 32:493, on the change of gluteal actions with flexion), so they shorten. The
     other side is unchanged. DOMAIN.md: sitting cross-legged for long periods is a contributor."""

@@ -49,8 +49,8 @@ TEXT = {
                       "Negative bars are less load than standing on one leg empty-handed."),
     "child_on_hip": ("A 12 kg child on the left hip acts far from the right stance hip: the right gluteus "
                      "minimus parts more than double their force.",
-                     "Compare the bars with the bag in the hand: the child sits further out, so the rise "
-                     "is larger for the same mass."),
+                     "Compare the bars with the bag in the hand: the child sits slightly closer in than "
+                     "the hand, so the larger rise comes from the larger mass (12 kg against 10 kg)."),
     "shoulder_bag_walk": ("An 8 kg bag on the left shoulder during walking: the right hip's peak abduction "
                           "moment rises by almost a third (0.81 to 1.06 N m/kg) and the left one's falls.",
                           "Bars: % change of peak force per fibre group over the cycle; right: the frontal "
@@ -83,9 +83,9 @@ TEXT = {
     "walking_fast_far": ("A brisk 15,000-step day against an ordinary 7,000-step day.",
                          "Peak-force bars show the faster pace; the summary's impulse per day shows the "
                          "distance."),
-    "crossed_legs": ("Knee over knee, the crossed right hip holds its posterior gluteal fibres, piriformis "
-                     "and TFL stretched for the hour, while the anterior fibres, adductors at 90 degrees of "
-                     "flexion, shorten.", "Bars: % change of mean fibre length; the left side is unchanged."),
+    "crossed_legs": ("Knee over knee, the crossed right hip holds its posterior gluteal fibres and piriformis "
+                     "stretched for the hour and lengthens TFL by about half (still well short of its optimal "
+                     "length), while the anterior fibres, adductors at 90 degrees of flexion, shorten.", "Bars: % change of mean fibre length; the left side is unchanged."),
     "leg_length": ("A left leg 1.5 cm short tilts the standing pelvis about 5 degrees to the left: the "
                    "right abductors lengthen and the left shorten.",
                    "Bars: % change of mean fibre length per group (red right, blue left)."),
