@@ -82,7 +82,10 @@ TEXT = {
                 "Bars: % change of peak force per fibre group, right and left."),
     "walking_fast_far": ("A brisk 15,000-step day against an ordinary 7,000-step day.",
                          "Peak-force bars show the faster pace; the summary's impulse per day shows the "
-                         "distance."),
+                         "distance. At 1.8 m/s push-off asks more of the calf than gait2392's rigid-tendon "
+                         "muscles give while shortening that fast (Thelen 2003 force-velocity curve): up to "
+                         "33 N m falls on each ankle's reserve, and `hipsim run` warns; held isometric, the "
+                         "same muscles would suffice."),
     "crossed_legs": ("Knee over knee, the crossed right hip holds its posterior gluteal fibres and piriformis "
                      "stretched for the hour and lengthens TFL by about half (still well short of its optimal "
                      "length), while the anterior fibres, adductors at 90 degrees of flexion, shorten.", "Bars: % change of mean fibre length; the left side is unchanged."),
