@@ -17,7 +17,7 @@ from hipsim.muscles.thelen import rigid_tendon_state
 from hipsim.tasks.result import TaskResult
 
 #: The fibre groups hipsim follows, and the muscles the trigger-point literature pairs with
-#: them (Simons, Travell & Simons 1999, ch. 8, 9, 12; DOMAIN.md).
+#: them (Travell & Simons 1992, Trigger Point Manual vol. 2, ch. 8, 9, 12; DOMAIN.md).
 FIBRE_GROUPS = ("gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
                 "gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
                 "tensor_fasciae_latae")
@@ -26,7 +26,8 @@ ASSOCIATED = ("piriformis", "gluteus_maximus_superior", "vastus_lateralis", "per
 #: Activation below which a muscle counts as at rest: 0.5 % of maximum, the "EMG gap" level of
 #: Veiersted, Westgaard & Andersen (1993, Scand J Work Environ Health 19:284). Sustained
 #: low-level activity without such gaps is what the Cinderella hypothesis (Hägg 1991) links
-#: to overload of low-threshold motor units.
+#: to overload of low-threshold motor units. hipsim applies the level to model activation,
+#: not to EMG, and without the gaps' minimum duration: a convention.
 REST_ACTIVATION = 0.005
 #: Normalised fibre length bounds for "shortened" and "stretched": +-10 % of optimal fibre
 #: length (a convention; the Thelen 2003 active force-length curve with gamma = 0.5 is within

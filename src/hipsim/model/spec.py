@@ -222,9 +222,10 @@ AnyPathPoint = Union[PathPoint, ConditionalPathPoint, MovingPathPoint]
 class ThelenParameters:
     """Shape parameters of the Thelen (2003) muscle model, as OpenSim's Thelen2003Muscle names them.
 
-    Defaults are Thelen (2003, J Biomech Eng 125:70-77) values as used in gait2392:
+    The curves are Thelen's (2003, J Biomech Eng 125:70-77); the defaults are the values the
+    gait2392_thelen2003muscle.osim file distributed with OpenSim sets on its muscles:
     KshapeActive 0.5, KshapePassive 4, FmaxMuscleStrain 0.6, FmaxTendonStrain 0.033,
-    Af 0.3, Flen 1.8.
+    Af 0.3, Flen 1.8 (OpenSim 4's class defaults differ, see :mod:`hipsim.muscles.thelen`).
     """
 
     k_shape_active: float = 0.5

@@ -218,8 +218,9 @@ SPEED_RANGE_M_S = (0.5, 2.0)
 # 10 cm"): the lateral distance between the two heels.
 REFERENCE_STEP_WIDTH_M = 0.10
 
-# Centre of pressure reported only where the foot carries at least this share of body weight
-# (force plates use a threshold of about 20 N, i.e. 0.02-0.03 body weights).
+# Centre of pressure reported only where the foot carries at least this share of body weight:
+# a convention after force-plate practice, which thresholds at a few tens of newtons (0.02 BW
+# is 15 N for the default 75 kg subject).
 COP_MIN_LOAD_BW = 0.02
 
 # The cycle is fitted as truncated Fourier series (FIT_HARMONICS harmonics per coordinate)

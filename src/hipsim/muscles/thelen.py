@@ -17,10 +17,11 @@ Sources
   evaluated at activation 1 (Thelen's velocity scale ``0.25 + 0.75 a`` equals 1), which keeps
   the muscle force linear in activation.
 
-gait2392 values (Delp et al. 1990 as distributed with OpenSim): KshapeActive 0.5,
-KshapePassive 4, FmaxMuscleStrain 0.6, FmaxTendonStrain 0.033, Af 0.3, Flen 1.8,
-max_contraction_velocity 10 optimal fibre lengths per second. The OpenSim class defaults
-(0.45, 5.0, 0.6, 0.033, 0.25, 1.8) differ; the model file's values win.
+gait2392 values (the gait2392_thelen2003muscle.osim file distributed with OpenSim, which
+sets them on every muscle): KshapeActive 0.5, KshapePassive 4, FmaxMuscleStrain 0.6,
+FmaxTendonStrain 0.033, Af 0.3, Flen 1.8, max_contraction_velocity 10 optimal fibre lengths
+per second. OpenSim 4's Thelen2003Muscle class defaults (0.45, 5.0, 0.6, 0.04, 0.25, 1.4)
+differ; the model file's values win.
 
 All functions are numba ``njit`` scalar kernels plus NumPy-facing wrappers. SI units.
 """

@@ -31,7 +31,7 @@ from matplotlib.patches import Circle, FancyArrow, Polygon
 from hipsim.errors import input_error, is_real
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
-from hipsim.tasks.result import TaskResult
+from hipsim.tasks.result import ABDUCTOR_SHORTFALL_NM, TaskResult
 from hipsim.tasks.stance import Load, single_leg_stance
 
 __all__ = ["StanceDemo", "DemoReading", "DEMO_FIBRES", "SLIDERS", "CAVEAT_LINE", "fibre_paths", "draw_hip",
@@ -60,9 +60,6 @@ SLIDERS: dict[str, tuple[float, float, float, float, str]] = {
 
 CAVEAT_LINE = "Computed mechanical loads for teaching; not a diagnosis."
 
-# Reserve torque (N m) on the stance hip's adduction axis above which the abductors are
-# said to fall short: the same 0.5 N m the scenario runner uses for compensation.
-_SHORTFALL_NM = 0.5
 
 
 @dataclass(frozen=True)
@@ -542,7 +539,7 @@ class StanceDemo:
         self._info_txt.set_text(f"{k['mass_kg']:g} kg\n{bag}\nx {k['gmed_strength']:.2f}")
         self._info2_txt.set_text(f"{k['pelvic_drop_deg']:+g} deg\n{k['trunk_lean_deg']:+g} deg\n"
                                  f"{rd.abductor_force_bw:.2f} BW")
-        if rd.abduction_shortfall_nm > _SHORTFALL_NM:
+        if rd.abduction_shortfall_nm > ABDUCTOR_SHORTFALL_NM:
             self._warn_txt.set_text(f"Abductors short by {rd.abduction_shortfall_nm:.0f} N m: the pelvis\n"
                                     "would drop unless the trunk leans over the hip.")
         else:

@@ -18,6 +18,8 @@ def schema_markdown() -> str:
     """Every scenario key with its unit, allowed range and default."""
     lines = ["Top level: `name` (required), `title`, `description`, `model` (default `\"default\"`), "
              "`[subject]`, `[task]` (required), `[[modifiers]]`, `[baseline]` (required; may be empty).", "",
+             "Defaults describe one typical case and are illustrative assumptions unless the meaning cites a "
+             "source; ranges are input limits.", "",
              "`[subject]`", ""] + _rows(SUBJECT_KEYS)
     for task, keys in TASK_KEYS.items():
         lines += ["", f"`[task]` with `type = \"{task}\"`", ""] + _rows(keys)

@@ -23,7 +23,7 @@ from hipsim.model.scaling import Subject
 from hipsim.scenarios.schema import GROUPS, Modifier, ScenarioSpec, read_scenario
 from hipsim.tasks.gait import gait
 from hipsim.tasks.posture import sitting, standing
-from hipsim.tasks.result import TaskResult
+from hipsim.tasks.result import ABDUCTOR_SHORTFALL_NM, TaskResult
 from hipsim.tasks.stance import Load, single_leg_stance
 
 Progress = Callable[[str], None]
@@ -137,7 +137,7 @@ def _wallet(model: Model, spec: ScenarioSpec, v: dict[str, Any], plan: _Plan) ->
     obliquity is atan(lift / d). The load of that side then passes through the wallet's
     face, so the pressure over the wallet is (W/2)/A_wallet against (W/2)/A_buttock without
     it; that pressure acts on the posterior gluteal region of that side, where the posterior
-    fibres of gluteus minimus lie under the pocket (Simons et al. 1999, ch. 9: a wallet
+    fibres of gluteus minimus lie under the pocket (Travell & Simons 1992, vol. 2, ch. 9: a wallet
     compresses posterior gluteus minimus TrPs).
     """
     mass = model.mass if "mass_kg" not in spec.subject else spec.subject["mass_kg"]
@@ -202,10 +202,11 @@ def _abduction_reserve(res: TaskResult) -> float:
 def _compensate(model: Model, subject: Subject | None, spec: ScenarioSpec, plan: _Plan, first: TaskResult,
                 derived: dict[str, Any]) -> TaskResult:
     """Single-leg stance with weak abductors: find the trunk lean (or pelvic drop) at which the
-    abduction reserve falls to 0.5 N m, by bisection over the physiological range."""
+    abduction reserve falls to :data:`~hipsim.tasks.result.ABDUCTOR_SHORTFALL_NM`, by bisection
+    over the input range of the lean or drop."""
     deficit = _abduction_reserve(first)
     derived["abduction_deficit_nm"] = deficit
-    if plan.compensation == "none" or spec.task != "single_leg_stance" or deficit <= 0.5:
+    if plan.compensation == "none" or spec.task != "single_leg_stance" or deficit <= ABDUCTOR_SHORTFALL_NM:
         return first
     key, hi = ("trunk_lean_deg", 30.0) if plan.compensation == "lean" else ("pelvic_drop_deg", 25.0)
     lo = float(plan.kwargs.get(key, 0.0))
@@ -216,14 +217,14 @@ def _compensate(model: Model, subject: Subject | None, spec: ScenarioSpec, plan:
         return _abduction_reserve(r), r
 
     r_hi, res_hi = reserve_at(hi)
-    if r_hi > 0.5:
+    if r_hi > ABDUCTOR_SHORTFALL_NM:
         derived["compensation"] = {key: None, "note": f"even {hi:g} degrees leaves {r_hi:.1f} N m uncovered"}
         return res_hi
     best = res_hi
     for _ in range(25):
         mid = 0.5 * (lo + hi)
         r_mid, res_mid = reserve_at(mid)
-        if r_mid > 0.5:
+        if r_mid > ABDUCTOR_SHORTFALL_NM:
             lo = mid
         else:
             hi, best = mid, res_mid

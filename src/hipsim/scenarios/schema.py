@@ -41,6 +41,12 @@ class Key:
 
 SIDE = ("r", "l")
 
+# Defaults and ranges below are conventions unless a key's text cites a source: a default
+# describes one typical case to compare against (exposures such as 7000 steps a day or a 30 s
+# hold, an 8 degree drop, a 3 degree camber, the wallet's stiffness and areas are illustrative
+# assumptions, not measured values), and a range is an input limit that keeps each model
+# within the domain it was built for.
+
 SUBJECT_KEYS: dict[str, Key] = {
     "mass_kg": Key("float", "body mass", 75.16, "kg", 20, 250),
     "height_m": Key("float", "body height", 1.80, "m", 1.0, 2.3),
@@ -127,10 +133,13 @@ MODIFIER_KEYS: dict[str, tuple[str, dict[str, Key], tuple[str, ...]]] = {
     "wallet": ("a wallet in a back pocket under one buttock while seated", {
         "thickness_cm": Key("float", "wallet thickness", 2.0, "cm", 0.2, 6.0, required=True),
         "side": Key("str", "pocket side", "r", choices=SIDE, required=True),
-        "ischial_spacing_cm": Key("float", "distance between the ischial tuberosities", 12.0, "cm", 8, 18),
-        "wallet_stiffness_n_per_mm": Key("float", "compressive stiffness of the wallet", 150.0, "N/mm", 10, 5000),
-        "wallet_area_cm2": Key("float", "wallet face area", 100.0, "cm2", 20, 400),
-        "buttock_contact_area_cm2": Key("float", "seat contact area of one buttock", 450.0, "cm2", 100, 1500),
+        "ischial_spacing_cm": Key("float", "distance between the ischial tuberosities (default assumed)", 12.0,
+                                  "cm", 8, 18),
+        "wallet_stiffness_n_per_mm": Key("float", "compressive stiffness of the wallet (default assumed)", 150.0,
+                                         "N/mm", 10, 5000),
+        "wallet_area_cm2": Key("float", "wallet face area (default assumed)", 100.0, "cm2", 20, 400),
+        "buttock_contact_area_cm2": Key("float", "seat contact area of one buttock (default assumed)", 450.0,
+                                        "cm2", 100, 1500),
     }, ("sitting",)),
     "crossed_legs": ("sitting with one thigh crossed over the other", {
         "top_side": Key("str", "the crossed (upper) leg", "r", choices=SIDE, required=True),

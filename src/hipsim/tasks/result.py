@@ -24,6 +24,11 @@ from hipsim.muscles.passive_joints import passive_joint_moments as passive_momen
 from hipsim.optimize import static_optimization
 
 SIDES = ("r", "l")
+#: Reserve (N m) above which a task warns that the muscles cannot supply a moment (a convention).
+RESERVE_WARNING_NM = 1.0
+#: Reserve (N m) on the stance hip's adduction axis above which the abductors are said to fall
+#: short (a convention, half the warning level, so that a compensation closes the gap with margin).
+ABDUCTOR_SHORTFALL_NM = 0.5
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,7 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
         warn.append(f"static optimisation did not converge in {int(bad.sum())} of {bad.size} frames")
     for j, c in enumerate(so.coordinate_names):
         peak = float(np.abs(so.reserves[:, j]).max())
-        if peak > 1.0:
+        if peak > RESERVE_WARNING_NM:
             warn.append(f"reserve actuator on {c} carries up to {peak:.1f} N m: the muscles cannot supply the "
                         "moment there (see 'reserves')")
     return TaskResult(task=task, model=model, subject=subject, time=np.asarray(time, dtype=float), q=q, qdot=qdot,

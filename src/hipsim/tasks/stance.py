@@ -232,7 +232,8 @@ def check_duration(key: str, value: float, source: str = "argument") -> float:
 
 
 def check_angle(key: str, value: float, source: str = "argument") -> float:
-    """Validate a posture angle against its physiological range (see ``_RANGES``)."""
+    """Validate a posture angle against its input range (``_RANGES``: limits of the model's
+    domain, a convention, not measured ranges of motion)."""
     lo, hi = _RANGES[key]
     if not is_real(value) or not lo <= value <= hi:
         raise input_error(source, key, value, f"use a value from {lo:g} to {hi:g} degrees")
