@@ -15,14 +15,7 @@ import numpy as np
 import pytest
 
 from hipsim.errors import InputError
-from hipsim.motion.normative_gait import (
-    ANKLE_KEYPOINTS_DEG,
-    GAIT2392_COORDINATES,
-    HIP_FLEXION_KEYPOINTS_DEG,
-    KNEE_FLEXION_KEYPOINTS_DEG,
-    cadence_for_speed,
-    normative_gait,
-)
+from hipsim.motion.normative_gait import GAIT2392_COORDINATES, cadence_for_speed, normative_gait
 from hipsim.motion.storage import read_storage, write_storage
 
 REF = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "opensim"
@@ -62,9 +55,24 @@ def test_vertical_grf_double_hump(gait) -> None:
 
 
 def test_stance_fraction(gait) -> None:
-    """DOMAIN.md / Perry 1992: stance about 60-62 % of the cycle on each side."""
+    """DOMAIN.md / Perry 1992: stance about 60-62 % of the cycle on each side. This checks the
+    contact timing the cycle is built on (the planted foot's interval), an input."""
     for side in ("r", "l"):
         assert 0.60 <= gait.grf[side].stance[:-1].mean() <= 0.62
+
+
+@pytest.mark.xfail(strict=True, reason="measured 56.8 % with a 20 N threshold (59.4 % at 1 N): the Ren et "
+                   "al. (2008) smooth transition, exp(-(2t/T)^3), lets the trailing foot's force fall below "
+                   "20 N 2.3 % of the cycle before toe-off, and the leading foot's rise from zero "
+                   "crosses it 1 % after heel strike")
+def test_stance_fraction_seen_by_a_force_plate() -> None:
+    """The same 60-62 % (DOMAIN.md / Perry 1992) as a force plate would time it: the share of the
+    cycle in which the foot's vertical force exceeds 20 N (hipsim.motion.detect_gait_events'
+    threshold, after force-plate practice)."""
+    g = normative_gait(n_frames=1001)
+    for side in ("r", "l"):
+        loaded = g.grf[side].force_bw[:-1, 1] * g.body_mass_kg * 9.80665 > 20.0
+        assert 0.60 <= loaded.mean() <= 0.62, side
 
 
 def test_double_support_and_no_flight(gait) -> None:
@@ -127,17 +135,18 @@ def test_hip_flexion_keypoints(gait) -> None:
 
 
 def test_swing_follows_the_cited_keypoints(gait) -> None:
-    """In swing the foot is free, so the cited keypoints of initial and mid swing (73 % and
-    87 %: Perry & Burnfield 2010 phase values et al.) are followed within 7° (the fit also
-    keeps the whole-body angular momentum small, and without arms the swing leg is what can
-    help; measured: hip 21.6° for 15° at 73 %, knee 29.5° for 25° at 87 %)."""
-    for name, keypoints, sign in (("hip_flexion_r", HIP_FLEXION_KEYPOINTS_DEG, 1),
-                                  ("knee_angle_r", KNEE_FLEXION_KEYPOINTS_DEG, -1),
-                                  ("ankle_angle_r", ANKLE_KEYPOINTS_DEG, 1)):
+    """In swing the foot is free, so the cited angles of initial and mid swing (73 % and 87 % of the
+    cycle) are followed within 7° (the fit also keeps the whole-body angular momentum small, and
+    without arms the swing leg is what can help; measured: hip 21.6° for 15° at 73 %, knee 29.5°
+    for 25° at 87 %). Values written out here, not read from the module: hip flexion 15° and 30°,
+    knee flexion 60° and 25°, ankle neutral at 87 % (Perry & Burnfield 2010, Gait Analysis, 2nd
+    ed., phase values; Beckers & Deckers, Ganganalyse)."""
+    cited = (("hip_flexion_r", 1, 73, 15.0), ("hip_flexion_r", 1, 87, 30.0),
+             ("knee_angle_r", -1, 73, 60.0), ("knee_angle_r", -1, 87, 25.0),
+             ("ankle_angle_r", 1, 87, 0.0))
+    for name, sign, p, value in cited:
         curve = sign * deg(gait.coordinates[name])
-        for p, value in keypoints:
-            if p in (73, 87):
-                assert curve[int(round(p * 10))] == pytest.approx(value, abs=7.0), (name, p)
+        assert curve[int(round(p * 10))] == pytest.approx(value, abs=7.0), (name, p)
 
 
 def test_knee_does_not_hyperextend(gait) -> None:
@@ -183,7 +192,9 @@ def test_velocities_and_accelerations_are_derivatives(gait) -> None:
 
 def test_cadence_at_normal_speed() -> None:
     """DOMAIN.md: cadence about 105-115 steps/min at a self-selected ~1.3 m/s; stride
-    about 1.44 m (brainscape.com 'Gait' card: stride 144 cm, 1.37 m/s) within 10 %."""
+    about 1.44 m (brainscape.com 'Gait' card: stride 144 cm, 1.37 m/s) within 10 %. 1.3 m/s is
+    the anchor of the speed law (110 steps/min), so this checks that the anchor lies inside the
+    cited ranges; other speeds are checked against Grieve's law below."""
     g = normative_gait(speed_m_s=1.3)
     assert 105.0 <= g.cadence_steps_min <= 115.0
     assert g.stride_length_m == pytest.approx(1.44, rel=0.10)

@@ -22,6 +22,22 @@ def test_hip_resists_extension_in_late_stance():
     assert hip >= 5.0
 
 
+@pytest.mark.parametrize("hip, knee, ankle, expected", [
+    # (hip flexion, knee flexion, ankle dorsiflexion) in degrees -> (M_H, M_K, M_A) in N m,
+    # each evaluated by hand from the three equations of Riener & Edrich (1999, J Biomech
+    # 32:539, Table 2) as restated in hipsim.muscles.passive_joints (knee hyperextension slope
+    # -0.150, see there), e.g. M_H(-15, 5) = e^(1.4655 - 0.017 + 1.125) - e^(1.3403 - 0.113
+    # - 0.4575) + 8.072 = 13.11 - 2.16 + 8.07 = 19.02.
+    (-15.0, 5.0, 10.0, (19.02, 5.304, -15.61)),
+    (30.0, 60.0, -20.0, (5.986, -4.508, 1.283)),
+    (60.0, 0.0, 0.0, (-15.69, 26.62, -6.387)),
+])
+def test_values_are_the_published_equations(hip, knee, ankle, expected):
+    """The coefficients are those of the paper: a typo in any of them moves these values."""
+    got = riener_edrich_moments(hip, knee, ankle)
+    assert [float(g) for g in got] == pytest.approx(expected, rel=1e-3)
+
+
 def test_biarticular_couplings_have_the_anatomical_signs():
     """Riener & Edrich (1999): biarticular muscles couple neighbouring joints. Hamstrings: flexing the
     hip with a straight knee gives an extension moment at the hip and raises the knee's passive
