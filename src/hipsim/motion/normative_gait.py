@@ -217,6 +217,12 @@ SPEED_RANGE_M_S = (0.5, 2.0)
 # Normative step width 10 cm (brainscape.com "Gait" card: "walking step width norm
 # 10 cm"): the lateral distance between the two heels.
 REFERENCE_STEP_WIDTH_M = 0.10
+#: Input limits of the knobs (conventions: the domain the cycle is built for; the scenario
+#: schema reads the same limits).
+KNOB_RANGES: dict[str, tuple[float, float]] = {
+    "speed_m_s": SPEED_RANGE_M_S, "step_width_m": (0.0, 0.4), "pelvic_drop_scale": (0.0, 3.0),
+    "trunk_lean_deg": (-30.0, 30.0), "stance_asymmetry": (-0.18, 0.18),
+}
 
 # Centre of pressure reported only where the foot carries at least this share of body weight:
 # a convention after force-plate practice, which thresholds at a few tens of newtons (0.02 BW
@@ -1054,11 +1060,10 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
     Ground reactions are in body weights of ``model`` (carried loads excluded). Results are
     cached per model object and arguments; each call returns its own copy.
     """
-    _check_range("speed_m_s", speed_m_s, *SPEED_RANGE_M_S, "m/s")
-    _check_range("step_width_m", step_width_m, 0.0, 0.4, "m")
-    _check_range("pelvic_drop_scale", pelvic_drop_scale, 0.0, 3.0, "")
-    _check_range("trunk_lean_deg", trunk_lean_deg, -30.0, 30.0, "degrees")
-    _check_range("stance_asymmetry", stance_asymmetry, -0.18, 0.18, "")
+    for key, value, unit in (("speed_m_s", speed_m_s, "m/s"), ("step_width_m", step_width_m, "m"),
+                             ("pelvic_drop_scale", pelvic_drop_scale, ""), ("trunk_lean_deg", trunk_lean_deg, "degrees"),
+                             ("stance_asymmetry", stance_asymmetry, "")):
+        _check_range(key, value, *KNOB_RANGES[key], unit)
     if not is_whole(n_frames) or not 3 <= n_frames <= 100_000:
         raise input_error("argument", "n_frames", n_frames, "a whole number from 3 to 100000")
     from hipsim.dynamics.inverse import PointMass

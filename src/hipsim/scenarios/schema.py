@@ -15,6 +15,7 @@ from typing import Any
 
 from hipsim.errors import input_error, is_real
 from hipsim.fileio import read_toml
+from hipsim.motion.normative_gait import KNOB_RANGES
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,15 @@ TASK_KEYS: dict[str, dict[str, Key]] = {
         "passive_joint_moments": _PASSIVE,
     },
     "gait": {
-        "speed_m_s": Key("float", "walking speed", 1.3, "m/s", 0.6, 2.0),
-        "step_width_m": Key("float", "step width", 0.10, "m", 0.0, 0.35),
-        "pelvic_drop_scale": Key("float", "scale of the normal pelvic obliquity (Trendelenburg gait > 1)", 1.0, "", 0, 3),
-        "trunk_lean_deg": Key("float", "constant trunk lean to the right (negative: left)", 0.0, "deg", -20, 20),
+        "speed_m_s": Key("float", "walking speed", 1.3, "m/s", *KNOB_RANGES["speed_m_s"]),
+        "step_width_m": Key("float", "step width", 0.10, "m", *KNOB_RANGES["step_width_m"]),
+        "pelvic_drop_scale": Key("float", "scale of the normal pelvic obliquity (Trendelenburg gait > 1)", 1.0, "",
+                                 *KNOB_RANGES["pelvic_drop_scale"]),
+        "trunk_lean_deg": Key("float", "constant trunk lean to the right (negative: left)", 0.0, "deg",
+                              *KNOB_RANGES["trunk_lean_deg"]),
         "stance_asymmetry": Key("float", "stance-time difference right minus left, fraction of the cycle "
-                                "(antalgic gait: negative shortens the right stance)", 0.0, "", -0.1, 0.1),
+                                "(antalgic gait: negative shortens the right stance)", 0.0, "",
+                                *KNOB_RANGES["stance_asymmetry"]),
         "steps_per_day": Key("float", "steps a day (two steps per gait cycle)", 7000.0, "steps", 0, 60000),
         "bout_s": Key("float", "longest continuous walk", 600.0, "s", 1, 86400),
         "passive_joint_moments": _PASSIVE,
