@@ -54,6 +54,7 @@ def time_opensim(model, qs: np.ndarray) -> float | None:
     path = REFERENCE / "gait2392_thelen2003muscle.osim"
     if not path.exists():
         return None
+    opensim.Logger.setLevelString("off")  # its log goes to stdout, which --json keeps for the JSON alone
     om = opensim.Model(str(path))
     s = om.initSystem()
     cs = om.getCoordinateSet()
