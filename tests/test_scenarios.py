@@ -275,6 +275,16 @@ def test_trendelenburg_stance__a_held_drop_is_a_sustained_stretched_position():
         assert ix.sustained_position > 1.0 and ix.dominant_factor == "sustained_position"
 
 
+def test_fibre_lengths_outside_the_sarcomere_range_are_flagged():
+    """Sarcomeres develop almost no active force below about 0.58 or above 1.66 of optimal length
+    (Gordon, Huxley & Julian 1966, J Physiol 184:170). In sitting, gait2392's TFL with its rigid
+    tendon computes to about a fifth of optimal length: the run says so, naming TFL. Normal
+    walking keeps every tracked fibre group inside the range, and says nothing."""
+    wallet = [w for w in run("wallet").warnings if "sarcomeres" in w]
+    assert len(wallet) == 1 and "tensor fasciae latae" in wallet[0]
+    assert not [w for w in run("trendelenburg_gait").warnings if "sarcomeres" in w]
+
+
 def test_fibres_at_full_activation_in_both_runs_are_flagged():
     """Static optimisation bounds activation at 1: a fibre group at that bound in both runs cannot
     show a peak-force change, so the runner says so instead of letting "+0 %" read as no change.

@@ -87,8 +87,8 @@ TEXT = {
                          "33 N m falls on each ankle's reserve, and `hipsim run` warns; held isometric, the "
                          "same muscles would suffice."),
     "crossed_legs": ("Knee over knee, the crossed right hip holds its posterior gluteal fibres and piriformis "
-                     "stretched for the hour and lengthens TFL by about half (still well short of its optimal "
-                     "length), while the anterior fibres, adductors at 90 degrees of flexion, shorten.", "Bars: % change of mean fibre length; the left side is unchanged."),
+                     "stretched for the hour and lengthens TFL by about half (from 0.23 to 0.34 of its optimal "
+                     "length, a rigid-tendon value outside the physiological range, which hipsim warns about), while the anterior fibres, adductors at 90 degrees of flexion, shorten.", "Bars: % change of mean fibre length; the left side is unchanged."),
     "leg_length": ("A left leg 1.5 cm short tilts the standing pelvis about 5 degrees to the left: the "
                    "right abductors lengthen and the left shorten.",
                    "Bars: % change of mean fibre length per group (red right, blue left)."),

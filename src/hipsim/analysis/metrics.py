@@ -158,6 +158,28 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
 SATURATED_ACTIVATION = 0.99
 
 
+#: Normalised fibre lengths outside which sarcomeres develop (almost) no active force: thin and
+#: thick filaments stop overlapping at 3.65 um and active tension reaches zero near 1.27 um, against
+#: a plateau of 2.0-2.25 um (Gordon, Huxley & Julian 1966, J Physiol 184:170), i.e. about 0.58 and
+#: 1.66 times the plateau's middle (2.2 um).
+PHYSIOLOGICAL_FIBRE_LENGTH = (0.58, 1.66)
+
+
+def outside_physiological_length(metrics: pd.DataFrame, muscles: Sequence[str] = FIBRE_GROUPS
+                                 ) -> list[tuple[str, str, float]]:
+    """(muscle, side, normalised length) of the given groups whose mean fibre length in the scenario
+    or the baseline of a :func:`compare` table lies outside :data:`PHYSIOLOGICAL_FIBRE_LENGTH`
+    (the one furthest out of the two is returned)."""
+    lo, hi = PHYSIOLOGICAL_FIBRE_LENGTH
+    out = []
+    for _, r in metrics[metrics.muscle.isin(muscles)].iterrows():
+        vals = (float(r.mean_norm_fiber_length), float(r.mean_norm_fiber_length_baseline))
+        worst = max(vals, key=lambda v: max(lo - v, v - hi))
+        if not lo <= worst <= hi:
+            out.append((str(r.muscle), str(r.side), worst))
+    return out
+
+
 def saturated_in_both(metrics: pd.DataFrame, muscles: Sequence[str] = FIBRE_GROUPS) -> list[tuple[str, str]]:
     """(muscle, side) of the given groups whose peak activation reaches
     :data:`SATURATED_ACTIVATION` in both the scenario and the baseline of a :func:`compare` table."""

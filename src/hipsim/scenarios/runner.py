@@ -16,7 +16,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from hipsim.analysis.metrics import Exposure, compare, fibre_metrics, saturated_in_both
+from hipsim.analysis.metrics import (PHYSIOLOGICAL_FIBRE_LENGTH, Exposure, compare, fibre_metrics,
+                                     outside_physiological_length, saturated_in_both)
 from hipsim.errors import InputError, input_error
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import Subject
@@ -289,6 +290,14 @@ def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> 
         names = ", ".join(f"{m.replace('_', ' ')} ({side})" for m, side in full)
         warnings.append(f"{names} reach full activation in both the baseline and the scenario, so their peak "
                         "force cannot change: compare their impulse and mean force instead")
+    odd = outside_physiological_length(metrics)
+    if odd:
+        names = ", ".join(f"{m.replace('_', ' ')} ({side}) {v:.2f}" for m, side, v in odd)
+        lo, hi = PHYSIOLOGICAL_FIBRE_LENGTH
+        warnings.append(f"mean fibre length outside {lo}-{hi} of optimal, where sarcomeres develop little "
+                        f"active force (Gordon, Huxley & Julian 1966): {names}; there the model's rigid tendon and "
+                        "tendon slack length give fibre lengths that are not physiological: read these "
+                        "fibres' length changes with caution")
     return ScenarioResult(spec=spec, baseline=baseline, scenario=scen, metrics=metrics, indices=indices,
                           derived=derived, warnings=warnings)
 
