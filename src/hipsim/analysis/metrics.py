@@ -37,9 +37,9 @@ STRETCHED = 1.1
 
 METRIC_COLUMNS = ("peak_activation", "mean_activation", "peak_force_n", "mean_force_n", "peak_stress_kpa",
                   "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "sustained_bout_s",
-                  "mean_norm_fiber_length",
-                  "time_shortened_frac", "time_stretched_frac", "time_held_shortened_frac",
-                  "time_held_stretched_frac", "lengthening_work_j", "lengthening_work_j_per_day",
+                  "mean_norm_fiber_length", "time_shortened_frac", "time_stretched_frac",
+                  "time_held_shortened_frac", "time_held_stretched_frac", "lengthening_work_j",
+                  "lengthening_work_j_per_day",
                   "compression_kpa_s")
 
 
@@ -119,7 +119,8 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
                 a2, f2, nl2 = np.repeat(a, 2), np.repeat(f, 2), np.repeat(nl, 2)
                 impulse = float(f[0]) * span
                 work = 0.0
-                sustained = exposure.bout_s if a[0] > REST_ACTIVATION else 0.0
+                unbroken = bool(a[0] > REST_ACTIVATION)  # active for the whole hold
+                sustained = exposure.bout_s if unbroken else 0.0
             else:
                 a2, f2, nl2 = a, f, nl
                 impulse = float(np.trapezoid(f, t))
@@ -127,7 +128,8 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
                 work = float(np.trapezoid(power, t))
                 dt = span / max(len(t) - 1, 1)
                 run = _runs_above(a, REST_ACTIVATION, cyclic=True)
-                sustained = exposure.bout_s if run == len(a) else run * dt
+                unbroken = run == len(a)  # never at rest in the cycle: the whole bout
+                sustained = exposure.bout_s if unbroken else run * dt
             pcsa = m.pcsa[i]
             short, stretch = float(np.mean(nl2 < SHORTENED)), float(np.mean(nl2 > STRETCHED))
             rows.append({
@@ -137,7 +139,7 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
                 "peak_stress_kpa": float(ff.max() / pcsa / 1000.0),
                 "impulse_ns": impulse, "impulse_per_day_ns": impulse * exposure.repetitions_per_day,
                 "longest_sustained_s": float(sustained),
-                "sustained_bout_s": float(sustained) if sustained == exposure.bout_s else 0.0,
+                "sustained_bout_s": float(exposure.bout_s) if unbroken else 0.0,
                 "mean_norm_fiber_length": float(np.mean(nl2)),
                 "time_shortened_frac": short, "time_stretched_frac": stretch,
                 "time_held_shortened_frac": short if static else 0.0,
