@@ -137,6 +137,8 @@ def test_built_in_walk_hip_contact_force_matches_opensim_joint_reaction(opensim,
     (dict(start=True, end=2.0), "start = True"),
     (dict(n_points=1), "n_points = 1"),
     (dict(n_points=50.5), "n_points = 50.5"),
+    (dict(start=1.0), "give both, or neither"),
+    (dict(cutoff_hz="6"), "cutoff_hz = '6'"),
 ])
 def test_measured_gait_arguments_are_checked_before_any_file_is_read(kw, message, tmp_path):
     """Issue 4, bad input: a wrong cycle window or frame count is named in one sentence

@@ -317,6 +317,10 @@ def test_api_minmax_criterion():
     (dict(exponent="lsq"), "exponent"),
     (dict(reserve_optimal_force=0.0), "reserve_optimal_force"),
     (dict(reserve_optimal_force=[1.0, 2.0, 3.0]), "reserve_optimal_force"),
+    (dict(max_iterations="x"), "max_iterations"),
+    (dict(max_iterations=None), "max_iterations"),
+    (dict(threads="a"), "threads"),
+    (dict(tolerance=float("nan")), "tolerance"),
 ])
 def test_bad_input_raises_before_solving(kwargs, fragment):
     model = FakeModel()

@@ -210,6 +210,8 @@ def test_bad_stance_arguments(kw, key):
     (lambda: lever_diagram("stance"), "result_or_model"),
     (lambda: lever_diagram(hipsim.load_model(), side="x"), "side"),
     (lambda: hipsim.run_scenario(42), "scenario"),
+    (lambda: single_leg_stance(strength={"glut_med1_r": "half"}), "strength"),
+    (lambda: hipsim.standing(pelvic_obliquity_deg=30.0), "pelvic_obliquity_deg"),
 ])
 def test_wrong_argument_types_are_named_not_raised_from_inside(call, key):
     """Issue 4, bad input: a wrong type at the public API (a dict for a Load, a string for a

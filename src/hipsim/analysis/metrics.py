@@ -81,11 +81,12 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
     force-time integral of one repetition and of a day; lengthening work is the positive
     work of fibre lengthening (eccentric) per repetition and per day; ``compression_kpa_s``
     is an external pressure on the muscle (``compression_kpa`` by full muscle name) times
-    the time it acts in a day.
+    the time it acts in a day (keys are full muscle names such as ``gluteus_minimus_posterior_r``;
+    others are not read). Raises FloatingPointError if any metric is not finite.
 
-    ``longest_sustained_s`` is the longest run of activation above :data:`REST_ACTIVATION`: a
-    hold, a walking bout (``Exposure.bout_s``) for a fibre that never rests in the cycle, else
-    its longest burst within one stride. ``sustained_bout_s`` keeps only the first two: work
+    ``longest_sustained_s`` is the longest run of activation above :data:`REST_ACTIVATION`:
+    ``Exposure.bout_s`` (the uninterrupted hold, or walking bout) for an active fibre in a static
+    posture or one that never rests in the cycle, else its longest burst within one stride. ``sustained_bout_s`` keeps only the first two: work
     without a single rest over the whole hold or bout; a fibre that rests every stride gets 0.
 
     ``time_shortened_frac`` and ``time_stretched_frac`` are the shares of the task with the

@@ -7,13 +7,12 @@ another subject) are new Model objects.
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence, Union
 
 import numpy as np
 
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_real
 from hipsim.model import kernels
 from hipsim.model.compiled import CompiledModel, compile_spec
 from hipsim.model.spec import ModelSpec
@@ -83,10 +82,12 @@ class Model:
     # ------------------------------------------------------------------ look-ups
     @property
     def n_muscles(self) -> int:
+        """Number of muscles."""
         return len(self.muscle_names)
 
     @property
     def n_coordinates(self) -> int:
+        """Number of generalised coordinates."""
         return len(self.coordinate_names)
 
     @property
@@ -267,10 +268,9 @@ class Model:
         idx = {}
         for k, v in factors.items():
             i = self.muscle_index(k)
-            fv = float(v)
-            if not math.isfinite(fv) or fv <= 0.0:
+            if not is_real(v) or v <= 0.0:
                 raise input_error("argument", f"strength['{k}']", v, "a strength factor must be a number > 0")
-            idx[i] = fv
+            idx[i] = float(v)
         muscles = tuple(dataclasses.replace(m, max_isometric_force=m.max_isometric_force * idx[i])
                         if i in idx else m for i, m in enumerate(self.spec.muscles))
         return Model(dataclasses.replace(self.spec, muscles=muscles))

@@ -42,7 +42,8 @@ HEIGHT_RANGE_M = (1.0, 2.3)
 
 @dataclass(frozen=True)
 class Subject:
-    """A person: body mass (kg) and height (m). ``None`` fields mean 'as the model'."""
+    """A person: body mass (kg, 20-250) and height (m, 1.0-2.3), both required. Give a task
+    ``subject=None`` to keep the model as it is."""
 
     mass_kg: float
     height_m: float

@@ -288,7 +288,9 @@ class FootGRF:
     (of the model, carried loads excluded); exactly zero where ``stance`` is False.
     ``cop_ground_m``: centre of pressure on the floor (y = 0) in ground (m);
     ``cop_calcn_m``: the same point in that foot's calcn frame (x heel→toe); both zero in
-    swing (the OpenSim GRF-file habit). ``free_moment_bw_m``: free moment about the
+    swing (the OpenSim GRF-file habit). In stance frames where the foot carries less than
+    ``COP_MIN_LOAD_BW``, ``cop_ground_m`` is the heel (calcn origin) on the floor and
+    ``cop_calcn_m`` is zero. ``free_moment_bw_m``: free moment about the
     vertical through the CoP, in body weights × metres, after the swinging arms' share (module
     docstring, step 5). ``moment_origin_bw_m``: the foot's
     whole moment about the ground origin (n, 3), body weights × metres: with ``force_bw`` it is

@@ -35,7 +35,7 @@ from typing import Any, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_real, is_whole
 from hipsim.muscles.thelen import rigid_tendon_state
 from hipsim.optimize import _kernels
 
@@ -79,7 +79,8 @@ class StaticOptimizationResult:
     Muscles that cross none of the selected coordinates (``participating`` false) keep a = 0
     and only their passive force. ``reserves`` are the reserve generalized forces (N·m),
     ``multipliers`` the Lagrange multipliers of the moment equations (objective units per
-    N·m), ``objective`` the per-frame criterion value including reserve costs.
+    N·m), ``objective`` the per-frame criterion value including reserve costs (for ``"minmax"``:
+    max_i w_i a_i only).
     """
 
     activations: np.ndarray
@@ -326,8 +327,10 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         Apply passive fibre forces (physiology only). False reproduces OpenSim, which
         ignores them.
     tolerance, max_iterations, threads
-        Largest accepted moment residual (N·m), Newton iteration limit per frame, threads
-        (default numba's thread count; results do not depend on it).
+        Stopping tolerance of the Newton/SQP iterations (N·m; ``status.converged`` accepts
+        moment residuals up to max(tolerance, 1e-6) N·m), iteration limit per frame, threads
+        (default numba's thread count; results do not depend on it). None of the three applies
+        to ``"minmax"``, which is solved as a linear program (HiGHS).
 
     Raises
     ------
@@ -369,10 +372,12 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         raise input_error("argument", "reserve_optimal_force", reserve_optimal_force,
                           f"a number > 0 or {len(sel)} numbers > 0 (one per selected "
                           "coordinate) is required")
-    if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and tolerance > 0):
+    if not (is_real(tolerance) and tolerance > 0):
         raise input_error("argument", "tolerance", tolerance, "a number > 0 is required")
-    if int(max_iterations) < 1:
-        raise input_error("argument", "max_iterations", max_iterations, "1 or more is required")
+    if not (is_whole(max_iterations) and max_iterations >= 1):
+        raise input_error("argument", "max_iterations", max_iterations, "a whole number >= 1 is required")
+    if threads is not None and not (is_whole(threads) and threads >= 1):
+        raise input_error("argument", "threads", threads, "None or a whole number >= 1 is required")
 
     # ---- geometry and muscle state (model engine), then the compiled solver.
     crossing = np.asarray(model.crossing, dtype=bool)

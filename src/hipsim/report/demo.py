@@ -89,6 +89,7 @@ class DemoReading:
 
     @property
     def abductor_force_bw(self) -> float:
+        """Abductor force in body weights."""
         return self.abductor_force_n / self.body_weight_n
 
 

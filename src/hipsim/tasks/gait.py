@@ -94,17 +94,25 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     filter: padded 3rd-order IIR, then quintic splines for velocities and accelerations;
     None for no filtering). With ``start`` and ``end`` None, the first full right gait cycle
     (heel strike to heel strike, 20 N threshold on the right vertical force) is used; given,
-    they are times in seconds within the motion, ``start < end``. The cycle is normalised to
-    ``n_points`` frames (0-100 %, 3 to 100000). ``passive_joint_moments`` as in
-    :func:`hipsim.single_leg_stance`.
+    both are times in seconds within the motion, ``start < end``. ``cutoff_hz`` None or
+    negative: no filtering (OpenSim's -1). The cycle is normalised to ``n_points`` frames
+    (0-100 %, 3 to 100000). The model is used as given (scale it to the subject first, e.g. with
+    OpenSim's ScaleTool): ``subject`` is recorded in the result and scales only the passive
+    joint moments, and body weights refer to the model's mass; None means the model's mass and
+    1.80 m. ``passive_joint_moments`` as in :func:`hipsim.single_leg_stance`.
     """
     if not is_whole(n_points) or not 3 <= n_points <= 100_000:
         raise input_error("argument", "n_points", n_points, "a whole number from 3 to 100000")
     for key, value in (("start", start), ("end", end)):
         if value is not None and not is_real(value):
             raise input_error("argument", key, value, "a time in seconds, or None to find the first right gait cycle")
-    if start is not None and end is not None and not start < end:
+    if (start is None) != (end is None):
+        raise input_error("argument", "start/end", (start, end),
+                          "give both, or neither to find the first right gait cycle")
+    if start is not None and not start < end:
         raise input_error("argument", "start/end", (start, end), "start must come before end")
+    if cutoff_hz is not None and not is_real(cutoff_hz):
+        raise input_error("argument", "cutoff_hz", cutoff_hz, "a frequency in Hz, or None or -1 for no filtering")
     model = model_or_osim_path if isinstance(model_or_osim_path, Model) else load_model(model_or_osim_path)
     storage = read_storage(coordinates_file)
     require_columns(storage, model.coordinate_names, str(coordinates_file))

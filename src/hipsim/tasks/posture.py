@@ -101,7 +101,7 @@ def standing(model: Model | str = "default", subject: Subject | None = None, pel
         raise input_error("argument", "short_side", short_side, "use 'r' or 'l'")
     if not (isinstance(leg_length_difference_m, (int, float)) and 0.0 <= leg_length_difference_m <= 0.05):
         raise input_error("argument", "leg_length_difference_m", leg_length_difference_m, "use 0 to 0.05 m")
-    check_angle("pelvic_drop_deg", pelvic_obliquity_deg)
+    check_angle("pelvic_obliquity_deg", pelvic_obliquity_deg)
     check_duration("hold_s", hold_s)
     m, subj = subject_model(model, subject)
     if strength:
@@ -142,7 +142,7 @@ def sitting(model: Model | str = "default", subject: Subject | None = None, hip_
     an assumed, typical posture, not a measured one). ``passive_joint_moments`` as in
     :func:`hipsim.single_leg_stance`.
     """
-    check_angle("pelvic_drop_deg", pelvic_obliquity_deg)
+    check_angle("pelvic_obliquity_deg", pelvic_obliquity_deg)
     for key, v, lo, hi in (("hip_flexion_deg", hip_flexion_deg, 60, 120), ("knee_flexion_deg", knee_flexion_deg, 0, 120)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and lo <= v <= hi):
             raise input_error("argument", key, v, f"use a value from {lo} to {hi} degrees")

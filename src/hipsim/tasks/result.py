@@ -72,14 +72,17 @@ class TaskResult:
 
     @property
     def coordinate_names(self) -> tuple[str, ...]:
+        """The model's coordinate names: the columns of ``q``, ``qdot`` and ``generalized_forces``."""
         return self.model.coordinate_names
 
     @property
     def muscle_names(self) -> tuple[str, ...]:
+        """The model's muscle names: the columns of ``activations`` and the force arrays."""
         return self.model.muscle_names
 
     @property
     def n_frames(self) -> int:
+        """Number of frames (1 for a held posture)."""
         return self.time.shape[0]
 
     @property
@@ -104,7 +107,11 @@ class TaskResult:
 
     # ------------------------------------------------------------------ exports
     def to_frame(self) -> pd.DataFrame:
-        """A wide table: time, percent, coordinates, generalized forces, activations, forces, reserves, hip contact."""
+        """A wide table, one row per frame: ``time_s`` (and ``percent_cycle``), coordinates,
+        generalized forces, activations, muscle forces (``<muscle>_force_n``), reserves, non-zero
+        passive joint moments (``<coordinate>_passive_moment``), and per side the hip contact
+        force in the pelvis frame (``hip_contact_<s>_pelvis_<x|y|z>_n``) and its magnitude in body
+        weights (``hip_contact_<s>_bw``)."""
         cols: dict[str, np.ndarray] = {"time_s": self.time}
         if self.percent is not None:
             cols["percent_cycle"] = self.percent

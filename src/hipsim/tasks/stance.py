@@ -219,7 +219,7 @@ def _foot_span(model: Model, side: str) -> tuple[float, float]:
             float(o[0, model.body_names.index(f"toes_{side}"), 0] - ankle))
 
 
-_RANGES = {"pelvic_drop_deg": (-15.0, 25.0), "trunk_lean_deg": (-30.0, 30.0), "hip_flexion_deg": (-20.0, 90.0),
+_RANGES = {"pelvic_drop_deg": (-15.0, 25.0), "pelvic_obliquity_deg": (-15.0, 25.0), "trunk_lean_deg": (-30.0, 30.0), "hip_flexion_deg": (-20.0, 90.0),
            "hip_rotation_deg": (-40.0, 40.0), "swing_hip_flexion_deg": (-20.0, 90.0),
            "swing_knee_flexion_deg": (0.0, 120.0)}
 
@@ -248,6 +248,12 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
                       strength: Mapping[str, float] | None = None, exponent: float | str = 2,
                       hold_s: float = 1.0, passive_joint_moments: bool = True) -> TaskResult:
     """Static single-leg stance on ``side`` ('r' or 'l'), solved for muscle forces and hip contact.
+
+    Posture (degrees; input limits in brackets): ``pelvic_drop_deg`` (-15..25) > 0 lowers the
+    unsupported side of the pelvis (Trendelenburg); ``trunk_lean_deg`` (-30..30) > 0 leans the
+    trunk toward the stance side; ``hip_flexion_deg`` (-20..90) and ``hip_rotation_deg``
+    (-40..40, > 0 internal) are the stance hip's; ``swing_hip_flexion_deg`` (-20..90) and
+    ``swing_knee_flexion_deg`` (0..120) lift the other leg.
 
     The swing leg is lifted with ``swing_hip_flexion_deg`` and ``swing_knee_flexion_deg``
     (defaults 30 and 60 degrees: foot clear of the floor). The whole body pitches about the
@@ -330,6 +336,7 @@ class LeverDiagram:
 
     @property
     def lever_ratio(self) -> float:
+        """Body-weight lever over abductor lever (Pauwels: about 3)."""
         return self.weight_lever_m / self.abductor_lever_m
 
     def pauwels(self) -> tuple[float, float]:
@@ -360,7 +367,10 @@ class LeverDiagram:
 
 def lever_diagram(result_or_model: TaskResult | Model, side: str = "r", q: np.ndarray | None = None,
                   point_masses: Sequence[PointMass] = ()) -> LeverDiagram:
-    """Frontal-plane lever diagram of single-leg stance on ``side``, from the 3D model at pose ``q``."""
+    """Frontal-plane lever diagram of single-leg stance on ``side``, from the 3D model at pose ``q``.
+
+    Given a TaskResult, its first frame, carried point masses and stance side are used, and
+    ``side``, ``q`` and ``point_masses`` are ignored."""
     if not isinstance(result_or_model, (TaskResult, Model)):
         raise input_error("argument", "result_or_model", type(result_or_model).__name__,
                           "a TaskResult (e.g. of single_leg_stance) or a Model")
