@@ -173,3 +173,18 @@ def test_bad_pose_shape(default_model):
 def test_unknown_muscle_is_a_clear_error(default_model):
     with pytest.raises(hipsim.InputError, match="glut_mini_r"):
         default_model.muscle_index("glut_mini_r")
+
+
+@pytest.mark.parametrize("call, key", [
+    (lambda m: m.subtree("thigh_r"), "body"),
+    (lambda m: m.body_index("thigh_r"), "body"),
+    (lambda m: hipsim.load_model(3), "model"),
+    (lambda m: m.lengthening_velocities(np.zeros((2, m.n_coordinates)), np.zeros((3, m.n_coordinates))), "qdot"),
+    (lambda m: hipsim.PointMass("pelvis", (0.0, 0.1), 3.0), "location"),
+    (lambda m: hipsim.PointMass("pelvis", (0.0, 0.1, 0.0), -3.0), "mass_kg"),
+])
+def test_wrong_names_and_shapes_are_named(default_model, call, key):
+    """A user's wrong body name, model argument, speed shape or point mass is named in one sentence
+    (hipsim.InputError), not a ValueError or TypeError from inside numpy."""
+    with pytest.raises(hipsim.InputError, match=key):
+        call(default_model)

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from hipsim.dynamics import kernels
-from hipsim.errors import input_error
+from hipsim.errors import input_error, is_real
 from hipsim.model import Model
 from hipsim.model.kernels import threads_for
 
@@ -26,6 +26,14 @@ class PointMass:
     location: tuple[float, float, float]
     mass_kg: float
     label: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.body, str):
+            raise input_error("point mass", "body", self.body, "a body name of the model")
+        if np.shape(self.location) != (3,) or not all(is_real(v) for v in self.location):
+            raise input_error("point mass", "location", self.location, "three finite numbers (m, body frame)")
+        if not is_real(self.mass_kg) or self.mass_kg < 0:
+            raise input_error("point mass", "mass_kg", self.mass_kg, "a mass >= 0 kg")
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,7 @@ def _body(model: Model, name: str, what: str) -> int:
 def _pack(model: Model, nf: int, external: Sequence[ExternalLoad], point_masses: Sequence[PointMass]):
     pm_body = np.array([_body(model, p.body, "point_mass") for p in point_masses], dtype=np.int64)
     pm_loc = np.array([p.location for p in point_masses], dtype=np.float64).reshape(-1, 3)
-    pm_mass = np.array([p.mass_kg for p in point_masses], dtype=np.float64)
-    if np.any(~np.isfinite(pm_mass)) or np.any(pm_mass < 0):
-        raise input_error("argument", "point_mass.mass_kg", pm_mass.tolist(), "masses must be >= 0 kg")
+    pm_mass = np.array([p.mass_kg for p in point_masses], dtype=np.float64)  # checked by PointMass
     ex_body = np.array([_body(model, e.body, "external") for e in external], dtype=np.int64)
     ne = len(external)
     ex_force = np.zeros((nf, ne, 3))

@@ -30,6 +30,8 @@ def load_spec(path_or_name: str | Path = "default"):
         return read_model(shipped_model_path(path_or_name))
     if isinstance(path_or_name, str) and path_or_name in SHIPPED.values():
         return read_model(Path(str(importlib.resources.files("hipsim.shipped_models").joinpath(path_or_name))))
+    if not isinstance(path_or_name, (str, Path)):
+        raise input_error("argument", "model", path_or_name, "a shipped model name or a model file path")
     path = Path(path_or_name)
     if path.suffix.lower() == ".osim":
         return read_osim(path)

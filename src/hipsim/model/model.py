@@ -108,6 +108,12 @@ class Model:
             raise input_error("argument", "muscle", name_or_alias,
                               "use a muscle name or alias of the model (see model.muscle_names)") from None
 
+    def body_index(self, name: str) -> int:
+        """Index of a body by its OpenSim name (``femur_r``) in :attr:`body_names`."""
+        if name not in self.body_names:
+            raise input_error("argument", "body", name, f"use a body of the model ({', '.join(self.body_names)})")
+        return self.body_names.index(name)
+
     def coordinate_index(self, name: str) -> int:
         """Index of a coordinate by its OpenSim name (``hip_adduction_r``)."""
         try:
@@ -198,7 +204,11 @@ class Model:
         return pd.DataFrame(sel, index=pd.Index(rows, name="muscle"), columns=pd.Index(cols, name="coordinate"))
 
     def lengthening_velocities(self, q: PoseLike, qdot: PoseLike) -> np.ndarray:
-        """Muscle-tendon lengthening velocities (m/s) = sum_k dL/dq_k qdot_k = -(moment arms) . qdot."""
+        """Muscle-tendon lengthening velocities (m/s) = sum_k dL/dq_k qdot_k = -(moment arms) . qdot.
+
+        ``qdot`` is shaped like ``q`` (same frames; rad/s or m/s per coordinate), or a mapping of
+        coordinate names to speeds in which unnamed coordinates have speed 0. Returns
+        (n_muscles,) for one pose or (n_frames, n_muscles)."""
         arms = self.moment_arms(q)
         if isinstance(qdot, Mapping):
             # Unnamed coordinates are still (speed 0), unlike poses whose defaults apply.
@@ -207,7 +217,8 @@ class Model:
                 qd[..., self.coordinate_index(k)] = v
         else:
             qd = np.asarray(qdot, dtype=np.float64)
-        if qd.shape[-1] != self.n_coordinates or not np.all(np.isfinite(qd)):
+        if qd.shape[-1] != self.n_coordinates or not np.all(np.isfinite(qd)) \
+                or (qd.ndim > 1 and arms.ndim > 2 and qd.shape[0] != arms.shape[0]):
             raise input_error("argument", "qdot", qd.shape, "qdot must be finite, shaped like q")
         return -np.einsum("...mc,...c->...m", arms, qd)
 
@@ -224,7 +235,7 @@ class Model:
 
     def subtree(self, body: str) -> list[int]:
         """Indices (in :attr:`body_names`) of ``body`` and every body below it in the tree."""
-        root = self.body_names.index(body)
+        root = self.body_index(body)
         parent = self.compiled.body_parent
         out = []
         for b in range(1, len(self.body_names)):

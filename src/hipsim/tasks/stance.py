@@ -398,7 +398,7 @@ def lever_diagram(result_or_model: TaskResult | Model, side: str = "r", q: np.nd
         mass += cm.body_mass[b]
         mom += cm.body_mass[b] * p
     for pm in point_masses:
-        b = model.body_names.index(pm.body)
+        b = model.body_index(pm.body)
         mass += pm.mass_kg
         mom += pm.mass_kg * (o[0, b] + R[0, b] @ np.asarray(pm.location))
     com = mom / mass
