@@ -297,6 +297,8 @@ def test_bad_model_and_loads_raise_input_error() -> None:
         normative_gait(model="gait2392")
     with pytest.raises(InputError, match="point_masses"):
         normative_gait(point_masses=[("hand", 3.0)])
+    with pytest.raises(InputError, match="point_masses"):
+        normative_gait(point_masses=None)
 
 
 def test_results_are_independent_copies() -> None:

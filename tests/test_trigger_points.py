@@ -290,6 +290,10 @@ def test_bad_side_duplicate_row_empty_table_and_wrong_type():
     t.at[0, "side"] = "right"
     with pytest.raises(InputError, match="side"):
         trigger_point_indices(t)
+    t["side"] = t["side"].astype(object)
+    t.at[0, "side"] = ["r"]
+    with pytest.raises(InputError, match="side"):
+        trigger_point_indices(t)
     t = pd.concat([table(), table().iloc[:1]], ignore_index=True)
     with pytest.raises(InputError, match="repeated"):
         trigger_point_indices(t)

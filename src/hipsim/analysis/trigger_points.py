@@ -433,7 +433,7 @@ def _validate_metrics(metrics: Any) -> pd.DataFrame:
         if not isinstance(muscle, str) or not muscle.strip():
             raise input_error("argument", f"metrics row {i} muscle", muscle,
                               "a non-empty muscle name such as gluteus_minimus_anterior")
-        if side not in _SIDE_WORD:
+        if not isinstance(side, str) or side not in _SIDE_WORD:
             raise input_error("argument", f"metrics row {i} ({muscle}) side", side,
                               "'r' or 'l'")
     dup = out.duplicated(subset=["muscle", "side"], keep="first")

@@ -1074,6 +1074,8 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
         model = load_model("default")
     if not isinstance(model, Model):
         raise input_error("argument", "model", type(model).__name__, "a hipsim Model (hipsim.load_model)")
+    if isinstance(point_masses, (PointMass, str)) or not isinstance(point_masses, Sequence):
+        raise input_error("argument", "point_masses", point_masses, "a sequence of hipsim.PointMass")
     for pm in point_masses:
         if not isinstance(pm, PointMass):
             raise input_error("argument", "point_masses", type(pm).__name__, "hipsim.PointMass items")
