@@ -70,8 +70,11 @@ TEXT = {
     "trunk_lean": ("Leaning the trunk 10 degrees over the stance hip, as a person with weak abductors "
                    "does, lowers the abductor forces and the hip contact force.",
                    "All bars negative: the lean trades abductor effort for a shorter lever."),
-    "trendelenburg_gait": ("Walking with twice the normal pelvic drop in swing.",
-                           "Bars: % change of peak force per fibre group over the cycle."),
+    "trendelenburg_gait": ("Walking with twice the normal pelvic drop in swing adducts each stance hip "
+                           "further: TFL's peak force rises most (about +70 %), the gluteus medius and the anterior "
+                           "and middle gluteus minimus parts by 11-23 %, while posterior gluteus minimus "
+                           "does less (-9 %).",
+                           "Bars: % change of peak force per fibre group over the cycle, both sides alike."),
     "prolonged_standing": ("Standing half an hour without shifting weight loads the same fibres no "
                            "harder, but 15 times longer without a pause.",
                            "Peak-force bars stay at zero; the change is in the summary's longest "
@@ -80,12 +83,11 @@ TEXT = {
                 "cycle: the left fibres' impulse per stride rises 6-15 % and the right's falls up to 5 %, "
                 "while most peak forces rise on both sides.",
                 "Bars: % change of peak force per fibre group, right and left."),
-    "walking_fast_far": ("A brisk 15,000-step day against an ordinary 7,000-step day.",
-                         "Peak-force bars show the faster pace; the summary's impulse per day shows the "
-                         "distance. At 1.8 m/s push-off asks more of the calf than gait2392's rigid-tendon "
-                         "muscles give while shortening that fast (Thelen 2003 force-velocity curve): up to "
-                         "33 N m falls on each ankle's reserve, and `hipsim run` warns; held isometric, the "
-                         "same muscles would suffice."),
+    "walking_fast_far": ("A brisk 15,000-step day against an ordinary 7,000-step day: at 1.8 m/s push-off "
+                         "asks more of the calf than gait2392's rigid-tendon muscles give while shortening that "
+                         "fast (Thelen 2003 force-velocity curve), so up to 33 N m falls on each ankle's "
+                         "reserve and `hipsim run` warns (held isometric, the same muscles would suffice).",
+                         "Peak-force bars show the faster pace, the summary's impulse per day the distance."),
     "crossed_legs": ("Knee over knee, the crossed right hip holds its posterior gluteal fibres and piriformis "
                      "stretched for the hour and lengthens TFL by about half (from 0.23 to 0.34 of its optimal "
                      "length, a rigid-tendon value outside the physiological range, which hipsim warns about), while the anterior fibres, adductors at 90 degrees of flexion, shorten.", "Bars: % change of mean fibre length; the left side is unchanged."),
