@@ -89,7 +89,7 @@ BAD = {
     "wrong type": (GOOD.replace("mass_kg = 5", 'mass_kg = "five"'), "modifiers[0].mass_kg", "five"),
     "unknown muscle": (GOOD.replace('type = "carry"\nmass_kg = 5\nside = "l"',
                                     'type = "weakness"\nmuscles = ["gluteus_maximum"]\nstrength = 0.5'),
-                       "muscles", "gluteus_maximum"),
+                       "modifiers[0].muscles", "gluteus_maximum"),
     "negative mass": (GOOD.replace("[baseline]", "[subject]\nmass_kg = -70\n[baseline]"), "subject.mass_kg", "-70"),
     "angle out of range": (GOOD.replace('side = "r"\n[[mod', 'side = "r"\npelvic_drop_deg = 60\n[[mod'),
                            "task.pelvic_drop_deg", "60"),

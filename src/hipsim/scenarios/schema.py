@@ -283,7 +283,9 @@ def parse_scenario(data: dict, source: str, muscle_check=None) -> ScenarioSpec:
     base_mods = _modifiers(src, "baseline.modifiers", base.get("modifiers", []), task)
     base_task = _table(src, "baseline.task", base.get("task", {}), TASK_KEYS[task], fill_defaults=False)
     if muscle_check is not None:
-        for i, mod in enumerate(modifiers + base_mods):
+        where = [f"modifiers[{i}]" for i in range(len(modifiers))] + \
+            [f"baseline.modifiers[{i}]" for i in range(len(base_mods))]
+        for at, mod in zip(where, modifiers + base_mods):
             if mod.type == "weakness":
                 for mname in mod.values["muscles"]:
                     if mname in GROUPS:
@@ -291,7 +293,7 @@ def parse_scenario(data: dict, source: str, muscle_check=None) -> ScenarioSpec:
                     try:
                         muscle_check(mname)
                     except Exception:
-                        raise input_error(src, "modifiers.muscles", mname,
+                        raise input_error(src, f"{at}.muscles", mname,
                                           f"use a muscle name or alias of the model, or a group "
                                           f"({', '.join(GROUPS)})") from None
     return ScenarioSpec(name=name, title=data.get("title", name), description=data.get("description", ""),
