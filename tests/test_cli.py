@@ -58,8 +58,11 @@ def test_every_shipped_scenario_runs_and_writes_its_outputs(tmp_path, capsys):
 
 def test_console_script_runs_a_shipped_scenario_by_name(tmp_path):
     """The installed console script: `hipsim run wallet` exits 0 and prints the one-screen summary
-    with the caveat."""
-    out = subprocess.run([sys.executable, "-m", "hipsim.cli", "run", "wallet", "--out", str(tmp_path), "--no-plots"],
+    with the caveat. The script is the one installed beside this Python (pyproject's
+    [project.scripts]), so the entry point itself is exercised, not only the module."""
+    script = Path(sys.executable).with_name("hipsim")
+    assert script.exists(), f"no console script beside {sys.executable}: install the project (pip install -e .)"
+    out = subprocess.run([str(script), "run", "wallet", "--out", str(tmp_path), "--no-plots"],
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert "does not diagnose" in " ".join(out.stdout.split())
