@@ -62,11 +62,7 @@ def _frames(arr, nf: int, name: str) -> np.ndarray:
 
 
 def _body(model: Model, name: str, what: str) -> int:
-    try:
-        return model.body_names.index(name)
-    except ValueError:
-        raise input_error("argument", f"{what}.body", name,
-                          f"use a body of the model ({', '.join(model.body_names[1:])})") from None
+    return model.body_index(name, key=f"{what}.body")
 
 
 def _pack(model: Model, nf: int, external: Sequence[ExternalLoad], point_masses: Sequence[PointMass]):

@@ -108,10 +108,11 @@ class Model:
             raise input_error("argument", "muscle", name_or_alias,
                               "use a muscle name or alias of the model (see model.muscle_names)") from None
 
-    def body_index(self, name: str) -> int:
-        """Index of a body by its OpenSim name (``femur_r``) in :attr:`body_names`."""
+    def body_index(self, name: str, key: str = "body") -> int:
+        """Index of a body by its OpenSim name (``femur_r``) in :attr:`body_names`; an unknown name
+        is an InputError under ``key``."""
         if name not in self.body_names:
-            raise input_error("argument", "body", name, f"use a body of the model ({', '.join(self.body_names)})")
+            raise input_error("argument", key, name, f"use a body of the model ({', '.join(self.body_names[1:])})")
         return self.body_names.index(name)
 
     def coordinate_index(self, name: str) -> int:
