@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from hipsim.errors import InputError
+from hipsim.errors import InputError, input_error
 
 EPILOG = """examples:
   hipsim list                              shipped scenarios, modifiers and tasks
@@ -77,7 +77,7 @@ def _run_with_progress(name: str, quiet: bool):
 def _writable_folder(option: str, value: str, folder: Path) -> None:
     """Fail before any work when ``folder`` cannot hold the results (a file, no permission)."""
     def refuse(why: str) -> InputError:
-        return InputError(f"argument: {option} = {value!r} is not allowed; {why}.")
+        return input_error("argument", option, value, why)
     if folder.exists() and not folder.is_dir():
         raise refuse(f"{folder} is a file, not a folder")
     try:
@@ -169,7 +169,7 @@ def cmd_plot(args) -> int:
     from hipsim.report.plots import save_figure
     if args.out is not None:
         if Path(args.out).suffix.lower() != ".png" or Path(args.out).is_dir():
-            raise InputError(f"argument: --out = {args.out!r} is not allowed; a .png file name is required.")
+            raise input_error("argument", "--out", args.out, "a .png file name is required")
         _writable_folder("--out", args.out, Path(args.out).resolve().parent)
     result = _run_with_progress(args.scenario, False)
     out = Path(args.out or f"{result.spec.name}_{args.kind}.png")

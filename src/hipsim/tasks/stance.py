@@ -219,9 +219,9 @@ def _foot_span(model: Model, side: str) -> tuple[float, float]:
             float(o[0, model.body_names.index(f"toes_{side}"), 0] - ankle))
 
 
-_RANGES = {"pelvic_drop_deg": (-15.0, 25.0), "pelvic_obliquity_deg": (-15.0, 25.0), "trunk_lean_deg": (-30.0, 30.0), "hip_flexion_deg": (-20.0, 90.0),
-           "hip_rotation_deg": (-40.0, 40.0), "swing_hip_flexion_deg": (-20.0, 90.0),
-           "swing_knee_flexion_deg": (0.0, 120.0)}
+_RANGES = {"pelvic_drop_deg": (-15.0, 25.0), "pelvic_obliquity_deg": (-15.0, 25.0), "trunk_lean_deg": (-30.0, 30.0),
+           "hip_flexion_deg": (-20.0, 90.0), "hip_rotation_deg": (-40.0, 40.0),
+           "swing_hip_flexion_deg": (-20.0, 90.0), "swing_knee_flexion_deg": (0.0, 120.0)}
 
 
 def check_duration(key: str, value: float, source: str = "argument") -> float:
