@@ -82,11 +82,10 @@ def summary(result: ScenarioResult) -> dict[str, Any]:
         "warnings": list(result.warnings),
         "disclaimer": DISCLAIMER,
     }
-    if result.indices is not None:
-        idx = result.indices
-        keep = [c for c in idx.columns if c not in ("muscle", "side")]
-        out["trigger_point_load_indices"] = {f"{r.muscle}_{r.side}": {c: r[c] for c in keep}
-                                            for _, r in idx.iterrows()}
+    idx = result.indices
+    keep = [c for c in idx.columns if c not in ("muscle", "side")]
+    out["trigger_point_load_indices"] = {f"{r.muscle}_{r.side}": {c: r[c] for c in keep}
+                                        for _, r in idx.iterrows()}
     return _num(out)
 
 
@@ -161,10 +160,9 @@ def print_summary(result: ScenarioResult, console=None) -> None:
         console.print(f"{k}: {_num(v)}")
     for w in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
-    if result.indices is not None:
-        from hipsim.analysis.trigger_points import summarise_indices
-        for line in summarise_indices(result.indices, max_lines=3):
-            console.print(line)
+    from hipsim.analysis.trigger_points import summarise_indices
+    for line in summarise_indices(result.indices, max_lines=3):
+        console.print(line)
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from hipsim.analysis.metrics import (PHYSIOLOGICAL_FIBRE_LENGTH, Exposure, compare, fibre_metrics,
                                      outside_physiological_length, saturated_in_both)
+from hipsim.analysis.trigger_points import trigger_point_indices
 from hipsim.errors import InputError, input_error
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import Subject
@@ -38,7 +39,7 @@ class ScenarioResult:
     baseline: TaskResult
     scenario: TaskResult
     metrics: pd.DataFrame
-    indices: pd.DataFrame | None
+    indices: pd.DataFrame
     derived: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -283,7 +284,7 @@ def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> 
     m_base = fibre_metrics(baseline, _exposure(spec, base_plan.kwargs, baseline),
                            compression_kpa=base_plan.compression_kpa)
     metrics = compare(m_scen, m_base)
-    indices = _indices(metrics)
+    indices = trigger_point_indices(metrics)
     warnings = list(dict.fromkeys(list(baseline.warnings) + list(scen.warnings)))
     full = saturated_in_both(metrics)
     if full:
@@ -301,11 +302,3 @@ def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> 
     return ScenarioResult(spec=spec, baseline=baseline, scenario=scen, metrics=metrics, indices=indices,
                           derived=derived, warnings=warnings)
 
-
-def _indices(metrics: pd.DataFrame) -> pd.DataFrame | None:
-    """Trigger-point load indices (hipsim.analysis.trigger_points), when that module is present."""
-    try:
-        from hipsim.analysis.trigger_points import trigger_point_indices
-    except ImportError:  # pragma: no cover - the module ships with hipsim
-        return None
-    return trigger_point_indices(metrics)
