@@ -30,6 +30,19 @@ def quadprog_reference(M, b, w, c):
     return np.clip(x[:n], 0, 1), x[n:]
 
 
+def quadprog_floor_reference(M, b, w, c, a_min):
+    """As :func:`quadprog_reference` with a_min <= a <= 1: the bound written as its own constraint,
+    not by hipsim's change of variables."""
+    n, m = M.shape
+    G = np.diag(np.concatenate([2 * w, 2 * c]))
+    C = np.hstack([np.vstack([M, np.eye(m)]),
+                   np.vstack([np.eye(n), np.zeros((m, n))]),
+                   np.vstack([-np.eye(n), np.zeros((m, n))])])
+    rhs = np.concatenate([b, np.full(n, a_min), -np.ones(n)])
+    x = quadprog.solve_qp(G, np.zeros(n + m), C, rhs, meq=m)[0]
+    return np.clip(x[:n], a_min, 1), x[n:]
+
+
 def objective(a, R, w, c, p):
     return float(np.sum(w * a ** p) + np.sum(c * R ** 2))
 
@@ -302,6 +315,27 @@ def test_api_minmax_criterion():
     assert np.isclose(mm.activations[0, 0], mm.activations.max(), atol=1e-6)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2 ** 32 - 1), a_min=st.sampled_from([0.001, 0.01, 0.05, 0.3]),
+       tau_hip=st.floats(-80.0, 40.0), tau_knee=st.floats(-20.0, 20.0))
+def test_api_min_activation_matches_quadprog_with_the_bound(seed, a_min, tau_hip, tau_knee):
+    """``min_activation`` (OpenSim's Thelen muscles cannot go below 0.01): every taking-part
+    muscle at or above the floor, and the optimum of the bounded problem solved independently."""
+    model = FakeModel()
+    q = np.array([np.random.default_rng(seed).uniform(-0.2, 0.2), 0.0, 0.0])
+    tau = np.array([tau_hip, tau_knee])
+    res = static_optimization(model, q, tau, coordinates=COORDS, physiology=False, min_activation=a_min)
+    assert res.status.converged.all()
+    a = res.activations[0]
+    assert np.all(a[:5] >= a_min - 1e-12) and a[5] == 0.0  # "trunk" crosses no selected coordinate
+    M = model.arms[:5, :2] * model.max_isometric_forces[:5, None]
+    a_ref, R_ref = quadprog_floor_reference(M, tau, np.ones(5), np.ones(2), a_min)
+    np.testing.assert_allclose(a[:5], a_ref, atol=1e-6)
+    np.testing.assert_allclose(res.reserves[0], R_ref, atol=1e-5)
+    f_ref = float(np.sum(a_ref ** 2) + np.sum(R_ref ** 2))
+    assert abs(res.objective[0] - f_ref) <= 1e-7 * max(f_ref, 1.0)
+
+
 @pytest.mark.parametrize("kwargs, fragment", [
     (dict(q=np.array([0.0, np.nan, 0.0])), "q[1]"),
     (dict(tau=np.array([np.inf, 0.0])), "tau[0]"),
@@ -321,6 +355,10 @@ def test_api_minmax_criterion():
     (dict(max_iterations=None), "max_iterations"),
     (dict(threads="a"), "threads"),
     (dict(tolerance=float("nan")), "tolerance"),
+    (dict(min_activation=1.0), "min_activation = 1.0"),
+    (dict(min_activation=-0.01), "min_activation"),
+    (dict(min_activation="0.01"), "min_activation"),
+    (dict(min_activation=0.01, exponent=3), "needs exponent 2"),
 ])
 def test_bad_input_raises_before_solving(kwargs, fragment):
     model = FakeModel()

@@ -6,10 +6,14 @@ importing this module does not import OpenSim.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-__all__ = ["joint_reaction", "run_analyze_tool"]
+import numpy as np
+
+__all__ = ["StaticPoseSolution", "joint_reaction", "run_analyze_tool", "static_optimization",
+           "static_pose_reaction"]
 
 
 def joint_reaction(osim: Any, forces_file: str | Path, joint: str = "hip_r", on_body: str = "child",
@@ -58,3 +62,103 @@ def run_analyze_tool(osim: Any, name: str, model_file: str | Path, coordinates_f
     tool.printToXML(str(setup))
     osim.AnalyzeTool(str(setup)).run()
     return results_dir
+
+
+def static_optimization(osim: Any, start: float, end: float, exponent: float = 2.0,
+                        convergence: float = 1e-10, max_iterations: int = 5000, name: str = "so") -> Any:
+    """An OpenSim StaticOptimization analysis with muscle physiology on (OpenSim's default), the
+    model's own force set and activation ``exponent``. ``convergence`` and ``max_iterations`` are
+    tighter than OpenSim's defaults (1e-4, 100) so that the optimiser stops at the optimum, not
+    near it. Its forces file is ``<tool name>_<name>_force.sto``."""
+    so = osim.StaticOptimization()
+    so.setName(name)
+    so.setUseModelForceSet(True)
+    so.setActivationExponent(float(exponent))
+    so.setUseMusclePhysiology(True)
+    so.setConvergenceCriterion(float(convergence))
+    so.setMaxIterations(int(max_iterations))
+    so.setStartTime(float(start))
+    so.setEndTime(float(end))
+    return so
+
+
+@dataclass(frozen=True)
+class StaticPoseSolution:
+    """OpenSim's answer for a held pose: ``hip_force_n`` the hip's force on the femur in ground
+    (3,), ``weight_n`` the model's weight, ``forces`` and ``activations`` per actuator name
+    (muscles and the added ``<coordinate>_reserve`` actuators)."""
+
+    hip_force_n: np.ndarray
+    weight_n: float
+    forces: dict[str, float]
+    activations: dict[str, float]
+
+
+#: Rows of the constant coordinates file: OpenSim's spline fit of the coordinates needs six or more.
+_POSE_FRAMES = 11
+
+
+def static_pose_reaction(osim: Any, model: Any, pose: Mapping[str, float], foot: str, work: str | Path,
+                         side: str = "r", convergence: float = 1e-10, max_iterations: int = 5000) -> StaticPoseSolution:
+    """Hold ``model`` (an ``osim.Model``, not yet initialised) still at ``pose`` (coordinate name ->
+    value in the model's units; others 0; locked ones untouched), stand it on ``foot`` (a body) with a
+    vertical ground force equal to its weight under its centre of mass, and solve it with OpenSim's
+    own StaticOptimization (:func:`static_optimization`) and then JointReaction for ``hip_<side>``.
+
+    Every unlocked pelvis or lumbar coordinate without an actuator gets a CoordinateActuator
+    ``<coordinate>_reserve`` of optimal force 1 (costly; the balanced ground force leaves the pelvis
+    nothing to carry). Files go to ``work``."""
+    from hipsim.motion.external_loads import write_external_loads
+    from hipsim.motion.storage import StorageTable, read_storage, write_storage
+
+    work = Path(work)
+    state = model.initSystem()
+    cs = model.getCoordinateSet()
+    names = [cs.get(i).getName() for i in range(cs.getSize())]
+    for n in names:
+        if not cs.get(n).get_locked():
+            cs.get(n).setValue(state, float(pose.get(n, 0.0)), False)
+    model.assemble(state)
+    model.realizePosition(state)
+    values = {n: cs.get(n).getValue(state) for n in names}
+    com = model.calcMassCenterPosition(state)
+    weight = model.getTotalMass(state) * -model.getGravity()[1]
+    t = np.linspace(0.0, 1.0, _POSE_FRAMES)
+    angular = [cs.get(n).getMotionType() == osim.Coordinate.Rotational for n in names]
+    row = [np.degrees(values[n]) if rot else values[n] for n, rot in zip(names, angular)]
+    write_storage(work / "q.mot", StorageTable(time=t, column_names=tuple(names), data=np.tile(row, (_POSE_FRAMES, 1)),
+                                               in_degrees=True, name="pose"))
+    ones = np.ones((_POSE_FRAMES, 1))
+    write_external_loads(work / "grf.xml", t, [("grf", foot, ones * [0.0, weight, 0.0], ones * [com[0], 0.0, com[2]],
+                                                ones * [0.0, 0.0, 0.0])])
+    fs = model.getForceSet()
+    actuated = {osim.CoordinateActuator.safeDownCast(fs.get(i)).get_coordinate()
+                for i in range(fs.getSize()) if fs.get(i).getConcreteClassName() == "CoordinateActuator"}
+    for n in names:
+        if n.startswith(("pelvis", "lumbar")) and n not in actuated and not cs.get(n).get_locked():
+            act = osim.CoordinateActuator(n)
+            act.setName(f"{n}_reserve")
+            act.setOptimalForce(1.0)
+            act.setMinControl(-1e6)
+            act.setMaxControl(1e6)
+            model.addForce(act)
+    model.finalizeConnections()
+    model.printToXML(str(work / "model.osim"))
+    # Two runs: the joint reaction reads the optimisation's forces file. The middle of the
+    # constant motion keeps the splines' end effects out.
+    analyses = (static_optimization(osim, 0.2, 0.8, convergence=convergence, max_iterations=max_iterations),
+                joint_reaction(osim, work / "pose_so_force.sto", joint=f"hip_{side}"))
+    for analysis in analyses:
+        run_analyze_tool(osim, "pose", work / "model.osim", work / "q.mot", work / "grf.xml", 0.2, 0.8, work,
+                         [analysis])
+    loads = read_storage(work / "pose_reaction_ReactionLoads.sto")
+    mid = len(loads.time) // 2
+    force = np.array([loads.column(f"hip_{side}_on_femur_{side}_in_ground_f{a}")[mid] for a in "xyz"])
+    actuators = {fs.get(i).getName() for i in range(fs.getSize())}
+    out = []
+    for stem in ("pose_so_force.sto", "pose_so_activation.sto"):
+        table = read_storage(work / stem)
+        k = len(table.time) // 2
+        # The forces file also lists the external forces; keep the actuators.
+        out.append({n: float(table.data[k, i]) for i, n in enumerate(table.column_names) if n in actuators})
+    return StaticPoseSolution(hip_force_n=force, weight_n=float(weight), forces=out[0], activations=out[1])

@@ -497,26 +497,35 @@ def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
-def unbounded_start(M, b, w, c, lam, work):
-    """Multipliers of the p = 2 problem without activation bounds (a cold start).
+def unbounded_start(M, b, w, lin, c, lam, work):
+    """Multipliers of the quadratic problem (cost w a^2 + lin a) without activation bounds
+    (a cold start).
 
-    With every muscle free, a = M lambda / (2 w) and the dual optimum solves
-    (sum_i M_i M_i^T / (2 w_i) + diag(1/(2c))) lambda = b.
+    With every muscle free, a = (M lambda - lin) / (2 w) and the dual optimum solves
+    (sum_i M_i M_i^T / (2 w_i) + diag(1/(2c))) lambda = b + sum_i M_i lin_i / (2 w_i).
     """
     n, m = M.shape
     deriv = work[:n]
     o = 3 * n
+    rhs = work[o:o + m]
     H = work[o + 5 * m:o + 5 * m + m * m].reshape((m, m))
+    for j in range(m):
+        rhs[j] = b[j]
     for i in range(n):
         deriv[i] = 1.0 / (2.0 * w[i])
-    _newton_direction(M, c, deriv, b, H, lam)
+        if lin[i] != 0.0:
+            for j in range(m):
+                rhs[j] += M[i, j] * lin[i] * deriv[i]
+    _newton_direction(M, c, deriv, rhs, H, lam)
 
 
 @njit(cache=True, nogil=True)
-def solve_range_dual(M, b, w, c, p, chunk, first, last, tol, max_iter, warm, lam0,
+def solve_range_dual(M, b, w, lin, c, p, chunk, first, last, tol, max_iter, warm, lam0,
                      a_out, R_out, lam_out, status_out, iter_out, resid_out):
     """Solve frames first..last-1 (1 < p <= 2) by :func:`solve_dual`, chunk by chunk.
 
+    ``lin`` (n,) adds a linear cost lin_i a_i (p = 2 only; zeros otherwise): static.py
+    uses it to impose a minimum activation by a change of variables.
     ``first`` is a multiple of ``chunk``. Within a chunk each frame is warm-started from the
     previous frame's multipliers; the first frame of a chunk starts from ``lam0[f]`` when
     ``warm`` is true, else from the unbounded p = 2 solution. Chunk boundaries depend only on
@@ -524,7 +533,6 @@ def solve_range_dual(M, b, w, c, p, chunk, first, last, tol, max_iter, warm, lam
     """
     n_frames, n, m = M.shape
     work = np.empty(8 * n + m * (m + 7))
-    lin = np.zeros(n)
     lam = np.empty(m)
     power = p != 2.0
     for f in range(first, last):
@@ -533,7 +541,7 @@ def solve_range_dual(M, b, w, c, p, chunk, first, last, tol, max_iter, warm, lam
                 for j in range(m):
                     lam[j] = lam0[f, j]
             else:
-                unbounded_start(M[f], b[f], w, c, lam, work)
+                unbounded_start(M[f], b[f], w, lin, c, lam, work)
         st, it, res = solve_dual(M[f], b[f], w, lin, c, p, power, lam, a_out[f], R_out[f],
                                  tol, max_iter, work)
         for j in range(m):
@@ -563,7 +571,7 @@ def solve_range_sqp(M, b, w, c, p, chunk, first, last, tol, max_iter, warm, lam0
                 for j in range(m):
                     lam[j] = lam0[f, j]
             else:
-                unbounded_start(M[f], b[f], w, c, lam, work)
+                unbounded_start(M[f], b[f], w, lin, c, lam, work)
         it0 = 0
         st = HANDOVER
         if p < 2.0:

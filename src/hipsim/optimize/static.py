@@ -23,7 +23,9 @@ applied (OpenSim overrides the whole muscle force with a F_opt, so passive force
 ignored; pass ``passive=False`` for that behaviour); the reserves cost (R/R_opt)^2 whatever
 the exponent (OpenSim uses |R/R_opt|^p), which keeps every frame's dual smooth; the
 force-velocity multiplier of a fibre shortening faster than v_max is 0, not OpenSim's
-negative linear extrapolation.
+negative linear extrapolation; activations may reach 0 (OpenSim's Thelen2003Muscle holds them at
+0.01 or more; ``min_activation=0.01`` reproduces that, and with every non-pelvis coordinate
+selected hipsim then gives OpenSim's muscle forces, tests/test_static_optimization_opensim.py).
 """
 from __future__ import annotations
 
@@ -115,7 +117,7 @@ def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
                  reserve_cost: np.ndarray, exponent: float = 2.0, *, chunk: int = CHUNK,
                  tolerance: float = 1e-9, max_iterations: int = 100,
                  initial_multipliers: np.ndarray | None = None,
-                 threads: int | None = None) -> dict[str, np.ndarray]:
+                 threads: int | None = None, linear: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Solve many frames of min sum w a^p + sum c R^2 s.t. moments^T a + R = rhs, 0 <= a <= 1.
 
     ``moments`` (n_frames, n_muscles, n_coords): moment about each coordinate at full
@@ -123,6 +125,7 @@ def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
     ``reserve_cost`` (n_coords,) > 0 (c = 1 / R_opt^2); ``exponent`` >= 1.5 (caller checks).
     Frames are split into chunks of ``chunk`` (warm-started in order) spread over
     ``threads`` threads (default: numba's thread count); results do not depend on it.
+    ``linear`` (n_muscles,) adds sum linear_i a_i to the cost (exponent 2 only).
     Returns a dict of arrays: activations, reserves, multipliers, code, iterations,
     max_residual.
     """
@@ -140,12 +143,18 @@ def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
     warm = initial_multipliers is not None
     lam0 = (np.ascontiguousarray(np.broadcast_to(initial_multipliers, (n_frames, m)),
                                  dtype=np.float64) if warm else np.zeros((1, m)))
-    kernel = _kernels.solve_range_dual if exponent == 2.0 else _kernels.solve_range_sqp
     p = float(exponent)
+    lin = np.zeros(n) if linear is None else np.ascontiguousarray(linear, dtype=np.float64)
+    if p != 2.0 and np.any(lin):
+        raise ValueError("a linear cost term needs exponent 2")
 
     def run(first: int, last: int) -> None:
-        kernel(M, b, w, c, p, chunk, first, last, tolerance, max_iterations, warm, lam0,
-               a, R, lam, code, its, res)
+        if p == 2.0:
+            _kernels.solve_range_dual(M, b, w, lin, c, p, chunk, first, last, tolerance, max_iterations, warm,
+                                      lam0, a, R, lam, code, its, res)
+        else:
+            _kernels.solve_range_sqp(M, b, w, c, p, chunk, first, last, tolerance, max_iterations, warm, lam0,
+                                     a, R, lam, code, its, res)
 
     n_chunks = (n_frames + chunk - 1) // chunk
     n_threads = min(threads or _thread_count(), n_chunks)
@@ -290,7 +299,7 @@ def _parse_exponent(exponent: Any) -> float | str:
 def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str] | None = None,
                         qdot: Any = None, exponent: float | str = 2, physiology: bool = True,
                         weights: Any = None, reserve_optimal_force: Any = 1.0, *,
-                        passive: bool = True, tolerance: float = 1e-9,
+                        passive: bool = True, min_activation: float = 0.0, tolerance: float = 1e-9,
                         max_iterations: int = 100,
                         threads: int | None = None) -> StaticOptimizationResult:
     """Muscle activations and forces that produce the generalized forces ``tau``.
@@ -326,6 +335,12 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     passive
         Apply passive fibre forces (physiology only). False reproduces OpenSim, which
         ignores them.
+    min_activation
+        Lower bound of every taking-part muscle's activation, 0 <= value < 1 (exponent 2
+        only). Default 0. OpenSim's StaticOptimization bounds each activation by the muscle's
+        ``min_control``, which its Thelen2003Muscle holds at no less than its
+        ``minimum_activation`` of 0.01, so every muscle of gait2392 is at least 1 % active
+        there; pass 0.01 to reproduce OpenSim's solution.
     tolerance, max_iterations, threads
         Stopping tolerance of the Newton/SQP iterations (N·m; ``status.converged`` accepts
         moment residuals up to max(tolerance, 1e-6) N·m), iteration limit per frame, threads
@@ -378,6 +393,12 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         raise input_error("argument", "max_iterations", max_iterations, "a whole number >= 1 is required")
     if threads is not None and not (is_whole(threads) and threads >= 1):
         raise input_error("argument", "threads", threads, "None or a whole number >= 1 is required")
+    if not (is_real(min_activation) and 0.0 <= min_activation < 1.0):
+        raise input_error("argument", "min_activation", min_activation, "a number from 0 up to (not including) 1 is required")
+    a0 = float(min_activation)
+    if a0 > 0.0 and p != 2.0:
+        raise input_error("argument", "min_activation", min_activation,
+                          f"a minimum activation needs exponent 2 (got {p!r}); use 0 with other criteria")
 
     # ---- geometry and muscle state (model engine), then the compiled solver.
     crossing = np.asarray(model.crossing, dtype=bool)
@@ -412,6 +433,13 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     if p == "minmax":
         from hipsim.optimize.minmax import solve_minmax
         sol = solve_minmax(moments, rhs, w, r_opt)
+    elif a0 > 0.0:
+        # a = a0 + s v with v in [0, 1], s = 1 - a0: the same equations in v, and
+        # w a^2 = w s^2 v^2 + 2 w a0 s v + const, a box QP the kernels solve as it is.
+        s = 1.0 - a0
+        sol = solve_arrays(moments * s, rhs - a0 * moments.sum(axis=1), w * s * s, cost, p, tolerance=tolerance,
+                           max_iterations=int(max_iterations), threads=threads, linear=2.0 * w * a0 * s)
+        sol["activations"] = a0 + s * sol["activations"]
     else:
         sol = solve_arrays(moments, rhs, w, cost, p, tolerance=tolerance,
                            max_iterations=int(max_iterations), threads=threads)

@@ -214,13 +214,15 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
                percent: np.ndarray | None = None, parameters: dict[str, Any] | None = None,
                coordinates: Sequence[str] | None = None, exponent: float | str = 2,
                reserve_optimal_force: float = 1.0, warnings: Sequence[str] = (),
-               passive_joint_moments: bool = True) -> TaskResult:
+               passive_joint_moments: bool = True, min_activation: float = 0.0) -> TaskResult:
     """Run inverse dynamics, static optimisation and the hip contact forces for one motion.
 
     With ``passive_joint_moments`` the passive elastic moments of hip, knee and ankle (Riener &
     Edrich 1999, :mod:`hipsim.muscles.passive_joints`) carry their share of the inverse-dynamics
     moments and the muscles the rest; without them the muscles carry it all, as in OpenSim's
-    StaticOptimization on gait2392 (which has no passive joint forces).
+    StaticOptimization on gait2392 (which has no passive joint forces). ``coordinates``,
+    ``exponent``, ``reserve_optimal_force`` and ``min_activation`` go to
+    :func:`hipsim.optimize.static_optimization`.
     """
     if not isinstance(passive_joint_moments, (bool, np.bool_)):
         raise input_error("argument", "passive_joint_moments", passive_joint_moments, "use True or False")
@@ -231,7 +233,8 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
     # activation can balance (reserves up to 186 N m on the subject01 walk with them on).
     muscle_tau = tau if passive is None else tau - passive
     so = static_optimization(model, q, muscle_tau, coordinates=coordinates, qdot=qdot, exponent=exponent,
-                             reserve_optimal_force=reserve_optimal_force, passive=False)
+                             reserve_optimal_force=reserve_optimal_force, passive=False,
+                             min_activation=min_activation)
     ground, pelvis, femur = {}, {}, {}
     for s in SIDES:
         f = joint_reaction(model, f"femur_{s}", q, so.muscle_forces, qdot, qddot, external=external,
