@@ -44,9 +44,9 @@ def opensim_stance_hcf(osim, model_path: Path, q_hipsim: dict[str, float], work:
     if rajagopal:  # its knee coordinates are named knee_angle_r; the patella follows by constraint
         pose.update({f"{n}_beta": v for n, v in pose.items() if n.startswith("knee_angle")})
     sol = static_pose_reaction(osim, osim.Model(str(model_path)), pose, "calcn_r", work)
-    muscles = [(n, f) for n, f in sol.forces.items() if not n.endswith("_reserve")]
+    muscles = [(n, float(f[0])) for n, f in sol.forces.items() if not n.endswith("_reserve")]
     muscles.sort(key=lambda x: -abs(x[1]))
-    return float(np.linalg.norm(sol.hip_force_n) / sol.weight_n), muscles[:5]
+    return float(np.linalg.norm(sol.hip_force_n[0]) / sol.weight_n), muscles[:5]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["StaticPoseSolution", "joint_reaction", "run_analyze_tool", "static_optimization",
-           "static_pose_reaction"]
+__all__ = ["OpenSimSolution", "joint_reaction", "run_analyze_tool", "static_optimization",
+           "static_optimization_reaction", "static_pose_reaction"]
 
 
 def joint_reaction(osim: Any, forces_file: str | Path, joint: str = "hip_r", on_body: str = "child",
@@ -83,15 +83,63 @@ def static_optimization(osim: Any, start: float, end: float, exponent: float = 2
 
 
 @dataclass(frozen=True)
-class StaticPoseSolution:
-    """OpenSim's answer for a held pose: ``hip_force_n`` the hip's force on the femur in ground
-    (3,), ``weight_n`` the model's weight, ``forces`` and ``activations`` per actuator name
-    (muscles and the added ``<coordinate>_reserve`` actuators)."""
+class OpenSimSolution:
+    """OpenSim's StaticOptimization and JointReaction over a motion: ``time`` (n,), ``hip_force_n``
+    (n, 3) the hip's force on the femur in ground, ``weight_n`` the model's weight, ``forces`` and
+    ``activations`` per actuator name (muscles and any added ``<coordinate>_reserve``), arrays (n,)."""
 
+    time: np.ndarray
     hip_force_n: np.ndarray
     weight_n: float
-    forces: dict[str, float]
-    activations: dict[str, float]
+    forces: dict[str, np.ndarray]
+    activations: dict[str, np.ndarray]
+
+
+def static_optimization_reaction(osim: Any, model: Any, coordinates_file: str | Path,
+                                 external_loads_xml: str | Path, start: float, end: float, work: str | Path,
+                                 side: str = "r", convergence: float = 1e-10,
+                                 max_iterations: int = 5000) -> OpenSimSolution:
+    """Solve a motion with OpenSim's own StaticOptimization (:func:`static_optimization`), then its
+    JointReaction for ``hip_<side>`` from those forces. ``model`` is an ``osim.Model``; every unlocked
+    pelvis or lumbar coordinate without an actuator gets a CoordinateActuator ``<coordinate>_reserve``
+    of optimal force 1 (costly: the pelvis residuals, and gait2392's lumbar joints beside its back
+    muscles). No filtering. Files go to ``work``."""
+    from hipsim.motion.storage import read_storage
+
+    work = Path(work)
+    state = model.initSystem()
+    weight = model.getTotalMass(state) * -model.getGravity()[1]
+    cs = model.getCoordinateSet()
+    fs = model.getForceSet()
+    actuated = {osim.CoordinateActuator.safeDownCast(fs.get(i)).get_coordinate()
+                for i in range(fs.getSize()) if fs.get(i).getConcreteClassName() == "CoordinateActuator"}
+    for i in range(cs.getSize()):
+        n = cs.get(i).getName()
+        if n.startswith(("pelvis", "lumbar")) and n not in actuated and not cs.get(i).get_locked():
+            act = osim.CoordinateActuator(n)
+            act.setName(f"{n}_reserve")
+            act.setOptimalForce(1.0)
+            act.setMinControl(-1e6)
+            act.setMaxControl(1e6)
+            model.addForce(act)
+    model.finalizeConnections()
+    actuators = {fs.get(i).getName() for i in range(fs.getSize())}
+    model.printToXML(str(work / "model.osim"))
+    # Two runs: the joint reaction reads the optimisation's forces file.
+    analyses = (static_optimization(osim, start, end, convergence=convergence, max_iterations=max_iterations),
+                joint_reaction(osim, work / "motion_so_force.sto", joint=f"hip_{side}"))
+    for analysis in analyses:
+        run_analyze_tool(osim, "motion", work / "model.osim", coordinates_file, external_loads_xml, start, end, work,
+                         [analysis])
+    loads = read_storage(work / "motion_reaction_ReactionLoads.sto")
+    force = np.column_stack([loads.column(f"hip_{side}_on_femur_{side}_in_ground_f{a}") for a in "xyz"])
+    out = []
+    for stem in ("motion_so_force.sto", "motion_so_activation.sto"):
+        table = read_storage(work / stem)
+        # The forces file also lists the external forces; keep the actuators.
+        out.append({n: np.asarray(table.data[:, i]) for i, n in enumerate(table.column_names) if n in actuators})
+    return OpenSimSolution(time=np.asarray(loads.time), hip_force_n=force, weight_n=float(weight),
+                           forces=out[0], activations=out[1])
 
 
 #: Rows of the constant coordinates file: OpenSim's spline fit of the coordinates needs six or more.
@@ -99,17 +147,14 @@ _POSE_FRAMES = 11
 
 
 def static_pose_reaction(osim: Any, model: Any, pose: Mapping[str, float], foot: str, work: str | Path,
-                         side: str = "r", convergence: float = 1e-10, max_iterations: int = 5000) -> StaticPoseSolution:
+                         side: str = "r", convergence: float = 1e-10, max_iterations: int = 5000) -> OpenSimSolution:
     """Hold ``model`` (an ``osim.Model``, not yet initialised) still at ``pose`` (coordinate name ->
     value in the model's units; others 0; locked ones untouched), stand it on ``foot`` (a body) with a
-    vertical ground force equal to its weight under its centre of mass, and solve it with OpenSim's
-    own StaticOptimization (:func:`static_optimization`) and then JointReaction for ``hip_<side>``.
-
-    Every unlocked pelvis or lumbar coordinate without an actuator gets a CoordinateActuator
-    ``<coordinate>_reserve`` of optimal force 1 (costly; the balanced ground force leaves the pelvis
-    nothing to carry). Files go to ``work``."""
+    vertical ground force equal to its weight under its centre of mass, and solve it with
+    :func:`static_optimization_reaction`. The result has one frame, the middle of the held motion
+    (away from the splines' ends)."""
     from hipsim.motion.external_loads import write_external_loads
-    from hipsim.motion.storage import StorageTable, read_storage, write_storage
+    from hipsim.motion.storage import StorageTable, write_storage
 
     work = Path(work)
     state = model.initSystem()
@@ -131,34 +176,9 @@ def static_pose_reaction(osim: Any, model: Any, pose: Mapping[str, float], foot:
     ones = np.ones((_POSE_FRAMES, 1))
     write_external_loads(work / "grf.xml", t, [("grf", foot, ones * [0.0, weight, 0.0], ones * [com[0], 0.0, com[2]],
                                                 ones * [0.0, 0.0, 0.0])])
-    fs = model.getForceSet()
-    actuated = {osim.CoordinateActuator.safeDownCast(fs.get(i)).get_coordinate()
-                for i in range(fs.getSize()) if fs.get(i).getConcreteClassName() == "CoordinateActuator"}
-    for n in names:
-        if n.startswith(("pelvis", "lumbar")) and n not in actuated and not cs.get(n).get_locked():
-            act = osim.CoordinateActuator(n)
-            act.setName(f"{n}_reserve")
-            act.setOptimalForce(1.0)
-            act.setMinControl(-1e6)
-            act.setMaxControl(1e6)
-            model.addForce(act)
-    model.finalizeConnections()
-    model.printToXML(str(work / "model.osim"))
-    # Two runs: the joint reaction reads the optimisation's forces file. The middle of the
-    # constant motion keeps the splines' end effects out.
-    analyses = (static_optimization(osim, 0.2, 0.8, convergence=convergence, max_iterations=max_iterations),
-                joint_reaction(osim, work / "pose_so_force.sto", joint=f"hip_{side}"))
-    for analysis in analyses:
-        run_analyze_tool(osim, "pose", work / "model.osim", work / "q.mot", work / "grf.xml", 0.2, 0.8, work,
-                         [analysis])
-    loads = read_storage(work / "pose_reaction_ReactionLoads.sto")
-    mid = len(loads.time) // 2
-    force = np.array([loads.column(f"hip_{side}_on_femur_{side}_in_ground_f{a}")[mid] for a in "xyz"])
-    actuators = {fs.get(i).getName() for i in range(fs.getSize())}
-    out = []
-    for stem in ("pose_so_force.sto", "pose_so_activation.sto"):
-        table = read_storage(work / stem)
-        k = len(table.time) // 2
-        # The forces file also lists the external forces; keep the actuators.
-        out.append({n: float(table.data[k, i]) for i, n in enumerate(table.column_names) if n in actuators})
-    return StaticPoseSolution(hip_force_n=force, weight_n=float(weight), forces=out[0], activations=out[1])
+    sol = static_optimization_reaction(osim, model, work / "q.mot", work / "grf.xml", 0.2, 0.8, work, side=side,
+                                       convergence=convergence, max_iterations=max_iterations)
+    k = len(sol.time) // 2
+    return OpenSimSolution(time=sol.time[k:k + 1], hip_force_n=sol.hip_force_n[k:k + 1], weight_n=sol.weight_n,
+                           forces={n: v[k:k + 1] for n, v in sol.forces.items()},
+                           activations={n: v[k:k + 1] for n, v in sol.activations.items()})
