@@ -322,18 +322,24 @@ def test_api_min_activation_matches_quadprog_with_the_bound(seed, a_min, tau_hip
     """``min_activation`` (OpenSim's Thelen muscles cannot go below 0.01): every taking-part
     muscle at or above the floor, and the optimum of the bounded problem solved independently."""
     model = FakeModel()
-    q = np.array([np.random.default_rng(seed).uniform(-0.2, 0.2), 0.0, 0.0])
+    rng = np.random.default_rng(seed)
+    q = np.array([rng.uniform(-0.2, 0.2), 0.0, 0.0])
     tau = np.array([tau_hip, tau_knee])
-    res = static_optimization(model, q, tau, coordinates=COORDS, physiology=False, min_activation=a_min)
+    w = rng.uniform(0.3, 3.0, 6)
+    r_opt = rng.uniform(0.5, 3.0, 2)
+    res = static_optimization(model, q, tau, coordinates=COORDS, physiology=False, weights=w,
+                              reserve_optimal_force=r_opt, min_activation=a_min)
     assert res.status.converged.all()
     a = res.activations[0]
-    assert np.all(a[:5] >= a_min - 1e-12) and a[5] == 0.0  # "trunk" crosses no selected coordinate
+    assert a[5] == 0.0  # "trunk" crosses no selected coordinate
     M = model.arms[:5, :2] * model.max_isometric_forces[:5, None]
-    a_ref, R_ref = quadprog_floor_reference(M, tau, np.ones(5), np.ones(2), a_min)
+    a_ref, R_ref = quadprog_floor_reference(M, tau, w[:5], 1.0 / r_opt ** 2, a_min)
     np.testing.assert_allclose(a[:5], a_ref, atol=1e-6)
     np.testing.assert_allclose(res.reserves[0], R_ref, atol=1e-5)
-    f_ref = float(np.sum(a_ref ** 2) + np.sum(R_ref ** 2))
+    f_ref = float(np.sum(w[:5] * a_ref ** 2) + np.sum((R_ref / r_opt) ** 2))
     assert abs(res.objective[0] - f_ref) <= 1e-7 * max(f_ref, 1.0)
+    # The multipliers are those of the original moment equations: lambda = 2 R / R_opt^2.
+    np.testing.assert_allclose(res.multipliers[0], 2 * res.reserves[0] / r_opt ** 2, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
@@ -377,3 +383,29 @@ def test_default_coordinates_missing_raise():
 
     with pytest.raises(InputError, match="default coordinates"):
         static_optimization(NoLegs(), np.zeros(3), np.zeros(3))
+
+
+@pytest.mark.parametrize("linear, fragment", [
+    (np.full(5, np.nan), "linear[0]"),
+    (np.zeros(4), "linear.shape"),
+    (np.zeros((5, 1)), "linear.shape"),
+])
+def test_solve_arrays_checks_its_linear_term(linear, fragment):
+    M, b, w, c = random_problem(0, 5, 2, 1.0)
+    with pytest.raises(InputError) as err:
+        solve_arrays(M[None], b[None], w, c, 2.0, linear=linear)
+    assert fragment in str(err.value)
+    with pytest.raises(InputError, match="needs exponent 2"):
+        solve_arrays(M[None], b[None], w, c, 3.0, linear=np.ones(5))
+
+
+def test_solve_arrays_linear_term_is_deterministic_across_threads_and_chunks():
+    """The floor's linear cost goes through warm starts and parallel chunks like the rest."""
+    M, b, w, c = smooth_batch(n_frames=300)
+    lin = np.random.default_rng(1).uniform(0.0, 0.5, M.shape[1])
+    one = solve_arrays(M, b, w, c, 2.0, threads=1, linear=lin)
+    two = solve_arrays(M, b, w, c, 2.0, threads=2, linear=lin)
+    cold = solve_arrays(M, b, w, c, 2.0, chunk=1, linear=lin)
+    np.testing.assert_array_equal(one["activations"], two["activations"])
+    np.testing.assert_allclose(one["activations"], cold["activations"], atol=1e-7)
+    assert (one["code"] == 0).all()

@@ -270,3 +270,19 @@ def test_center_of_mass_from_poses_equals_the_dynamics_kernels(seed):
     mass, com = center_of_mass(m, R, o, pms)
     assert mass == pytest.approx(m.mass + 11.0)
     assert np.abs(com - ref).max() < 1e-12
+
+
+def test_solve_like_opensim_poses_opensims_problem():
+    """``solve_like_opensim``: every muscle that crosses a non-pelvis joint at least 1 % active (OpenSim's
+    Thelen2003Muscle floor), no passive joint moments, and every non-pelvis moment equation met; the
+    floor can only add muscle force, so the stance's hip contact force does not fall (3.45 -> 3.63 BW)."""
+    from hipsim.tasks import solve_like_opensim
+    plain = hipsim.single_leg_stance(passive_joint_moments=False)
+    like = solve_like_opensim(plain)
+    assert like.passive_moments is None and like.solver_converged.all()
+    assert set(like.reserve_coordinates) == {c for c in plain.coordinate_names if not c.startswith("pelvis")}
+    crossing = like.model.crossing[:, [like.model.coordinate_index(c) for c in like.reserve_coordinates]].any(axis=1)
+    assert like.activations[0, crossing].min() >= 0.01 - 1e-12
+    assert like.hip_contact_force_bw["r"][0] > plain.hip_contact_force_bw["r"][0] + 0.1
+    with pytest.raises(hipsim.InputError, match="TaskResult"):
+        solve_like_opensim(42)

@@ -7,7 +7,8 @@ OpenSim itself, would land in range. Every model gets hipsim's stance posture (s
 angles; Rajagopal's knee sign flipped, its arms hanging), a static ground force equal to its
 weight under its own centre of mass, and OpenSim 4.6's StaticOptimization (squared activations,
 muscle physiology on, as OpenSim's default) with a costly CoordinateActuator (optimal force 1)
-on every coordinate that has no actuator (the pelvis residuals, gait2392's lumbar joints); then
+on every pelvis and lumbar coordinate that has no actuator (the pelvis residuals, gait2392's
+lumbar joints; none at the subtalar and toe joints, as in OpenSim's own examples); then
 the JointReaction analysis gives the right hip's force on the femur
 (:func:`hipsim.motion.opensim_tools.static_pose_reaction`; OpenSim's optimiser runs to a
 convergence criterion of 1e-10). hipsim's rows: its default (passive joint moments), without
@@ -60,15 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import hipsim
     osim.Logger.setLevelString("error")
-    from hipsim.tasks.result import solve_task
+    from hipsim.tasks import solve_like_opensim
     ours = hipsim.single_leg_stance(passive_joint_moments=False)
     with_passive = hipsim.single_leg_stance()
     # OpenSim's problem: every joint's equation (lumbar, subtalar and toes too) and every
     # muscle at least 1 % active (its Thelen2003Muscle's minimum activation).
-    like_opensim = solve_task("single_leg_stance", ours.model, ours.subject, ours.time, ours.q, ours.qdot,
-                              ours.qddot, external=ours.external_loads, passive_joint_moments=False,
-                              coordinates=[c for c in ours.coordinate_names if not c.startswith("pelvis")],
-                              min_activation=0.01)
+    like_opensim = solve_like_opensim(ours)
     q = dict(zip(ours.coordinate_names, ours.q[0]))
     print(f"{'model':28s} {'solver':42s} {'HCF (BW)':>8s}  largest muscle forces (N)")
     for solver, r in (("hipsim SO + passive joint moments", with_passive), ("hipsim SO", ours),

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["OpenSimSolution", "joint_reaction", "run_analyze_tool", "static_optimization",
+__all__ = ["OpenSimSolution", "joint_reaction", "run_analyze_tool", "static_optimization_analysis",
            "static_optimization_reaction", "static_pose_reaction"]
 
 
@@ -64,14 +64,14 @@ def run_analyze_tool(osim: Any, name: str, model_file: str | Path, coordinates_f
     return results_dir
 
 
-def static_optimization(osim: Any, start: float, end: float, exponent: float = 2.0,
-                        convergence: float = 1e-10, max_iterations: int = 5000, name: str = "so") -> Any:
+def static_optimization_analysis(osim: Any, start: float, end: float, exponent: float = 2.0,
+                                 convergence: float = 1e-10, max_iterations: int = 5000) -> Any:
     """An OpenSim StaticOptimization analysis with muscle physiology on (OpenSim's default), the
     model's own force set and activation ``exponent``. ``convergence`` and ``max_iterations`` are
     tighter than OpenSim's defaults (1e-4, 100) so that the optimiser stops at the optimum, not
-    near it. Its forces file is ``<tool name>_<name>_force.sto``."""
+    near it. Its forces file is ``<tool name>_so_force.sto``."""
     so = osim.StaticOptimization()
-    so.setName(name)
+    so.setName("so")
     so.setUseModelForceSet(True)
     so.setActivationExponent(float(exponent))
     so.setUseMusclePhysiology(True)
@@ -97,13 +97,16 @@ class OpenSimSolution:
 
 def static_optimization_reaction(osim: Any, model: Any, coordinates_file: str | Path,
                                  external_loads_xml: str | Path, start: float, end: float, work: str | Path,
-                                 side: str = "r", convergence: float = 1e-10,
-                                 max_iterations: int = 5000) -> OpenSimSolution:
-    """Solve a motion with OpenSim's own StaticOptimization (:func:`static_optimization`), then its
-    JointReaction for ``hip_<side>`` from those forces. ``model`` is an ``osim.Model``; every unlocked
-    pelvis or lumbar coordinate without an actuator gets a CoordinateActuator ``<coordinate>_reserve``
-    of optimal force 1 (costly: the pelvis residuals, and gait2392's lumbar joints beside its back
-    muscles). No filtering. Files go to ``work``."""
+                                 side: str = "r", convergence: float = 1e-10, max_iterations: int = 5000,
+                                 reserve_prefixes: Sequence[str] = ("pelvis", "lumbar")) -> OpenSimSolution:
+    """Solve a motion with OpenSim's own StaticOptimization (:func:`static_optimization_analysis`),
+    then its JointReaction for joint ``hip_<side>`` on body ``femur_<side>`` (gait2392 and Rajagopal
+    names) from those forces. ``model`` is an ``osim.Model`` and is changed: every unlocked coordinate
+    whose name starts with one of ``reserve_prefixes`` and that has no actuator gets a
+    CoordinateActuator ``<coordinate>_reserve`` of optimal force 1 (costly: the pelvis residuals, and
+    gait2392's lumbar joints beside its back muscles). No filtering. Files go to ``work``. Raises
+    ValueError when no coordinate matches the prefixes: OpenSim's optimiser would then fail without
+    a word wherever the ground forces do not balance the motion exactly."""
     from hipsim.motion.storage import read_storage
 
     work = Path(work)
@@ -113,9 +116,13 @@ def static_optimization_reaction(osim: Any, model: Any, coordinates_file: str | 
     fs = model.getForceSet()
     actuated = {osim.CoordinateActuator.safeDownCast(fs.get(i)).get_coordinate()
                 for i in range(fs.getSize()) if fs.get(i).getConcreteClassName() == "CoordinateActuator"}
+    prefixes = tuple(reserve_prefixes)
+    if not any(cs.get(i).getName().startswith(prefixes) for i in range(cs.getSize())):
+        raise ValueError(f"the model has no coordinate starting with {', '.join(prefixes)}: name the pelvis "
+                         "coordinates in reserve_prefixes")
     for i in range(cs.getSize()):
         n = cs.get(i).getName()
-        if n.startswith(("pelvis", "lumbar")) and n not in actuated and not cs.get(i).get_locked():
+        if n.startswith(prefixes) and n not in actuated and not cs.get(i).get_locked():
             act = osim.CoordinateActuator(n)
             act.setName(f"{n}_reserve")
             act.setOptimalForce(1.0)
@@ -126,7 +133,7 @@ def static_optimization_reaction(osim: Any, model: Any, coordinates_file: str | 
     actuators = {fs.get(i).getName() for i in range(fs.getSize())}
     model.printToXML(str(work / "model.osim"))
     # Two runs: the joint reaction reads the optimisation's forces file.
-    analyses = (static_optimization(osim, start, end, convergence=convergence, max_iterations=max_iterations),
+    analyses = (static_optimization_analysis(osim, start, end, convergence=convergence, max_iterations=max_iterations),
                 joint_reaction(osim, work / "motion_so_force.sto", joint=f"hip_{side}"))
     for analysis in analyses:
         run_analyze_tool(osim, "motion", work / "model.osim", coordinates_file, external_loads_xml, start, end, work,
@@ -151,8 +158,9 @@ def static_pose_reaction(osim: Any, model: Any, pose: Mapping[str, float], foot:
     """Hold ``model`` (an ``osim.Model``, not yet initialised) still at ``pose`` (coordinate name ->
     value in the model's units; others 0; locked ones untouched), stand it on ``foot`` (a body) with a
     vertical ground force equal to its weight under its centre of mass, and solve it with
-    :func:`static_optimization_reaction`. The result has one frame, the middle of the held motion
-    (away from the splines' ends)."""
+    :func:`static_optimization_reaction` (which adds reserves to ``model``). The result has one
+    frame, the middle of the held motion (away from the splines' ends). Raises ValueError for a
+    ``pose`` key that is not a coordinate of the model."""
     from hipsim.motion.external_loads import write_external_loads
     from hipsim.motion.storage import StorageTable, write_storage
 
@@ -160,6 +168,9 @@ def static_pose_reaction(osim: Any, model: Any, pose: Mapping[str, float], foot:
     state = model.initSystem()
     cs = model.getCoordinateSet()
     names = [cs.get(i).getName() for i in range(cs.getSize())]
+    unknown = sorted(set(pose) - set(names))
+    if unknown:
+        raise ValueError(f"pose names coordinates the model does not have: {', '.join(unknown)}")
     for n in names:
         if not cs.get(n).get_locked():
             cs.get(n).setValue(state, float(pose.get(n, 0.0)), False)

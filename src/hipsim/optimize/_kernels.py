@@ -522,10 +522,10 @@ def unbounded_start(M, b, w, lin, c, lam, work):
 @njit(cache=True, nogil=True)
 def solve_range_dual(M, b, w, lin, c, p, chunk, first, last, tol, max_iter, warm, lam0,
                      a_out, R_out, lam_out, status_out, iter_out, resid_out):
-    """Solve frames first..last-1 (1 < p <= 2) by :func:`solve_dual`, chunk by chunk.
+    """Solve frames first..last-1 (p = 2: cost w a^2 + lin a) by :func:`solve_dual`, chunk by chunk.
 
-    ``lin`` (n,) adds a linear cost lin_i a_i (p = 2 only; zeros otherwise): static.py
-    uses it to impose a minimum activation by a change of variables.
+    ``lin`` (n,) is the linear cost; static.py uses it to impose a minimum activation by a
+    change of variables (zeros otherwise).
     ``first`` is a multiple of ``chunk``. Within a chunk each frame is warm-started from the
     previous frame's multipliers; the first frame of a chunk starts from ``lam0[f]`` when
     ``warm`` is true, else from the unbounded p = 2 solution. Chunk boundaries depend only on

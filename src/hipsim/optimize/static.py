@@ -24,8 +24,8 @@ ignored; pass ``passive=False`` for that behaviour); the reserves cost (R/R_opt)
 the exponent (OpenSim uses |R/R_opt|^p), which keeps every frame's dual smooth; the
 force-velocity multiplier of a fibre shortening faster than v_max is 0, not OpenSim's
 negative linear extrapolation; activations may reach 0 (OpenSim's Thelen2003Muscle holds them at
-0.01 or more; ``min_activation=0.01`` reproduces that, and with every non-pelvis coordinate
-selected hipsim then gives OpenSim's muscle forces, tests/test_static_optimization_opensim.py).
+0.01 or more). ``passive=False, min_activation=0.01`` with every non-pelvis coordinate selected
+poses OpenSim's problem and gives OpenSim's muscle forces (tests/test_static_optimization_opensim.py).
 """
 from __future__ import annotations
 
@@ -144,9 +144,14 @@ def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
     lam0 = (np.ascontiguousarray(np.broadcast_to(initial_multipliers, (n_frames, m)),
                                  dtype=np.float64) if warm else np.zeros((1, m)))
     p = float(exponent)
-    lin = np.zeros(n) if linear is None else np.ascontiguousarray(linear, dtype=np.float64)
-    if p != 2.0 and np.any(lin):
-        raise ValueError("a linear cost term needs exponent 2")
+    if linear is None:
+        lin = np.zeros(n)
+    else:
+        lin = np.ascontiguousarray(_finite_array("linear", linear))
+        if lin.shape != (n,):
+            raise input_error("argument", "linear.shape", lin.shape, f"one value per muscle, shape ({n},), is required")
+        if p != 2.0 and np.any(lin):
+            raise input_error("argument", "linear", "non-zero", f"a linear cost term needs exponent 2 (got {p:g})")
 
     def run(first: int, last: int) -> None:
         if p == 2.0:
@@ -340,7 +345,8 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         only). Default 0. OpenSim's StaticOptimization bounds each activation by the muscle's
         ``min_control``, which its Thelen2003Muscle holds at no less than its
         ``minimum_activation`` of 0.01, so every muscle of gait2392 is at least 1 % active
-        there; pass 0.01 to reproduce OpenSim's solution.
+        there; 0.01 with ``passive=False`` and every non-pelvis coordinate selected reproduces
+        OpenSim's solution.
     tolerance, max_iterations, threads
         Stopping tolerance of the Newton/SQP iterations (N·m; ``status.converged`` accepts
         moment residuals up to max(tolerance, 1e-6) N·m), iteration limit per frame, threads

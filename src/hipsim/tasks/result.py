@@ -260,3 +260,25 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
                       percent=percent, point_masses=tuple(point_masses), external_loads=tuple(external),
                       parameters={**(parameters or {}), "passive_joint_moments": bool(passive_joint_moments)},
                       warnings=tuple(warn), passive_moments=passive)
+
+
+#: The minimum activation OpenSim's Thelen2003Muscle allows (its ``minimum_activation`` property
+#: cannot be set below 0.01; StaticOptimization bounds each activation by it).
+OPENSIM_MIN_ACTIVATION = 0.01
+
+
+def solve_like_opensim(result: TaskResult) -> TaskResult:
+    """The same motion and loads re-solved with the problem OpenSim 4.6's StaticOptimization poses
+    for a model of Thelen muscles: no passive fibre or joint forces, the moment equation of every
+    coordinate but the pelvis's, every taking-part muscle at least :data:`OPENSIM_MIN_ACTIVATION`
+    active. For comparing with OpenSim (tests/test_static_optimization_opensim.py), not as a
+    better answer: the floor makes every muscle pull."""
+    if not isinstance(result, TaskResult):
+        raise input_error("argument", "result", type(result).__name__, "a TaskResult (e.g. of single_leg_stance or gait)")
+    coords = [c for c in result.coordinate_names if not c.startswith("pelvis")]
+    params = {k: v for k, v in result.parameters.items() if k != "passive_joint_moments"}
+    params["solved_like_opensim"] = True
+    return solve_task(result.task, result.model, result.subject, result.time, result.q, result.qdot, result.qddot,
+                      external=result.external_loads, point_masses=result.point_masses, percent=result.percent,
+                      parameters=params, coordinates=coords, passive_joint_moments=False,
+                      min_activation=OPENSIM_MIN_ACTIVATION)
