@@ -110,7 +110,9 @@ REFERENCE_STANCE_FRACTION = 0.60  # Perry 1992 / Perry & Burnfield 2010: stance 
 #             loading response hip 25°)
 #  30 %:   0  Beckers & Deckers / Perry: mid stance hip 0°
 #  50 %: -10  podiapaedia.org: "extends to 10 degrees of extension at 50% of the
-#             cycle"; inside DOMAIN.md's −10° to −15° near 50 %
+#             cycle"; inside DOMAIN.md's −10° to −15° near 50 %; Lee et al. (2005, Arch
+#             Phys Med Rehabil 86:1851) measured peak hip extension 11 ± 6° in young
+#             adults at comfortable speed (Kerrigan et al. 2001, ibid. 82:26: 20.4 ± 4.0°)
 #  60 %:   0  podiapaedia.org: "reaching neutral position at about toe off"
 #  73 %: +15  Beckers & Deckers / Perry: initial swing hip 15° flexion
 #  87 %: +30  podiapaedia.org: maximum flexion about 85 % of the cycle; Perry: peak
@@ -215,7 +217,10 @@ VERTICAL_EXCURSION_M = 2.0 * (1.0 - MID_STANCE_VALLEY_BW) * GRAVITY_M_S2 / (
 # keeps the power law near the range it was fitted on.
 SPEED_RANGE_M_S = (0.5, 2.0)
 # Normative step width 10 cm (brainscape.com "Gait" card: "walking step width norm
-# 10 cm"): the lateral distance between the two heels.
+# 10 cm"): the lateral distance between the two heels. Murray, Drought & Kory (1964, JBJS
+# 46A:335) and Murray, Kory & Sepic (1970, Arch Phys Med Rehabil 51:637) measured a walking
+# base of 8.1 cm in men and 7.1 cm in women, so the default sits 2-3 cm wider; the
+# ``step_width_m`` knob takes either.
 REFERENCE_STEP_WIDTH_M = 0.10
 #: Input limits of the knobs (conventions: the domain the cycle is built for; the scenario
 #: schema reads the same limits).
