@@ -219,7 +219,8 @@ SPEED_RANGE_M_S = (0.5, 2.0)
 # Normative step width 10 cm (brainscape.com "Gait" card: "walking step width norm
 # 10 cm"): the lateral distance between the two heels. Murray, Drought & Kory (1964, JBJS
 # 46A:335) and Murray, Kory & Sepic (1970, Arch Phys Med Rehabil 51:637) measured a walking
-# base of 8.1 cm in men and 7.1 cm in women, so the default sits 2-3 cm wider; the
+# base of 8.1 cm in men and 7.1 cm in women (as tabulated by D. Thompson's gait pages, OU Health
+# Sciences Center), so the default sits 2-3 cm wider; the
 # ``step_width_m`` knob takes either.
 REFERENCE_STEP_WIDTH_M = 0.10
 #: Input limits of the knobs (conventions: the domain the cycle is built for; the scenario
