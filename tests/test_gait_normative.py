@@ -76,7 +76,9 @@ def test_vertical_grf_double_hump_with_mid_stance_valley(walk) -> None:
     "from the abductor moment (0.81 N m/kg), which costs 3.2 BW already in quiet single-leg stance "
     "with gait2392 and static optimisation (tests/test_tasks.py); at opposite heel strike the "
     "still-loaded trailing leg needs a hip flexion moment of 1.12 N m/kg, of which the passive joint "
-    "moments carry 0.22 and static optimisation meets the rest with up to 1.6 kN of iliopsoas force"))
+    "moments carry 0.22 and static optimisation meets the rest with up to 1.6 kN of iliopsoas force; "
+    "OpenSim 4.6's own StaticOptimization and JointReaction on the exported walk give the same "
+    "(5.46 BW without the passive moments; tests/test_static_optimization_opensim.py)"))
 def test_hip_contact_force_double_peaked_in_vivo_range(walk) -> None:
     """Issue 4 "Done when": hip contact force double-peaked in stance, its maximum between 2.0
     and 3.5 body weights (in vivo 2.38 BW at about 4 km/h: Bergmann et al. 2001, J Biomech
