@@ -439,16 +439,14 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     if p == "minmax":
         from hipsim.optimize.minmax import solve_minmax
         sol = solve_minmax(moments, rhs, w, r_opt)
-    elif a0 > 0.0:
+    else:
         # a = a0 + s v with v in [0, 1], s = 1 - a0: the same equations in v, and
-        # w a^2 = w s^2 v^2 + 2 w a0 s v + const, a box QP the kernels solve as it is.
+        # w a^2 = w s^2 v^2 + 2 w a0 s v + const, a box QP the kernels solve as it is
+        # (a0 = 0 leaves the problem exactly as posed).
         s = 1.0 - a0
         sol = solve_arrays(moments * s, rhs - a0 * moments.sum(axis=1), w * s * s, cost, p, tolerance=tolerance,
                            max_iterations=int(max_iterations), threads=threads, linear=2.0 * w * a0 * s)
         sol["activations"] = a0 + s * sol["activations"]
-    else:
-        sol = solve_arrays(moments, rhs, w, cost, p, tolerance=tolerance,
-                           max_iterations=int(max_iterations), threads=threads)
 
     acts = np.zeros((n_frames, n_mus))
     acts[:, idx] = sol["activations"]
