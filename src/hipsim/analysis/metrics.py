@@ -86,8 +86,9 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
 
     ``longest_sustained_s`` is the longest run of activation above :data:`REST_ACTIVATION`:
     ``Exposure.bout_s`` (the uninterrupted hold, or walking bout) for an active fibre in a static
-    posture or one that never rests in the cycle, else its longest burst within one stride. ``sustained_bout_s`` keeps only the first two: work
-    without a single rest over the whole hold or bout; a fibre that rests every stride gets 0.
+    posture or one that never rests in the cycle, else its longest burst within one stride.
+    ``sustained_bout_s`` keeps only the first two: work without a single rest over the whole hold
+    or bout; a fibre that rests every stride gets 0.
 
     ``time_shortened_frac`` and ``time_stretched_frac`` are the shares of the task with the
     fibres below :data:`SHORTENED` or above :data:`STRETCHED` optimal length. The
