@@ -25,3 +25,21 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def opensim():
     return pytest.importorskip("opensim", reason="opensim (pip install opensim==4.6) is not installed")
+
+
+#: Test modules that need OpenSim throughout (besides every test that takes the ``opensim`` fixture).
+_OPENSIM_MODULES = {"test_motion_opensim_crosscheck"}
+_NOTEBOOK_MODULES = {"test_notebooks"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark OpenSim cross-checks ``opensim`` and notebook runs ``notebooks``; both are also ``slow``,
+    so ``python -m pytest -m "not slow"`` is the quick developer loop."""
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if item.module is not None else ""
+        if "opensim" in getattr(item, "fixturenames", ()) or module in _OPENSIM_MODULES:
+            item.add_marker(pytest.mark.opensim)
+        if module in _NOTEBOOK_MODULES:
+            item.add_marker(pytest.mark.notebooks)
+        if item.get_closest_marker("opensim") or item.get_closest_marker("notebooks"):
+            item.add_marker(pytest.mark.slow)

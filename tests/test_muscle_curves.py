@@ -145,6 +145,7 @@ def test_slack_path_produces_no_force():
     assert np.all(np.isfinite(s.fiber_length))
 
 
+@pytest.mark.opensim
 @pytest.mark.skipif(not (REFERENCE / "gait2392_thelen2003muscle.osim").exists(),
                     reason="OpenSim reference model not present")
 def test_curves_match_opensim_thelen2003muscle():
