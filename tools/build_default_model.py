@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hipsim.model.hipfile import write_model
 from hipsim.model.osim import read_osim
+from hipsim.model.scaling import REFERENCE_HEIGHT_M
 
 CREDITS = (
     "Delp S.L., Loan J.P., Hoy M.G., Zajac F.E., Topp E.L., Rosen J.M., Thelen D.G., Anderson F.C., Seth A. "
@@ -34,7 +35,7 @@ def main(src: str, dst: str = "models/gait2392.toml") -> None:
     spec = dataclasses.replace(spec, name="gait2392", credits=CREDITS, license=LICENSE, notes=(
         "Muscle names are descriptive (Delp et al. 1990 labels); 'alias' keeps the OpenSim name.",
         "Display geometry of the OpenSim distribution is not included.",
-    ), source=dst)
+    ), height_m=REFERENCE_HEIGHT_M, source=dst)
     write_model(spec, Path(dst))
     print(f"wrote {dst}: {len(spec.bodies)} bodies, {len(spec.joints)} joints, {len(spec.muscles)} muscles")
 

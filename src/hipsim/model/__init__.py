@@ -5,6 +5,7 @@ model file or an OpenSim ``.osim`` file.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.resources
 from pathlib import Path
@@ -46,14 +47,31 @@ def _shipped(name: str) -> Model:
     return Model(load_spec(name))
 
 
-def load_model(path_or_name: str | Path = "default") -> Model:
+def load_model(path_or_name: str | Path = "default", height_m: float | None = None) -> Model:
     """Load and compile a model: a shipped name (``"default"``), a hipsim ``.toml`` file or an OpenSim ``.osim``.
 
-    Shipped models are read once per process (a Model is immutable, so sharing it is safe).
+    ``height_m`` records the standing height of the person a model file represents when the file
+    does not say (an OpenSim model scaled to a subject); nothing is scaled. A file that records
+    its height keeps it, and giving another is an error: scale with a task's ``subject`` or
+    :meth:`Model.scaled_to` instead. Shipped models are read once per process (a Model is
+    immutable, so sharing it is safe).
     """
+    if height_m is not None:
+        from hipsim.model.scaling import SUBJECT_PARAMS
+        SUBJECT_PARAMS["height_m"].check("height_m", height_m)
     if isinstance(path_or_name, str) and path_or_name in SHIPPED:
-        return _shipped(SHIPPED[path_or_name])
-    return Model(load_spec(path_or_name))
+        model = _shipped(SHIPPED[path_or_name])
+        spec = model.spec
+    else:
+        spec = load_spec(path_or_name)
+        model = None
+    if height_m is None:
+        return model if model is not None else Model(spec)
+    if spec.height_m is not None and abs(spec.height_m - height_m) > 1e-9:
+        raise input_error(str(spec.source or path_or_name), "height_m", height_m,
+                          f"the model already records a height of {spec.height_m:g} m; scale it with a task's "
+                          "subject or Model.scaled_to(Subject(...)) instead")
+    return Model(dataclasses.replace(spec, height_m=float(height_m)))
 
 
 __all__ = ["Model", "load_model", "load_spec", "shipped_model_path", "SPECIFIC_TENSION_PA"]

@@ -12,6 +12,7 @@ format"). In short::
     name, credits, license       # strings; credits/license carry the data's licence terms
     gravity = [x, y, z]          # m/s^2
     notes = ["..."]              # free text, e.g. what an import left out
+    height_m = 1.80              # optional: standing height of the person the model represents (m)
 
     [[body]]   name, mass (kg), mass_center (m), inertia [Ixx,Iyy,Izz,Ixy,Ixz,Iyz] (kg m^2, about COM)
     [[joint]]  name, type (custom|pin|weld), parent, child,
@@ -21,6 +22,7 @@ format"). In short::
     [[muscle]] name, alias, type, max_isometric_force (N), optimal_fiber_length (m),
                tendon_slack_length (m), pennation_angle (rad), max_contraction_velocity (lopt/s),
                thelen {k_shape_active, k_shape_passive, fmax_muscle_strain, fmax_tendon_strain, af, flen},
+               strength (optional, default 1: the fraction of normal strength max_isometric_force includes),
                [[muscle.point]] type (fixed|conditional|moving), body, and
                    fixed: location; conditional: location, coordinate, range;
                    moving: x, y, z = {coordinate, function}
@@ -188,11 +190,12 @@ def spec_from_toml(data: dict, source: str) -> ModelSpec:
             max_isometric_force=m.num("max_isometric_force"), optimal_fiber_length=m.num("optimal_fiber_length"),
             tendon_slack_length=m.num("tendon_slack_length"), pennation_angle=m.num("pennation_angle", 0.0),
             max_contraction_velocity=m.num("max_contraction_velocity", 10.0),
-            path=tuple(_point(p) for p in m.items("point")), thelen=thelen))
+            path=tuple(_point(p) for p in m.items("point")), thelen=thelen, strength=m.num("strength", 1.0)))
         m.done()
     spec = ModelSpec(name=top.get("name", str), bodies=tuple(bodies), joints=tuple(joints), muscles=tuple(muscles),
                      gravity=top.vec("gravity", 3, (0.0, -9.80665, 0.0)), credits=top.get("credits", str, ""),
-                     license=top.get("license", str, ""), notes=tuple(top.get("notes", list, [])), source=source)
+                     license=top.get("license", str, ""), notes=tuple(top.get("notes", list, [])),
+                     height_m=top.num("height_m", None), source=source)
     top.done()
     return spec
 
@@ -236,6 +239,7 @@ def spec_to_toml(spec: ModelSpec) -> dict:
     doc: dict[str, Any] = {
         "format": FORMAT, "version": VERSION, "name": spec.name, "credits": spec.credits, "license": spec.license,
         "gravity": list(spec.gravity), "notes": list(spec.notes),
+        **({"height_m": spec.height_m} if spec.height_m is not None else {}),
         "body": [{"name": b.name, "mass": b.mass, "mass_center": list(b.mass_center), "inertia": list(b.inertia)}
                  for b in spec.bodies],
         "joint": [],
@@ -260,6 +264,7 @@ def spec_to_toml(spec: ModelSpec) -> dict:
             "optimal_fiber_length": m.optimal_fiber_length, "tendon_slack_length": m.tendon_slack_length,
             "pennation_angle": m.pennation_angle, "max_contraction_velocity": m.max_contraction_velocity,
             "thelen": _inline({k: getattr(th, k) for k in ThelenParameters.__dataclass_fields__}),
+            **({"strength": m.strength} if m.strength != 1.0 else {}),
             "point": [_pt(p) for p in m.path]})
     return doc
 

@@ -15,6 +15,7 @@ import numpy as np
 from hipsim.errors import input_error, is_real
 from hipsim.model import kernels
 from hipsim.model.compiled import CompiledModel, compile_spec
+from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
 from hipsim.model.spec import ModelSpec
 
 #: Specific tension used to derive physiological cross-sectional area from maximum isometric
@@ -69,6 +70,8 @@ class Model:
         self.tendon_slack_lengths = _frozen([m.tendon_slack_length for m in ms])
         self.pennation_angles = _frozen([m.pennation_angle for m in ms])
         self.max_contraction_velocities = _frozen([m.max_contraction_velocity for m in ms])
+        #: Fraction of normal strength each muscle runs at (1 unless weakened, :meth:`with_strength`).
+        self.strength = _frozen([m.strength for m in ms])
         self.thelen = ThelenArrays(*(_frozen([getattr(m.thelen, f) for m in ms]) for f in ThelenArrays._fields))
         self.default_q = self.compiled.coord_default
         cross = np.zeros((len(ms), len(coords)), dtype=bool)
@@ -99,6 +102,32 @@ class Model:
     def mass(self) -> float:
         """Total body mass (kg)."""
         return float(self.compiled.body_mass.sum())
+
+    @property
+    def height_m(self) -> float:
+        """Standing height (m) of the person the model represents: as recorded in the model file
+        or by scaling; for a file that does not say (an OpenSim model), estimated from the
+        hip-centre height above the floor in the default pose, in proportion to the shipped
+        gait2392 (1.80 m). Give a scaled OpenSim model its height with
+        ``hipsim.load_model(path, height_m=...)``."""
+        if self.spec.height_m is not None:
+            return float(self.spec.height_m)
+        return _estimated_height_m(self)
+
+    @property
+    def subject(self) -> Subject:
+        """The person the model represents: its body mass and :attr:`height_m`."""
+        return Subject.of_model(round(self.mass, 9), self.height_m)
+
+    def scaled_to(self, subject: Subject) -> "Model":
+        """This model scaled from the person it represents to ``subject`` (see
+        :mod:`hipsim.model.scaling`); itself when that is already ``subject``. Scaling composes:
+        a scaled model scaled again is scaled once, from its recorded subject."""
+        if not isinstance(subject, Subject):
+            raise input_error("argument", "subject", subject, "a hipsim.Subject(mass_kg, height_m)")
+        if subject.same_as(self.subject):
+            return self
+        return Model(scale_spec(self.spec, self.subject, subject))
 
     def muscle_index(self, name_or_alias: str) -> int:
         """Index of a muscle by descriptive name (``gluteus_minimus_anterior_r``) or alias (``glut_min1_r``)."""
@@ -276,14 +305,16 @@ class Model:
 
     # ------------------------------------------------------------------ derived models
     def with_strength(self, factors: Mapping[str, float]) -> "Model":
-        """A new model whose named muscles (names or aliases) have max isometric force times ``factor``."""
+        """A new model whose named muscles (names or aliases) have max isometric force times ``factor``;
+        :attr:`strength` records the product, so weakening twice compounds and stays visible."""
         idx = {}
         for k, v in factors.items():
             i = self.muscle_index(k)
             if not is_real(v) or v <= 0.0:
                 raise input_error("argument", f"strength['{k}']", v, "a strength factor must be a number > 0")
             idx[i] = float(v)
-        muscles = tuple(dataclasses.replace(m, max_isometric_force=m.max_isometric_force * idx[i])
+        muscles = tuple(dataclasses.replace(m, max_isometric_force=m.max_isometric_force * idx[i],
+                                            strength=m.strength * idx[i])
                         if i in idx else m for i, m in enumerate(self.spec.muscles))
         return Model(dataclasses.replace(self.spec, muscles=muscles))
 
@@ -295,3 +326,21 @@ class Model:
     def __repr__(self) -> str:
         return (f"Model({self.name!r}: {len(self.body_names) - 1} bodies, {self.n_coordinates} coordinates, "
                 f"{self.n_muscles} muscles)")
+
+
+def _hip_height(model: Model) -> float:
+    """Height (m) of the right hip centre above the lowest foot origin in the default pose."""
+    _, o, _, _ = model.body_poses(model.default_q)
+    names = model.body_names
+    feet = [names.index(b) for b in ("calcn_r", "toes_r", "calcn_l", "toes_l") if b in names]
+    return float(o[0, names.index("femur_r"), 1] - min(o[0, f, 1] for f in feet))
+
+
+def _estimated_height_m(model: Model) -> float:
+    """See :attr:`Model.height_m`. A model without the gait2392 family's leg bodies gets
+    :data:`~hipsim.model.scaling.REFERENCE_HEIGHT_M`."""
+    names = model.body_names
+    if "femur_r" not in names or not any(b in names for b in ("calcn_r", "calcn_l")):
+        return REFERENCE_HEIGHT_M
+    from hipsim.model import load_model
+    return REFERENCE_HEIGHT_M * _hip_height(model) / _hip_height(load_model("gait2392"))

@@ -12,16 +12,17 @@ Rules (uniform, documented, and explicit in every result through :class:`Subject
   (Hill 1950, Sci Prog 38:209; used for muscle-strength scaling by e.g. Jaric 2002,
   Sports Med 32:615, who reviews the 2/3 exponent for strength against body mass).
 
-The reference subject of gait2392 is 1.80 m and 75.16 kg (the generic OpenSim model;
+Every model records the subject it represents (its height in the model file, its mass the sum of
+its body masses), and scaling goes from that subject to the new one, so it composes and never
+applies twice. The reference subject of gait2392 is 1.80 m and 75.16 kg (the generic OpenSim model;
 its body masses sum to 75.16 kg; height as documented for gait2392 by OpenSim).
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
-from hipsim.errors import input_error
+from hipsim.params import Param, check_params
 from hipsim.model.spec import (Body, ConditionalPathPoint, Constant, Frame, Function, Linear, ModelSpec,
                                MovingPathPoint, Multiplier, PathPoint, SimmSpline, TransformAxis)
 
@@ -36,23 +37,40 @@ def moment_scale(subject: "Subject") -> float:
     strength rule (force by mass^(2/3)) times the length rule (lever by height)."""
     return (subject.mass_kg / REFERENCE_MASS_KG) ** (2.0 / 3.0) * (subject.height_m / REFERENCE_HEIGHT_M)
 
-MASS_RANGE_KG = (20.0, 250.0)
-HEIGHT_RANGE_M = (1.0, 2.3)
+#: The subject's parameters (input limits: conventions spanning children to very large adults).
+SUBJECT_PARAMS: dict[str, Param] = {
+    "mass_kg": Param("float", "body mass", round(REFERENCE_MASS_KG, 2), "kg", 20.0, 250.0, required=True),
+    "height_m": Param("float", "body height", REFERENCE_HEIGHT_M, "m", 1.0, 2.3, required=True),
+}
 
 
 @dataclass(frozen=True)
 class Subject:
-    """A person: body mass (kg, 20-250) and height (m, 1.0-2.3), both required. Give a task
-    ``subject=None`` to keep the model as it is."""
+    """A person: body mass (kg) and height (m), both required, within :data:`SUBJECT_PARAMS`.
+
+    Every model records the subject it represents (:attr:`hipsim.Model.subject`); give a task
+    ``subject=None`` to keep the model as it is, or a Subject to scale the model to that person
+    (from whoever it represents now, so scaling never applies twice)."""
 
     mass_kg: float
     height_m: float
 
     def __post_init__(self) -> None:
-        for key, v, (lo, hi), unit in (("mass_kg", self.mass_kg, MASS_RANGE_KG, "kg"),
-                                       ("height_m", self.height_m, HEIGHT_RANGE_M, "m")):
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or not lo <= v <= hi:
-                raise input_error("subject", key, v, f"use a value from {lo:g} to {hi:g} {unit}")
+        check_params(SUBJECT_PARAMS, {"mass_kg": self.mass_kg, "height_m": self.height_m}, "subject")
+
+    @classmethod
+    def of_model(cls, mass_kg: float, height_m: float) -> "Subject":
+        """The subject a model represents, recorded as it is (a test or animal model may lie
+        outside the input limits, which guard what users ask for, not what a file holds)."""
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "mass_kg", float(mass_kg))
+        object.__setattr__(obj, "height_m", float(height_m))
+        return obj
+
+    def same_as(self, other: "Subject", rel: float = 1e-9) -> bool:
+        """True when both describe the same person to a relative tolerance ``rel``."""
+        return (abs(self.mass_kg - other.mass_kg) <= rel * other.mass_kg
+                and abs(self.height_m - other.height_m) <= rel * other.height_m)
 
 
 def _scale_fn(f: Function, s: float) -> Function:
@@ -71,10 +89,12 @@ def _v(v, s: float):
     return tuple(x * s for x in v)
 
 
-def scale_spec(spec: ModelSpec, reference_mass_kg: float, subject: Subject) -> ModelSpec:
-    """The model description scaled from its reference subject to ``subject`` (rules in the module docstring)."""
-    s = subject.height_m / REFERENCE_HEIGHT_M
-    m = subject.mass_kg / reference_mass_kg
+def scale_spec(spec: ModelSpec, current: Subject, subject: Subject) -> ModelSpec:
+    """The model description scaled from the person it represents now (``current``) to
+    ``subject`` (rules in the module docstring). The result records ``subject``'s height, so
+    scaling composes: scaling A to B and then to C equals scaling A to C."""
+    s = subject.height_m / current.height_m
+    m = subject.mass_kg / current.mass_kg
     fs = m ** (2.0 / 3.0)
     bodies = tuple(Body(b.name, b.mass * m, _v(b.mass_center, s), _v(b.inertia, m * s * s)) for b in spec.bodies)
     joints = []
@@ -102,7 +122,7 @@ def scale_spec(spec: ModelSpec, reference_mass_kg: float, subject: Subject) -> M
         muscles.append(dataclasses.replace(
             mu, path=tuple(path), max_isometric_force=mu.max_isometric_force * fs,
             optimal_fiber_length=mu.optimal_fiber_length * s, tendon_slack_length=mu.tendon_slack_length * s))
-    note = (f"scaled to {subject.mass_kg:g} kg, {subject.height_m:g} m: lengths x{s:.4f}, masses x{m:.4f}, "
-            f"muscle forces x{fs:.4f} (mass^(2/3))")
+    note = (f"scaled from {current.mass_kg:g} kg, {current.height_m:g} m to {subject.mass_kg:g} kg, "
+            f"{subject.height_m:g} m: lengths x{s:.4f}, masses x{m:.4f}, muscle forces x{fs:.4f} (mass^(2/3))")
     return dataclasses.replace(spec, bodies=bodies, joints=tuple(joints), muscles=tuple(muscles),
-                               notes=spec.notes + (note,))
+                               notes=spec.notes + (note,), height_m=subject.height_m)

@@ -255,13 +255,22 @@ class Muscle:
     max_contraction_velocity: float
     path: tuple[AnyPathPoint, ...]
     thelen: ThelenParameters = field(default_factory=ThelenParameters)
+    #: Fraction of the muscle's normal strength that ``max_isometric_force`` already includes
+    #: (1 unless the model was weakened with :meth:`hipsim.Model.with_strength`), so that every
+    #: result can say what strength each muscle ran at.
+    strength: float = 1.0
 
 
 # --------------------------------------------------------------------------- the model
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A complete model description. ``source`` names the file it came from (for messages)."""
+    """A complete model description. ``source`` names the file it came from (for messages).
+
+    ``height_m`` is the standing height of the person the model represents (its subject; the
+    mass is the sum of the body masses), or None where the file does not say (an OpenSim
+    model): then :attr:`hipsim.Model.height_m` estimates it. Scaling records the new height.
+    """
 
     name: str
     bodies: tuple[Body, ...]
@@ -271,6 +280,7 @@ class ModelSpec:
     credits: str = ""
     license: str = ""
     notes: tuple[str, ...] = ()
+    height_m: float | None = None
     source: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -304,6 +314,8 @@ def validate(spec: ModelSpec) -> None:
         _vec(src, f"{key}.mass_center", b.mass_center)
         _vec(src, f"{key}.inertia", b.inertia, 6)
     _vec(src, "gravity", spec.gravity)
+    if spec.height_m is not None:
+        _positive(src, "height_m", spec.height_m)
 
     coords: set[str] = set()
     children: set[str] = set()
@@ -369,6 +381,7 @@ def validate(spec: ModelSpec) -> None:
         _positive(src, f"{key}.optimal_fiber_length", m.optimal_fiber_length)
         _positive(src, f"{key}.tendon_slack_length", m.tendon_slack_length)
         _positive(src, f"{key}.max_contraction_velocity", m.max_contraction_velocity)
+        _positive(src, f"{key}.strength", m.strength)
         pa = _finite(src, f"{key}.pennation_angle", m.pennation_angle)
         if not 0.0 <= pa < math.pi / 2:
             raise input_error(src, f"{key}.pennation_angle", pa, "it must lie in [0, pi/2) rad")

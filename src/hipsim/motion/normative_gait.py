@@ -69,6 +69,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.linalg import cho_factor, cho_solve
 from scipy.special import expit
 
+from hipsim.params import Param, check_params
 from hipsim.errors import input_error, is_real, is_whole
 from hipsim.motion.storage import StorageTable
 
@@ -223,11 +224,16 @@ SPEED_RANGE_M_S = (0.5, 2.0)
 # Sciences Center), so the default sits 2-3 cm wider; the
 # ``step_width_m`` knob takes either.
 REFERENCE_STEP_WIDTH_M = 0.10
-#: Input limits of the knobs (conventions: the domain the cycle is built for; the scenario
-#: schema reads the same limits).
-KNOB_RANGES: dict[str, tuple[float, float]] = {
-    "speed_m_s": SPEED_RANGE_M_S, "step_width_m": (0.0, 0.4), "pelvic_drop_scale": (0.0, 3.0),
-    "trunk_lean_deg": (-30.0, 30.0), "stance_asymmetry": (-0.18, 0.18),
+#: The walking cycle's knobs with their input limits (conventions: the domain the cycle is built
+#: for). :func:`hipsim.gait` and the scenario schema use these same objects.
+GAIT_KNOBS: dict[str, Param] = {
+    "speed_m_s": Param("float", "walking speed", REFERENCE_SPEED_M_S, "m/s", *SPEED_RANGE_M_S),
+    "step_width_m": Param("float", "step width", REFERENCE_STEP_WIDTH_M, "m", 0.0, 0.4),
+    "pelvic_drop_scale": Param("float", "scale of the normal pelvic obliquity (Trendelenburg gait > 1)", 1.0, "",
+                               0.0, 3.0),
+    "trunk_lean_deg": Param("float", "constant trunk lean to the right (negative: left)", 0.0, "deg", -30.0, 30.0),
+    "stance_asymmetry": Param("float", "stance-time difference right minus left, fraction of the cycle (antalgic "
+                              "gait: negative shortens the right stance)", 0.0, "", -0.18, 0.18),
 }
 
 # Centre of pressure reported only where the foot carries at least this share of body weight:
@@ -396,7 +402,7 @@ class NormativeGait:
 
 def cadence_for_speed(speed_m_s: float) -> float:
     """Cadence (steps/min) for a walking speed by the step-length power law above."""
-    _check_range("speed_m_s", speed_m_s, *SPEED_RANGE_M_S, "m/s")
+    GAIT_KNOBS["speed_m_s"].check("speed_m_s", speed_m_s)
     return REFERENCE_CADENCE_STEPS_MIN * (speed_m_s / REFERENCE_SPEED_M_S) ** (
         1.0 - STEP_LENGTH_SPEED_EXPONENT)
 
@@ -407,11 +413,6 @@ def sta_vertical(u: np.ndarray) -> np.ndarray:
     ``u`` = 2 × (time since the leading heel strike) / (double-support duration), 0..2.
     """
     return np.exp(-np.asarray(u, dtype=float) ** 3)
-
-
-def _check_range(name: str, value: float, lo: float, hi: float, unit: str) -> None:
-    if not is_real(value) or not lo <= value <= hi:
-        raise input_error("argument", name, value, f"a number from {lo:g} to {hi:g} {unit}".rstrip())
 
 
 def _warp(percent: float, stance: float) -> float:
@@ -1068,10 +1069,9 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
     Ground reactions are in body weights of ``model`` (carried loads excluded). Results are
     cached per model object and arguments; each call returns its own copy.
     """
-    for key, value, unit in (("speed_m_s", speed_m_s, "m/s"), ("step_width_m", step_width_m, "m"),
-                             ("pelvic_drop_scale", pelvic_drop_scale, ""), ("trunk_lean_deg", trunk_lean_deg, "degrees"),
-                             ("stance_asymmetry", stance_asymmetry, "")):
-        _check_range(key, value, *KNOB_RANGES[key], unit)
+    check_params(GAIT_KNOBS, dict(speed_m_s=speed_m_s, step_width_m=step_width_m,
+                                  pelvic_drop_scale=pelvic_drop_scale, trunk_lean_deg=trunk_lean_deg,
+                                  stance_asymmetry=stance_asymmetry))
     if not is_whole(n_frames) or not 3 <= n_frames <= 100_000:
         raise input_error("argument", "n_frames", n_frames, "a whole number from 3 to 100000")
     from hipsim.dynamics.inverse import PointMass

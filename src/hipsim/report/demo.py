@@ -28,11 +28,12 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrow, Polygon
 
-from hipsim.errors import input_error, is_real
+from hipsim.errors import input_error
 from hipsim.model import Model, load_model
-from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
+from hipsim.model.scaling import REFERENCE_HEIGHT_M, SUBJECT_PARAMS, Subject
+from hipsim.params import STRENGTH, Param
 from hipsim.tasks.result import ABDUCTOR_SHORTFALL_NM, TaskResult
-from hipsim.tasks.stance import Load, single_leg_stance
+from hipsim.tasks.stance import LOAD_PARAMS, SINGLE_LEG_STANCE_PARAMS, Load, single_leg_stance
 
 __all__ = ["StanceDemo", "DemoReading", "DEMO_FIBRES", "SLIDERS", "CAVEAT_LINE", "fibre_paths", "draw_hip",
            "widgets_available"]
@@ -50,13 +51,22 @@ _GMED = ("gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_pos
 
 #: Slider name -> (minimum, maximum, step, default, label). Angle limits lie inside the
 #: ranges :func:`hipsim.single_leg_stance` accepts (pelvic drop -15..25, lean -30..30 deg).
-SLIDERS: dict[str, tuple[float, float, float, float, str]] = {
-    "mass_kg": (40.0, 140.0, 1.0, 75.0, "body mass (kg)"),
-    "load_kg": (0.0, 30.0, 0.5, 0.0, "bag in hand (kg)"),
-    "gmed_strength": (0.05, 1.0, 0.05, 1.0, "GMed strength (x normal)"),
-    "pelvic_drop_deg": (-10.0, 20.0, 1.0, 0.0, "pelvic drop (deg)"),
-    "trunk_lean_deg": (-10.0, 30.0, 1.0, 0.0, "trunk lean over stance hip (deg)"),
+#: The demo's knobs: the rulebook's own parameters (limits from the subject, the load, a
+#: muscle's strength and single-leg stance), with the demo's starting values.
+DEMO_PARAMS: dict[str, Param] = {
+    "mass_kg": SUBJECT_PARAMS["mass_kg"].with_default(75.0),
+    "load_kg": LOAD_PARAMS["mass_kg"].with_default(0.0, "bag in the hand"),
+    "gmed_strength": STRENGTH.with_default(1.0, "gluteus medius strength of the stance side"),
+    "pelvic_drop_deg": SINGLE_LEG_STANCE_PARAMS["pelvic_drop_deg"],
+    "trunk_lean_deg": SINGLE_LEG_STANCE_PARAMS["trunk_lean_deg"],
 }
+_SLIDER_STEPS = {"mass_kg": (1.0, "body mass (kg)"), "load_kg": (0.5, "bag in hand (kg)"),
+                 "gmed_strength": (0.05, "GMed strength (x normal)"), "pelvic_drop_deg": (1.0, "pelvic drop (deg)"),
+                 "trunk_lean_deg": (1.0, "trunk lean over stance hip (deg)")}
+#: Slider (min, max, step, start, label) per knob, generated from :data:`DEMO_PARAMS`.
+SLIDERS: dict[str, tuple[float, float, float, float, str]] = {
+    k: (float(p.lo), float(p.hi), _SLIDER_STEPS[k][0], float(p.default), _SLIDER_STEPS[k][1])
+    for k, p in DEMO_PARAMS.items()}
 
 CAVEAT_LINE = "Computed mechanical loads for teaching; not a diagnosis."
 
@@ -102,8 +112,7 @@ def _base_model(name: str) -> Model:
 def _scaled_model(name: str, mass_kg: float, height_m: float) -> Model:
     """The model scaled to a subject; cached because scaling recompiles a Model (~10 ms) and the
     other sliders should not pay for it. Keys are rounded by the caller."""
-    base = _base_model(name)
-    return Model(scale_spec(base.spec, base.mass, Subject(mass_kg, height_m)))
+    return _base_model(name).scaled_to(Subject(mass_kg, height_m))
 
 
 def _frontal(p: np.ndarray) -> np.ndarray:
@@ -220,7 +229,7 @@ class StanceDemo:
                  figsize: tuple[float, float] = (11.0, 5.6), dpi: float = 80) -> None:
         if side not in ("r", "l"):
             raise input_error("argument", "side", side, "use 'r' or 'l'")
-        Subject(75.0, height_m)  # validates the height
+        SUBJECT_PARAMS["height_m"].check("height_m", height_m)
         self.model_name = model
         self.side = side
         self.other = "l" if side == "r" else "r"
@@ -241,12 +250,9 @@ class StanceDemo:
                     raise input_error("argument", "load_side", v, "use 'r', 'l', 'opposite' or 'same'")
                 out[k] = v
                 continue
-            if k not in SLIDERS:
-                raise input_error("argument", k, v, f"use one of {', '.join(list(SLIDERS) + ['load_side'])}")
-            lo, hi = SLIDERS[k][:2]
-            if not is_real(v) or not lo <= v <= hi:
-                raise input_error("argument", k, v, f"use a value from {lo:g} to {hi:g}")
-            out[k] = float(v)
+            if k not in DEMO_PARAMS:
+                raise input_error("argument", k, v, f"use one of {', '.join(list(DEMO_PARAMS) + ['load_side'])}")
+            out[k] = DEMO_PARAMS[k].check(k, v)
         return out
 
     def model_for(self, mass_kg: float) -> Model:

@@ -1,15 +1,16 @@
 """The scenario schema as Markdown, generated from the schema itself (README, ``hipsim list schema``)."""
 from __future__ import annotations
 
-from hipsim.scenarios.schema import MODIFIER_KEYS, SUBJECT_KEYS, TASK_KEYS, Key
+from hipsim.params import Param
+from hipsim.scenarios.schema import MODIFIER_KEYS, SUBJECT_KEYS, TASK_KEYS
 
 
-def _rows(keys: dict[str, Key]) -> list[str]:
+def _rows(keys: dict[str, Param]) -> list[str]:
     out = ["| key | allowed | default | meaning |", "|---|---|---|---|"]
     for k, key in keys.items():
         # TOML spelling for booleans (true/false), Python's repr otherwise
-        default = "required" if key.required else (str(key.default).lower() if isinstance(key.default, bool)
-                                                    else repr(key.default))
+        default = ("required" if key.required else "not set" if key.default is None
+                   else str(key.default).lower() if isinstance(key.default, bool) else repr(key.default))
         out.append(f"| `{k}` | {key.allowed()} | {default} | {key.doc} |")
     return out
 

@@ -190,7 +190,7 @@ def _run_task(model: Model, subject: Subject | None, spec: ScenarioSpec, plan: _
         return gait(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
     if spec.task == "standing":
         return standing(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
-    return sitting(model, subject=subject, **kw)
+    return sitting(model, subject=subject, strength=plan.strength or None, **kw)
 
 
 def _abduction_reserve(res: TaskResult) -> float:
@@ -265,7 +265,9 @@ def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> 
     except InputError as exc:
         raise input_error(str(path), "model", spec.model, str(exc)) from None
     spec = read_scenario(path, check_muscle)
-    subject = Subject(**{**{"mass_kg": model.mass, "height_m": 1.8}, **spec.subject}) if spec.subject else None
+    # The subject keys not given are the model's own (the subject it records).
+    own = model.subject
+    subject = Subject(**{"mass_kg": own.mass_kg, "height_m": own.height_m, **spec.subject}) if spec.subject else None
 
     derived: dict[str, Any] = {}
     base_values = {**spec.task_values, **spec.baseline_task_values}

@@ -14,10 +14,11 @@ import numpy as np
 from hipsim.dynamics.inverse import ExternalLoad
 from hipsim.errors import input_error, is_real, is_whole
 from hipsim.model import Model, load_model
-from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject
+from hipsim.model.scaling import Subject
 from hipsim.motion import (coordinate_kinematics, detect_heel_strikes, load_external_loads, normative_gait,
                            read_storage, require_columns)
-from hipsim.motion.normative_gait import GRAVITY_M_S2
+from hipsim.motion.normative_gait import GAIT_KNOBS, GRAVITY_M_S2
+from hipsim.params import PASSIVE_JOINT_MOMENTS, Param, validated
 from hipsim.tasks.result import TaskResult, solve_task
 from hipsim.tasks.stance import Load, point_masses_for, subject_model
 
@@ -30,6 +31,11 @@ def _model_order(model: Model, names: Sequence[str], source: str) -> list[int]:
     return [list(names).index(n) for n in model.coordinate_names]
 
 
+#: Walking: every parameter :func:`gait` validates (the cycle's knobs and the passive moments).
+GAIT_PARAMS: dict[str, Param] = {**GAIT_KNOBS, "passive_joint_moments": PASSIVE_JOINT_MOMENTS}
+
+
+@validated(GAIT_PARAMS)
 def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subject | None = None,
          step_width_m: float = 0.10, pelvic_drop_scale: float = 1.0, trunk_lean_deg: float = 0.0,
          stance_asymmetry: float = 0.0, loads: Sequence[Load] = (), strength: Mapping[str, float] | None = None,
@@ -98,8 +104,8 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     negative: no filtering (OpenSim's -1). The cycle is normalised to ``n_points`` frames
     (0-100 %, 3 to 100000). The model is used as given (scale it to the subject first, e.g. with
     OpenSim's ScaleTool): ``subject`` is recorded in the result and scales only the passive
-    joint moments, and body weights refer to the model's mass; None means the model's mass and
-    1.80 m. ``passive_joint_moments`` as in :func:`hipsim.single_leg_stance`.
+    joint moments, and body weights refer to the model's mass; None means the subject the model
+    records (:attr:`hipsim.Model.subject`). ``passive_joint_moments`` as in :func:`hipsim.single_leg_stance`.
     """
     if not is_whole(n_points) or not 3 <= n_points <= 100_000:
         raise input_error("argument", "n_points", n_points, "a whole number from 3 to 100000")
@@ -145,8 +151,10 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
                               "hipsim applies forces and points expressed in ground")
     notes = list(data.notes)
     if subject is None:
-        subject = Subject(round(model.mass, 6), REFERENCE_HEIGHT_M)
-        notes.append(f"subject height not given; {REFERENCE_HEIGHT_M} m assumed (mass from the model)")
+        subject = model.subject
+        if model.spec.height_m is None:
+            notes.append(f"subject height not given and not recorded in the model; {subject.height_m:.3f} m "
+                         "estimated from its leg (hipsim.load_model(path, height_m=...) records it)")
     params = dict(coordinates_file=str(coordinates_file), external_loads_xml=str(external_loads_xml),
                   start=float(start), end=float(end), cutoff_hz=cutoff_hz, grf_n=_grf(external))
     return solve_task("gait_measured", model, subject, times, q, qd, qdd, external=external,

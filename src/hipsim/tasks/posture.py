@@ -28,8 +28,9 @@ from hipsim.errors import input_error
 from hipsim.model import Model
 from hipsim.model.scaling import Subject
 from hipsim.tasks.result import TaskResult, solve_task
-from hipsim.tasks.stance import (STANDING_COM_AHEAD_OF_ANKLE_M, Load, check_angle, check_duration,
-                                 pitch_over_ankles, point_masses_for, subject_model)
+from hipsim.params import PASSIVE_JOINT_MOMENTS, SIDE, Param, validated
+from hipsim.tasks.stance import (HOLD, PELVIC_OBLIQUITY, STANDING_COM_AHEAD_OF_ANKLE_M, Load, pitch_over_ankles,
+                                 point_masses_for, subject_model)
 
 LEG = ("femur", "tibia", "talus", "calcn", "toes")
 
@@ -84,6 +85,27 @@ def leg_length_obliquity(model: Model, difference_m: float, short_side: str) -> 
     return ang if short_side == "l" else -ang
 
 
+#: Quiet standing: every parameter :func:`standing` validates (and the scenario schema's keys).
+STANDING_PARAMS: dict[str, Param] = {
+    "pelvic_obliquity_deg": PELVIC_OBLIQUITY,
+    "leg_length_difference_m": Param("float", "how much shorter one leg is", 0.0, "m", 0.0, 0.05),
+    "short_side": SIDE.with_default("l", "the shorter leg"),
+    "hold_s": HOLD,
+    "passive_joint_moments": PASSIVE_JOINT_MOMENTS,
+}
+
+#: Sitting: every parameter :func:`sitting` validates (and the scenario schema's keys).
+SITTING_PARAMS: dict[str, Param] = {
+    "hip_flexion_deg": Param("float", "hip flexion", 90.0, "deg", 60.0, 120.0),
+    "knee_flexion_deg": Param("float", "knee flexion", 90.0, "deg", 0.0, 120.0),
+    "pelvic_obliquity_deg": PELVIC_OBLIQUITY,
+    "crossed_top_side": Param("str", "the thigh crossed over the other", None, choices=("r", "l"), nullable=True),
+    "hold_s": HOLD.with_default(1800.0, "how long one sits without a break"),
+    "passive_joint_moments": PASSIVE_JOINT_MOMENTS,
+}
+
+
+@validated(STANDING_PARAMS)
 def standing(model: Model | str = "default", subject: Subject | None = None, pelvic_obliquity_deg: float = 0.0,
              leg_length_difference_m: float = 0.0, short_side: str = "l", loads: Sequence[Load] = (),
              strength: Mapping[str, float] | None = None, hold_s: float = 60.0, exponent: float | str = 2,
@@ -97,12 +119,6 @@ def standing(model: Model | str = "default", subject: Subject | None = None, pel
     its centre of mass is :data:`~hipsim.tasks.stance.STANDING_COM_AHEAD_OF_ANKLE_M` in front of
     them, where the calf muscles hold it. ``passive_joint_moments`` as in :func:`hipsim.single_leg_stance`.
     """
-    if short_side not in ("r", "l"):
-        raise input_error("argument", "short_side", short_side, "use 'r' or 'l'")
-    if not (isinstance(leg_length_difference_m, (int, float)) and 0.0 <= leg_length_difference_m <= 0.05):
-        raise input_error("argument", "leg_length_difference_m", leg_length_difference_m, "use 0 to 0.05 m")
-    check_angle("pelvic_obliquity_deg", pelvic_obliquity_deg)
-    check_duration("hold_s", hold_s)
     m, subj = subject_model(model, subject)
     if strength:
         m = m.with_strength(strength)
@@ -130,26 +146,24 @@ def standing(model: Model | str = "default", subject: Subject | None = None, pel
                       parameters=params, exponent=exponent, passive_joint_moments=passive_joint_moments)
 
 
+@validated(SITTING_PARAMS)
 def sitting(model: Model | str = "default", subject: Subject | None = None, hip_flexion_deg: float = 90.0,
             knee_flexion_deg: float = 90.0, pelvic_obliquity_deg: float = 0.0, crossed_top_side: str | None = None,
-            hold_s: float = 1800.0, exponent: float | str = 2, passive_joint_moments: bool = True) -> TaskResult:
+            hold_s: float = 1800.0, strength: Mapping[str, float] | None = None, exponent: float | str = 2,
+            passive_joint_moments: bool = True) -> TaskResult:
     """Sitting on a firm seat, thighs on the seat and feet on the floor. One frame held ``hold_s`` s.
 
     ``pelvic_obliquity_deg`` > 0 lowers the left side (a wallet under the right buttock raises
     the right); the thighs stay on the seat, so with the hips flexed about 90 degrees the
     obliquity turns mostly into hip rotation. ``crossed_top_side`` ('r' or 'l') crosses that
     thigh over the other (knee over knee: the top hip adducted 20 degrees with no added rotation;
-    an assumed, typical posture, not a measured one). ``passive_joint_moments`` as in
-    :func:`hipsim.single_leg_stance`.
+    an assumed, typical posture, not a measured one). ``strength`` scales named muscles (names,
+    aliases) before solving, as in the other tasks. ``passive_joint_moments`` as in
+    :func:`hipsim.single_leg_stance`. Limits in :data:`SITTING_PARAMS`.
     """
-    check_angle("pelvic_obliquity_deg", pelvic_obliquity_deg)
-    for key, v, lo, hi in (("hip_flexion_deg", hip_flexion_deg, 60, 120), ("knee_flexion_deg", knee_flexion_deg, 0, 120)):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and lo <= v <= hi):
-            raise input_error("argument", key, v, f"use a value from {lo} to {hi} degrees")
-    if crossed_top_side not in (None, "r", "l"):
-        raise input_error("argument", "crossed_top_side", crossed_top_side, "use 'r', 'l' or nothing")
-    check_duration("hold_s", hold_s)
     m, subj = subject_model(model, subject)
+    if strength:
+        m = m.with_strength(strength)
     hf, kf = math.radians(hip_flexion_deg), math.radians(knee_flexion_deg)
     pose = {f"hip_flexion_{s}": hf for s in "rl"}
     pose.update({f"knee_angle_{s}": -kf for s in "rl"})

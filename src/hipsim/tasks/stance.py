@@ -17,9 +17,10 @@ import numpy as np
 from scipy.optimize import brentq, least_squares
 
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, center_of_mass, inverse_dynamics
-from hipsim.errors import input_error, is_real
+from hipsim.errors import input_error
 from hipsim.model import Model, load_model
-from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
+from hipsim.model.scaling import Subject
+from hipsim.params import PASSIVE_JOINT_MOMENTS, SIDE, Param, check_params, validated
 from hipsim.tasks.result import TaskResult, solve_task
 
 #: Where a carried load sits, as fractions of body height H from the anthropometric
@@ -47,34 +48,41 @@ TROCHANTER_HEIGHT = 0.530
 STANDING_COM_AHEAD_OF_ANKLE_M = 0.05
 
 
+#: A carried load's parameters (input limits are conventions).
+LOAD_PARAMS: dict[str, Param] = {
+    "place": Param("str", "where: in the hand at the side, on a shoulder strap, or on the hip (child, bag)", "hand",
+                   choices=tuple(LOAD_PLACES)),
+    "side": SIDE.with_default("l", "side of the body it is carried on"),
+    "mass_kg": Param("float", "mass carried", 10.0, "kg", 0.0, 60.0),
+}
+
+
 @dataclass(frozen=True)
 class Load:
-    """A carried load: ``mass_kg`` held at ``place`` ('hand', 'shoulder' or 'hip') on ``side``."""
+    """A carried load: ``mass_kg`` held at ``place`` ('hand', 'shoulder' or 'hip') on ``side``
+    (rules in :data:`LOAD_PARAMS`)."""
 
     place: str
     side: str
     mass_kg: float
 
     def __post_init__(self) -> None:
-        if self.place not in LOAD_PLACES:
-            raise input_error("load", "place", self.place, f"use one of {', '.join(LOAD_PLACES)}")
-        if self.side not in ("r", "l"):
-            raise input_error("load", "side", self.side, "use 'r' or 'l'")
-        m = self.mass_kg
-        if not is_real(m) or not 0 <= m <= 60:
-            raise input_error("load", "mass_kg", m, "use a mass from 0 to 60 kg")
+        check_params(LOAD_PARAMS, {"place": self.place, "side": self.side, "mass_kg": self.mass_kg}, "load")
 
 
 def subject_model(model: Model | str = "default", subject: Subject | None = None) -> tuple[Model, Subject]:
-    """The model scaled to ``subject`` (or as it is, with its own mass and reference height)."""
+    """The model scaled to ``subject``, or as it is with the subject it records (``subject=None``).
+
+    Scaling starts from the subject the model records, so a model already scaled to ``subject``
+    is returned unchanged."""
     if not isinstance(model, (str, Path, Model)):
         raise input_error("argument", "model", type(model).__name__, "a Model, a shipped model name or a model file path")
     if subject is not None and not isinstance(subject, Subject):
         raise input_error("argument", "subject", subject, "a hipsim.Subject(mass_kg, height_m) or None")
     m = model if isinstance(model, Model) else load_model(model)
-    if subject is None:
-        return m, Subject(round(m.mass, 6), REFERENCE_HEIGHT_M)
-    return Model(scale_spec(m.spec, m.mass, subject)), subject
+    if subject is not None:
+        m = m.scaled_to(subject)
+    return m, m.subject
 
 
 def point_masses_for(model: Model, subject: Subject, loads: Sequence[Load]) -> list[PointMass]:
@@ -219,41 +227,47 @@ def _foot_span(model: Model, side: str) -> tuple[float, float]:
             float(o[0, model.body_names.index(f"toes_{side}"), 0] - ankle))
 
 
-_RANGES = {"pelvic_drop_deg": (-15.0, 25.0), "pelvic_obliquity_deg": (-15.0, 25.0), "trunk_lean_deg": (-30.0, 30.0),
-           "hip_flexion_deg": (-20.0, 90.0), "hip_rotation_deg": (-40.0, 40.0),
-           "swing_hip_flexion_deg": (-20.0, 90.0), "swing_knee_flexion_deg": (0.0, 120.0)}
+#: Posture angles shared by the tasks (input limits: the domain the model's posture solutions are
+#: built for, conventions, not measured ranges of motion; symmetric where the anatomy is).
+PELVIC_OBLIQUITY = Param("float", "pelvic obliquity, left side lower", 0.0, "deg", -25.0, 25.0)
+TRUNK_LEAN = Param("float", "trunk lean toward the stance side, from vertical", 0.0, "deg", -30.0, 30.0)
+HOLD = Param("float", "how long the posture is held without a break", 60.0, "s", 1.0, 86400.0)
+
+#: Single-leg stance: every parameter :func:`single_leg_stance` validates (and the scenario
+#: schema's ``[task]`` keys for ``type = "single_leg_stance"``).
+SINGLE_LEG_STANCE_PARAMS: dict[str, Param] = {
+    "side": SIDE.with_default("r", "stance leg"),
+    "pelvic_drop_deg": Param("float", "drop of the unsupported side of the pelvis (Trendelenburg)", 0.0, "deg",
+                             -15.0, 25.0),
+    "trunk_lean_deg": TRUNK_LEAN,
+    "hip_flexion_deg": Param("float", "stance hip flexion", 0.0, "deg", -20.0, 90.0),
+    "hip_rotation_deg": Param("float", "stance hip internal rotation", 0.0, "deg", -40.0, 40.0),
+    "swing_hip_flexion_deg": Param("float", "lifted leg: hip flexion", 30.0, "deg", -20.0, 90.0),
+    "swing_knee_flexion_deg": Param("float", "lifted leg: knee flexion", 60.0, "deg", 0.0, 120.0),
+    "com_ahead_of_ankle_m": Param("float", "whole-body centre of mass in front of the stance ankle (quiet "
+                                  "standing: about 5 cm, Levine, Richards & Whittle 2012); it must also lie "
+                                  "between the heel and the metatarsal heads of the model",
+                                  STANDING_COM_AHEAD_OF_ANKLE_M, "m", -0.04, 0.12),
+    "hold_s": HOLD.with_default(30.0, "how long the stance is held"),
+    "passive_joint_moments": PASSIVE_JOINT_MOMENTS,
+}
 
 
-def check_duration(key: str, value: float, source: str = "argument") -> float:
-    """Validate a hold time in seconds (a finite number > 0)."""
-    if not is_real(value) or value <= 0:
-        raise input_error(source, key, value, "use a duration in seconds > 0")
-    return float(value)
-
-
-def check_angle(key: str, value: float, source: str = "argument") -> float:
-    """Validate a posture angle against its input range (``_RANGES``: limits of the model's
-    domain, a convention, not measured ranges of motion)."""
-    lo, hi = _RANGES[key]
-    if not is_real(value) or not lo <= value <= hi:
-        raise input_error(source, key, value, f"use a value from {lo:g} to {hi:g} degrees")
-    return float(value)
-
-
+@validated(SINGLE_LEG_STANCE_PARAMS)
 def single_leg_stance(model: Model | str = "default", side: str = "r", subject: Subject | None = None,
                       pelvic_drop_deg: float = 0.0, trunk_lean_deg: float = 0.0, loads: Sequence[Load] = (),
                       hip_flexion_deg: float = 0.0, hip_rotation_deg: float = 0.0,
                       swing_hip_flexion_deg: float = 30.0, swing_knee_flexion_deg: float = 60.0,
                       com_ahead_of_ankle_m: float = STANDING_COM_AHEAD_OF_ANKLE_M,
                       strength: Mapping[str, float] | None = None, exponent: float | str = 2,
-                      hold_s: float = 1.0, passive_joint_moments: bool = True) -> TaskResult:
+                      hold_s: float = 30.0, passive_joint_moments: bool = True) -> TaskResult:
     """Static single-leg stance on ``side`` ('r' or 'l'), solved for muscle forces and hip contact.
 
-    Posture (degrees; input limits in brackets): ``pelvic_drop_deg`` (-15..25) > 0 lowers the
-    unsupported side of the pelvis (Trendelenburg); ``trunk_lean_deg`` (-30..30) > 0 leans the
-    trunk toward the stance side; ``hip_flexion_deg`` (-20..90) and ``hip_rotation_deg``
-    (-40..40, > 0 internal) are the stance hip's; ``swing_hip_flexion_deg`` (-20..90) and
-    ``swing_knee_flexion_deg`` (0..120) lift the other leg.
+    Posture (degrees; input limits in :data:`SINGLE_LEG_STANCE_PARAMS`, checked before any work):
+    ``pelvic_drop_deg`` > 0 lowers the unsupported side of the pelvis (Trendelenburg);
+    ``trunk_lean_deg`` > 0 leans the trunk toward the stance side; ``hip_flexion_deg`` and
+    ``hip_rotation_deg`` (> 0 internal) are the stance hip's; ``swing_hip_flexion_deg`` and
+    ``swing_knee_flexion_deg`` lift the other leg.
 
     The swing leg is lifted with ``swing_hip_flexion_deg`` and ``swing_knee_flexion_deg``
     (defaults 30 and 60 degrees: foot clear of the floor). The whole body pitches about the
@@ -269,19 +283,16 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
     the muscles; False leaves it all to the muscles, as OpenSim's StaticOptimization on gait2392
     does.
     """
-    if side not in ("r", "l"):
-        raise input_error("argument", "side", side, "use 'r' or 'l'")
-    angles = {k: check_angle(k, v) for k, v in dict(
+    angles = {k: float(v) for k, v in dict(
         pelvic_drop_deg=pelvic_drop_deg, trunk_lean_deg=trunk_lean_deg, hip_flexion_deg=hip_flexion_deg,
         hip_rotation_deg=hip_rotation_deg, swing_hip_flexion_deg=swing_hip_flexion_deg,
         swing_knee_flexion_deg=swing_knee_flexion_deg).items()}
-    check_duration("hold_s", hold_s)
     m, subj = subject_model(model, subject)
     if strength:
         m = m.with_strength(strength)
     heel, mtp = _foot_span(m, side)
     a = com_ahead_of_ankle_m
-    if not is_real(a) or not heel < a < mtp:
+    if not heel < a < mtp:
         raise input_error("argument", "com_ahead_of_ankle_m", a,
                           f"use a distance between the heel ({heel:.3f} m) and the metatarsal heads ({mtp:.3f} m)")
     pms = point_masses_for(m, subj, loads)
