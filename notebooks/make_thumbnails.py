@@ -1,4 +1,4 @@
-"""Render the README's teaching thumbnails: one PNG per notebook in docs/teaching/.
+"""Render the teaching thumbnails (docs/tutorials/index.md, README): one PNG per notebook in docs/teaching/.
 
 Each notebook is executed (nbclient, headless); the first picture of its cell tagged
 ``thumbnail`` is scaled to 800 px wide and written as docs/teaching/<notebook>.png, kept

@@ -1,6 +1,8 @@
-"""The README stays true: schema tables, the test command of .ci/run, the example's output, the gallery."""
+"""The README and the documentation stay true: the test command of .ci/run, the example's output,
+the README's length and links, the generated scenario tables, the gallery."""
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -9,12 +11,39 @@ from hipsim.scenarios.docs import schema_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
+DOCS = ROOT / "docs"
 
 
-def test_schema_tables_match_the_code():
-    block = README.split("<!-- schema:start -->\n")[1].split("\n<!-- schema:end -->")[0]
-    assert block == schema_markdown(), "regenerate with: python -c 'from hipsim.scenarios.docs import " \
-                                       "schema_markdown; print(schema_markdown())'"
+def _hooks():
+    """tools/mkdocs_hooks.py, the MkDocs hooks that generate pages at build time."""
+    spec = importlib.util.spec_from_file_location("mkdocs_hooks", ROOT / "tools" / "mkdocs_hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_fits_on_a_screen_and_its_links_exist():
+    assert len(README.splitlines()) <= 200
+    for target in re.findall(r"\]\(([^)#]+)\)", README):
+        if not target.startswith("http"):
+            assert (ROOT / target).exists(), target
+
+
+def test_docs_scenario_tables_are_generated_from_the_code():
+    """The reference page carries the marker, and the hook replaces it by schema_markdown() itself."""
+    hooks = _hooks()
+    page = (DOCS / "reference" / "scenario-files.md").read_text()
+    assert hooks.SCHEMA_MARKER in page and "| key |" not in page
+    assert hooks.render_markdown(hooks.SCHEMA_MARKER) == schema_markdown()
+
+
+def test_docs_nav_lists_every_page_and_notebook():
+    """Every Markdown page under docs/ and every notebook's generated tutorial page is in mkdocs.yml's nav."""
+    nav = (ROOT / "mkdocs.yml").read_text()
+    pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")} | set(_hooks().tutorial_pages())
+    assert pages, "no pages"
+    for page in pages:
+        assert f" {page}" in nav, page
 
 
 def test_ci_runs_the_readme_test_command():
@@ -37,7 +66,9 @@ def test_five_line_example_prints_what_the_readme_shows():
 
 
 def test_gallery_has_every_scenario_with_a_picture():
-    block = README.split("<!-- gallery:start -->")[1].split("<!-- gallery:end -->")[0]
+    page = (DOCS / "scenario-gallery.md").read_text()
+    block = page.split("<!-- gallery:start -->")[1].split("<!-- gallery:end -->")[0]
     for name in shipped_scenarios():
-        assert f"docs/gallery/{name}.png" in block, name
-        assert (ROOT / "docs" / "gallery" / f"{name}.png").exists(), name
+        assert f"(gallery/{name}.png)" in block, name
+        assert f"`hipsim run {name}`" in block, name
+        assert (DOCS / "gallery" / f"{name}.png").exists(), name

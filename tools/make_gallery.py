@@ -1,4 +1,4 @@
-"""Render the README's scenario gallery: one picture per shipped scenario in docs/gallery/.
+"""Render the scenario gallery: one picture per shipped scenario in docs/gallery/, and docs/scenario-gallery.md.
 
 Run from the repository root after changing a scenario or the mechanics:
 
@@ -32,7 +32,7 @@ def render(name: str, out: Path) -> Path:
     return save_figure(fig, out / f"{name}.png", dpi=80)
 
 
-#: Per scenario: what the picture shows, and how to read it (two sentences for the README).
+#: Per scenario: what the picture shows, and how to read it (two sentences for the gallery page).
 TEXT = {
     "wallet": ("A 2 cm wallet under the right buttock tilts the seated pelvis about 9 degrees, which with "
                "the hips at 90 degrees becomes hip rotation: the right gluteal fibres lengthen and the left "
@@ -100,13 +100,13 @@ TEXT = {
 
 
 def gallery_markdown(names: list[str]) -> str:
-    """The README gallery block: a picture and two sentences per scenario."""
+    """The gallery block of docs/scenario-gallery.md: a picture and two sentences per scenario."""
     from hipsim.scenarios.schema import read_scenario
     out = []
     for name in names:
         spec = read_scenario(shipped_scenarios()[name])
         what, how = TEXT.get(name, (spec.description.split(". ")[0] + ".", ""))
-        out.append(f"**{spec.title}** (`hipsim run {name}`)\n\n![{name}](docs/gallery/{name}.png)\n\n{what} {how}\n")
+        out.append(f"**{spec.title}** (`hipsim run {name}`)\n\n![{name}](gallery/{name}.png)\n\n{what} {how}\n")
     return "\n".join(out)
 
 
@@ -115,12 +115,12 @@ def main(names: list[str]) -> None:
     names = names or sorted(shipped_scenarios())
     for name in names:
         print("wrote", render(name, out))
-    readme = Path("README.md")
-    text = readme.read_text()
+    page = Path("docs/scenario-gallery.md")
+    text = page.read_text()
     head, rest = text.split("<!-- gallery:start -->\n")
     _, tail = rest.split("<!-- gallery:end -->")
     all_names = sorted(shipped_scenarios())
-    readme.write_text(head + "<!-- gallery:start -->\n" + gallery_markdown(all_names) + "<!-- gallery:end -->" + tail)
+    page.write_text(head + "<!-- gallery:start -->\n" + gallery_markdown(all_names) + "<!-- gallery:end -->" + tail)
 
 
 if __name__ == "__main__":
