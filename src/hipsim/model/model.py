@@ -117,7 +117,7 @@ class Model:
     @property
     def subject(self) -> Subject:
         """The person the model represents: its body mass and :attr:`height_m`."""
-        return Subject.of_model(round(self.mass, 9), self.height_m)
+        return Subject.of_model(self.mass, self.height_m)
 
     def scaled_to(self, subject: Subject) -> "Model":
         """This model scaled from the person it represents to ``subject`` (see
