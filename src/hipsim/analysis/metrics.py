@@ -13,15 +13,12 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from hipsim.anatomy import ASSOCIATED, FIBRE_GROUPS
 from hipsim.muscles.thelen import rigid_tendon_state
 from hipsim.tasks.result import TaskResult
 
-#: The fibre groups hipsim follows, and the muscles the trigger-point literature pairs with
-#: them (Travell & Simons 1992, Trigger Point Manual vol. 2, ch. 8, 9, 12; DOMAIN.md).
-FIBRE_GROUPS = ("gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
-                "gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
-                "tensor_fasciae_latae")
-ASSOCIATED = ("piriformis", "gluteus_maximus_superior", "vastus_lateralis", "peroneus_longus")
+# The fibre groups hipsim follows and the muscles the trigger-point literature pairs with them
+# (Travell & Simons 1992, vol. 2, ch. 8, 9, 12) are named once, in hipsim.anatomy.
 
 #: Activation below which a muscle counts as at rest: 0.5 % of maximum, the "EMG gap" level of
 #: Veiersted, Westgaard & Andersen (1993, Scand J Work Environ Health 19:284). Sustained

@@ -71,6 +71,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from hipsim.anatomy import CHART_GROUP_MUSCLES as _CHART_GROUP_MUSCLES
+from hipsim.anatomy import KNOWLEDGE, KNOWLEDGE_GROUP, FibreGroupKnowledge, label
 from hipsim.errors import input_error, is_whole
 
 __all__ = [
@@ -162,7 +164,7 @@ FACTOR_INDICES: Mapping[str, FactorIndex] = MappingProxyType({
         literature="acute overload, e.g. a fall",
         rationale=("an acute overload is one brief, high load: the largest force the fibres "
                    "carry in the task measures it"),
-        source=f"{_TS_VOL2}, ch. 9; DOMAIN.md",
+        source=f"{_TS_VOL2}, ch. 9",
     ),
     "repetitive_overload": FactorIndex(
         name="repetitive_overload",
@@ -172,7 +174,7 @@ FACTOR_INDICES: Mapping[str, FactorIndex] = MappingProxyType({
         literature=("overuse: walking too far or too fast, running and court sports"),
         rationale=("overuse is load accumulated over many cycles; the force-time integral "
                    "per day grows with both the load per step and the number of steps"),
-        source=f"{_TS_VOL2}, ch. 9; DOMAIN.md",
+        source=f"{_TS_VOL2}, ch. 9",
     ),
     "sustained_contraction": FactorIndex(
         name="sustained_contraction",
@@ -183,7 +185,7 @@ FACTOR_INDICES: Mapping[str, FactorIndex] = MappingProxyType({
         rationale=("both keep the same fibres working without a break; the time worked "
                    "without a single rest over a hold or walking bout measures that (a fibre "
                    "that rests every stride gets none)"),
-        source=f"{_TS_VOL2}, ch. 9; DOMAIN.md",
+        source=f"{_TS_VOL2}, ch. 9",
     ),
     "sustained_position": FactorIndex(
         name="sustained_position",
@@ -195,7 +197,7 @@ FACTOR_INDICES: Mapping[str, FactorIndex] = MappingProxyType({
         rationale=("a held posture keeps the fibres at one length; the share of time held "
                    "shortened (< 0.9 optimal length) or stretched (> 1.1) measures that "
                    "(a walking cycle holds none)"),
-        source=f"{_TS_VOL2}, ch. 9; DOMAIN.md",
+        source=f"{_TS_VOL2}, ch. 9",
     ),
     "compression": FactorIndex(
         name="compression",
@@ -205,7 +207,7 @@ FACTOR_INDICES: Mapping[str, FactorIndex] = MappingProxyType({
         literature="sitting on a wallet in a back pocket",
         rationale=("the wallet presses on the posterior fibres; external pressure times "
                    "time on the fibres measures that exposure"),
-        source=f"{_TS_VOL2}, ch. 9; DOMAIN.md",
+        source=f"{_TS_VOL2}, ch. 9",
     ),
 })
 #: Output columns of the five factor indices, in order.
@@ -213,202 +215,13 @@ FACTOR_NAMES: tuple[str, ...] = tuple(FACTOR_INDICES)
 
 
 # ------------------------------------------------------------------ knowledge tables
-@dataclass(frozen=True)
-class FibreGroupKnowledge:
-    """What the literature says about one fibre group's trigger points.
+#: Knowledge per fibre group (immutable), from :mod:`hipsim.anatomy` (Travell & Simons 1992,
+#: vol. 2, ch. 8, 9, 12). Gluteus medius parts share one entry.
+FIBRE_GROUPS: Mapping[str, FibreGroupKnowledge] = KNOWLEDGE
 
-    Every tuple field has a matching ``*_source`` naming where it comes from.
-    ``examine_also`` pairs each muscle with the reason to examine it.
-    """
-
-    group: str
-    label: str
-    referral_zone: str
-    referral_source: str
-    activation_factors: tuple[str, ...]
-    perpetuating_factors: tuple[str, ...]
-    other_contributors: tuple[str, ...]
-    factors_source: str
-    examine_also: tuple[tuple[str, str], ...]
-    examine_source: str
-    advice: tuple[str, ...]
-    advice_source: str
-
-
-# DOMAIN.md's gluteus minimus lists (after Travell & Simons 1992, ch. 9).
-_GMIN_ACTIVATION = (
-    "acute overload (a fall)",
-    "walking too far or too fast, especially on rough ground",
-    "overuse in running and court sports",
-    "distorted gait (a foot blister, limping for days on a painful knee)",
-    "sacroiliac joint dysfunction",
-    "nerve-root irritation",
-    "injections into the muscle",
-)
-_GMIN_PERPETUATING = (
-    "prolonged immobility (a driver's right leg on the accelerator)",
-    "prolonged standing without shifting weight (queues, parties)",
-    "sitting on a wallet in a back pocket (compresses posterior TrPs, tilts the pelvis)",
-    "unstable equilibrium when standing",
-    "sacroiliac dysfunction",
-)
-_GMIN_OTHER = (
-    "sitting cross-legged for long periods",
-    "carrying a heavy item on one side (briefcase, one-shoulder backpack, bucket)",
-    "carrying a child on the hip",
-    "standing with weight on one leg",
-    "limping",
-    "running on cambered surfaces",
-    "asymmetric gait",
-    "no warm-up",
-)
-_ADVICE = (
-    "shift weight regularly when standing",
-    "sit rather than stand where possible",
-    "change position every 15-20 minutes",
-    "a pillow between the knees when lying on the side",
-    "move the wallet out of the back pocket",
-)
-_GMIN_SRC = f"{_TS_VOL2}, ch. 9, as summarised in DOMAIN.md"
-
-#: Knowledge per fibre group (immutable). Gluteus medius parts share one entry.
-FIBRE_GROUPS: Mapping[str, FibreGroupKnowledge] = MappingProxyType({
-    "gluteus_minimus_anterior": FibreGroupKnowledge(
-        group="gluteus_minimus_anterior",
-        label="anterior gluteus minimus",
-        referral_zone=("lower lateral buttock, lateral thigh and knee, and the peroneal "
-                       "(lateral) leg down to the ankle; rarely the dorsum of the foot; can "
-                       "mimic an L5 radiculopathy"),
-        referral_source=_GMIN_SRC,
-        activation_factors=_GMIN_ACTIVATION,
-        perpetuating_factors=_GMIN_PERPETUATING,
-        other_contributors=_GMIN_OTHER,
-        factors_source=_GMIN_SRC,
-        examine_also=(
-            ("tensor fasciae latae", "pairs with anterior gluteus minimus"),
-            ("vastus lateralis", "lies in the anterior referral zone; develops satellites"),
-            ("peroneus longus", "lies in the anterior referral zone; develops satellites"),
-            ("gluteus medius", "associated TrPs"),
-            ("quadratus lumborum", "associated TrPs"),
-        ),
-        examine_source=_GMIN_SRC,
-        advice=_ADVICE,
-        advice_source=_GMIN_SRC,
-    ),
-    "gluteus_minimus_middle": FibreGroupKnowledge(
-        group="gluteus_minimus_middle",
-        label="middle gluteus minimus",
-        referral_zone=("no separate pattern is described: the manual gives anterior and "
-                       "posterior gluteus minimus patterns only"),
-        referral_source=_GMIN_SRC,
-        activation_factors=_GMIN_ACTIVATION,
-        perpetuating_factors=_GMIN_PERPETUATING,
-        other_contributors=_GMIN_OTHER,
-        factors_source=_GMIN_SRC,
-        examine_also=(
-            ("gluteus medius", "associated TrPs"),
-            ("piriformis", "associated TrPs"),
-            ("tensor fasciae latae", "associated TrPs"),
-            ("quadratus lumborum", "associated TrPs"),
-        ),
-        examine_source=_GMIN_SRC,
-        advice=_ADVICE,
-        advice_source=_GMIN_SRC,
-    ),
-    "gluteus_minimus_posterior": FibreGroupKnowledge(
-        group="gluteus_minimus_posterior",
-        label="posterior gluteus minimus",
-        referral_zone=("lower medial buttock, back of the thigh and the calf; can mimic an "
-                       "S1 radiculopathy (pseudo-sciatica)"),
-        referral_source=_GMIN_SRC,
-        activation_factors=_GMIN_ACTIVATION,
-        perpetuating_factors=_GMIN_PERPETUATING,
-        other_contributors=_GMIN_OTHER,
-        factors_source=_GMIN_SRC,
-        examine_also=(
-            ("piriformis", "pairs with posterior gluteus minimus"),
-            ("quadratus lumborum", "posterior gluteus minimus develops satellites of its "
-                                   "TrPs"),
-            ("gluteus medius", "associated TrPs"),
-            ("gluteus maximus", "sometimes associated"),
-        ),
-        examine_source=_GMIN_SRC,
-        advice=_ADVICE,
-        advice_source=_GMIN_SRC,
-    ),
-    "gluteus_medius": FibreGroupKnowledge(
-        group="gluteus_medius",
-        label="gluteus medius",
-        referral_zone=("along the posterior iliac crest, over the sacrum and the buttock; "
-                       "sometimes into the upper thigh"),
-        referral_source=f"{_TS_VOL2}, ch. 8",
-        # DOMAIN.md tabulates factors for gluteus minimus; corresponding parts of gluteus
-        # medius and minimus act alike (DOMAIN.md), so the same mechanical factors apply.
-        activation_factors=_GMIN_ACTIVATION,
-        perpetuating_factors=_GMIN_PERPETUATING,
-        other_contributors=_GMIN_OTHER,
-        factors_source=("gluteus minimus lists of DOMAIN.md (after Travell & Simons 1992, "
-                        "ch. 9), applied because corresponding parts act alike"),
-        examine_also=(
-            ("gluteus minimus", "lies beneath with the same actions"),
-            ("quadratus lumborum", "resists pelvic drop with the abductors in gait"),
-            ("tensor fasciae latae", "abduction agonist"),
-        ),
-        examine_source=("functional neighbours named in DOMAIN.md (anatomy and actions); "
-                        "not a satellite list from the manual"),
-        advice=_ADVICE,
-        advice_source=_GMIN_SRC,
-    ),
-    "tensor_fasciae_latae": FibreGroupKnowledge(
-        group="tensor_fasciae_latae",
-        label="tensor fasciae latae",
-        referral_zone=("over the greater trochanter and down the anterolateral thigh toward "
-                       "the knee"),
-        referral_source=f"{_TS_VOL2}, ch. 12",
-        activation_factors=("sudden overload",
-                            "walking or running on an uneven surface"),
-        perpetuating_factors=("immobilisation of the limb for long periods",),
-        other_contributors=(),
-        factors_source=("Finando 2005, Trigger Point Therapy for Myofascial Pain "
-                        "(summarising Travell & Simons)"),
-        examine_also=(
-            ("gluteus minimus, anterior", "pairs with tensor fasciae latae (DOMAIN.md)"),
-            ("rectus femoris", "satellite TrPs (Finando 2005)"),
-            ("iliopsoas", "satellite TrPs (Finando 2005)"),
-            ("sartorius", "satellite TrPs (Finando 2005)"),
-        ),
-        examine_source="DOMAIN.md; Finando 2005",
-        advice=("a pillow between the knees when lying on the side",
-                "change position every 15-20 minutes"),
-        advice_source=_GMIN_SRC,
-    ),
-})
-
-# Descriptive muscle name (contract) -> knowledge key.
-_MUSCLE_GROUP: Mapping[str, str] = MappingProxyType({
-    "gluteus_minimus_anterior": "gluteus_minimus_anterior",
-    "gluteus_minimus_middle": "gluteus_minimus_middle",
-    "gluteus_minimus_posterior": "gluteus_minimus_posterior",
-    "gluteus_medius_anterior": "gluteus_medius",
-    "gluteus_medius_middle": "gluteus_medius",
-    "gluteus_medius_posterior": "gluteus_medius",
-    "tensor_fasciae_latae": "tensor_fasciae_latae",
-})
-_MUSCLE_LABEL: Mapping[str, str] = MappingProxyType({
-    "gluteus_medius_anterior": "anterior gluteus medius",
-    "gluteus_medius_middle": "middle gluteus medius",
-    "gluteus_medius_posterior": "posterior gluteus medius",
-})
-
-#: Body-chart zone group -> the contract's muscles whose loads it sums. Middle gluteus
-#: minimus has no zone of its own (see :mod:`hipsim.report.bodychart`).
-CHART_GROUP_MUSCLES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "gluteus_minimus_anterior": ("gluteus_minimus_anterior",),
-    "gluteus_minimus_posterior": ("gluteus_minimus_posterior",),
-    "gluteus_medius": ("gluteus_medius_anterior", "gluteus_medius_middle",
-                       "gluteus_medius_posterior"),
-    "tensor_fasciae_latae": ("tensor_fasciae_latae",),
-})
+#: Body-chart zone group -> the contract's muscles whose loads it sums (from
+#: :mod:`hipsim.anatomy`). Middle gluteus minimus has no zone of its own.
+CHART_GROUP_MUSCLES: Mapping[str, tuple[str, ...]] = _CHART_GROUP_MUSCLES
 
 _SIDE_WORD = MappingProxyType({"r": "right", "l": "left"})
 
@@ -492,15 +305,6 @@ def _ratio(s: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(r, 1.0 / INDEX_CAP, INDEX_CAP), new
 
 
-def _label(muscle: str) -> str:
-    if muscle in _MUSCLE_LABEL:
-        return _MUSCLE_LABEL[muscle]
-    group = _MUSCLE_GROUP.get(muscle)
-    if group is not None:
-        return FIBRE_GROUPS[group].label
-    return muscle.replace("_", " ")
-
-
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
@@ -511,7 +315,7 @@ def _times(r: float) -> str:
 
 def _reading(muscle: str, side: str, idx: Mapping[str, float], new: Mapping[str, bool],
              dominant: str) -> str:
-    head = f"{_label(muscle)}, {_SIDE_WORD[side]}"
+    head = f"{label(muscle)}, {_SIDE_WORD[side]}"
     if dominant == "none":
         if all(abs(idx[n] - 1.0) < 5e-3 for n in FACTOR_NAMES):
             return f"{head}: no factor index changed from baseline."
@@ -580,7 +384,7 @@ def trigger_point_indices(metrics: pd.DataFrame) -> pd.DataFrame:
         muscle, side = str(m.at[i, "muscle"]), str(m.at[i, "side"])
         dominant.append(dom)
         readings.append(_reading(muscle, side, idx, new, dom))
-        group = _MUSCLE_GROUP.get(muscle)
+        group = KNOWLEDGE_GROUP.get(muscle)
         examine.append("; ".join(mu for mu, _ in FIBRE_GROUPS[group].examine_also)
                        if group else "")
 

@@ -8,25 +8,13 @@ diverging colour map centred at 0 % (more load warm, less load cool). Overlappin
 are alpha-blended, and each group's zone has its own edge line style so the groups stay
 distinguishable where they overlap.
 
-Referral zones follow the descriptions in Travell & Simons, *Myofascial Pain and
-Dysfunction: The Trigger Point Manual*, vol. 2, *The Lower Extremities* (Williams &
-Wilkins, 1992), and the project's domain brief (DOMAIN.md). (The 1999 edition by Simons,
-Travell & Simons is the second edition of vol. 1, the upper half of the body; the hip
-chapters are in vol. 2.)
-
-* ``gluteus_minimus_anterior`` (ch. 9): lower lateral buttock, lateral thigh and knee,
-  and the peroneal (lateral) leg down to the ankle.
-* ``gluteus_minimus_posterior`` (ch. 9): lower medial buttock, back of the thigh and
-  the calf ("pseudo-sciatica").
-* ``gluteus_medius`` (ch. 8): along the posterior iliac crest, over the sacrum and the
-  buttock, sometimes into the upper thigh.
-* ``tensor_fasciae_latae`` (ch. 12): over the greater trochanter and down the
-  anterolateral thigh toward the knee.
-
+The silhouettes, the zones and the regions each zone stands for are data in
+``hipsim/anatomy.toml`` (read by :mod:`hipsim.anatomy`), after Travell & Simons, *Myofascial
+Pain and Dysfunction: The Trigger Point Manual*, vol. 2, *The Lower Extremities* (Williams &
+Wilkins, 1992): ch. 8 gluteus medius, ch. 9 gluteus minimus, ch. 12 tensor fasciae latae.
 The manual describes anterior and posterior gluteus minimus patterns only; the middle
-fibres have no separate zone, so ``gluteus_minimus_middle`` is not a chart key (pass its
-change under the anterior or posterior key if that is what you mean). Gluteus medius is
-one zone for all its parts.
+fibres have no separate zone, so ``gluteus_minimus_middle`` is not a chart key. Gluteus
+medius is one zone for all its parts.
 
 The zones are schematic drawings of the described regions, not digitised figures; the
 shading shows a change in computed mechanical load, never pain or a diagnosis.
@@ -36,9 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -50,6 +36,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch, Polygon
 from matplotlib.path import Path as MplPath
 
+from hipsim.anatomy import BODY_CHART_GROUPS, CHART_OUTLINES, REFERRAL_ZONES, ReferralZone
 from hipsim.errors import input_error, is_real
 from hipsim.fileio import atomic_open
 
@@ -71,13 +58,6 @@ CHART_FOOTER = ("Referral zones after Travell & Simons (1992, vol. 2 of the Trig
 #: Colour-bar label.
 COLORBAR_LABEL = "% change in fibre load vs baseline"
 
-#: Fibre groups that have a referral zone on the chart, in legend order.
-BODY_CHART_GROUPS: tuple[str, ...] = (
-    "gluteus_minimus_anterior",
-    "gluteus_minimus_posterior",
-    "gluteus_medius",
-    "tensor_fasciae_latae",
-)
 _SIDES = ("r", "l")
 #: Every key :func:`draw_body_chart` accepts: ``<group>_<side>``.
 BODY_CHART_KEYS: tuple[str, ...] = tuple(f"{g}_{s}" for g in BODY_CHART_GROUPS for s in _SIDES)
@@ -143,35 +123,10 @@ def _runs(*runs: Sequence[tuple[float, float]]) -> np.ndarray:
     return np.vstack([parts[0]] + [q[1:] for q in parts[1:]])
 
 
-# Right half (x >= 0) of the front/back outline, from the crown down the outside of the
-# body and back up the inside of the leg to the crotch. Proportions are those of an
-# adult of eight head heights: chin at 0.87, shoulders about 0.82, hip joint about 0.52,
-# knee about 0.28, fingertips about 0.39 (a drawing convention, not anthropometry data).
-_FRONT_HALF = _runs(
-    # head and neck
-    [(0.0, 1.0), (0.028, 0.994), (0.045, 0.975), (0.051, 0.945), (0.049, 0.912),
-     (0.042, 0.887), (0.031, 0.870), (0.024, 0.862), (0.024, 0.846)],
-    # shoulder and outside of the arm to the hand
-    [(0.024, 0.846), (0.052, 0.834), (0.088, 0.826), (0.113, 0.815), (0.127, 0.796),
-     (0.132, 0.768), (0.134, 0.720), (0.138, 0.665), (0.143, 0.620), (0.149, 0.560),
-     (0.154, 0.500), (0.160, 0.468), (0.162, 0.438), (0.157, 0.408), (0.146, 0.392)],
-    # fingertips round to the inside of the wrist
-    [(0.146, 0.392), (0.136, 0.398), (0.129, 0.418), (0.128, 0.452), (0.130, 0.492)],
-    # inside of the arm up to the armpit
-    [(0.130, 0.492), (0.124, 0.552), (0.117, 0.620), (0.111, 0.680), (0.105, 0.730),
-     (0.098, 0.752)],
-    # side of the trunk, hip and outside of the leg down to the foot
-    [(0.098, 0.752), (0.093, 0.720), (0.086, 0.670), (0.079, 0.622), (0.081, 0.585),
-     (0.092, 0.545), (0.100, 0.510), (0.099, 0.470), (0.093, 0.420), (0.084, 0.355),
-     (0.074, 0.305), (0.071, 0.275), (0.074, 0.225), (0.068, 0.150), (0.058, 0.085),
-     (0.053, 0.048), (0.058, 0.026), (0.068, 0.010), (0.071, 0.002)],
-    # sole of the foot (front view: the foot is foreshortened)
-    [(0.071, 0.002), (0.058, -0.002), (0.040, -0.002), (0.033, 0.004)],
-    # inside of the leg up to the crotch
-    [(0.033, 0.004), (0.030, 0.020), (0.032, 0.048), (0.030, 0.090), (0.025, 0.170),
-     (0.022, 0.225), (0.024, 0.270), (0.022, 0.305), (0.017, 0.360), (0.011, 0.420),
-     (0.005, 0.455), (0.0, 0.466)],
-)
+# Silhouettes and zones are data (hipsim/anatomy.toml, read by hipsim.anatomy): control
+# points here become smooth outlines.
+_O = CHART_OUTLINES
+_FRONT_HALF = _runs(*_O["front_half"])
 
 
 def _mirror_closed(half: np.ndarray) -> np.ndarray:
@@ -182,163 +137,11 @@ def _mirror_closed(half: np.ndarray) -> np.ndarray:
 
 
 _FRONT_OUTLINE = _mirror_closed(_FRONT_HALF)
-
-# Right-side view, facing +x (anterior). Clockwise from the crown: face, chest, abdomen,
-# front of the leg, foot, heel, calf, back of the thigh, buttock, back and occiput.
-_SIDE_OUTLINE = _runs(
-    [(0.0, 1.0), (0.030, 0.995), (0.050, 0.978), (0.058, 0.955), (0.060, 0.940)],
-    [(0.060, 0.940), (0.068, 0.928), (0.061, 0.920), (0.062, 0.905), (0.058, 0.893),
-     (0.056, 0.881)],
-    [(0.056, 0.881), (0.040, 0.872), (0.030, 0.862)],
-    [(0.030, 0.862), (0.032, 0.840), (0.045, 0.818), (0.060, 0.785), (0.063, 0.752),
-     (0.053, 0.715), (0.050, 0.670), (0.057, 0.620), (0.058, 0.580), (0.050, 0.535),
-     (0.043, 0.500), (0.047, 0.460), (0.045, 0.400), (0.036, 0.330), (0.034, 0.290),
-     (0.027, 0.255), (0.022, 0.200), (0.015, 0.100), (0.014, 0.055)],
-    [(0.014, 0.055), (0.032, 0.032), (0.060, 0.014), (0.082, 0.006), (0.082, 0.0)],
-    [(0.082, 0.0), (-0.026, 0.0)],
-    [(-0.026, 0.0), (-0.034, 0.014), (-0.026, 0.048), (-0.024, 0.100), (-0.036, 0.180),
-     (-0.035, 0.230), (-0.027, 0.285), (-0.032, 0.335), (-0.045, 0.400), (-0.056, 0.455),
-     (-0.067, 0.500), (-0.064, 0.550), (-0.046, 0.600), (-0.041, 0.640), (-0.047, 0.700),
-     (-0.055, 0.760), (-0.049, 0.810), (-0.030, 0.845), (-0.029, 0.868)],
-    [(-0.029, 0.868), (-0.043, 0.895), (-0.047, 0.940), (-0.032, 0.982), (0.0, 1.0)],
-)
-
-# Side view: the right arm, elbow slightly bent so the hand sits forward of the thigh
-# and leaves the lateral hip and thigh (where the zones lie) in view.
-_SIDE_ARM = _limb(
-    [(-0.004, 0.812), (-0.006, 0.760), (-0.007, 0.700), (-0.006, 0.640), (0.020, 0.600),
-     (0.052, 0.570), (0.080, 0.546), (0.100, 0.528)],
-    [0.046, 0.042, 0.036, 0.033, 0.030, 0.027, 0.025, 0.026],
-)
-
-# Back-view surface marks: gluteal cleft and gluteal folds (right fold; mirrored).
-_BACK_MARKS = (
-    np.array([(0.0, 0.560), (0.0, 0.470)]),
-    _catmull_rom([(0.006, 0.468), (0.030, 0.458), (0.060, 0.460), (0.080, 0.470)]),
-    _catmull_rom([(-0.006, 0.468), (-0.030, 0.458), (-0.060, 0.460), (-0.080, 0.470)]),
-)
-_SIDE_MARKS = (
-    # gluteal fold
-    _catmull_rom([(-0.056, 0.455), (-0.040, 0.452), (-0.028, 0.458)]),
-)
-
-
-# ------------------------------------------------------------------- referral zones
-@dataclass(frozen=True)
-class ReferralZone:
-    """One fibre group's referral zone.
-
-    Attributes:
-        group: fibre-group key (see :data:`BODY_CHART_GROUPS`).
-        label: short label for the legend.
-        regions: the body regions the source names for this group's referred pain.
-        source: author, year and chapter of the description.
-        polygons: per view (``"front"``, ``"side"``, ``"back"``), polygons for the
-            **right** side in body coordinates with ``u`` = distance lateral of the midline
-            (front/back views) or ``x`` = anterior (side view), ``y`` = height. They are
-            drawn clipped to the silhouette, so edges that reach past the skin line are
-            deliberate.
-        linestyle: edge line style that identifies the group on the chart.
-    """
-
-    group: str
-    label: str
-    regions: str
-    source: str
-    polygons: Mapping[str, tuple[tuple[tuple[float, float], ...], ...]]
-    linestyle: Any
-
-
-def _poly(*pts: tuple[float, float]) -> tuple[tuple[float, float], ...]:
-    return tuple(pts)
-
-
-_T_S_1992 = "Travell & Simons 1992, Trigger Point Manual vol. 2"
-
-#: Referral zones per fibre group (immutable). Coordinates are schematic placements of
-#: the regions named in ``regions``; no figure was digitised.
-REFERRAL_ZONES: Mapping[str, ReferralZone] = MappingProxyType({
-    "gluteus_minimus_anterior": ReferralZone(
-        group="gluteus_minimus_anterior",
-        label="Gluteus minimus, anterior",
-        regions=("lower lateral buttock; lateral thigh and knee; peroneal (lateral) leg to "
-                 "the ankle (rarely the dorsum of the foot, not drawn)"),
-        source=f"{_T_S_1992}, ch. 9 (gluteus minimus); DOMAIN.md",
-        polygons=MappingProxyType({
-            # lateral border of thigh and leg as seen from the front
-            "front": (_poly((0.072, 0.500), (0.108, 0.500), (0.101, 0.420), (0.092, 0.355),
-                            (0.082, 0.305), (0.079, 0.275), (0.082, 0.225), (0.076, 0.150),
-                            (0.066, 0.085), (0.061, 0.040), (0.048, 0.040), (0.052, 0.120),
-                            (0.058, 0.220), (0.058, 0.290), (0.065, 0.360),
-                            (0.072, 0.440)),),
-            # lateral strip from the lower buttock to the lateral malleolus
-            "side": (_poly((-0.050, 0.520), (-0.010, 0.525), (0.014, 0.490), (0.016, 0.400),
-                           (0.014, 0.320), (0.010, 0.270), (0.006, 0.200), (0.004, 0.110),
-                           (0.006, 0.050), (-0.018, 0.050), (-0.022, 0.110), (-0.026, 0.200),
-                           (-0.020, 0.270), (-0.024, 0.320), (-0.030, 0.400),
-                           (-0.052, 0.470)),),
-            # lower lateral buttock and the lateral border of thigh and leg from behind
-            "back": (_poly((0.052, 0.515), (0.108, 0.515), (0.101, 0.420), (0.092, 0.355),
-                           (0.082, 0.305), (0.079, 0.275), (0.082, 0.225), (0.076, 0.150),
-                           (0.066, 0.085), (0.061, 0.040), (0.050, 0.040), (0.054, 0.120),
-                           (0.060, 0.220), (0.060, 0.290), (0.068, 0.360), (0.072, 0.440),
-                           (0.062, 0.470)),),
-        }),
-        linestyle="-",
-    ),
-    "gluteus_minimus_posterior": ReferralZone(
-        group="gluteus_minimus_posterior",
-        label="Gluteus minimus, posterior",
-        regions="lower medial buttock; back of the thigh; calf",
-        source=f"{_T_S_1992}, ch. 9 (gluteus minimus); DOMAIN.md",
-        polygons=MappingProxyType({
-            "front": (),
-            "side": (_poly((-0.075, 0.530), (-0.050, 0.525), (-0.035, 0.470), (-0.022, 0.400),
-                           (-0.014, 0.330), (-0.010, 0.260), (-0.008, 0.190), (-0.010, 0.120),
-                           (-0.036, 0.120), (-0.044, 0.180), (-0.043, 0.230),
-                           (-0.035, 0.285), (-0.040, 0.335), (-0.053, 0.400),
-                           (-0.064, 0.455)),),
-            "back": (_poly((0.004, 0.525), (0.050, 0.525), (0.062, 0.470), (0.066, 0.400),
-                           (0.060, 0.320), (0.058, 0.240), (0.056, 0.120), (0.030, 0.120),
-                           (0.028, 0.240), (0.026, 0.320), (0.020, 0.400), (0.010, 0.460),
-                           (0.004, 0.475)),),
-        }),
-        linestyle=(0, (4.0, 2.0)),
-    ),
-    "gluteus_medius": ReferralZone(
-        group="gluteus_medius",
-        label="Gluteus medius",
-        regions=("along the posterior iliac crest; over the sacrum and the buttock; "
-                 "sometimes the upper thigh"),
-        source=f"{_T_S_1992}, ch. 8 (gluteus medius); DOMAIN.md",
-        polygons=MappingProxyType({
-            "front": (),
-            "side": (_poly((-0.054, 0.612), (-0.030, 0.622), (0.004, 0.612), (0.012, 0.575),
-                           (0.004, 0.520), (-0.008, 0.460), (-0.030, 0.430), (-0.064, 0.445),
-                           (-0.073, 0.500), (-0.070, 0.550)),),
-            "back": (_poly((0.000, 0.605), (0.030, 0.618), (0.060, 0.624), (0.084, 0.608),
-                           (0.100, 0.578), (0.106, 0.530), (0.104, 0.470), (0.092, 0.430),
-                           (0.070, 0.435), (0.058, 0.480), (0.036, 0.505), (0.012, 0.505),
-                           (0.000, 0.510)),),
-        }),
-        linestyle=(0, (1.0, 1.6)),
-    ),
-    "tensor_fasciae_latae": ReferralZone(
-        group="tensor_fasciae_latae",
-        label="Tensor fasciae latae",
-        regions="over the greater trochanter and down the anterolateral thigh toward the knee",
-        source=f"{_T_S_1992}, ch. 12 (tensor fasciae latae); DOMAIN.md",
-        polygons=MappingProxyType({
-            "front": (_poly((0.050, 0.530), (0.104, 0.530), (0.101, 0.420), (0.090, 0.340),
-                            (0.078, 0.305), (0.056, 0.305), (0.052, 0.360), (0.048, 0.440)),),
-            "side": (_poly((-0.018, 0.545), (0.030, 0.540), (0.052, 0.480), (0.052, 0.400),
-                           (0.042, 0.330), (0.032, 0.300), (0.008, 0.300), (0.004, 0.350),
-                           (-0.004, 0.420), (-0.016, 0.480)),),
-            "back": (),
-        }),
-        linestyle=(0, (5.0, 1.5, 1.0, 1.5)),
-    ),
-})
+_SIDE_OUTLINE = _runs(*_O["side"])
+_SIDE_ARM = _limb(_O["side_arm_centre"], _O["side_arm_width"])
+# surface marks: gluteal cleft and folds (back view), gluteal fold (side view)
+_BACK_MARKS = (np.array(_O["back_cleft"]),) + tuple(_catmull_rom(f) for f in _O["back_folds"])
+_SIDE_MARKS = tuple(_catmull_rom(f) for f in _O["side_folds"])
 
 
 def _zone_xy(poly: Sequence[tuple[float, float]], view: str, side: str) -> np.ndarray:

@@ -28,6 +28,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrow, Polygon
 
+from hipsim.anatomy import MUSCLE_GROUPS, SHORT_LABELS
 from hipsim.errors import input_error
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, SUBJECT_PARAMS, Subject
@@ -39,15 +40,9 @@ __all__ = ["StanceDemo", "DemoReading", "DEMO_FIBRES", "SLIDERS", "CAVEAT_LINE",
            "widgets_available"]
 
 #: Fibre groups drawn and charted, stance side (gait2392 names without the side suffix).
-DEMO_FIBRES: tuple[str, ...] = (
-    "gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
-    "gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
-    "tensor_fasciae_latae")
-_SHORT = {"gluteus_medius_anterior": "GMed ant", "gluteus_medius_middle": "GMed mid",
-          "gluteus_medius_posterior": "GMed post", "gluteus_minimus_anterior": "GMin ant",
-          "gluteus_minimus_middle": "GMin mid", "gluteus_minimus_posterior": "GMin post",
-          "tensor_fasciae_latae": "TFL"}
-_GMED = ("gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior")
+DEMO_FIBRES: tuple[str, ...] = MUSCLE_GROUPS["superior_gluteal_nerve"]
+_SHORT = SHORT_LABELS
+_GMED = MUSCLE_GROUPS["gluteus_medius"]
 
 #: Slider name -> (minimum, maximum, step, default, label). Angle limits lie inside the
 #: ranges :func:`hipsim.single_leg_stance` accepts (pelvic drop -15..25, lean -30..30 deg).

@@ -18,17 +18,14 @@ from matplotlib.collections import LineCollection
 from matplotlib import colormaps
 from matplotlib.colors import Normalize
 
-from hipsim.analysis.metrics import FIBRE_GROUPS
+from hipsim.anatomy import FIBRE_GROUPS, SHORT_LABELS
 from hipsim.fileio import atomic_open
 from hipsim.tasks.result import TaskResult
 
 DEFAULT_FIBRES = ("gluteus_minimus_anterior", "gluteus_minimus_posterior", "gluteus_medius_middle",
                   "tensor_fasciae_latae")
-LABELS = {"gluteus_minimus_anterior": "GMin ant", "gluteus_minimus_middle": "GMin mid",
-          "gluteus_minimus_posterior": "GMin post", "gluteus_medius_anterior": "GMed ant",
-          "gluteus_medius_middle": "GMed mid", "gluteus_medius_posterior": "GMed post",
-          "tensor_fasciae_latae": "TFL", "piriformis": "piriformis", "gluteus_maximus_superior": "GMax sup",
-          "vastus_lateralis": "vastus lat", "peroneus_longus": "peroneus long"}
+#: Short labels for plots and tables (from :mod:`hipsim.anatomy`).
+LABELS = SHORT_LABELS
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 130) -> Path:

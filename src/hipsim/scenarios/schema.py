@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hipsim.anatomy import MUSCLE_GROUPS
 from hipsim.errors import input_error
 from hipsim.fileio import read_toml
 from hipsim.model.scaling import SUBJECT_PARAMS
@@ -60,15 +61,8 @@ SUBJECT_KEYS: dict[str, Param] = {k: dataclasses.replace(p, required=False, null
                                                          doc=f"{p.doc} (not given: the model's own)")
                                   for k, p in SUBJECT_PARAMS.items()}
 
-#: Muscle groups a weakness modifier may name (:mod:`hipsim.anatomy` when it holds them).
-GROUPS: dict[str, tuple[str, ...]] = {
-    "gluteus_medius": ("gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior"),
-    "gluteus_minimus": ("gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior"),
-    # Superior gluteal nerve: gluteus medius, gluteus minimus and TFL (Gray's Anatomy, 41st ed., 2016).
-    "superior_gluteal_nerve": ("gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
-                               "gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
-                               "tensor_fasciae_latae"),
-}
+#: Muscle groups a weakness modifier may name (named once, in :mod:`hipsim.anatomy`).
+GROUPS = MUSCLE_GROUPS
 
 _LEG_LENGTH = STANDING_PARAMS["leg_length_difference_m"]
 MODIFIER_KEYS: dict[str, tuple[str, dict[str, Param], tuple[str, ...]]] = {

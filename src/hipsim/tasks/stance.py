@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
+from hipsim.anatomy import MUSCLE_GROUPS
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, center_of_mass, inverse_dynamics
 from hipsim.errors import input_error
 from hipsim.model import Model, load_model
@@ -319,9 +320,8 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
 
 # --------------------------------------------------------------------------- lever diagram
 
-ABDUCTORS = ("gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
-             "gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
-             "tensor_fasciae_latae")
+#: The hip abductors on the lever diagram: the superior gluteal nerve's muscles (hipsim.anatomy).
+ABDUCTORS = MUSCLE_GROUPS["superior_gluteal_nerve"]
 
 
 @dataclass(frozen=True)
