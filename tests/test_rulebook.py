@@ -20,7 +20,7 @@ from hipsim.errors import InputError
 from hipsim.model.scaling import SUBJECT_PARAMS
 from hipsim.params import Param, check_params
 from hipsim.scenarios.schema import MODIFIER_KEYS, SUBJECT_KEYS, TASK_KEYS, parse_scenario
-from hipsim.tasks.gait import GAIT_PARAMS
+from hipsim.tasks.gait import GAIT_FROM_OPENSIM_PARAMS, GAIT_PARAMS
 from hipsim.tasks.posture import SITTING_PARAMS, STANDING_PARAMS
 from hipsim.tasks.stance import LOAD_PARAMS, SINGLE_LEG_STANCE_PARAMS
 
@@ -31,7 +31,10 @@ TASKS = {
     hipsim.standing: (STANDING_PARAMS, {"model", "subject", "loads", "strength", "exponent"}),
     hipsim.sitting: (SITTING_PARAMS, {"model", "subject", "strength", "exponent"}),
     hipsim.gait: (GAIT_PARAMS, {"model", "subject", "loads", "strength", "exponent", "n_frames"}),
+    hipsim.gait_from_opensim: (GAIT_FROM_OPENSIM_PARAMS, {"model_or_osim_path", "coordinates_file",
+                                                          "external_loads_xml", "subject", "exponent"}),
 }
+ENTRY_ARGS = {hipsim.gait_from_opensim: ("no-such-model.toml", "no.mot", "no.xml")}
 
 
 def bad_values(p: Param) -> list:
@@ -74,7 +77,7 @@ def test_every_task_parameter_is_refused_outside_its_rule(fn, key, value):
     # The model argument is a string that names no model: if validation ran after any work, the
     # model look-up would fail first with another message.
     with pytest.raises(InputError) as exc:
-        fn("no-such-model.toml", **{key: value})
+        fn(*ENTRY_ARGS.get(fn, ("no-such-model.toml",)), **{key: value})
     _one_sentence(str(exc.value), key)
 
 
@@ -167,6 +170,18 @@ def test_demo_sliders_come_from_the_rulebook():
     assert DEMO_PARAMS["load_kg"].interval == LOAD_PARAMS["mass_kg"].interval
     for k, (lo, hi, _step, start, _label) in SLIDERS.items():
         assert (lo, hi) == DEMO_PARAMS[k].interval and DEMO_PARAMS[k].accepts(start)
+
+
+def test_demo_refuses_knobs_outside_the_rulebook():
+    from hipsim.report.demo import DEMO_PARAMS, StanceDemo
+    demo = StanceDemo()
+    before = dict(demo.knobs)
+    for key, p in DEMO_PARAMS.items():
+        for v in bad_values(p):
+            with pytest.raises(InputError) as exc:
+                demo.update(**{key: v}) if v is not None else demo._check({key: v})
+            _one_sentence(str(exc.value), key)
+    assert demo.knobs == before  # nothing changed
 
 
 def test_pelvic_obliquity_limits_agree_between_api_and_files():

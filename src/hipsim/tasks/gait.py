@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from hipsim.dynamics.inverse import ExternalLoad
-from hipsim.errors import input_error, is_real, is_whole
+from hipsim.errors import input_error
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import Subject
 from hipsim.motion import (coordinate_kinematics, detect_heel_strikes, load_external_loads, normative_gait,
@@ -90,6 +90,19 @@ def _grf(external: Sequence[ExternalLoad]) -> dict[str, np.ndarray]:
     return {e.body.split("_")[-1]: np.asarray(e.force) for e in external if e.body.startswith("calcn_")}
 
 
+#: A measured trial's parameters (times are checked against the motion's span when it is read).
+GAIT_FROM_OPENSIM_PARAMS: dict[str, Param] = {
+    "start": Param("float", "start of the cycle (s); not given: the first right heel strike", None, "s",
+                   nullable=True),
+    "end": Param("float", "end of the cycle (s); not given: the next right heel strike", None, "s", nullable=True),
+    "cutoff_hz": Param("float", "low-pass cut-off of the coordinates (Hz); none or negative: no filtering", 6.0,
+                       "Hz", nullable=True),
+    "n_points": Param("int", "frames the cycle is normalised to", 101, "", 3, 100_000),
+    "passive_joint_moments": PASSIVE_JOINT_MOMENTS,
+}
+
+
+@validated(GAIT_FROM_OPENSIM_PARAMS)
 def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: str | Path,
                       external_loads_xml: str | Path, start: float | None = None, end: float | None = None,
                       cutoff_hz: float | None = 6.0, n_points: int = 101, subject: Subject | None = None,
@@ -107,18 +120,11 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     joint moments, and body weights refer to the model's mass; None means the subject the model
     records (:attr:`hipsim.Model.subject`). ``passive_joint_moments`` as in :func:`hipsim.single_leg_stance`.
     """
-    if not is_whole(n_points) or not 3 <= n_points <= 100_000:
-        raise input_error("argument", "n_points", n_points, "a whole number from 3 to 100000")
-    for key, value in (("start", start), ("end", end)):
-        if value is not None and not is_real(value):
-            raise input_error("argument", key, value, "a time in seconds, or None to find the first right gait cycle")
     if (start is None) != (end is None):
         raise input_error("argument", "start/end", (start, end),
                           "give both, or neither to find the first right gait cycle")
     if start is not None and not start < end:
         raise input_error("argument", "start/end", (start, end), "start must come before end")
-    if cutoff_hz is not None and not is_real(cutoff_hz):
-        raise input_error("argument", "cutoff_hz", cutoff_hz, "a frequency in Hz, or None or -1 for no filtering")
     model = model_or_osim_path if isinstance(model_or_osim_path, Model) else load_model(model_or_osim_path)
     storage = read_storage(coordinates_file)
     require_columns(storage, model.coordinate_names, str(coordinates_file))
