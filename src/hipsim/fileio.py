@@ -27,8 +27,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     perm = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        kw = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
-        with os.fdopen(fd, mode, **kw) as fh:
+        encoding, newline = (None, None) if "b" in mode else ("utf-8", "")
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -50,7 +50,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 def atomic_write_xml(path: str | os.PathLike[str], root: ET.Element) -> Path:
     """Write an XML tree (indented, with the XML declaration OpenSim writes) atomically."""
     ET.indent(root)
-    return atomic_write_text(path, '<?xml version="1.0" encoding="UTF-8" ?>\n' + ET.tostring(root, encoding="unicode") + "\n")
+    declaration = '<?xml version="1.0" encoding="UTF-8" ?>\n'
+    return atomic_write_text(path, declaration + ET.tostring(root, encoding="unicode") + "\n")
 
 
 def read_toml(path: str | os.PathLike[str], what: str) -> dict:

@@ -24,7 +24,7 @@ FIXED, CONDITIONAL, MOVING = 0, 1, 2
 def euler_xyz_body_fixed(angles: tuple[float, float, float]) -> np.ndarray:
     """Rotation matrix of X-Y-Z body-fixed Euler angles (OpenSim PhysicalOffsetFrame orientation)."""
     r = np.eye(3)
-    for axis, ang in zip(np.eye(3), angles):
+    for axis, ang in zip(np.eye(3), angles, strict=True):
         r = r @ axis_angle(axis, ang)
     return r
 
@@ -177,7 +177,7 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
                     prange.append((0.0, 0.0))
                 pfn.append((zero, zero, zero))
         # A coordinate changes the length only if it moves some path bodies relative to others.
-        spanned = set.union(*sets) - set.intersection(*sets)
+        spanned = sets[0].union(*sets[1:]) - sets[0].intersection(*sets[1:])
         mc_coord.extend(sorted(spanned | extra))
         mc_start.append(len(mc_coord))
         pt_start.append(len(kinds))

@@ -79,7 +79,7 @@ class FunctionTable(NamedTuple):
     a: np.ndarray         # constant value, or linear slope
     b: np.ndarray         # linear intercept
     offset: np.ndarray    # first knot of a spline
-    count: np.ndarray     # number of knots of a spline
+    count: np.ndarray  # type: ignore[assignment]  # number of knots of a spline (the name shadows tuple.count)
     kx: np.ndarray        # knots
     ky: np.ndarray        # value at each knot
     kb: np.ndarray        # cubic coefficients per interval

@@ -21,6 +21,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from hipsim.model.functions import feval
+
 #: Below this many frames the batch kernels run on one thread: a 101-frame gait cycle takes
 #: about 2 ms serially, less than starting a parallel region costs on a loaded 2-core machine
 #: (measured 31 ms with 2 threads against 2.4 ms with 1 while other processes ran).
@@ -39,8 +41,6 @@ def threads_for(n_frames: int) -> Iterator[None]:
         yield
     finally:
         numba.set_num_threads(old)
-
-from hipsim.model.functions import feval
 
 
 @njit(cache=True, inline="always")
@@ -383,7 +383,8 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
 
 @njit(cache=True, parallel=True)
 def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
-                           anc_start, anc_coord, pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn, mc_start, mc_coord,
+                           anc_start, anc_coord, pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn,
+                           mc_start, mc_coord,
                            fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd):
     """Muscle-tendon lengths (nf, nm) and moment arms (nf, nm, nc) for poses ``qs`` (nf, nc).
 

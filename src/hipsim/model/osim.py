@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Literal
 
 from hipsim.errors import InputError, input_error
 from hipsim.fileio import atomic_write_xml
@@ -25,6 +26,11 @@ _MUSCLE_TAGS = ("Thelen2003Muscle", "Millard2012EquilibriumMuscle")
 # Sets whose members do not act on the mechanics hipsim computes; they are noted, not imported.
 _NOTED_SETS = {"MarkerSet": "marker", "ContactGeometrySet": "contact geometry",
                "ControllerSet": "controller", "ProbeSet": "probe"}
+
+
+#: OpenSim joint element -> hipsim joint kind.
+_JOINT_KINDS: dict[str, Literal["custom", "pin", "weld"]] = {"CustomJoint": "custom", "PinJoint": "pin",
+                                                             "WeldJoint": "weld"}
 
 
 class _Reader:
@@ -49,6 +55,10 @@ class _Reader:
         if n is not None and len(vals) != n:
             raise self.err(f"{key}.{tag}", raw, f"{n} numbers are required")
         return vals
+
+    def vec3(self, el: ET.Element, tag: str, key: str) -> tuple[float, float, float]:
+        x, y, z = self.floats(el, tag, key, 3)
+        return x, y, z
 
     def number(self, el: ET.Element, tag: str, key: str, default: float | None = None) -> float:
         if default is not None and el.find(tag) is None:
@@ -102,14 +112,14 @@ class _Reader:
                 raise self.err(f"{key}.frames", fr.tag, "only PhysicalOffsetFrame is supported")
             fkey = f"{key}.frame '{fr.get('name')}'"
             parent = self.body_of(self.text(fr, "socket_parent", fkey), f"{fkey}.socket_parent", bodies)
-            out[fr.get("name", "")] = (parent, Frame(self.floats(fr, "translation", fkey, 3),
-                                                     self.floats(fr, "orientation", fkey, 3)))
+            out[fr.get("name", "")] = (parent, Frame(self.vec3(fr, "translation", fkey),
+                                                     self.vec3(fr, "orientation", fkey)))
         return out
 
     def joint(self, el: ET.Element, bodies: set[str]) -> Joint:
         name = el.get("name", "")
         key = f"{el.tag} '{name}'"
-        kind = {"CustomJoint": "custom", "PinJoint": "pin", "WeldJoint": "weld"}.get(el.tag)
+        kind = _JOINT_KINDS.get(el.tag)
         if kind is None:
             raise self.err(key, el.tag, "hipsim represents CustomJoint, PinJoint and WeldJoint")
         frames = self.frames(el, key, bodies)
@@ -151,12 +161,13 @@ class _Reader:
                 if len(cnames) > 1:
                     raise self.err(f"{ak}.coordinates", cnames, "an axis may depend on at most one coordinate")
                 func = self.function_of_axis(ta, ak)
-                parsed.append(TransformAxis(self.floats(ta, "axis", ak, 3), func, cnames[0] if cnames else None))
+                parsed.append(TransformAxis(self.vec3(ta, "axis", ak), func, cnames[0] if cnames else None))
                 if cnames:
                     (translational if i >= 3 else rotational).add(cnames[0])
             transform = tuple(parsed)
             coords = [Coordinate(c.name, c.default, c.range, c.locked,
-                                 "translational" if c.name in translational - rotational else "rotational") for c in coords]
+                                 "translational" if c.name in translational - rotational else "rotational")
+                      for c in coords]
         return Joint(name=name, kind=kind, parent=parent, child=child, parent_frame=pframe,
                      child_frame=cframe, coordinates=tuple(coords), transform=transform)
 
@@ -176,10 +187,10 @@ class _Reader:
             return name
 
         if el.tag == "PathPoint":
-            return PathPoint(body, self.floats(el, "location", key, 3))
+            return PathPoint(body, self.vec3(el, "location", key))
         if el.tag == "ConditionalPathPoint":
             rng = self.floats(el, "range", key, 2)
-            return ConditionalPathPoint(body, self.floats(el, "location", key, 3), coord("socket_coordinate"),
+            return ConditionalPathPoint(body, self.vec3(el, "location", key), coord("socket_coordinate"),
                                         (rng[0], rng[1]))
         if el.tag == "MovingPathPoint":
             fx, fy, fz = (self.function(self._require(el, f"{a}_location", key), f"{key}.{a}_location")
@@ -261,8 +272,8 @@ def read_osim(path: str | Path) -> ModelSpec:
     bodies = []
     for b in model.findall("BodySet/objects/Body"):
         key = f"Body '{b.get('name')}'"
-        bodies.append(Body(b.get("name", ""), r.number(b, "mass", key), r.floats(b, "mass_center", key, 3),
-                           r.floats(b, "inertia", key, 6)))
+        bodies.append(Body(b.get("name", ""), r.number(b, "mass", key), r.vec3(b, "mass_center", key),
+                           _inertia(r.floats(b, "inertia", key, 6))))
     bnames = {b.name for b in bodies}
     joints = [r.joint(j, bnames) for j in _children(model, "JointSet/objects")]
     cnames = {c.name for j in joints for c in j.coordinates}
@@ -274,11 +285,17 @@ def read_osim(path: str | Path) -> ModelSpec:
         if f.tag != "Thelen2003Muscle":
             notes.append(f"muscle {f.get('name')}: {f.tag} curves are approximated by Thelen (2003) curves")
         muscles.append(r.muscle(f, bnames, cnames))
-    gravity = r.floats(model, "gravity", "Model", 3) if model.find("gravity") is not None else (0.0, -9.80665, 0.0)
+    gravity = r.vec3(model, "gravity", "Model") if model.find("gravity") is not None else (0.0, -9.80665, 0.0)
     credits = (model.findtext("credits") or "").strip()
     return ModelSpec(name=model.get("name", path.stem), bodies=tuple(bodies), joints=tuple(joints),
                      muscles=tuple(muscles), gravity=gravity, credits=credits,
                      license=_license_from(credits), notes=tuple(notes), source=str(path))
+
+
+def _inertia(v: tuple[float, ...]) -> tuple[float, float, float, float, float, float]:
+    """Ixx, Iyy, Izz, Ixy, Ixz, Iyz from six numbers already checked to be six."""
+    ixx, iyy, izz, ixy, ixz, iyz = v
+    return ixx, iyy, izz, ixy, ixz, iyz
 
 
 def _children(el: ET.Element, path: str) -> list[ET.Element]:

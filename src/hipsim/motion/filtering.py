@@ -306,7 +306,7 @@ def detect_gait_events(time: np.ndarray, vertical_force: np.ndarray,
     change = np.flatnonzero(np.diff(above.astype(np.int8))) + 1
     bounds = np.concatenate([[0], change, [t.size]])
     states = [bool(above[s]) for s in bounds[:-1]]
-    segs = [[int(s), int(e), st] for s, e, st in zip(bounds[:-1], bounds[1:], states)]
+    segs = [[int(s), int(e), st] for s, e, st in zip(bounds[:-1], bounds[1:], states, strict=True)]
     merged: list[list] = []
     for seg in segs:
         dur = t[min(seg[1], t.size - 1)] - t[seg[0]]

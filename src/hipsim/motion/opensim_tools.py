@@ -181,7 +181,7 @@ def static_pose_reaction(osim: Any, model: Any, pose: Mapping[str, float], foot:
     weight = model.getTotalMass(state) * -model.getGravity()[1]
     t = np.linspace(0.0, 1.0, _POSE_FRAMES)
     angular = [cs.get(n).getMotionType() == osim.Coordinate.Rotational for n in names]
-    row = [np.degrees(values[n]) if rot else values[n] for n, rot in zip(names, angular)]
+    row = [np.degrees(values[n]) if rot else values[n] for n, rot in zip(names, angular, strict=True)]
     write_storage(work / "q.mot", StorageTable(time=t, column_names=tuple(names), data=np.tile(row, (_POSE_FRAMES, 1)),
                                                in_degrees=True, name="pose"))
     ones = np.ones((_POSE_FRAMES, 1))

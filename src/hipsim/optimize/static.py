@@ -141,8 +141,8 @@ def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
     its = np.zeros(n_frames, dtype=np.int64)
     res = np.zeros(n_frames)
     warm = initial_multipliers is not None
-    lam0 = (np.ascontiguousarray(np.broadcast_to(initial_multipliers, (n_frames, m)),
-                                 dtype=np.float64) if warm else np.zeros((1, m)))
+    lam0 = (np.ascontiguousarray(np.broadcast_to(initial_multipliers, (n_frames, m)), dtype=np.float64)
+            if initial_multipliers is not None else np.zeros((1, m)))
     p = float(exponent)
     if linear is None:
         lin = np.zeros(n)
@@ -400,7 +400,8 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     if threads is not None and not (is_whole(threads) and threads >= 1):
         raise input_error("argument", "threads", threads, "None or a whole number >= 1 is required")
     if not (is_real(min_activation) and 0.0 <= min_activation < 1.0):
-        raise input_error("argument", "min_activation", min_activation, "a number from 0 up to (not including) 1 is required")
+        raise input_error("argument", "min_activation", min_activation,
+                          "a number from 0 up to (not including) 1 is required")
     a0 = float(min_activation)
     if a0 > 0.0 and p != 2.0:
         raise input_error("argument", "min_activation", min_activation,
@@ -408,7 +409,7 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
 
     # ---- geometry and muscle state (model engine), then the compiled solver.
     crossing = np.asarray(model.crossing, dtype=bool)
-    part = crossing[:, sel].any(axis=1)
+    part = np.asarray(crossing[:, sel].any(axis=1))
     # One pass over the poses gives lengths and moment arms; dL/dt = -(arms . qdot).
     lmt_all, arms_all = model.lengths_and_moment_arms(qa)
     arms_all = np.asarray(arms_all, dtype=np.float64).reshape(n_frames, n_mus, n_coords)
@@ -436,7 +437,7 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     w = w_all[idx]
     cost = 1.0 / r_opt ** 2
 
-    if p == "minmax":
+    if isinstance(p, str):  # "minmax"
         from hipsim.optimize.minmax import solve_minmax
         sol = solve_minmax(moments, rhs, w, r_opt)
     else:
