@@ -12,7 +12,7 @@ Also reported, outside the target: the update as the widget sees it (``widget_ms
 render and JPEG encoding for the image widget), a change to a mass not yet cached (the model
 is rescaled), and a full redraw of every artist without blitting (``full_draw_ms``).
 
-Target (issue 6): one update at most 100 ms.
+Target: one update at most 100 ms, fast enough for a slider to feel live.
 
     python benchmarks/bench_demo.py            # table
     python benchmarks/bench_demo.py --json     # one JSON object

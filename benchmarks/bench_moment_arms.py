@@ -22,7 +22,7 @@ REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" 
 
 
 def random_poses(model, n: int, seed: int = 0) -> np.ndarray:
-    """Poses over issue 2's ranges (hip flexion -20..70 deg, adduction -30..25, rotation -35..35,
+    """Poses over the model tests' ranges (hip flexion -20..70 deg, adduction -30..25, rotation -35..35,
     knee -100..0), both legs."""
     rng = np.random.default_rng(seed)
     q = np.tile(model.default_q, (n, 1))

@@ -1,4 +1,4 @@
-"""The benchmark scripts keep their contract (the brief): each runs as a script and with
+"""The benchmark scripts keep their contract (docs: Validation and speed): each runs as a script and with
 ``--json`` prints one JSON object of its figures and nothing else on stdout. Small sizes, so
 this checks the contract, not the speed (speed is never a timed test)."""
 from __future__ import annotations

@@ -32,7 +32,7 @@ def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
 
 
 def test_every_shipped_scenario_runs_and_writes_its_outputs(tmp_path, capsys):
-    """Issue 5: every shipped scenario runs from the CLI and writes summary.json, fibres.csv, OpenSim
+    """Every shipped scenario runs from the CLI and writes summary.json, fibres.csv, OpenSim
     .sto files and PNG plots."""
     names = sorted(shipped_scenarios())
     assert len(names) >= 10
@@ -85,7 +85,7 @@ def test_list_commands(capsys):
     assert "wallet" in capsys.readouterr().out
 
 
-# One case per class of malformed scenario file (issue 5): unknown key, wrong type, unknown
+# One case per class of malformed scenario file: unknown key, wrong type, unknown
 # muscle, negative mass, an angle outside its physiological range, a missing baseline.
 BAD = {
     "unknown key": (GOOD.replace('side = "r"\n[[mod', 'side = "r"\nwobble = 3\n[[mod'), "task.wobble", "3"),

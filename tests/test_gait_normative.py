@@ -1,4 +1,4 @@
-"""The built-in normal walking task (hipsim.gait) against issue 4's "Done when" items and
+"""The built-in normal walking task (hipsim.gait) against published normative figures and
 physics checks of its consistency.
 
 Each test's docstring names its source. The cycle is built from cited kinematics and the
@@ -40,8 +40,8 @@ def _stance_peaks(y: np.ndarray, percent: np.ndarray) -> tuple[float, float, flo
 # --------------------------------------------------------------------------- Done when
 
 def test_abductor_moment_two_stance_peaks(walk) -> None:
-    """Issue 4 "Done when": the internal hip abductor moment of normal walking shows two stance
-    peaks of 0.6–1.2 N m/kg (DOMAIN.md normative figures: "two stance peaks of roughly
+    """The internal hip abductor moment of normal walking shows two stance
+    peaks of 0.6–1.2 N m/kg (normative figures, Winter 2009; Kadaba et al. 1990: "two stance peaks of roughly
     0.6–1.1 N·m/kg"), with a lower mid-stance value between them."""
     first, second, dip = _stance_peaks(_abductor_moment(walk), walk.percent)
     assert 0.6 <= first <= 1.2
@@ -50,8 +50,8 @@ def test_abductor_moment_two_stance_peaks(walk) -> None:
 
 
 def test_vertical_grf_two_peaks_in_normative_range(walk) -> None:
-    """Issue 4 "Done when": vertical ground reaction force with two peaks of 1.05–1.25 body
-    weights and a mid-stance valley (DOMAIN.md: peaks about 1.1–1.2, valley about 0.7–0.8;
+    """Vertical ground reaction force with two peaks of 1.05–1.25 body
+    weights and a mid-stance valley (peaks about 1.1–1.2, valley about 0.7–0.8;
     Perry & Burnfield 2010; Winter 2009). The valley sets the COM excursion (an input); the
     peaks come from the double-support dynamics and the Ren et al. (2008) split."""
     fy = walk.parameters["grf_n"]["r"][:, 1] / walk.body_weight_n
@@ -62,7 +62,7 @@ def test_vertical_grf_two_peaks_in_normative_range(walk) -> None:
 
 def test_vertical_grf_double_hump_with_mid_stance_valley(walk) -> None:
     """The shape part of the same item: two humps of at least body weight with a valley of
-    0.6–0.85 body weights between them (DOMAIN.md: valley about 0.7–0.8; the lower bound also
+    0.6–0.85 body weights between them (valley about 0.7–0.8, Perry & Burnfield 2010; the lower bound also
     rejects a foot that unloads in mid stance). The cited valley (0.75 BW) is an input of the
     COM law; this checks that the fitted whole-body dynamics carry it through to the foot."""
     fy = walk.parameters["grf_n"]["r"][:, 1] / walk.body_weight_n
@@ -80,7 +80,7 @@ def test_vertical_grf_double_hump_with_mid_stance_valley(walk) -> None:
     "OpenSim 4.6's own StaticOptimization and JointReaction on the exported walk give the same "
     "(5.46 BW without the passive moments; tests/test_static_optimization_opensim.py)"))
 def test_hip_contact_force_double_peaked_in_vivo_range(walk) -> None:
-    """Issue 4 "Done when": hip contact force double-peaked in stance, its maximum between 2.0
+    """Hip contact force double-peaked in stance, its maximum between 2.0
     and 3.5 body weights (in vivo 2.38 BW at about 4 km/h: Bergmann et al. 2001, J Biomech
     34:859)."""
     hcf = walk.hip_contact_force_bw["r"].to_numpy()
@@ -92,7 +92,7 @@ def test_hip_contact_force_double_peaked_in_vivo_range(walk) -> None:
 def test_hip_contact_force_and_abductor_moment_have_exactly_two_stance_peaks(walk) -> None:
     """The shape part of the same items, which holds: in stance (0–62 %) the hip contact force
     and the internal abductor moment each rise and fall twice, with no further peak (Bergmann et
-    al. 2001, J Biomech 34:859: the walking contact force is double-peaked; DOMAIN.md: two stance
+    al. 2001, J Biomech 34:859: the walking contact force is double-peaked; Winter 2009: two stance
     peaks of the abductor moment). A peak counts when it stands at least 0.1 BW (or 0.1 N m/kg)
     above the valleys beside it. The cycle before the hip and knee band limit had four contact
     force peaks (11, 32, 40 and 51 %) and three abductor peaks."""
@@ -242,7 +242,7 @@ def test_reserves_small(walk) -> None:
 
 def test_trunk_lean_over_the_stance_hip_lowers_the_abductor_moment(walk) -> None:
     """Compensated Trendelenburg: leaning the trunk over the stance hip shortens the
-    body-weight lever and lowers the abductor moment (DOMAIN.md; Neumann 2010, ch. 12)."""
+    body-weight lever and lowers the abductor moment (Neumann 2010, ch. 12)."""
     lean = hipsim.gait(trunk_lean_deg=10.0)
     base = _stance_peaks(_abductor_moment(walk), walk.percent)
     leaned = _stance_peaks(_abductor_moment(lean), lean.percent)
@@ -260,7 +260,7 @@ def test_bag_in_the_opposite_hand_raises_the_abductor_moment(walk) -> None:
 
 
 def test_more_pelvic_drop_more_stance_hip_adduction(walk) -> None:
-    """DOMAIN.md: when the pelvis drops toward the swing side the stance hip adducts; with the
+    """Neumann 2010, ch. 12: when the pelvis drops toward the swing side the stance hip adducts; with the
     foot planted, doubling the cited obliquity raises the loading-response adduction peak."""
     drop = hipsim.gait(pelvic_drop_scale=2.0)
     j = walk.model.coordinate_index("hip_adduction_r")

@@ -31,7 +31,7 @@ def _opensim_inverse_dynamics(opensim, model_path, coordinates, external_loads, 
 
 
 def test_subject01_walk_runs_end_to_end(reference_dir):
-    """Issue 4: the measured walk (coordinates, GRF, ExternalLoads XML) runs from kinematics to muscle
+    """The measured walk (coordinates, GRF, ExternalLoads XML) runs from kinematics to muscle
     forces and hip contact force for the first full right gait cycle, with no reserve above
     5 N m (the muscles of the scaled gait2392 can carry the measured moments)."""
     r = hipsim.gait_from_opensim(reference_dir / "subject01_simbody_adjusted.osim",
@@ -44,7 +44,7 @@ def test_subject01_walk_runs_end_to_end(reference_dir):
 
 
 def test_subject01_hip_moments_match_opensim_inverse_dynamics_tool(opensim, reference_dir, tmp_path):
-    """Issue 4: hip generalised forces of the shared subject01 walk agree with OpenSim 4.6's
+    """Hip generalised forces of the shared subject01 walk agree with OpenSim 4.6's
     InverseDynamicsTool on the same files with the same 6 Hz coordinate filter, within 2 % of
     each coordinate's peak."""
     model_path = reference_dir / "subject01_simbody_adjusted.osim"
@@ -69,7 +69,7 @@ def test_subject01_hip_contact_force_is_double_peaked_in_the_in_vivo_range(refer
     """The measured subject01 walk, from kinematics and ground forces to muscle forces: the right hip
     contact force has two stance peaks (loading response and terminal stance) and a maximum between
     2.0 and 3.5 body weights (in vivo 2.38 BW at about 4 km/h, Bergmann et al. 2001, J Biomech
-    34:859; issue 4's range)."""
+    34:859; Bergmann et al. 2016: 2.17-2.82 BW in ten patients)."""
     r = hipsim.gait_from_opensim(reference_dir / "subject01_simbody_adjusted.osim",
                                  reference_dir / "subject01_walk1_ik.mot", reference_dir / "subject01_walk1_grf.xml")
     hcf = r.hip_contact_force_bw["r"].to_numpy()
@@ -141,14 +141,14 @@ def test_built_in_walk_hip_contact_force_matches_opensim_joint_reaction(opensim,
     (dict(cutoff_hz="6"), "cutoff_hz = '6'"),
 ])
 def test_measured_gait_arguments_are_checked_before_any_file_is_read(kw, message, tmp_path):
-    """Issue 4, bad input: a wrong cycle window or frame count is named in one sentence
+    """Bad input: a wrong cycle window or frame count is named in one sentence
     (files that do not exist show that nothing was read first)."""
     with pytest.raises(hipsim.InputError, match=message):
         hipsim.gait_from_opensim(tmp_path / "no.osim", tmp_path / "no.mot", tmp_path / "no.xml", **kw)
 
 
 def test_measured_gait_cycle_outside_the_data_names_the_file_and_its_span(reference_dir):
-    """Issue 4, bad input: a cycle outside the motion names the coordinates file and the span
+    """Bad input: a cycle outside the motion names the coordinates file and the span
     it holds (subject01_walk1_ik.mot covers 0.5-4 s)."""
     with pytest.raises(hipsim.InputError, match=r"subject01_walk1_ik\.mot: start/end.*0\.5-4 s"):
         hipsim.gait_from_opensim(reference_dir / "subject01_simbody_adjusted.osim",

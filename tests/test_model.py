@@ -24,7 +24,7 @@ def _poses(model, n, seed):
 
 
 def test_moment_arms_equal_finite_difference_of_length(default_model):
-    """Issue 2: every moment arm equals -dL/dq by a central difference of the length (<= 1e-6 m),
+    """Every moment arm equals -dL/dq by a central difference of the length (<= 1e-6 m),
     for every muscle and coordinate at 60 random poses. Poses where a conditional path point
     switches within the step are excluded (the length has a kink there)."""
     m = default_model

@@ -16,7 +16,7 @@ DEFAULT = shipped_model_path("default")
 
 
 def test_load_save_load_reproduces_the_default_model_exactly(tmp_path):
-    """Issue 2: load -> save -> load gives an equal model description and the same bytes."""
+    """Load -> save -> load gives an equal model description and the same bytes."""
     spec = read_model(DEFAULT)
     out = tmp_path / "copy.toml"
     write_model(spec, out)
@@ -85,7 +85,7 @@ def _edit(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
     return path
 
 
-# One case per kind of bad input (issue 2, item 8). Each message must name the file, the
+# One case per kind of bad input. Each message must name the file, the
 # element and the value.
 BAD = {
     "missing key": ('name = "gluteus_minimus_anterior_r"\nalias = "glut_min1_r"\ntype = "Thelen2003Muscle"\n'

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-TOL_M = 1e-4  # issue 2: max difference 0.1 mm in length and moment arm
+TOL_M = 1e-4  # max difference 0.1 mm in length and moment arm
 
 HIP = ("hip_flexion", "hip_adduction", "hip_rotation")
 
 
 def random_poses(model, n: int, seed: int) -> np.ndarray:
-    """Random poses over the ranges of issue 2: hip flexion -20..70 deg, adduction -30..25,
+    """Random poses over the test's ranges: hip flexion -20..70 deg, adduction -30..25,
     rotation -35..35, knee -100..0, both legs; pelvis and lumbar coordinates also varied."""
     rng = np.random.default_rng(seed)
     q = np.tile(model.default_q, (n, 1))
@@ -63,14 +63,14 @@ def _compare(osim, path, model, seed):
 
 
 def test_default_model_matches_opensim_gait2392(opensim, reference_dir, default_model):
-    """Issue 2: lengths and moment arms of every hip-crossing muscle of hipsim's default model
+    """Lengths and moment arms of every hip-crossing muscle of hipsim's default model
     agree with OpenSim 4.6 on gait2392_thelen2003muscle.osim (Delp et al. 1990) at 100 random
     poses within 0.1 mm."""
     _compare(opensim, reference_dir / "gait2392_thelen2003muscle.osim", default_model, seed=1)
 
 
 def test_scaled_subject01_imports_and_matches_opensim(opensim, reference_dir):
-    """Issue 2: the scaled subject01 model (MultiplierFunction-wrapped splines) imports and
+    """The scaled subject01 model (MultiplierFunction-wrapped splines) imports and
     agrees with OpenSim within 0.1 mm."""
     import hipsim
     path = reference_dir / "subject01_simbody_adjusted.osim"

@@ -178,6 +178,6 @@ def test_reference_heel_strikes_alternate() -> None:
         i = np.searchsorted(g.time, hs)
         assert fr[i - 1] <= 20.0 < fr[i]
     assert right[0] < left[0] < right[1]
-    # Stride 1.0-1.4 s: DOMAIN.md's 105-115 steps/min is a 1.04-1.14 s stride; the upper
+    # Stride 1.0-1.4 s: the normative 105-115 steps/min (Perry & Burnfield 2010) is a 1.04-1.14 s stride; the upper
     # slack allows for this subject's slower walk (a sanity bound, not a norm).
     assert 1.0 < right[1] - right[0] < 1.4

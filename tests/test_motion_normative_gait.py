@@ -1,7 +1,7 @@
 """Tests for hipsim.motion.normative_gait: the built-in normative walking cycle.
 
-Each test's docstring names the source of the range it checks. DOMAIN.md is the
-project's summary of normative level walking (Perry & Burnfield 2010; Winter 2009;
+Each test's docstring names the source of the range it checks. The normative figures of
+level walking come from Perry & Burnfield 2010, Winter 2009 and
 Kadaba et al. 1989/1990). Stance-phase joint angles and all ground reactions are results
 of the construction (planted feet, whole-body dynamics), not inputs; the Done-when checks
 of the full task are in tests/test_gait_normative.py.
@@ -41,7 +41,7 @@ def test_every_gait2392_coordinate_present(gait) -> None:
 
 
 def test_vertical_grf_double_hump(gait) -> None:
-    """DOMAIN.md (Perry & Burnfield 2010; Winter 2009): the vertical GRF of a foot rises to a
+    """Perry & Burnfield 2010; Winter 2009: the vertical GRF of a foot rises to a
     peak in early stance, dips in mid stance and peaks again in late stance; the dip is at
     least 0.2 body weights below both peaks (the normative values are checked on the full task
     in tests/test_gait_normative.py)."""
@@ -55,7 +55,7 @@ def test_vertical_grf_double_hump(gait) -> None:
 
 
 def test_stance_fraction(gait) -> None:
-    """DOMAIN.md / Perry 1992: stance about 60-62 % of the cycle on each side. This checks the
+    """Perry 1992: stance about 60-62 % of the cycle on each side. This checks the
     contact timing the cycle is built on (the planted foot's interval), an input."""
     for side in ("r", "l"):
         assert 0.60 <= gait.grf[side].stance[:-1].mean() <= 0.62
@@ -66,7 +66,7 @@ def test_stance_fraction(gait) -> None:
                    "20 N 2.3 % of the cycle before toe-off, and the leading foot's rise from zero "
                    "crosses it 1 % after heel strike")
 def test_stance_fraction_seen_by_a_force_plate() -> None:
-    """The same 60-62 % (DOMAIN.md / Perry 1992) as a force plate would time it: the share of the
+    """The same 60-62 % (Perry 1992) as a force plate would time it: the share of the
     cycle in which the foot's vertical force exceeds 20 N (hipsim.motion.detect_gait_events'
     threshold, after force-plate practice)."""
     g = normative_gait(n_frames=1001)
@@ -124,7 +124,7 @@ def test_horizontal_grf_directions_and_size(gait) -> None:
 
 
 def test_hip_flexion_keypoints(gait) -> None:
-    """DOMAIN.md: hip flexion about +30° at heel strike (here within 25–40°: the stance hip
+    """Winter 2009; Kadaba et al. 1990: hip flexion about +30° at heel strike (here within 25–40°: the stance hip
     is a result of the planted foot, the 0.71 m step at 1.3 m/s and the strut-model COM path)
     and about -10° to -15° near 50 % (the extension peak, here between 40 and 55 %)."""
     hip = deg(gait.coordinates["hip_flexion_r"])
@@ -158,7 +158,7 @@ def test_knee_does_not_hyperextend(gait) -> None:
 
 
 def test_pelvic_obliquity_and_hip_adduction(gait) -> None:
-    """DOMAIN.md: pelvic obliquity about ±4-5° and hip adduction peak 5-10° in loading
+    """Perry & Burnfield 2010: pelvic obliquity about ±4-5° and hip adduction peak 5-10° in loading
     response; the contralateral (left) side drops in right loading response, so with
     gait2392's x-axis list (+ = right side lower) pelvis_list is negative there."""
     lst = deg(gait.coordinates["pelvis_list"])
@@ -191,7 +191,7 @@ def test_velocities_and_accelerations_are_derivatives(gait) -> None:
 
 
 def test_cadence_at_normal_speed() -> None:
-    """DOMAIN.md: cadence about 105-115 steps/min at a self-selected ~1.3 m/s; stride
+    """Perry & Burnfield 2010: cadence about 105-115 steps/min at a self-selected ~1.3 m/s; stride
     about 1.44 m (brainscape.com 'Gait' card: stride 144 cm, 1.37 m/s) within 10 %. 1.3 m/s is
     the anchor of the speed law (110 steps/min), so this checks that the anchor lies inside the
     cited ranges; other speeds are checked against Grieve's law below."""

@@ -39,7 +39,7 @@ def test_committed_notebook_is_stripped_and_narrated(path: Path) -> None:
             assert cell.execution_count is None, f"{path.name}, cell {i}: execution_count must be null"
     assert "widgets" not in nb.metadata, f"{path.name}: saved widget state must be stripped"
     prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
-    # Narrated for a student, and never claiming a diagnosis (DOMAIN.md).
+    # Narrated for a student, and never claiming a diagnosis.
     assert len(prose) > 1500, f"{path.name}: too little narration"
     assert "diagnos" in prose, f"{path.name}: the notebook must say that hipsim does not diagnose"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"

@@ -125,7 +125,7 @@ def test_late_stance_iliopsoas_is_unloaded_in_walking():
 def test_subject01_hip_contact_force_moves_toward_in_vivo(reference_dir):
     """The measured subject01 walk: the passive moments bring the maximum hip contact force closer to the
     in-vivo 2.38 body weights at about 4 km/h (Bergmann et al. 2001, J Biomech 34:859), and it stays in
-    issue 4's 2.0-3.5 range."""
+    the 2.0-3.5 range around the in-vivo 2.17-2.82 BW (Bergmann et al. 2016)."""
     files = (reference_dir / "subject01_simbody_adjusted.osim", reference_dir / "subject01_walk1_ik.mot",
              reference_dir / "subject01_walk1_grf.xml")
     on = hipsim.gait_from_opensim(*files).hip_contact_force_bw["r"].max()

@@ -59,7 +59,7 @@ def test_bag_same_hand__load_beside_stance_hip_lowers_abductor_load_and_hip_cont
 
 def test_child_on_hip__child_on_far_hip_raises_stance_abductor_load_more_than_its_weight_alone():
     """A 12 kg child on the hip opposite the stance leg: its weight acts lateral to that hip, far
-    from the stance hip; abductor moment and hip contact force rise (DOMAIN.md: carrying a child on
+    from the stance hip; abductor moment and hip contact force rise (Travell & Simons 1992, ch. 9: carrying a child on
     the hip is a reported contributor)."""
     r = run("child_on_hip")
     assert abductor_moment(r.scenario) > 1.4 * abductor_moment(r.baseline)
@@ -68,7 +68,7 @@ def test_child_on_hip__child_on_far_hip_raises_stance_abductor_load_more_than_it
 
 def test_weak_gluteus_medius__gluteus_minimus_and_tfl_take_over_what_medius_cannot_carry():
     """Medius at 50 %: the same abduction moment must be made; static optimisation gives the share
-    to the other abductors, gluteus minimus first and TFL (DOMAIN.md: abduction agonists)."""
+    to the other abductors, gluteus minimus first and TFL (Neumann 2010, ch. 12: abduction agonists)."""
     r = run("weak_gluteus_medius")
     for part in ("anterior", "middle", "posterior"):
         assert row(r, f"gluteus_minimus_{part}", "r", "peak_force_n_pct_change") > 50
@@ -80,7 +80,7 @@ def test_weak_gluteus_medius__gluteus_minimus_and_tfl_take_over_what_medius_cann
 def test_weak_abductors_compensated__trunk_lean_toward_stance_side_covers_the_abductor_deficit():
     """At 20 % strength the superior-gluteal-nerve group cannot hold the pelvis: a deficit shows in
     the reserve. Leaning the trunk over the stance hip shortens the body-weight lever until the
-    weak muscles suffice (compensated Trendelenburg, DOMAIN.md); the lean is found, between 5 and
+    weak muscles suffice (compensated Trendelenburg, Neumann 2010, ch. 12); the lean is found, between 5 and
     30 degrees, and the abductor demand at that lean is lower than upright."""
     r = run("weak_abductors_compensated")
     assert r.derived["abduction_deficit_nm"] > 2.0
@@ -103,7 +103,7 @@ def test_trunk_lean__leaning_over_the_stance_hip_lowers_abductor_demand():
 def test_trendelenburg_stance__pelvic_drop_adducts_the_stance_hip_and_stretches_its_abductors():
     """An 8 degree drop of the lifted side adducts the stance hip by 8 degrees beyond what the
     leg's own slant under the body changes (the pelvis turns about the stance hip): its abductor
-    fibres lengthen (DOMAIN.md: Trendelenburg sign)."""
+    fibres lengthen (Trendelenburg sign; Neumann 2010, ch. 12)."""
     r = run("trendelenburg_stance")
     m = r.scenario.model
 
@@ -147,7 +147,7 @@ def test_crossed_legs__crossed_hip_lengthens_its_posterior_abductors_and_tfl_for
     posterior gluteal fibres, piriformis and TFL still lie lateral to the joint and lengthen,
     while the anterior gluteal fibres have moved in front of it and act as adductors (Delp et al.
     1999, J Biomech 32:493, on the change of gluteal actions with flexion), so they shorten. The
-    other side is unchanged. DOMAIN.md: sitting cross-legged for long periods is a contributor."""
+    other side is unchanged. Travell & Simons 1992, ch. 9: sitting cross-legged for long periods is a contributor."""
     r = run("crossed_legs")
     for muscle in ("gluteus_medius_posterior", "gluteus_minimus_posterior", "piriformis", "tensor_fasciae_latae"):
         assert row(r, muscle, "r", "mean_norm_fiber_length_pct_change") > 2, muscle
@@ -167,7 +167,7 @@ def test_leg_length__short_left_leg_tilts_the_pelvis_and_adducts_the_long_right_
 
 def test_cambered_road__camber_is_a_functional_leg_length_difference_on_the_low_side():
     """Feet 25 cm apart across a 4 degree camber: the low foot stands 25 tan 4 = 1.75 cm lower, a
-    functional leg-length difference (DOMAIN.md), so the pelvis drops to the low side as with a
+    functional leg-length difference, so the pelvis drops to the low side as with a
     short leg."""
     r = run("cambered_road")
     assert r.derived["camber"]["functional_leg_length_difference_cm"] == pytest.approx(1.748, abs=0.01)
@@ -177,7 +177,7 @@ def test_cambered_road__camber_is_a_functional_leg_length_difference_on_the_low_
 
 def test_prolonged_standing__no_weight_shift_multiplies_the_longest_sustained_activation():
     """Standing 30 minutes without shifting weight against shifting every 2 minutes: the same low
-    load lasts 15 times longer without a pause (DOMAIN.md: prolonged standing without shifting
+    load lasts 15 times longer without a pause (Travell & Simons 1992, ch. 9: prolonged standing without shifting
     weight perpetuates TrPs; Hägg 1991 on sustained low-level activity)."""
     r = run("prolonged_standing")
     m = r.metrics
@@ -191,7 +191,7 @@ def test_prolonged_standing__no_weight_shift_multiplies_the_longest_sustained_ac
 
 def test_limping__shortened_painful_stance_shifts_load_to_the_other_hip():
     """Antalgic gait: the painful right leg's stance is shortened, the left carries more of the
-    cycle; the left abductors' impulse per cycle rises relative to the right's (DOMAIN.md: limping
+    cycle; the left abductors' impulse per cycle rises relative to the right's (Travell & Simons 1992, ch. 9: limping
     for days is an activation factor)."""
     r = run("limping")
     # Expected order of size: the stances change from 60 % to 58 % (right) and 62 % (left) of the
@@ -205,7 +205,7 @@ def test_limping__shortened_painful_stance_shifts_load_to_the_other_hip():
 
 
 def test_walking_fast_far__more_steps_raise_the_daily_abductor_impulse():
-    """15,000 steps instead of 7,000 at 1.8 instead of 1.3 m/s (DOMAIN.md: walking too far or too fast
+    """15,000 steps instead of 7,000 at 1.8 instead of 1.3 m/s (Travell & Simons 1992: walking too far or too fast
     is an activation factor). A day's impulse is the stride's times the strides a day, so it rises by
     the ratio of steps (15/7) times the change per stride; the faster stride is shorter but loaded
     harder (the peak hip abductor moment rises with speed, Lelas et al. 2003, Gait Posture 17:106), so
@@ -246,7 +246,7 @@ def test_shoulder_bag_walk__bag_on_left_shoulder_loads_the_right_stance_hip_more
 
 
 def test_trendelenburg_gait__doubled_pelvic_drop_lengthens_stance_abductors():
-    """Doubling the swing-side pelvic drop adducts each stance hip further (DOMAIN.md: Trendelenburg
+    """Doubling the swing-side pelvic drop adducts each stance hip further (Neumann 2010, ch. 12: Trendelenburg
     gait): the gluteal abductors lie lateral to the hip, so their muscle-tendon units reach a longer
     peak length in stance, by at least 1 mm (their abduction moment arms are 3-5 cm, so 2 degrees
     more adduction lengthens them by 1-2 mm). Posterior gluteus medius and TFL, whose peak lengths
@@ -265,7 +265,7 @@ def test_trendelenburg_gait__doubled_pelvic_drop_lengthens_stance_abductors():
 
 
 def test_trendelenburg_gait__walking_holds_no_position_so_the_immobility_factor_does_not_rise():
-    """Travell & Simons (1992, vol. 2, ch. 9; DOMAIN.md) name "prolonged immobility in one
+    """Travell & Simons (1992, vol. 2, ch. 9) name "prolonged immobility in one
     position" as a perpetuating factor. Walking moves every fibre each step, so a gait cycle holds
     no position: even where the doubled drop keeps fibres shortened for more of the cycle (that
     share stays in the metrics), the sustained-position index stays 1 and no reading names it."""
@@ -279,7 +279,7 @@ def test_trendelenburg_gait__walking_holds_no_position_so_the_immobility_factor_
 
 
 def test_limping__longer_bursts_within_a_stride_are_not_sustained_contraction():
-    """Travell & Simons (1992, vol. 2, ch. 9; DOMAIN.md) name prolonged immobility and standing
+    """Travell & Simons (1992, vol. 2, ch. 9) name prolonged immobility and standing
     without shifting weight: contraction kept up without a break. A limp lengthens some fibres'
     bursts within each stride (longest run of activation), but they rest every stride, so the
     sustained-contraction index stays 1 and no reading names it."""

@@ -28,7 +28,7 @@ def test_stance_is_in_static_equilibrium(stance):
 
 
 def test_stance_gluteus_medius_and_minimus_carry_most_of_the_abduction_moment(stance):
-    """Issue 4 and the domain brief: in single-leg stance the abductors of the stance side
+    """Neumann 2010, ch. 12: in single-leg stance the abductors of the stance side
     (gluteus medius and minimus, TFL assisting) keep the pelvis level; medius and minimus
     together carry most of the abduction moment."""
     m = stance.model
@@ -114,12 +114,12 @@ def test_stance_refuses_a_centre_of_mass_off_the_foot():
                    "JointReaction give 3.64 BW on the same pose (tests/test_static_optimization_opensim.py)")
 def test_stance_hip_contact_force_in_vivo_range(stance):
     """Bergmann et al. (2001, J Biomech 34:859): one-legged stance loads the hip slightly less than
-    walking (2.38 BW); issue 4 asks for 2.0-3.0 BW with the pelvis level."""
+    walking (2.38 BW); 2.0-3.0 BW with the pelvis level brackets Bergmann et al. 2016's 2.61 BW mean."""
     assert 2.0 <= stance.hip_contact_force_bw["r"][0] <= 3.0
 
 
 def test_planar_lever_diagram_matches_pauwels_closed_form(stance):
-    """Issue 4: the planar free body (pelvis and everything above the stance hip) solved as a
+    """The planar free body (pelvis and everything above the stance hip) solved as a
     linear equilibrium gives Pauwels' closed-form abductor and joint force within 1 %
     (Pauwels 1976, Biomechanics of the Normal and Diseased Hip). The diagram is drawn from the 3D
     model: its body-weight moment W b (segment masses above the hip times their frontal levers)
@@ -135,7 +135,7 @@ def test_planar_lever_diagram_matches_pauwels_closed_form(stance):
 
 
 def test_lever_diagram_geometry_is_pauwels_like(stance):
-    """Pauwels (1976; DOMAIN.md): the weight above the stance hip is about 5/6 of body weight, and
+    """Pauwels (1976): the weight above the stance hip is about 5/6 of body weight, and
     the abductor lever is about a third of the body-weight lever; abductor force about 2 BW and
     joint force 2.5-3 BW follow. "About" is taken as +-0.05 of body weight for the 5/6, a lever
     ratio of 2.5-3.5 and 2 +- 0.25 BW; the joint force must lie in the stated 2.5-3 BW."""
@@ -163,7 +163,7 @@ def test_bag_opposite_the_stance_leg_raises_abductor_load_and_same_side_lowers_i
 
 def test_trunk_lean_toward_stance_side_lowers_abductor_demand():
     """Compensated Trendelenburg: leaning the trunk over the stance hip shortens the body-weight
-    lever and lowers the abductor moment (DOMAIN.md; Neumann 2010, Kinesiology of the
+    lever and lowers the abductor moment (Neumann 2010, Kinesiology of the
     Musculoskeletal System, ch. 12)."""
     upright = single_leg_stance()
     lean = single_leg_stance(trunk_lean_deg=10.0)
@@ -215,7 +215,7 @@ def test_bad_stance_arguments(kw, key):
     (lambda: hipsim.standing(pelvic_obliquity_deg=30.0), "pelvic_obliquity_deg"),
 ])
 def test_wrong_argument_types_are_named_not_raised_from_inside(call, key):
-    """Issue 4, bad input: a wrong type at the public API (a dict for a Load, a string for a
+    """Bad input: a wrong type at the public API (a dict for a Load, a string for a
     hold time) is named in one sentence, not an AttributeError or TypeError from deep inside."""
     with pytest.raises(hipsim.InputError, match=f"argument: {key}"):
         call()

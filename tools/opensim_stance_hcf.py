@@ -2,8 +2,8 @@
 for the published models in ../shared/reference/opensim, beside hipsim's.
 
 Why: hipsim's default single-leg stance gives 3.21 BW (3.45 without the passive joint moments),
-above issue 4's 2.0-3.0 BW. This script asks whether another published model, solved by
-OpenSim itself, would land in range. Every model gets hipsim's stance posture (same joint
+above 2.0-3.0 BW (in vivo 2.61 ± 0.29 BW, Bergmann et al. 2016). This script asks whether
+another published model, solved by OpenSim itself, would land in range. Every model gets hipsim's stance posture (same joint
 angles; Rajagopal's knee sign flipped, its arms hanging), a static ground force equal to its
 weight under its own centre of mass, and OpenSim 4.6's StaticOptimization (squared activations,
 muscle physiology on, as OpenSim's default) with a costly CoordinateActuator (optimal force 1)

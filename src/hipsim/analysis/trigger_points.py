@@ -4,7 +4,7 @@ factors that the trigger-point literature names.
 There is no validated quantitative model that turns muscle force into myofascial trigger
 points (TrPs). What hipsim can do is compute mechanical loads on each fibre group and
 say, factor by factor, how much a scenario changes the load that stands for a factor the
-literature names (Travell & Simons 1992; the project's DOMAIN.md). Every index here is a
+literature names (Travell & Simons 1992, vol. 2). Every index here is a
 plain ratio of one scenario metric to the same metric at baseline, so a reader can check
 it by hand. It is a teaching and reasoning aid, never a diagnosis: every output carries
 :data:`CAVEAT`.
@@ -55,7 +55,7 @@ is what ``dominant_factor`` does: the factor with the largest index, provided it
 at least :data:`CHANGE_THRESHOLD` (10 %, a convention); otherwise ``"none"``.
 
 Eccentric work (``lengthening_work_j_per_day``) is reported as the extra ratio
-``lengthening_work_ratio`` for context; the TrP factor lists in DOMAIN.md name no
+``lengthening_work_ratio`` for context; the TrP factor lists (Travell & Simons 1992) name no
 eccentric mechanism, so it does not enter ``dominant_factor``. ``peak_activation``,
 ``mean_activation``, ``mean_force_n`` and ``peak_stress_kpa`` belong to the metrics
 contract and are validated but drive no index (for one muscle, peak stress / peak stress

@@ -105,13 +105,13 @@ REFERENCE_STANCE_FRACTION = 0.60  # Perry 1992 / Perry & Burnfield 2010: stance 
 
 # Sagittal keypoints (percent of cycle, degrees), values at the END of each Perry phase.
 # Hip flexion relative to the pelvis:
-#   0 %: +30  DOMAIN.md normative figure "hip flexion about +30° at heel strike"
+#   0 %: +30  normative figure "hip flexion about +30° at heel strike" (Winter 2009; Kadaba et al. 1990)
 #             (podiapaedia.org "Angular kinematics of gait": 20–30° at heel contact)
 #  10 %: +25  Perry (phase values as taught by Beckers & Deckers, "Ganganalyse":
 #             loading response hip 25°)
 #  30 %:   0  Beckers & Deckers / Perry: mid stance hip 0°
 #  50 %: -10  podiapaedia.org: "extends to 10 degrees of extension at 50% of the
-#             cycle"; inside DOMAIN.md's −10° to −15° near 50 %; Lee et al. (2005, Arch
+#             cycle"; inside the normative −10° to −15° near 50 %; Lee et al. (2005, Arch
 #             Phys Med Rehabil 86:1851) measured peak hip extension 11 ± 6° in young
 #             adults at comfortable speed (Kerrigan et al. 2001, ibid. 82:26: 20.4 ± 4.0°)
 #  60 %:   0  podiapaedia.org: "reaching neutral position at about toe off"
@@ -145,13 +145,13 @@ KNEE_FLEXION_KEYPOINTS_DEG = ((0, 5.0), (10, 15.0), (30, 0.0), (50, 5.0), (60, 4
 ANKLE_KEYPOINTS_DEG = ((0, 0.0), (10, -10.0), (30, 5.0), (50, 10.0), (60, -15.0), (87, 0.0))
 
 # Frontal and transverse plane (one harmonic each, peak timing and size cited):
-# Pelvic obliquity ±4.5°: midpoint of DOMAIN.md's normative "±4–5°"; the drop is
+# Pelvic obliquity ±4.5°: midpoint of the normative "±4–5°" (Perry & Burnfield 2010); the drop is
 # contralateral and happens in loading response (brainscape.com "Gait Kinematics":
 # "contralateral pelvic drop occurs during loading response"), so the right side is
 # highest (pelvis_list most negative) at the end of right loading response, 10 %.
 PELVIC_OBLIQUITY_AMPLITUDE_DEG = 4.5
 PELVIC_DROP_PEAK_PERCENT = 10.0
-# Swing-leg hip adduction: peak +7.5° (midpoint of DOMAIN.md "hip adduction peak about
+# Swing-leg hip adduction: peak +7.5° (midpoint of the normative "hip adduction peak about
 # 5–10° in loading response") at 10 %, least −5° (brainscape.com "Gait Kinematics": "~5°
 # of hip abduction, occurs in response to contralateral pelvic hike") half a cycle later.
 # The stance hip adduction follows the planted foot; the fit stays close to this curve.
@@ -164,7 +164,7 @@ PELVIC_ROTATION_AMPLITUDE_DEG = 5.0
 # and highest in single support, as a sinusoid at twice the stride frequency; the total vertical
 # ground force is then m (g + y''), so the excursion fixes the single-support force valley. The
 # excursion is taken from the force figure: at the reference cadence (110 steps/min) the valley
-# is MID_STANCE_VALLEY_BW = 0.75 body weights, the midpoint of DOMAIN.md's normative "mid-stance
+# is MID_STANCE_VALLEY_BW = 0.75 body weights, the midpoint of the normative "mid-stance
 # valley of about 0.7-0.8" (Perry & Burnfield 2010; Winter 2009), which gives
 # 2 (1 - 0.75) g / (2 pi 110/60 s^-1)^2 = 37 mm. The often-quoted 46 mm (Perry 1992, as cited by
 # Whittle 1997, Hum Mov Sci 16:347-355) is not used: trunk-marker excursions significantly exceed
@@ -206,7 +206,7 @@ ARM_SWING_FREE_MOMENT_FACTOR = 1.0 / 1.63
 
 # Speed–cadence relation: preferred step length grows as speed^0.42 (Grieve 1968, as
 # reported by Kuo 2001, J Biomech Eng 123:264–269), so cadence grows as speed^0.58.
-# Anchor: 110 steps/min at 1.3 m/s, the midpoints of DOMAIN.md's normative "self-
+# Anchor: 110 steps/min at 1.3 m/s, the midpoints of the normative (Perry & Burnfield 2010) "self-
 # selected speed about 1.3 m/s" with "cadence about 105–115 steps/min".
 STEP_LENGTH_SPEED_EXPONENT = 0.42
 REFERENCE_SPEED_M_S = 1.3

@@ -1,4 +1,4 @@
-"""Static optimisation of muscle activations (issue 3)."""
+"""Static optimisation of muscle activations."""
 from hipsim.optimize.static import (
     DEFAULT_COORDINATES,
     SolverStatus,

@@ -118,7 +118,7 @@ def _plan(model: Model, spec: ScenarioSpec, mods: tuple[Modifier, ...], task_val
             kw["short_side"] = v["short_side"]
         elif mod.type == "camber":
             # Feet across a slope: the low foot stands lower by width * tan(camber) (a functional
-            # leg-length difference, DOMAIN.md).
+            # leg-length difference).
             diff = v["stance_width_m"] * math.tan(math.radians(v["camber_deg"]))
             kw["leg_length_difference_m"] = diff
             kw["short_side"] = v["low_side"]
