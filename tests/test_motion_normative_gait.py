@@ -2,7 +2,7 @@
 
 Each test's docstring names the source of the range it checks. The normative figures of
 level walking come from Perry & Burnfield 2010, Winter 2009 and
-Kadaba et al. 1989/1990). Stance-phase joint angles and all ground reactions are results
+Kadaba et al. 1989/1990. Stance-phase joint angles and all ground reactions are results
 of the construction (planted feet, whole-body dynamics), not inputs; the Done-when checks
 of the full task are in tests/test_gait_normative.py.
 """
