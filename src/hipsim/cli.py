@@ -14,8 +14,24 @@ from typing import Sequence
 
 from hipsim.errors import InputError, input_error
 
+#: What ``hipsim list`` lists; its help text and its choices are made from this table.
+LISTS: dict[str, str] = {
+    "scenarios": "the shipped scenarios, with their task and title",
+    "tasks": "the tasks a scenario file can run, with their parameters",
+    "modifiers": "the modifiers a scenario file can apply, with their parameters",
+    "metrics": "the fibre-load metrics, for hipsim compare --metric",
+    "models": "the shipped models, for a scenario file's model key",
+    "muscles": "muscle names and their OpenSim aliases",
+    "schema": "the scenario file schema as Markdown",
+}
+
+
+#: What a bare ``hipsim list`` prints, in this order (the help says so from this tuple).
+OVERVIEW = ("scenarios", "tasks", "modifiers", "metrics", "models")
+
+
 EPILOG = """examples:
-  hipsim list                              shipped scenarios, modifiers and tasks
+  hipsim list                              {overview}
   hipsim list muscles                      muscle names and their OpenSim aliases
   hipsim run wallet                        run a shipped scenario, write results to out/wallet/
   hipsim run bag_opposite_hand bag_same_hand --out results
@@ -24,6 +40,24 @@ EPILOG = """examples:
   hipsim plot weak_gluteus_medius --kind frontal --out gmed.png
 
 hipsim computes mechanical loads; it does not diagnose."""
+EPILOG = EPILOG.format(overview=" and ".join(", ".join(OVERVIEW).rsplit(", ", 1)))
+
+
+def _or(words) -> str:
+    words = list(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _console():
+    """A rich Console whose closed pipe raises BrokenPipeError, for :func:`main` to end quietly
+    (rich's own handler exits with status 1)."""
+    from rich.console import Console
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return PipeConsole()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,9 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("a", metavar="A")
     c.add_argument("b", metavar="B")
     c.add_argument("--metric", default="peak_force_n", help="metric to compare (default peak_force_n)")
-    ls = sub.add_parser("list", help="list scenarios, muscles, modifiers, tasks or the scenario schema")
-    ls.add_argument("what", nargs="?", default="scenarios",
-                    choices=("scenarios", "muscles", "modifiers", "tasks", "schema"))
+    ls = sub.add_parser("list", help=f"list {_or(LISTS)}")
+    ls.add_argument("what", nargs="?", default=None, choices=tuple(LISTS),
+                    help="; ".join(f"{k}: {v}" for k, v in LISTS.items())
+                         + f" (default: all of {', '.join(OVERVIEW)}, in short)")
     pl = sub.add_parser("plot", help="draw one plot of a scenario")
     pl.add_argument("scenario", metavar="SCENARIO")
     pl.add_argument("--kind", default="bodychart", choices=("activation", "change", "frontal", "bodychart"))
@@ -89,19 +124,24 @@ def _writable_folder(option: str, value: str, folder: Path) -> None:
 
 
 def cmd_run(args) -> int:
-    from hipsim.report.summary import print_summary, write_outputs
+    from hipsim.report.summary import print_caveats, print_summary, write_outputs
     from hipsim.scenarios.runner import resolve
     for p in args.scenarios:
         resolve(p)  # fail fast on a bad name before any work
     _writable_folder("--out", args.out, Path(args.out))
-    for name in args.scenarios:
+    console = _console()
+    for k, name in enumerate(args.scenarios):
         t0 = time.perf_counter()
         result = _run_with_progress(name, args.quiet)
         folder = Path(args.out) / result.spec.name
         written = write_outputs(result, folder, plots=not args.no_plots)
         if not args.quiet:
-            print_summary(result)
-            print(f"wrote {len(written)} files to {folder} ({time.perf_counter() - t0:.1f} s)\n")
+            # The legend with the first table, the caveats once at the end.
+            print_summary(result, console, legend=k == 0, caveats=False)
+            console.print(f"wrote {len(written)} files to {folder} ({time.perf_counter() - t0:.1f} s)\n",
+                          highlight=False)
+    if not args.quiet:
+        print_caveats(console)
     return 0
 
 
@@ -125,7 +165,7 @@ def cmd_compare(args) -> int:
         pct = r[f"{args.metric}_pct_change"]
         t.add_row(r.muscle.replace("_", " "), r.side, f"{r[args.metric]:.4g}", f"{r[args.metric + '_baseline']:.4g}",
                   f"{pct:+.0f}%" if abs(pct) != float("inf") else "new")
-    console = Console()
+    console = _console()
     console.print(t)
     for s in ("r", "l"):
         console.print(f"hip contact peak {s}: A {a.scenario.hip_contact_force_bw[s].max():.2f} BW, "
@@ -135,31 +175,54 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def cmd_list(args) -> int:
+def _list(what: str, brief: bool = False) -> None:
+    """Print one list of :data:`LISTS` (``brief``: one line per entry, for the overview)."""
     from hipsim.scenarios import MODIFIER_KEYS, TASK_KEYS, shipped_scenarios
     from hipsim.scenarios.schema import read_scenario
-    if args.what == "scenarios":
+    pad = "  " if brief else ""
+    if what == "scenarios":
         for name, path in sorted(shipped_scenarios().items()):
             spec = read_scenario(path)
-            print(f"{name:<28} {spec.task:<18} {spec.title}")
-    elif args.what == "muscles":
+            print(f"{pad}{name:<28} {spec.task:<18} {spec.title}")
+    elif what == "muscles":
         import hipsim
         m = hipsim.load_model()
         for n, a in zip(m.muscle_names, m.muscle_aliases):
             print(f"{n:<36} {a}")
-    elif args.what == "modifiers":
+    elif what == "modifiers":
         for t, (doc, keys, tasks) in MODIFIER_KEYS.items():
-            print(f"{t:<14} {doc} (tasks: {', '.join(tasks)})")
-            for k, key in keys.items():
-                print(f"    {k:<26} {key.allowed():<34} {key.doc}")
-    elif args.what == "tasks":
+            print(f"{pad}{t:<14} {doc} (tasks: {', '.join(tasks)})")
+            if not brief:
+                for k, key in keys.items():
+                    print(f"    {k:<26} {key.allowed():<34} {key.doc}")
+    elif what == "tasks":
         for t, keys in TASK_KEYS.items():
+            if brief:
+                print(f"{pad}{t:<18} {', '.join(keys)}")
+                continue
             print(t)
             for k, key in keys.items():
                 print(f"    {k:<26} {key.allowed():<34} default {key.default!r}; {key.doc}")
+    elif what == "metrics":
+        from hipsim.analysis.metrics import METRIC_COLUMNS
+        for metric in METRIC_COLUMNS:
+            print(f"{pad}{metric}")
+    elif what == "models":
+        from hipsim.model import SHIPPED
+        for name, file in SHIPPED.items():
+            print(f"{pad}{name:<14} {file}")
     else:
         from hipsim.scenarios.docs import schema_markdown
         print(schema_markdown())
+
+
+def cmd_list(args) -> int:
+    if args.what is not None:
+        _list(args.what)
+        return 0
+    for k, what in enumerate(OVERVIEW):
+        print(f"{'' if k == 0 else chr(10)}{what} ({LISTS[what]}; hipsim list {what}):")
+        _list(what, brief=True)
     return 0
 
 
@@ -200,6 +263,24 @@ def cmd_plot(args) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hipsim`` console script; returns the exit code."""
+    try:
+        try:
+            code = _main(argv)
+        except SystemExit:  # argparse's --help, --version and usage errors
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # The reader (e.g. `head -1`) has what it wants and closed the pipe: end quietly with
+        # success. Point stdout at devnull so that the interpreter's last flush cannot fail again
+        # (https://docs.python.org/3/library/signal.html#note-on-sigpipe).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -211,9 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"hipsim: error: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # output piped into `head` and closed: not an error of hipsim's
-        sys.stderr.close()
-        return 0
+    except BrokenPipeError:
+        raise  # for main, not the internal-error handler below
     except KeyboardInterrupt:
         print("hipsim: interrupted", file=sys.stderr)
         return 130

@@ -46,6 +46,28 @@ def _num(x: Any) -> Any:
     return x
 
 
+#: The run table's columns and what each means (printed as its legend).
+RUN_TABLE_COLUMNS: dict[str, str] = {
+    "fibres": "fibre group: one part of a muscle (GMin gluteus minimus, GMed gluteus medius, TFL tensor "
+              "fasciae latae; ant/mid/post its anterior, middle, posterior part)",
+    "side": "r right, l left",
+    "peak act": "peak activation in the scenario, 0 (silent) to 1 (fully active)",
+    "peak F (N)": "peak force along the tendon in the scenario, newtons",
+    "dF": "change of the peak force against the baseline, %",
+    "d impulse/day": "change of the daily force-time impulse (force integrated over a hold or gait cycle, times "
+                     "the holds or cycles per day, N s/day) against the baseline, %",
+    "fibre L/Lopt": "mean fibre length in the scenario over its optimal length (1 = the top of the "
+                    "force-length curve; no unit)",
+    "dL": "change of that mean fibre length against the baseline, %",
+}
+#: What the change columns print besides a percentage.
+RUN_TABLE_SYMBOLS = '"new": the baseline had none of it; "-": no change can be stated (nothing in either case)'
+
+
+def _feasibility(res: TaskResult) -> dict[str, Any]:
+    return res.feasibility.to_dict()
+
+
 def _hcf(res: TaskResult) -> dict[str, dict[str, float]]:
     bw = res.hip_contact_force_bw
     return {s: {"peak": float(bw[s].max()), "mean": float(bw[s].mean())} for s in ("r", "l")}
@@ -76,6 +98,10 @@ def summary(result: ScenarioResult) -> dict[str, Any]:
         "baseline_modifiers": [{"type": m.type, **m.values} for m in spec.baseline_modifiers],
         "hip_contact_force_bw": _hcf(res),
         "baseline_hip_contact_force_bw": _hcf(base),
+        # Whether the muscles can produce those forces (hipsim.tasks.result.Feasibility).
+        "feasible": res.feasibility.feasible and base.feasibility.feasible,
+        "feasibility": _feasibility(res),
+        "baseline_feasibility": _feasibility(base),
         "muscles": muscles,
         "reserves": reserves,
         "derived": result.derived,
@@ -134,21 +160,52 @@ def write_outputs(result: ScenarioResult, out_dir: str | Path, plots: bool = Tru
     return written
 
 
-def print_summary(result: ScenarioResult, console=None) -> None:
-    """One screen: hip contact forces, the fibre groups' changes, derived values, warnings, caveat."""
+def print_legend(console=None) -> None:
+    """The run table's legend: one line per column (:data:`RUN_TABLE_COLUMNS`)."""
+    from rich.console import Console
+    console = console or Console()
+    width = max(len(c) for c in RUN_TABLE_COLUMNS)
+    console.print("[dim]columns:[/dim]")
+    for col, text in RUN_TABLE_COLUMNS.items():
+        console.print(f"[dim]  {col:<{width}}  {text}[/dim]", highlight=False)
+    console.print(f"[dim]  {RUN_TABLE_SYMBOLS}[/dim]", highlight=False)
+
+
+def print_caveats(console=None) -> None:
+    """The trigger-point caveat and the disclaimer (once per command)."""
+    from rich.console import Console
+    from hipsim.analysis.trigger_points import CAVEAT
+    console = console or Console()
+    console.print(f"[dim]{CAVEAT}[/dim]")
+    console.print(f"[dim]{DISCLAIMER}[/dim]")
+
+
+def print_summary(result: ScenarioResult, console=None, *, legend: bool = True, caveats: bool = True) -> None:
+    """One screen: hip contact forces and whether the muscles can produce them, the fibre groups'
+    changes, derived values, warnings; with ``legend`` the table's legend, with ``caveats`` the
+    trigger-point caveat and the disclaimer (a command printing several scenarios prints those once)."""
     from rich.console import Console
     from rich.table import Table
+    from hipsim.analysis.trigger_points import CAVEAT
     console = console or Console()
     spec = result.spec
     s = summary(result)
     console.print(f"[bold]{spec.title}[/bold]  ({spec.name}: {spec.task}, "
-                  f"{s['subject']['mass_kg']:g} kg, {s['subject']['height_m']:g} m)")
+                  f"{s['subject']['mass_kg']:.1f} kg, {s['subject']['height_m']:.2f} m)")
     h, hb = s["hip_contact_force_bw"], s["baseline_hip_contact_force_bw"]
+    beyond = [(case, res.feasibility) for case, res in (("baseline", result.baseline), ("scenario", result.scenario))
+              if res.feasibility.beyond_muscles]
+    verdict = ""
+    if beyond:
+        verdict = (f" [bold red]beyond the muscles[/bold red] ({' and '.join(c for c, _ in beyond)}): not forces "
+                   "the muscles can produce")
     console.print(f"hip contact force, peak (BW): right {hb['r']['peak']:.2f} -> {h['r']['peak']:.2f}, "
-                  f"left {hb['l']['peak']:.2f} -> {h['l']['peak']:.2f}")
+                  f"left {hb['l']['peak']:.2f} -> {h['l']['peak']:.2f}{verdict}", highlight=False)
+    for case, f in beyond:
+        console.print(f"  {case}: reserve actuators carry {f.joints_text()}", highlight=False)
     from hipsim.report.plots import LABELS
     t = Table(box=None, pad_edge=False)
-    for col in ("fibres", "side", "peak act", "peak F (N)", "dF", "d impulse/day", "fibre L/Lopt", "dL"):
+    for col in RUN_TABLE_COLUMNS:
         t.add_column(col, justify="right" if col not in ("fibres", "side") else "left", no_wrap=True)
     m = result.metrics
     for _, r in m[m.muscle.isin(FIBRE_GROUPS)].iterrows():
@@ -156,14 +213,18 @@ def print_summary(result: ScenarioResult, console=None) -> None:
                   _pct(r.peak_force_n_pct_change), _pct(r.impulse_per_day_ns_pct_change),
                   f"{r.mean_norm_fiber_length:.2f}", _pct(r.mean_norm_fiber_length_pct_change))
     console.print(t)
+    if legend:
+        print_legend(console)
     for k, v in result.derived.items():
         console.print(f"{k}: {_num(v)}")
     for w in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
     from hipsim.analysis.trigger_points import summarise_indices
     for line in summarise_indices(result.indices, max_lines=3):
-        console.print(line)
-    console.print(f"[dim]{DISCLAIMER}[/dim]")
+        if line != CAVEAT:
+            console.print(line)
+    if caveats:
+        print_caveats(console)
 
 
 def _pct(v: float) -> str:

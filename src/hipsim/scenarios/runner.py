@@ -287,7 +287,10 @@ def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> 
                            compression_kpa=base_plan.compression_kpa)
     metrics = compare(m_scen, m_base)
     indices = trigger_point_indices(metrics)
-    warnings = list(dict.fromkeys(list(baseline.warnings) + list(scen.warnings)))
+    # Each task's warnings name the run they come from.
+    warnings = [f"baseline and scenario: {w}" if w in scen.warnings else f"baseline: {w}"
+                for w in dict.fromkeys(baseline.warnings)]
+    warnings += [f"scenario: {w}" for w in dict.fromkeys(scen.warnings) if w not in baseline.warnings]
     full = saturated_in_both(metrics)
     if full:
         names = ", ".join(f"{m.replace('_', ' ')} ({side})" for m, side in full)

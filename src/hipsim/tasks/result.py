@@ -6,8 +6,10 @@ hip contact forces. :func:`solve_task` is that pipeline; the task builders
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -16,7 +18,8 @@ import pandas as pd
 
 from hipsim.errors import input_error
 from hipsim.fileio import atomic_write_text
-from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
+from hipsim.dynamics.inverse import (ExternalLoad, PointMass, center_of_mass, inverse_dynamics,
+                                     joint_reaction)
 from hipsim.model import Model
 from hipsim.model.osim import ACTUATOR_SUFFIX, write_coordinate_actuators
 from hipsim.model.scaling import Subject, moment_scale
@@ -24,11 +27,198 @@ from hipsim.muscles.passive_joints import passive_joint_moments as passive_momen
 from hipsim.optimize import static_optimization
 
 SIDES = ("r", "l")
-#: Reserve (N m) above which a task warns that the muscles cannot supply a moment (a convention).
-RESERVE_WARNING_NM = 1.0
+#: Activation at or above which a muscle counts as fully active (a convention: the solver bounds
+#: activations by 1 and reaches the bound to within its tolerance).
+FULL_ACTIVATION = 0.999
+#: Reserve (N m) above which a task is beyond the muscles in any frame (a convention).
+RESERVE_LIMIT_NM = 2.0
+#: Fraction of a coordinate's net (inverse-dynamics) moment in the same frame above which a reserve
+#: also marks the task beyond the muscles (a convention, the 5 % that Hicks et al. 2015, J Biomech
+#: Eng 137:020905, accept for reserve actuators against the joint moment).
+RESERVE_LIMIT_FRACTION = 0.05
+#: Reserve (N m) below which the fraction rule does not apply: the guard near zero moment. With
+#: the default reserve optimal force of 1 N m, 1 N m of reserve costs the solver as much as one
+#: fully active muscle, so reserves below it are the criterion's trade-off, not a shortfall of
+#: the muscles (a convention).
+RESERVE_SLACK_NM = 1.0
 #: Reserve (N m) on the stance hip's adduction axis above which the abductors are said to fall
 #: short (a convention, half the warning level, so that a compensation closes the gap with margin).
 ABDUCTOR_SHORTFALL_NM = 0.5
+
+#: Residual-reduction guidelines of Hicks JL, Uchida TK, Seth A, Rajagopal A & Delp SL (2015) Is
+#: my model good enough? Best practices for verification and validation of musculoskeletal models
+#: and simulations of movement, *J Biomech Eng* 137:020905: the peak residual force should stay
+#: below 5 % of the peak external (ground reaction) force ...
+RESIDUAL_FORCE_FRACTION = 0.05
+#: ... and the peak residual moment below 1 % of the centre-of-mass height times the peak external
+#: force (same source).
+RESIDUAL_MOMENT_FRACTION = 0.01
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    """Whether the muscles can perform a task, and where they cannot.
+
+    A task is beyond the muscles when, in any frame, a reserve actuator carries more than
+    :data:`RESERVE_LIMIT_NM`, or more than :data:`RESERVE_SLACK_NM` and more than
+    :data:`RESERVE_LIMIT_FRACTION` of its coordinate's net moment in that frame. ``reserve_joints``
+    maps each such coordinate to its peak reserve (N m), ``reserve_frames`` to the frame of that
+    peak and ``reserve_share`` to the reserve's share of the net moment there. ``saturated_muscles``
+    are the muscles at :data:`FULL_ACTIVATION` or above in any frame (model names), whether or not
+    the task is beyond the muscles: a muscle at its bound is a sign of a limit, but the optimum may
+    put one muscle at full activation while others crossing the joint still have force to spare,
+    so saturation alone does not decide. ``where`` names each frame for people: "43 % of the
+    cycle" or "t = 0.52 s" (a held posture has one frame).
+    """
+
+    beyond_muscles: bool
+    reserve_joints: dict[str, float]
+    reserve_frames: dict[str, int]
+    reserve_share: dict[str, float]
+    saturated_muscles: tuple[str, ...]
+    where: dict[str, str]
+
+    @property
+    def feasible(self) -> bool:
+        """True when the muscles can perform the task (the opposite of ``beyond_muscles``)."""
+        return not self.beyond_muscles
+
+    def joints_text(self) -> str:
+        """The flagged coordinates with their peak reserves, e.g. ``hip_adduction_r 21.6 N m (at
+        43 % of the cycle)``; empty when the muscles can perform the task."""
+        return ", ".join(f"{c} {v:.1f} N m{f' ({self.where[c]})' if self.where.get(c) else ''}"
+                         for c, v in sorted(self.reserve_joints.items(), key=lambda kv: -kv[1]))
+
+    def summary(self) -> str:
+        """One sentence: within or beyond the muscles, and why."""
+        if self.beyond_muscles:
+            text = (f"beyond the muscles: reserve actuators carry up to {self.joints_text()}, more than "
+                    f"{RESERVE_LIMIT_NM:g} N m or {100 * RESERVE_LIMIT_FRACTION:g} % of the joint's moment")
+            if self.saturated_muscles:
+                text += f"; at full activation: {_names(self.saturated_muscles)}"
+            return text + "; loads computed from this result are not ones the muscles can produce."
+        text = (f"within the muscles: no reserve actuator carries more than {RESERVE_LIMIT_NM:g} N m or "
+                f"{100 * RESERVE_LIMIT_FRACTION:g} % of its joint's moment")
+        if self.saturated_muscles:
+            text += f" (at full activation in some frames: {_names(self.saturated_muscles)})"
+        return text + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        """Machine-readable form (for summary.json): ``feasible``, ``beyond_the_muscles`` (per
+        flagged coordinate: peak reserve N m, frame, share of the net moment, where) and
+        ``saturated_muscles``."""
+        return {"feasible": self.feasible,
+                "beyond_the_muscles": {c: {"peak_reserve_nm": v, "frame": self.reserve_frames[c],
+                                           "share_of_joint_moment": self.reserve_share[c],
+                                           "where": self.where.get(c, "")}
+                                       for c, v in self.reserve_joints.items()},
+                "saturated_muscles": list(self.saturated_muscles)}
+
+
+def _names(muscles: Sequence[str], most: int = 8) -> str:
+    shown = ", ".join(muscles[:most])
+    return shown + (f" and {len(muscles) - most} more" if len(muscles) > most else "")
+
+
+def _where(time: np.ndarray, percent: np.ndarray | None, frame: int) -> str:
+    if percent is not None:
+        return f"at {percent[frame]:.0f} % of the cycle"
+    return "" if time.shape[0] == 1 else f"at t = {time[frame]:.2f} s"
+
+
+def assess_feasibility(activations: np.ndarray, reserves: np.ndarray, reserve_coordinates: Sequence[str],
+                       net_moments: np.ndarray, muscle_names: Sequence[str], time: np.ndarray,
+                       percent: np.ndarray | None = None) -> Feasibility:
+    """The :class:`Feasibility` of a solution: ``activations`` (n_frames, n_muscles), ``reserves``
+    and ``net_moments`` (n_frames, n_reserves) for ``reserve_coordinates`` (N m)."""
+    joints: dict[str, float] = {}
+    frames: dict[str, int] = {}
+    share: dict[str, float] = {}
+    where: dict[str, str] = {}
+    for j, c in enumerate(reserve_coordinates):
+        r = np.abs(reserves[:, j])
+        tau = np.abs(net_moments[:, j])
+        over = (r > RESERVE_LIMIT_NM) | ((r > RESERVE_SLACK_NM) & (r > RESERVE_LIMIT_FRACTION * tau))
+        if over.any():
+            k = int(np.argmax(np.where(over, r, -1.0)))
+            joints[c], frames[c] = float(r[k]), k
+            share[c] = float(r[k] / tau[k]) if tau[k] > 0 else float("inf")
+            where[c] = _where(time, percent, k)
+    saturated = tuple(n for n, a in zip(muscle_names, activations.max(axis=0)) if a >= FULL_ACTIVATION)
+    return Feasibility(bool(joints), joints, frames, share, saturated, where)
+
+
+def _root_joint(model: Model):
+    roots = [j for j in model.spec.joints if j.parent == "ground" and len(j.coordinates) == 6]
+    return roots[0] if len(roots) == 1 else None
+
+
+def pelvis_residuals(model: Model, q: np.ndarray, generalized_forces: np.ndarray, step: float = 1e-6
+                     ) -> pd.DataFrame | None:
+    """The residual force (N) and moment (N m) on the root body (the pelvis), per frame, in ground.
+
+    The generalised forces of the six coordinates of the joint between ground and the pelvis
+    are what the external loads and the motion leave unbalanced: a model, a motion and ground
+    reactions that agree need none. They are converted to one force at the pelvis origin and one
+    moment about it, in ground axes (through the Jacobian of the pelvis's origin and orientation
+    with respect to those coordinates, by central differences of ``step``), so that they compare
+    with the guidelines of Hicks et al. 2015 (:data:`RESIDUAL_FORCE_FRACTION`,
+    :data:`RESIDUAL_MOMENT_FRACTION`). Columns ``force_x_n`` .. ``force_z_n``, ``moment_x_nm`` ..
+    ``moment_z_nm``, and the magnitudes ``force_n`` and ``moment_nm``. None when the model's root
+    is not a six-coordinate joint.
+    """
+    joint = _root_joint(model)
+    if joint is None:
+        return None
+    cols = [model.coordinate_index(c.name) for c in joint.coordinates]
+    b = model.body_names.index(joint.child)
+    q = np.asarray(q, dtype=float)
+    jac = np.empty((q.shape[0], 6, 6))  # frames x coordinate x (v, omega)
+    for k, c in enumerate(cols):
+        qp, qm = q.copy(), q.copy()
+        qp[:, c] += step
+        qm[:, c] -= step
+        Rp, op, _, _ = model.body_poses(qp)
+        Rm, om, _, _ = model.body_poses(qm)
+        jac[:, k, :3] = (op[:, b] - om[:, b]) / (2 * step)
+        W = np.einsum("fij,fkj->fik", (Rp[:, b] - Rm[:, b]) / (2 * step), 0.5 * (Rp[:, b] + Rm[:, b]))
+        jac[:, k, 3:] = np.stack([W[:, 2, 1], W[:, 0, 2], W[:, 1, 0]], axis=1)
+    fm = np.linalg.solve(jac, np.asarray(generalized_forces, dtype=float)[:, cols][..., None])[..., 0]
+    names = ("force_x_n", "force_y_n", "force_z_n", "moment_x_nm", "moment_y_nm", "moment_z_nm")
+    df = pd.DataFrame(fm, columns=list(names))
+    df["force_n"] = np.linalg.norm(fm[:, :3], axis=1)
+    df["moment_nm"] = np.linalg.norm(fm[:, 3:], axis=1)
+    return df
+
+
+def residual_warning(model: Model, q: np.ndarray, residuals: pd.DataFrame | None,
+                     external: Sequence[ExternalLoad], point_masses: Sequence[PointMass] = ()) -> str | None:
+    """A warning when the pelvis residuals exceed the guidelines of Hicks et al. 2015 (peak
+    residual force above :data:`RESIDUAL_FORCE_FRACTION` of the peak external force, or peak
+    residual moment above :data:`RESIDUAL_MOMENT_FRACTION` of the centre-of-mass height times the
+    peak external force); None when they do not, or without external loads to compare with. The
+    external force is the sum of the external loads' forces (the ground reactions of a walk); the
+    centre-of-mass height is its mean over the frames, along the vertical (against gravity)."""
+    if residuals is None or not external:
+        return None
+    total = sum(np.asarray(e.force, dtype=float) for e in external)
+    peak_ext = float(np.linalg.norm(total, axis=1).max())
+    if peak_ext <= 0:
+        return None
+    R, o, _, _ = model.body_poses(q)
+    _, com = center_of_mass(model, R, o, point_masses=point_masses)
+    g = np.asarray(model.compiled.gravity, dtype=float)
+    height = float(np.mean(com @ (-g / np.linalg.norm(g))))
+    f_lim, m_lim = RESIDUAL_FORCE_FRACTION * peak_ext, RESIDUAL_MOMENT_FRACTION * height * peak_ext
+    f_peak, m_peak = float(residuals["force_n"].max()), float(residuals["moment_nm"].max())
+    if f_peak <= f_lim and m_peak <= m_lim:
+        return None
+    return (f"pelvis residuals up to {f_peak:.0f} N and {m_peak:.0f} N m exceed the residual-reduction guidelines "
+            f"(Hicks et al. 2015: force below {100 * RESIDUAL_FORCE_FRACTION:g} % of the peak ground reaction "
+            f"force, {f_lim:.0f} N; moment below {100 * RESIDUAL_MOMENT_FRACTION:g} % of centre-of-mass height "
+            f"times that force, {m_lim:.0f} N m): the motion and ground forces disagree with the model, so its "
+            "joint moments and muscle forces carry that error (see 'residuals'; e.g. OpenSim's residual "
+            "reduction adjusts them)")
 
 
 @dataclass(frozen=True)
@@ -69,6 +259,29 @@ class TaskResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     passive_moments: np.ndarray | None = None
+
+    @cached_property
+    def feasibility(self) -> Feasibility:
+        """Whether the muscles can perform the task (:class:`Feasibility`): reserves against
+        :data:`RESERVE_LIMIT_NM` and :data:`RESERVE_LIMIT_FRACTION` of each joint's net moment,
+        and the muscles at full activation."""
+        net = np.column_stack([self.generalized_force(c) for c in self.reserve_coordinates]) \
+            if self.reserve_coordinates else np.zeros((self.n_frames, 0))
+        return assess_feasibility(self.activations, self.reserves, self.reserve_coordinates, net,
+                                  self.muscle_names, self.time, self.percent)
+
+    @property
+    def beyond_muscles(self) -> bool:
+        """True when the muscles cannot perform the task (``feasibility.beyond_muscles``)."""
+        return self.feasibility.beyond_muscles
+
+    @cached_property
+    def residuals(self) -> pd.DataFrame | None:
+        """Residual force (N) and moment (N m) on the pelvis per frame, in ground
+        (:func:`pelvis_residuals`): what the external loads and the motion leave unbalanced. Zero
+        for hipsim's own tasks, whose loads balance the motion by construction; for a measured
+        motion, compared with Hicks et al. 2015's guidelines in ``warnings``."""
+        return pelvis_residuals(self.model, self.q, self.generalized_forces)
 
     @property
     def coordinate_names(self) -> tuple[str, ...]:
@@ -246,12 +459,7 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
     bad = ~so.status.converged
     if bad.any():
         warn.append(f"static optimisation did not converge in {int(bad.sum())} of {bad.size} frames")
-    for j, c in enumerate(so.coordinate_names):
-        peak = float(np.abs(so.reserves[:, j]).max())
-        if peak > RESERVE_WARNING_NM:
-            warn.append(f"reserve actuator on {c} carries up to {peak:.1f} N m: the muscles cannot supply the "
-                        "moment there (see 'reserves')")
-    return TaskResult(task=task, model=model, subject=subject, time=np.asarray(time, dtype=float), q=q, qdot=qdot,
+    result = TaskResult(task=task, model=model, subject=subject, time=np.asarray(time, dtype=float), q=q, qdot=qdot,
                       qddot=qddot, generalized_forces=tau, activations=so.activations,
                       muscle_forces=so.muscle_forces, fiber_forces=so.fiber_forces, reserves=so.reserves,
                       reserve_coordinates=tuple(so.coordinate_names), hip_contact_force_ground=ground,
@@ -260,6 +468,13 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
                       percent=percent, point_masses=tuple(point_masses), external_loads=tuple(external),
                       parameters={**(parameters or {}), "passive_joint_moments": bool(passive_joint_moments)},
                       warnings=tuple(warn), passive_moments=passive)
+    feas = result.feasibility
+    if feas.beyond_muscles:
+        warn.append(feas.summary())
+    note = residual_warning(model, q, result.residuals, external, point_masses)
+    if note:
+        warn.append(note)
+    return dataclasses.replace(result, warnings=tuple(warn)) if len(warn) > len(result.warnings) else result
 
 
 #: The minimum activation OpenSim's Thelen2003Muscle allows (its ``minimum_activation`` property
