@@ -69,6 +69,22 @@ def test_weak_abductors_put_single_leg_stance_beyond_the_muscles():
     assert not any("beyond the muscles" in w for w in strong.warnings)
 
 
+def test_frontal_plot_labels_a_hip_contact_force_beyond_the_muscles():
+    """The picture that shows the hip contact force says when the muscles cannot produce it."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from hipsim.report.plots import plot_frontal
+
+    def texts(result):
+        fig = plot_frontal(result, 0)
+        return [t.get_text() for ax in fig.axes for t in ax.texts if "hip contact" in t.get_text()]
+
+    weak = texts(hipsim.single_leg_stance(side="r", strength={m: 0.1 for m in ABDUCTORS_R}))
+    assert weak and "beyond the muscles" in weak[0] and "hip_adduction_r" in weak[0]
+    strong = texts(hipsim.single_leg_stance(side="r"))
+    assert strong and "beyond the muscles" not in strong[0]
+
+
 WEAK_STANCE = """
 name = "weak_stance"
 [task]

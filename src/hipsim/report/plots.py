@@ -133,6 +133,8 @@ def plot_frontal(result: TaskResult, frame: int = 0, muscles: Sequence[str] = FI
         p = o[0, b] + R[0, b] @ np.asarray(pm.location)
         ax.scatter([-p[2]], [p[1]], s=40 + 8 * pm.mass_kg, marker="s", color="#7d3c98", zorder=4)
         ax.annotate(f"{pm.mass_kg:g} kg", (-p[2], p[1]), textcoords="offset points", xytext=(6, -4), fontsize=8)
-    ax.text(0.02, 0.02, f"hip contact: R {hcf['r'].iloc[frame]:.2f} BW, L {hcf['l'].iloc[frame]:.2f} BW",
-            transform=ax.transAxes, fontsize=8)
+    feas = result.feasibility  # a force the muscles cannot produce is labelled as such
+    beyond = f"\nbeyond the muscles: reserves at {', '.join(feas.reserve_joints)}" if feas.beyond_muscles else ""
+    ax.text(0.02, 0.02, f"hip contact: R {hcf['r'].iloc[frame]:.2f} BW, L {hcf['l'].iloc[frame]:.2f} BW{beyond}",
+            transform=ax.transAxes, fontsize=8, color="#b03a2e" if beyond else "black")
     return fig
