@@ -3,8 +3,8 @@
 Read with the standard library's ``tomllib`` (``tomli`` before Python 3.11) and written
 with ``tomlkit`` (chosen over tomli-w because it keeps short vectors and small tables on
 one line, which halves the file and keeps diffs to the changed numbers): both real TOML
-implementations, so the file is plain text and floats round-trip exactly (load -> save -> load gives an equal model and the same
-bytes). The schema, with every key and unit, is documented in the README ("Model file
+implementations, so the file is plain text and floats round-trip exactly (load -> save -> load
+gives an equal model and the same bytes). The schema, with every key and unit, is documented in the README ("Model file
 format"). In short::
 
     format = "hipsim-model"      # required, identifies the file
@@ -86,6 +86,10 @@ class _Table:
             raise input_error(self.src, self._key(key), v, f"a list of {n} numbers is required")
         return tuple(float(x) for x in v)
 
+    def vec3(self, key: str, default: Any = ...) -> tuple[float, float, float]:
+        x, y, z = self.vec(key, 3, default)
+        return x, y, z
+
     def floats(self, key: str) -> tuple[float, ...]:
         v = self.get(key, list)
         if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
@@ -122,7 +126,7 @@ def _function(t: _Table) -> Function:
 
 
 def _frame(t: _Table) -> Frame:
-    f = Frame(t.vec("translation", 3, (0.0, 0.0, 0.0)), t.vec("orientation", 3, (0.0, 0.0, 0.0)))
+    f = Frame(t.vec3("translation", (0.0, 0.0, 0.0)), t.vec3("orientation", (0.0, 0.0, 0.0)))
     t.done()
     return f
 
@@ -131,10 +135,10 @@ def _point(t: _Table):
     kind = t.get("type", str)
     body = t.get("body", str)
     if kind == "fixed":
-        p: Any = PathPoint(body, t.vec("location", 3))
+        p: Any = PathPoint(body, t.vec3("location"))
     elif kind == "conditional":
         rng = t.vec("range", 2)
-        p = ConditionalPathPoint(body, t.vec("location", 3), t.get("coordinate", str), (rng[0], rng[1]))
+        p = ConditionalPathPoint(body, t.vec3("location"), t.get("coordinate", str), (rng[0], rng[1]))
     elif kind == "moving":
         parts = {}
         for ax in "xyz":
@@ -160,7 +164,8 @@ def spec_from_toml(data: dict, source: str) -> ModelSpec:
         raise input_error(source, "version", ver, f"this hipsim reads model file version {VERSION}")
     bodies = []
     for b in top.items("body"):
-        bodies.append(Body(b.get("name", str), b.num("mass"), b.vec("mass_center", 3), b.vec("inertia", 6)))
+        ixx, iyy, izz, ixy, ixz, iyz = b.vec("inertia", 6)
+        bodies.append(Body(b.get("name", str), b.num("mass"), b.vec3("mass_center"), (ixx, iyy, izz, ixy, ixz, iyz)))
         b.done()
     joints = []
     for j in top.items("joint"):
@@ -172,7 +177,7 @@ def spec_from_toml(data: dict, source: str) -> ModelSpec:
             c.done()
         axes = []
         for a in j.items("axis"):
-            axes.append(TransformAxis(a.vec("axis", 3), _function(a.sub("function")), a.get("coordinate", str, None)))
+            axes.append(TransformAxis(a.vec3("axis"), _function(a.sub("function")), a.get("coordinate", str, None)))
             a.done()
         joints.append(Joint(j.get("name", str), j.get("type", str), j.get("parent", str), j.get("child", str),
                             _frame(j.sub("parent_frame", {})), _frame(j.sub("child_frame", {})),
@@ -185,7 +190,7 @@ def spec_from_toml(data: dict, source: str) -> ModelSpec:
                                      for k in ThelenParameters.__dataclass_fields__})
         th.done()
         muscles.append(Muscle(
-            name=m.get("name", str), alias=m.get("alias", str, None) or m.data.get("name"),
+            name=m.get("name", str), alias=m.get("alias", str, None) or m.get("name", str),
             kind=m.get("type", str, "Thelen2003Muscle"),
             max_isometric_force=m.num("max_isometric_force"), optimal_fiber_length=m.num("optimal_fiber_length"),
             tendon_slack_length=m.num("tendon_slack_length"), pennation_angle=m.num("pennation_angle", 0.0),
@@ -193,7 +198,7 @@ def spec_from_toml(data: dict, source: str) -> ModelSpec:
             path=tuple(_point(p) for p in m.items("point")), thelen=thelen, strength=m.num("strength", 1.0)))
         m.done()
     spec = ModelSpec(name=top.get("name", str), bodies=tuple(bodies), joints=tuple(joints), muscles=tuple(muscles),
-                     gravity=top.vec("gravity", 3, (0.0, -9.80665, 0.0)), credits=top.get("credits", str, ""),
+                     gravity=top.vec3("gravity", (0.0, -9.80665, 0.0)), credits=top.get("credits", str, ""),
                      license=top.get("license", str, ""), notes=tuple(top.get("notes", list, [])),
                      height_m=top.num("height_m", None), source=source)
     top.done()
