@@ -31,6 +31,7 @@ def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_every_shipped_scenario_runs_and_writes_its_outputs(tmp_path, capsys):
     """Every shipped scenario runs from the CLI and writes summary.json, fibres.csv, OpenSim
     .sto files and PNG plots."""
@@ -56,6 +57,7 @@ def test_every_shipped_scenario_runs_and_writes_its_outputs(tmp_path, capsys):
             assert (d / f).stat().st_size > 0, (n, f)
 
 
+@pytest.mark.slow
 def test_console_script_runs_a_shipped_scenario_by_name(tmp_path):
     """The installed console script: `hipsim run wallet` exits 0 and prints the one-screen summary
     with the caveat. The script is the one installed beside this Python (pyproject's

@@ -107,6 +107,7 @@ def test_hip_contact_force_and_abductor_moment_have_exactly_two_stance_peaks(wal
 
 # --------------------------------------------------------------------------- physics
 
+@pytest.mark.slow
 def test_hip_and_knee_motion_has_no_power_above_10_hz() -> None:
     """Walking kinematics carry their signal below about 6 Hz, which is why gait laboratories
     low-pass marker data there (Winter 2009, "Biomechanics and Motor Control of Human Movement",
@@ -129,6 +130,7 @@ def test_pelvis_residuals_vanish(walk) -> None:
     assert np.abs(walk.generalized_forces[:, :6]).max() < 1e-6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("asymmetry", [-0.04, 0.04, 0.10])
 def test_pelvis_residuals_vanish_when_a_toe_off_falls_on_a_frame(asymmetry) -> None:
     """The same Newton–Euler check for asymmetric stance (the limp scenario's -0.04 puts right
@@ -138,6 +140,7 @@ def test_pelvis_residuals_vanish_when_a_toe_off_falls_on_a_frame(asymmetry) -> N
     assert np.abs(r.generalized_forces[:, :6]).max() < 1e-6
 
 
+@pytest.mark.slow
 def test_grf_sum_is_mass_times_com_acceleration() -> None:
     """Newton's second law, checked independently of the construction: the summed ground
     force equals total mass × (g + COM acceleration), with the COM taken from the model's

@@ -201,6 +201,7 @@ def test_cadence_at_normal_speed() -> None:
     assert g.time[-1] == pytest.approx(g.stride_time_s)
 
 
+@pytest.mark.slow
 def test_cadence_and_step_length_grow_with_speed() -> None:
     """Grieve 1968 / Kuo 2001: step length ∝ speed^0.42, so both cadence and stride
     length rise with speed; doubling speed multiplies step length by 2^0.42 ≈ 1.34."""
@@ -210,6 +211,7 @@ def test_cadence_and_step_length_grow_with_speed() -> None:
     assert cadence_for_speed(1.8) == pytest.approx(fast.cadence_steps_min)
 
 
+@pytest.mark.slow
 def test_knobs_change_what_they_should() -> None:
     """pelvic_drop_scale scales the cited obliquity and the planted stance hip adducts more;
     trunk lean bends the trunk by that angle in ground; wider steps mean more hip abduction in

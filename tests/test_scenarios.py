@@ -189,6 +189,7 @@ def test_prolonged_standing__no_weight_shift_multiplies_the_longest_sustained_ac
     assert np.allclose(ix.sustained_contraction, 15.0) and (ix.dominant_factor == "sustained_contraction").all()
 
 
+@pytest.mark.slow
 def test_limping__shortened_painful_stance_shifts_load_to_the_other_hip():
     """Antalgic gait: the painful right leg's stance is shortened, the left carries more of the
     cycle; the left abductors' impulse per cycle rises relative to the right's (Travell & Simons 1992, ch. 9: limping
@@ -204,6 +205,7 @@ def test_limping__shortened_painful_stance_shifts_load_to_the_other_hip():
         assert row(r, part, "r", "impulse_ns_pct_change") <= 1.0, part
 
 
+@pytest.mark.slow
 def test_walking_fast_far__more_steps_raise_the_daily_abductor_impulse():
     """15,000 steps instead of 7,000 at 1.8 instead of 1.3 m/s (Travell & Simons 1992: walking too far or too fast
     is an activation factor). A day's impulse is the stride's times the strides a day, so it rises by
@@ -223,6 +225,7 @@ def test_walking_fast_far__more_steps_raise_the_daily_abductor_impulse():
     assert (-r.scenario.generalized_force("hip_adduction_r")).max() > (-r.baseline.generalized_force("hip_adduction_r")).max()
 
 
+@pytest.mark.slow
 def test_shoulder_bag_walk__bag_on_left_shoulder_loads_the_right_stance_hip_more():
     """A bag on the left shoulder is opposite the right stance leg and on the same side as the left
     one (Neumann & Cook 1985): the right abductor moment rises and the left one falls. Size from
@@ -245,6 +248,7 @@ def test_shoulder_bag_walk__bag_on_left_shoulder_loads_the_right_stance_hip_more
     assert abductor_moment(r.scenario, "l") < abductor_moment(r.baseline, "l")
 
 
+@pytest.mark.slow
 def test_trendelenburg_gait__doubled_pelvic_drop_lengthens_stance_abductors():
     """Doubling the swing-side pelvic drop adducts each stance hip further (Neumann 2010, ch. 12: Trendelenburg
     gait): the gluteal abductors lie lateral to the hip, so their muscle-tendon units reach a longer
@@ -264,6 +268,7 @@ def test_trendelenburg_gait__doubled_pelvic_drop_lengthens_stance_abductors():
         assert ls[:, i].max() > lb[:, i].max() + 0.001, part
 
 
+@pytest.mark.slow
 def test_trendelenburg_gait__walking_holds_no_position_so_the_immobility_factor_does_not_rise():
     """Travell & Simons (1992, vol. 2, ch. 9) name "prolonged immobility in one
     position" as a perpetuating factor. Walking moves every fibre each step, so a gait cycle holds
@@ -278,6 +283,7 @@ def test_trendelenburg_gait__walking_holds_no_position_so_the_immobility_factor_
     assert not r.indices.reading.str.contains("immobility").any()
 
 
+@pytest.mark.slow
 def test_limping__longer_bursts_within_a_stride_are_not_sustained_contraction():
     """Travell & Simons (1992, vol. 2, ch. 9) name prolonged immobility and standing
     without shifting weight: contraction kept up without a break. A limp lengthens some fibres'
