@@ -12,6 +12,9 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
+# Each runs a benchmark script in a fresh process (imports, numba cache loads): seconds apiece.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("script, args, keys", [
     ("bench_gait.py", ["--repeats", "1"], {"gait_cycle_ms"}),
