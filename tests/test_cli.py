@@ -165,3 +165,76 @@ def test_plot_chosen_fibres_and_gait_frame(tmp_path, capsys):
     assert out2.stat().st_size > 0
     assert main(["plot", "trunk_lean", "--kind", "activation", "--fibres", "gluteus_maximum"]) == 2
     assert "gluteus_maximum" in capsys.readouterr().err
+
+
+def _hipsim(*args: str, **kw) -> subprocess.CompletedProcess:
+    """The installed console script, with a wide terminal so that rich does not wrap lines."""
+    import os
+    script = Path(sys.executable).with_name("hipsim")
+    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "COLUMNS": "400"}, **kw)
+
+
+@pytest.mark.slow
+def test_a_closed_pipe_ends_quietly_with_exit_0(tmp_path):
+    """`hipsim run ... | head -1`: the reader closes the pipe after one line; hipsim stops without
+    a word on stderr and with exit status 0 (pipefail reports hipsim's status)."""
+    script = Path(sys.executable).with_name("hipsim")
+    cmd = (f"set -o pipefail; '{script}' run trendelenburg_stance --out '{tmp_path}' --no-plots 2>'{tmp_path}/err' "
+           "| head -1")
+    out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, (tmp_path / "err").read_text()
+    assert len(out.stdout.splitlines()) == 1
+    assert (tmp_path / "err").read_text() == ""
+
+
+def test_bare_list_lists_what_help_says(capsys):
+    """`hipsim list` prints a section for every kind the help's example line names, each with
+    every entry of the code's table for it."""
+    import re
+    from hipsim.analysis.metrics import METRIC_COLUMNS
+    from hipsim.cli import LISTS
+    from hipsim.model import SHIPPED
+    from hipsim.scenarios import MODIFIER_KEYS, TASK_KEYS
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    line = next(ln.strip() for ln in capsys.readouterr().out.splitlines() if re.match(r"\s*hipsim list\s{2,}", ln))
+    said = [k for k in LISTS if re.search(rf"\b{k}\b", line.split(None, 2)[2])]
+    entries = {"scenarios": sorted(shipped_scenarios()), "tasks": list(TASK_KEYS), "modifiers": list(MODIFIER_KEYS),
+               "metrics": list(METRIC_COLUMNS), "models": list(SHIPPED)}
+    assert set(said) == set(entries), line
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    sections = {}
+    for ln in out.splitlines():
+        if ln and not ln.startswith(" "):
+            current = ln.split()[0]
+            sections[current] = []
+        elif ln.strip():
+            sections[current].append(ln.split()[0])
+    for kind in said:
+        assert kind in sections, kind
+        assert set(sections[kind]) == set(entries[kind]), kind
+
+
+@pytest.mark.slow
+def test_run_output_has_a_legend_one_disclaimer_and_mass_to_a_tenth(tmp_path):
+    """Two scenarios in one run: the run table's every column is explained in a legend (once), the
+    disclaimer and the trigger-point caveat are printed once, and the subject's mass to 0.1 kg."""
+    import re
+    from hipsim.analysis.trigger_points import CAVEAT
+    from hipsim.report.summary import DISCLAIMER
+    out = _hipsim("run", "trendelenburg_stance", "trunk_lean", "--out", str(tmp_path), "--no-plots")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    header = next(ln for ln in lines if ln.startswith("fibres"))
+    columns = re.split(r"\s{2,}", header.strip())
+    assert len(columns) >= 8
+    legend = [ln.strip() for ln in lines if ln.startswith("  ")]
+    for col in columns:
+        assert sum(ln.startswith(col + "  ") for ln in legend) == 1, col
+    text = " ".join(out.stdout.split())
+    assert text.count(" ".join(DISCLAIMER.split())) == 1
+    assert text.count(" ".join(CAVEAT.split())) == 1
+    masses = re.findall(r"([\d.]+) kg, [\d.]+ m\)", out.stdout)
+    assert len(masses) == 2 and all(re.fullmatch(r"\d+\.\d", m) for m in masses), masses
