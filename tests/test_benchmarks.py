@@ -23,6 +23,8 @@ pytestmark = pytest.mark.slow
     ("bench_moment_arms.py", ["--poses", "200", "--batch", "100", "--opensim-poses", "2"],
      {"hipsim_muscle_poses_per_s"}),
     ("bench_demo.py", ["--rounds", "1"], {"update_ms", "meets_target"}),
+    ("bench_solver_stress.py", ["--problems", "600"],
+     {"problems", "non_converged", "worst_bound_violation", "worst_kkt_residual", "worst_activation_diff_vs_quadprog"}),
 ])
 def test_json_output_is_one_object(script, args, keys):
     run = subprocess.run([sys.executable, str(BENCH / script), "--json", *args], capture_output=True, text=True,

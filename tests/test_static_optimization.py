@@ -172,10 +172,16 @@ def test_batch_deterministic_across_threads_and_matches_reference(p):
         assert kkt <= 1e-6 and resid <= 1e-6
 
 
-def test_warm_start_only_changes_iterations():
+def test_chunks_change_nothing_and_warm_start_only_changes_iterations():
+    """Frames are solved independently: the chunk size (unit of parallel work) changes no bit; explicit
+    per-frame starting multipliers (here the previous frame's answer) change only the iteration count."""
     M, b, w, c = smooth_batch(200)
     cold = solve_arrays(M, b, w, c, 2.0, chunk=1)
-    warm = solve_arrays(M, b, w, c, 2.0, chunk=64)
+    chunked = solve_arrays(M, b, w, c, 2.0, chunk=64, threads=2)
+    for key in ("activations", "reserves", "multipliers", "iterations"):
+        assert np.array_equal(cold[key], chunked[key])
+    previous = np.vstack([cold["multipliers"][:1], cold["multipliers"][:-1]])
+    warm = solve_arrays(M, b, w, c, 2.0, initial_multipliers=previous)
     np.testing.assert_allclose(cold["activations"], warm["activations"], atol=1e-9)
     assert warm["iterations"].mean() < cold["iterations"].mean()
 

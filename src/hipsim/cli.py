@@ -170,6 +170,11 @@ def cmd_compare(args) -> int:
     for s in ("r", "l"):
         console.print(f"hip contact peak {s}: A {a.scenario.hip_contact_force_bw[s].max():.2f} BW, "
                       f"B {b.scenario.hip_contact_force_bw[s].max():.2f} BW")
+    for label, r in (("A", a), ("B", b)):
+        if r.scenario.beyond_muscles:
+            console.print(f"{label} ({r.spec.name}): [bold red]beyond the muscles[/bold red]: reserve actuators carry "
+                          f"{r.scenario.feasibility.joints_text()}; its hip contact force is not one the muscles "
+                          "can produce", highlight=False)
     from hipsim.report.summary import DISCLAIMER
     console.print(f"[dim]{DISCLAIMER}[/dim]")
     return 0

@@ -22,9 +22,27 @@ We maximise d with a (semismooth) Newton method: the generalized Hessian is
 -(sum_i D_i M_i M_i^T + diag(1 / (2 c))), D_i = da_i/dg_i (0 on a bound), an m x m SPD
 system solved by Cholesky, with an Armijo backtracking line search on d. For p = 2 the dual
 is piecewise quadratic and the iteration ends once the active set is right: the last step
-is an exact active-set solve, so the residual falls to rounding level. Each frame starts
-from the previous frame's multipliers within a fixed-size chunk; chunks are independent and
-run in parallel, so results do not depend on the number of threads.
+is an exact active-set solve, so the residual falls to rounding level.
+
+Every frame is solved on its own, from the same cold start (the multipliers of the problem
+without activation bounds, or the caller's ``lam0``), so a frame's result does not depend on
+the other frames of the batch, on how the batch is split between threads, or on the thread
+count: a frame solved alone and in a batch is bit-identical. (Warm starts from the previous
+frame saved about one Newton step per frame, but made a frame's answer depend on its
+neighbours to within the stopping tolerance.)
+
+Guards and verification, after each frame:
+
+* ``b_j`` smaller than :data:`TINY` times the frame's moment scale is treated as exactly 0
+  (a 1e-209 N·m target beside 100 N·m ones): it changes no moment sum by more than 1e-14 of
+  its rounding, and it keeps subnormal numbers out of the multipliers.
+* :func:`verify` projects the activations onto the box, recomputes the reserves as
+  R = b - M^T a (so the moment equations hold with the reported reserves to rounding) and the
+  multipliers as lambda = 2 c R, and checks the bounds, the moment equations and the KKT
+  conditions to stated tolerances. Only a frame that passes is reported converged.
+* A p = 2 frame that fails goes to the primal active-set method
+  (:func:`solve_active_set`), which terminates in finitely many steps; p != 2 frames go
+  from the dual Newton (p < 2) to the SQP (:func:`solve_sqp`).
 
 Arrays are flat float64: ``M`` is (n_frames, n_muscles, m) (muscle-major, like moment arms),
 ``b`` (n_frames, m), ``w`` (n_muscles,), ``c`` (m,).
@@ -41,6 +59,15 @@ CONVERGED = 0
 MAX_ITERATIONS = 1
 LINE_SEARCH_FAILED = 2
 HANDOVER = 3  # internal: p < 2 dual Newton gives way to the SQP
+NOT_VERIFIED = 4  # the method stopped, but its point fails :func:`verify`
+STALLED = 5  # internal: the dual residual stopped falling (rounding floor reached)
+
+#: Components of b below TINY times the frame's moment scale are treated as exactly zero.
+TINY = 1e-30
+#: Largest distance of the solver's last iterate outside the box [0, 1] accepted as rounding.
+BOUND_TOL = 1e-12
+#: KKT tolerance, relative to the gradient scale max_i max(|(M lambda)_i|, cost_i'(1)).
+KKT_TOL = 1e-8
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
@@ -181,9 +208,8 @@ def solve_active_set(M, b, q, lin, c, lam, a, R, tol, max_iter, work):
     o = 3 * n
     rhs = work[o:o + m]
     H = work[o + 5 * m:o + 5 * m + m * m].reshape((m, m))
-    scale = _moment_scale(M, b)
     for i in range(n):
-        if a[i] <= 0.0:
+        if not a[i] > 0.0:  # also NaN: start from the bound
             a[i] = 0.0
             fixed[i] = 1.0
         elif a[i] >= 1.0:
@@ -217,6 +243,8 @@ def solve_active_set(M, b, q, lin, c, lam, a, R, tol, max_iter, work):
                     g += M[i, j] * lam[j]
                 t = (g - lin[i]) / (2.0 * q[i])
                 target[i] = t
+                # a[i] is inside [0, 1] (held there below), so each ratio is finite and in
+                # [0, 1): a free activation a hair below 0 once divided 0 by 0 here.
                 if t < 0.0:
                     al = a[i] / (a[i] - t)
                     if al < alpha:
@@ -230,7 +258,7 @@ def solve_active_set(M, b, q, lin, c, lam, a, R, tol, max_iter, work):
         if block >= 0:
             for i in range(n):
                 if fixed[i] == 0.0:
-                    a[i] += alpha * (target[i] - a[i])
+                    a[i] = min(max(a[i] + alpha * (target[i] - a[i]), 0.0), 1.0)
             if target[block] < 0.0:
                 a[block] = 0.0
                 fixed[block] = 1.0
@@ -241,8 +269,10 @@ def solve_active_set(M, b, q, lin, c, lam, a, R, tol, max_iter, work):
         for i in range(n):
             if fixed[i] == 0.0:
                 a[i] = target[i]
-        # Multipliers of the held bounds: release the most wrongly signed one.
-        worst = 1e-12 * (scale + 1.0)
+        # Multipliers of the held bounds: release the most wrongly signed one, if it is
+        # wrong by more than rounding of the gradient (relative 1e-13: far below KKT_TOL).
+        worst = 0.0
+        gscale = 0.0
         release = -1
         for i in range(n):
             if fixed[i] != 0.0:
@@ -256,6 +286,11 @@ def solve_active_set(M, b, q, lin, c, lam, a, R, tol, max_iter, work):
                 if v > worst:
                     worst = v
                     release = i
+            else:
+                g = 2.0 * q[i] * target[i] + lin[i]
+            gscale = max(gscale, abs(g), abs(2.0 * q[i] + lin[i]))
+        if worst <= 1e-13 * gscale:
+            release = -1
         if release < 0:
             status = CONVERGED
             break
@@ -271,8 +306,11 @@ def solve_dual(M, b, q, lin, c, p, power, lam, a, R, tol, max_iter, work):
 
     Cost q a^2 + lin a per muscle (``power`` false) or q a^p (``power`` true, 1 < p <= 2).
     Uses work[0 : 3n + m(m+5)]. Converged when max |residual| <= max(tol, 1e-12 scale),
-    scale = max_j (|b_j| + sum_i |M_ij|), the rounding floor of the moment sums.
-    Returns (status, iterations, max |residual|).
+    scale = max_j (|b_j| + sum_i |M_ij|), the rounding floor of the moment sums. Stops as
+    STALLED when three full steps in a row do not halve the residual: the multipliers have
+    reached their rounding floor (large multipliers of an ill-conditioned frame); the
+    quadratic case then finishes with :func:`solve_active_set`. Returns (status, iterations,
+    max |residual|).
     """
     n, m = M.shape
     deriv = work[:n]
@@ -290,6 +328,7 @@ def solve_dual(M, b, q, lin, c, p, power, lam, a, R, tol, max_iter, work):
     tol = max(tol, 1e-12 * scale)
     dual, rmax = _evaluate(M, b, q, lin, c, p, power, lam, a, deriv, R, r)
     it = 0
+    stall = 0
     status = MAX_ITERATIONS
     while True:
         if rmax <= tol:
@@ -338,7 +377,16 @@ def solve_dual(M, b, q, lin, c, p, power, lam, a, R, tol, max_iter, work):
             a[i] = a_t[i]
             deriv[i] = deriv_t[i]
         dual = dual_t
+        stall = stall + 1 if (t == 1.0 and rmax_t > 0.5 * rmax) else 0
         rmax = rmax_t
+        if stall >= 3 and rmax > tol:
+            if not power:
+                # Quadratic: the active-set method finishes exactly (as after a cut step).
+                st2, it2, rmax2 = solve_active_set(M, b, q, lin, c, lam, a, R, tol,
+                                                   max_iter + 10 * n, work)
+                return st2, it + it2, rmax2
+            status = STALLED
+            break
     return status, it, rmax
 
 
@@ -360,9 +408,31 @@ def _primal_objective(M, b, w, c, p, a, r):
     return f
 
 
+@njit(cache=True, fastmath=False, error_model="numpy")
+def _kkt_violation(M, w, c, p, a, r):
+    """Largest KKT violation of a (cost w a^p) with multipliers 2 c r, r the reserves."""
+    n, m = M.shape
+    viol = 0.0
+    for i in range(n):
+        g = 0.0
+        for j in range(m):
+            g += M[i, j] * 2.0 * c[j] * r[j]
+        grad = p * w[i] * a[i] ** (p - 1.0) - g
+        if a[i] <= 0.0:
+            v = -grad
+        elif a[i] >= 1.0:
+            v = grad
+        else:
+            v = abs(grad)
+        viol = max(viol, v)
+    return viol
+
+
 #: Smallest activation at which the SQP model takes the curvature of w a^p (p > 2), whose
 #: true curvature vanishes at a = 0. Muscles below it converge linearly, but their share of
-#: the objective gradient is below w p A_FLOOR^(p-1).
+#: the objective gradient is below w p A_FLOOR^(p-1). For p < 2 the curvature grows as a
+#: falls, and a floor this high made the model far too flat for muscles at 1e-6 (the SQP
+#: crept at KKT 1e-6 for 1,000 steps): there the floor is 1e-12.
 A_FLOOR = 1e-3
 
 
@@ -435,15 +505,16 @@ def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
                 v = abs(grad)
             viol = max(viol, v)
             ad, _ = _activation(g, w[i], 0.0, p, power)
-            aref = max(a[i], ad, A_FLOOR)
+            aref = max(a[i], ad, A_FLOOR if p > 2.0 else 1e-12)
             h = p * (p - 1.0) * w[i] * aref ** (p - 2.0)
             q[i] = 0.5 * h
             lin[i] = p * w[i] * a[i] ** (p - 1.0) - h * a[i]
         # Also converged when the objective has stopped falling (a step gained less than
-        # rounding) with the KKT conditions met to 1e-7: for p < 2 a muscle at a tiny
+        # rounding) with the KKT conditions met to KKT_TOL: for p < 2 a muscle at a tiny
         # activation (1e-5) sits where w a^p is steep, and its activation can go on moving at
         # no gain (seen with p = 1.5, 27 muscles: KKT 4e-9 after 1,000 steps, never 1e-10).
-        if viol <= 1e-10 * gmax + gfloor or ((last_move <= 1e-15 or stalled) and viol <= 1e-7 * gmax):
+        # The caller's check (verify) and primal_polish take it from there.
+        if viol <= 1e-10 * gmax + gfloor or ((last_move <= 1e-15 or stalled) and viol <= KKT_TOL * gmax):
             status = CONVERGED
             break
         if it >= max_iter:
@@ -453,7 +524,9 @@ def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
             a_qp[i] = a[i]
         for j in range(m):
             lam_qp[j] = lam[j]
-        st, _, _ = solve_dual(M, b, q, lin, c, 2.0, quadratic, lam_qp, a_qp, R, tol,
+        # Each subproblem to its rounding floor (tolerance 0): a subproblem solved only to the
+        # moment tolerance leaves a gradient error of 2 c M tol, which the SQP cannot get under.
+        st, _, _ = solve_dual(M, b, q, lin, c, 2.0, quadratic, lam_qp, a_qp, R, 0.0,
                               max_iter + 10 * n, work)
         # An inexact subproblem solution is still a usable direction when it descends.
         slope0 = 0.0
@@ -464,7 +537,7 @@ def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
             slope0 += (p * w[i] * a[i] ** (p - 1.0) - g) * (a_qp[i] - a[i])
         if slope0 >= 0.0:
             # No descent left: optimal to rounding when the KKT violation is small.
-            if viol <= 1e-6 * gmax + gfloor:
+            if viol <= KKT_TOL * gmax + gfloor:
                 status = CONVERGED
             else:
                 status = LINE_SEARCH_FAILED if st == CONVERGED else st
@@ -478,9 +551,14 @@ def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
             if f_t <= f + 1e-4 * t * slope0 + 1e-14 * (abs(f) + 1.0):
                 accepted = True
                 break
+            # Where the objective changes by rounding only (tiny activations beside large
+            # reserve costs), a step is still progress when it lowers the KKT violation.
+            if abs(f_t - f) <= 1e-12 * (abs(f) + 1.0) and _kkt_violation(M, w, c, p, a_t, R) < viol:
+                accepted = True
+                break
             t *= 0.5
         if not accepted:
-            status = CONVERGED if viol <= 1e-6 * gmax + gfloor else LINE_SEARCH_FAILED
+            status = CONVERGED if viol <= KKT_TOL * gmax + gfloor else LINE_SEARCH_FAILED
             break
         last_move = 0.0
         for i in range(n):
@@ -519,72 +597,284 @@ def unbounded_start(M, b, w, lin, c, lam, work):
     _newton_direction(M, c, deriv, rhs, H, lam)
 
 
+@njit(cache=True, fastmath=False, error_model="numpy")
+def _gradient(M, b, q, lin, c, p, power, a, R, G):
+    """Reserves R = b - M^T a, reduced gradient G of the objective (R eliminated), objective
+    value and KKT violation at a (cost q a^2 + lin a, or q a^p when ``power``)."""
+    n, m = M.shape
+    for j in range(m):
+        R[j] = b[j]
+    for i in range(n):
+        if a[i] != 0.0:
+            for j in range(m):
+                R[j] -= M[i, j] * a[i]
+    f = 0.0
+    for j in range(m):
+        f += c[j] * R[j] * R[j]
+    viol = 0.0
+    for i in range(n):
+        g = 0.0
+        for j in range(m):
+            g += M[i, j] * 2.0 * c[j] * R[j]
+        ai = a[i]
+        if power:
+            f += q[i] * ai ** p
+            G[i] = p * q[i] * ai ** (p - 1.0) - g
+        else:
+            f += (q[i] * ai + lin[i]) * ai
+            G[i] = 2.0 * q[i] * ai + lin[i] - g
+        if ai <= 0.0:
+            v = -G[i]
+        elif ai >= 1.0:
+            v = G[i]
+        else:
+            v = abs(G[i])
+        viol = max(viol, v)
+    return f, viol
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
+def primal_polish(M, b, q, lin, c, p, power, a, R, max_steps, work):
+    """Newton steps on the primal (reserves eliminated) over the muscles strictly inside the
+    box, the others held; in place on a (inside the box) and R.
+
+    The dual methods compute a_i from the multipliers as (M lambda)_i / (2 q_i): where a
+    muscle's curvature q_i is tiny beside that of the reserves (p > 2 near a = 0), rounding of
+    lambda is multiplied by |M_i| / q_i and the gradient cannot be resolved. Here each step
+    solves (diag(h) + 2 M_F C M_F^T) delta = -G for a correction delta, by the Woodbury
+    identity through the same m x m system as a Newton step, so rounding is relative to the
+    gradient G, which shrinks as the point converges. A step is kept when it lowers the
+    objective, or leaves it equal to rounding and lowers the KKT violation. Uses
+    work[0 : 4n + m(m+5)]. Returns the number of steps taken.
+    """
+    n, m = M.shape
+    deriv = work[:n]
+    G = work[n:2 * n]
+    a_t = work[2 * n:3 * n]
+    o = 3 * n
+    rhs = work[o:o + m]
+    y = work[o + m:o + 2 * m]
+    R_t = work[o + 2 * m:o + 3 * m]
+    H = work[o + 5 * m:o + 5 * m + m * m].reshape((m, m))
+    G_t = work[o + 5 * m + m * m:o + 5 * m + m * m + n]
+    f, viol = _gradient(M, b, q, lin, c, p, power, a, R, G)
+    steps = 0
+    while steps < max_steps and viol > 0.0:
+        steps += 1
+        any_free = False
+        for i in range(n):
+            deriv[i] = 0.0
+            if 0.0 < a[i] < 1.0:
+                h = p * (p - 1.0) * q[i] * a[i] ** (p - 2.0) if power else 2.0 * q[i]
+                if h > 0.0:
+                    deriv[i] = 1.0 / h
+                    any_free = True
+        if not any_free:
+            break
+        for j in range(m):
+            s = 0.0
+            for i in range(n):
+                if deriv[i] > 0.0:
+                    s += M[i, j] * G[i] * deriv[i]
+            rhs[j] = s
+        _newton_direction(M, c, deriv, rhs, H, y)
+        t = 1.0
+        accepted = False
+        for _ in range(30):
+            for i in range(n):
+                if deriv[i] > 0.0:
+                    my = 0.0
+                    for j in range(m):
+                        my += M[i, j] * y[j]
+                    a_t[i] = min(max(a[i] - t * (G[i] - my) * deriv[i], 0.0), 1.0)
+                else:
+                    a_t[i] = a[i]
+            f_t, viol_t = _gradient(M, b, q, lin, c, p, power, a_t, R_t, G_t)
+            if f_t < f - 1e-15 * abs(f) or (abs(f_t - f) <= 1e-12 * (abs(f) + 1.0) and viol_t < viol):
+                accepted = True
+                break
+            t *= 0.5
+        if not accepted:
+            break
+        for i in range(n):
+            a[i] = a_t[i]
+            G[i] = G_t[i]
+        for j in range(m):
+            R[j] = R_t[j]
+        f = f_t
+        viol = viol_t
+    return steps
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
+def guard_tiny(M, b, bz):
+    """Copy b into bz with components below TINY times the moment scale set to exactly 0."""
+    cut = TINY * _moment_scale(M, b)
+    for j in range(b.shape[0]):
+        bz[j] = b[j] if abs(b[j]) >= cut else 0.0
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
+def verify(M, b, q, lin, c, p, power, tol, a, R, lam):
+    """Check a frame's solution and make it self-consistent, in place.
+
+    Projects ``a`` onto [0, 1]^n, sets the reserves R = b - M^T a and the multipliers
+    lambda = 2 c R (stationarity in R), then checks
+
+    * bounds: the last iterate lies within BOUND_TOL of the box (NaN counts as infinitely far);
+    * moment equations: max_j |b_j - R_j - sum_i M_ij a_i| <= tol_eq = max(tol, 1e-12 scale),
+      scale = max_j (|b_j| + sum_i |M_ij|) (the recomputation's rounding: a check that every
+      number is finite);
+    * KKT: with d_i = cost_i'(a_i) - (M lambda)_i (cost q a^2 + lin a, or q a^p when
+      ``power``), the violation |d_i| inside (0, 1), max(-d_i, 0) at 0 and max(d_i, 0) at 1 is
+      at most KKT_TOL * gscale + gmap * tol_eq, where gscale = max_i max(|(M lambda)_i|,
+      |cost_i'(1)|) and gmap = max_i sum_j 2 c_j |M_ij| carries a moment residual tol_eq
+      into the gradient (the dual method stops at residual tol_eq).
+
+    Returns (ok, bound violation, moment residual, KKT violation / gscale).
+    """
+    n, m = M.shape
+    bviol = 0.0
+    for i in range(n):
+        ai = a[i]
+        if ai != ai:
+            bviol = math.inf
+            a[i] = 0.0
+        elif ai < 0.0:
+            bviol = max(bviol, -ai)
+            a[i] = 0.0
+        elif ai > 1.0:
+            bviol = max(bviol, ai - 1.0)
+            a[i] = 1.0
+    for j in range(m):
+        R[j] = b[j]
+    for i in range(n):
+        ai = a[i]
+        if ai != 0.0:
+            for j in range(m):
+                R[j] -= M[i, j] * ai
+    eq = _max_residual(M, b, a, R)
+    tol_eq = max(tol, 1e-12 * _moment_scale(M, b))
+    for j in range(m):
+        lam[j] = 2.0 * c[j] * R[j]
+    viol = 0.0
+    gscale = 0.0
+    gmap = 0.0
+    for i in range(n):
+        g = 0.0
+        s = 0.0
+        for j in range(m):
+            g += M[i, j] * lam[j]
+            s += 2.0 * c[j] * abs(M[i, j])
+        gmap = max(gmap, s)
+        ai = a[i]
+        if power:
+            d = p * q[i] * ai ** (p - 1.0) - g
+            d1 = p * q[i]
+        else:
+            d = 2.0 * q[i] * ai + lin[i] - g
+            d1 = 2.0 * q[i] + lin[i]
+        gscale = max(gscale, abs(g), abs(d1))
+        if ai <= 0.0:
+            v = -d
+        elif ai >= 1.0:
+            v = d
+        else:
+            v = abs(d)
+        if not v <= viol:  # also NaN
+            viol = v
+    ok = bviol <= BOUND_TOL and eq <= tol_eq and viol <= KKT_TOL * gscale + gmap * tol_eq
+    return ok, bviol, eq, viol / gscale if gscale > 0.0 else viol
+
+
 @njit(cache=True, nogil=True)
-def solve_range_dual(M, b, w, lin, c, p, chunk, first, last, tol, max_iter, warm, lam0,
-                     a_out, R_out, lam_out, status_out, iter_out, resid_out):
-    """Solve frames first..last-1 (p = 2: cost w a^2 + lin a) by :func:`solve_dual`, chunk by chunk.
+def solve_range_dual(M, b, w, lin, c, first, last, tol, max_iter, warm, lam0,
+                     a_out, R_out, lam_out, status_out, iter_out, resid_out, bound_out, kkt_out):
+    """Solve frames first..last-1 of the p = 2 problem (cost w a^2 + lin a) independently.
 
     ``lin`` (n,) is the linear cost; static.py uses it to impose a minimum activation by a
-    change of variables (zeros otherwise).
-    ``first`` is a multiple of ``chunk``. Within a chunk each frame is warm-started from the
-    previous frame's multipliers; the first frame of a chunk starts from ``lam0[f]`` when
-    ``warm`` is true, else from the unbounded p = 2 solution. Chunk boundaries depend only on
-    ``chunk``, so splitting a batch into ranges across threads cannot change any result.
+    change of variables (zeros otherwise). Each frame starts from ``lam0[f]`` when ``warm``
+    is true, else from the unbounded p = 2 solution (:func:`unbounded_start`): never from
+    another frame, so the range split cannot change any result. Dual Newton
+    (:func:`solve_dual`), then :func:`verify`; a frame that fails it is solved again by the
+    primal active-set method from its projected point (up to ``max_iter + 3 n`` steps) and
+    verified again. ``status_out`` is CONVERGED only for a verified frame.
     """
     n_frames, n, m = M.shape
     work = np.empty(8 * n + m * (m + 7))
     lam = np.empty(m)
-    power = p != 2.0
+    bz = np.empty(m)
     for f in range(first, last):
-        if f % chunk == 0:
-            if warm:
-                for j in range(m):
-                    lam[j] = lam0[f, j]
-            else:
-                unbounded_start(M[f], b[f], w, lin, c, lam, work)
-        st, it, res = solve_dual(M[f], b[f], w, lin, c, p, power, lam, a_out[f], R_out[f],
-                                 tol, max_iter, work)
+        guard_tiny(M[f], b[f], bz)
+        if warm:
+            for j in range(m):
+                lam[j] = lam0[f, j]
+        else:
+            unbounded_start(M[f], bz, w, lin, c, lam, work)
+        a = a_out[f]
+        R = R_out[f]
+        st, it, _ = solve_dual(M[f], bz, w, lin, c, 2.0, False, lam, a, R, tol, max_iter, work)
+        ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, 2.0, False, tol, a, R, lam)
+        if not ok:
+            st, it2, _ = solve_active_set(M[f], bz, w, lin, c, lam, a, R, tol, max_iter + 3 * n, work)
+            it += it2
+            ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, 2.0, False, tol, a, R, lam)
+        if not ok:
+            it += primal_polish(M[f], bz, w, lin, c, 2.0, False, a, R, max_iter, work)
+            ok, bv2, eq, kkt = verify(M[f], b[f], w, lin, c, 2.0, False, tol, a, R, lam)
+            bv = max(bv, bv2)
         for j in range(m):
             lam_out[f, j] = lam[j]
-        status_out[f] = st
+        status_out[f] = CONVERGED if ok else (NOT_VERIFIED if st == CONVERGED or st == STALLED else st)
         iter_out[f] = it
-        resid_out[f] = res
+        resid_out[f] = eq
+        bound_out[f] = bv
+        kkt_out[f] = kkt
 
 
 @njit(cache=True, nogil=True)
-def solve_range_sqp(M, b, w, c, p, chunk, first, last, tol, max_iter, warm, lam0,
-                    a_out, R_out, lam_out, status_out, iter_out, resid_out):
+def solve_range_sqp(M, b, w, c, p, first, last, tol, max_iter, warm, lam0,
+                    a_out, R_out, lam_out, status_out, iter_out, resid_out, bound_out, kkt_out):
     """As :func:`solve_range_dual` for p != 2: frames by :func:`solve_sqp` (p > 2), or
     for 1.5 <= p < 2 by the dual Newton of :func:`solve_dual` with :func:`solve_sqp` taking
-    over where it does not converge quickly.
+    over where its point fails :func:`verify`.
 
     A separate kernel so that the default criterion (p = 2) compiles only what it uses.
     """
     n_frames, n, m = M.shape
     work = np.empty(8 * n + m * (m + 7))
     lam = np.empty(m)
+    bz = np.empty(m)
     lin = np.zeros(n)
     power = p > 0.0  # runtime boolean
     for f in range(first, last):
-        if f % chunk == 0:
-            if warm:
-                for j in range(m):
-                    lam[j] = lam0[f, j]
-            else:
-                unbounded_start(M[f], b[f], w, lin, c, lam, work)
-        it0 = 0
-        st = HANDOVER
-        if p < 2.0:
-            st, it0, res = solve_dual(M[f], b[f], w, lin, c, p, power, lam, a_out[f],
-                                      R_out[f], tol, max_iter, work)
-        if st != CONVERGED:
-            st, it, res = solve_sqp(M[f], b[f], w, c, p, lam, a_out[f], R_out[f], tol,
-                                    max_iter, work)
-            it += it0
+        guard_tiny(M[f], b[f], bz)
+        if warm:
+            for j in range(m):
+                lam[j] = lam0[f, j]
         else:
-            it = it0
+            unbounded_start(M[f], bz, w, lin, c, lam, work)
+        a = a_out[f]
+        R = R_out[f]
+        it = 0
+        ok = False
+        st = HANDOVER
+        bv = eq = kkt = 0.0
+        if p < 2.0:
+            st, it, _ = solve_dual(M[f], bz, w, lin, c, p, power, lam, a, R, tol, max_iter, work)
+            ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, p, power, tol, a, R, lam)
+        if not ok:
+            st, it2, _ = solve_sqp(M[f], bz, w, c, p, lam, a, R, tol, max_iter, work)
+            it += it2
+            ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, p, power, tol, a, R, lam)
+        if not ok:
+            it += primal_polish(M[f], bz, w, lin, c, p, power, a, R, max_iter, work)
+            ok, bv2, eq, kkt = verify(M[f], b[f], w, lin, c, p, power, tol, a, R, lam)
+            bv = max(bv, bv2)
         for j in range(m):
             lam_out[f, j] = lam[j]
-        status_out[f] = st
+        status_out[f] = CONVERGED if ok else (NOT_VERIFIED if st == CONVERGED or st == STALLED else st)
         iter_out[f] = it
-        resid_out[f] = res
+        resid_out[f] = eq
+        bound_out[f] = bv
+        kkt_out[f] = kkt

@@ -47,29 +47,43 @@ DEFAULT_COORDINATES: tuple[str, ...] = (
     "hip_flexion_l", "hip_adduction_l", "hip_rotation_l", "knee_angle_l", "ankle_angle_l",
 )
 
-#: Frames per warm-start chunk. Chunks are the unit of parallel work; the value fixes the
-#: results, the thread count does not.
+#: Frames per unit of parallel work. Every frame is solved on its own from the same cold
+#: start, so neither this value nor the thread count changes any result.
 CHUNK = 64
 
 STATUS_MESSAGES = {
     _kernels.CONVERGED: "converged",
     _kernels.MAX_ITERATIONS: "iteration limit reached",
     _kernels.LINE_SEARCH_FAILED: "line search failed",
+    _kernels.NOT_VERIFIED: "stopped at a point that fails the optimality check",
 }
 
 
 class SolverStatus(NamedTuple):
     """Per-frame solver report, arrays (n_frames,).
 
-    ``code`` is 0 when converged, 1 at the iteration limit, 2 when the line search failed;
-    ``max_residual`` is the largest |sum_i r_ij F_i + R_j - tau_j| in N·m (SI moment units of
-    the coordinate).
+    ``converged`` is true only where the returned point passed the solver's check (bounds,
+    moment equations and KKT conditions, below) and the moment residual recomputed from the
+    returned forces is within tolerance. ``code`` is 0 when converged, 1 at the iteration
+    limit, 2 when the line search failed, 4 when the method stopped at a point that fails the
+    check. ``max_residual`` is the largest |sum_i r_ij F_i + R_j - tau_j| in N·m (SI moment
+    units of the coordinate), recomputed from the returned forces and reserves.
+    ``bound_violation`` is how far the solver's last iterate lay outside the activation
+    bounds before it was projected onto them (the returned activations are always within
+    them; converged needs <= 1e-12). ``kkt_residual`` is the largest violation of the KKT
+    conditions, with multipliers 2 R / R_opt^2 implied by the returned reserves, relative to
+    the size of the objective's gradient (converged needs <= 1e-8 plus the moment tolerance
+    carried through the multipliers; see ``hipsim.optimize._kernels.verify``). Where the
+    muscles cannot produce the moments, the reserves carry the rest: that is the solution of
+    the posed problem, and it is reported converged, with the reserves saying how much.
     """
 
     converged: np.ndarray
     iterations: np.ndarray
     max_residual: np.ndarray
     code: np.ndarray
+    bound_violation: np.ndarray
+    kkt_residual: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -117,32 +131,27 @@ def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
                  reserve_cost: np.ndarray, exponent: float = 2.0, *, chunk: int = CHUNK,
                  tolerance: float = 1e-9, max_iterations: int = 100,
                  initial_multipliers: np.ndarray | None = None,
-                 threads: int | None = None, linear: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Solve many frames of min sum w a^p + sum c R^2 s.t. moments^T a + R = rhs, 0 <= a <= 1.
+                 threads: int | None = None, linear: np.ndarray | None = None,
+                 min_activation: float = 0.0) -> dict[str, np.ndarray]:
+    """Solve many frames of min sum w a^p + sum c R^2 s.t. moments^T a + R = rhs, a0 <= a <= 1.
 
     ``moments`` (n_frames, n_muscles, n_coords): moment about each coordinate at full
     activation, N·m; ``rhs`` (n_frames, n_coords); ``weights`` (n_muscles,) > 0;
     ``reserve_cost`` (n_coords,) > 0 (c = 1 / R_opt^2); ``exponent`` >= 1.5 (caller checks).
-    Frames are split into chunks of ``chunk`` (warm-started in order) spread over
-    ``threads`` threads (default: numba's thread count); results do not depend on it.
-    ``linear`` (n_muscles,) adds sum linear_i a_i to the cost (exponent 2 only).
+    Every frame is solved independently from the same cold start (or from
+    ``initial_multipliers``, (n_coords,) or (n_frames, n_coords)); frames are spread over
+    ``threads`` threads (default: numba's thread count) in groups of ``chunk``; a frame's
+    result depends on neither. ``linear`` (n_muscles,) adds sum linear_i a_i to the cost and
+    ``min_activation`` a0 (0 <= a0 < 1) raises the lower bound (exponent 2 only).
     Returns a dict of arrays: activations, reserves, multipliers, code, iterations,
-    max_residual.
+    max_residual, bound_violation, kkt_residual (see :class:`SolverStatus`; the three
+    residuals are those of the solver's own check, in the solver's variables).
     """
     M = np.ascontiguousarray(moments, dtype=np.float64)
     b = np.ascontiguousarray(rhs, dtype=np.float64)
     w = np.ascontiguousarray(weights, dtype=np.float64)
     c = np.ascontiguousarray(reserve_cost, dtype=np.float64)
     n_frames, n, m = M.shape
-    a = np.zeros((n_frames, n))
-    R = np.zeros((n_frames, m))
-    lam = np.zeros((n_frames, m))
-    code = np.zeros(n_frames, dtype=np.int64)
-    its = np.zeros(n_frames, dtype=np.int64)
-    res = np.zeros(n_frames)
-    warm = initial_multipliers is not None
-    lam0 = (np.ascontiguousarray(np.broadcast_to(initial_multipliers, (n_frames, m)), dtype=np.float64)
-            if initial_multipliers is not None else np.zeros((1, m)))
     p = float(exponent)
     if linear is None:
         lin = np.zeros(n)
@@ -152,15 +161,43 @@ def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
             raise input_error("argument", "linear.shape", lin.shape, f"one value per muscle, shape ({n},), is required")
         if p != 2.0 and np.any(lin):
             raise input_error("argument", "linear", "non-zero", f"a linear cost term needs exponent 2 (got {p:g})")
+    a0 = float(min_activation)
+    if not 0.0 <= a0 < 1.0:
+        raise input_error("argument", "min_activation", min_activation,
+                          "a number from 0 up to (not including) 1 is required")
+    if a0 > 0.0:
+        if p != 2.0:
+            raise input_error("argument", "min_activation", min_activation,
+                              f"a minimum activation needs exponent 2 (got {p:g}); use 0 with other criteria")
+        # a = a0 + s v with v in [0, 1], s = 1 - a0: the same equations in v, and
+        # w a^2 + lin a = w s^2 v^2 + (2 w a0 + lin) s v + const, a box QP the kernels solve as
+        # it is (a0 = 0 leaves the problem exactly as posed).
+        s = 1.0 - a0
+        b = np.ascontiguousarray(b - a0 * M.sum(axis=1))
+        M = M * s
+        lin = (2.0 * w * a0 + lin) * s
+        w = w * s * s
+    a = np.zeros((n_frames, n))
+    R = np.zeros((n_frames, m))
+    lam = np.zeros((n_frames, m))
+    code = np.zeros(n_frames, dtype=np.int64)
+    its = np.zeros(n_frames, dtype=np.int64)
+    res = np.zeros(n_frames)
+    bound = np.zeros(n_frames)
+    kkt = np.zeros(n_frames)
+    warm = initial_multipliers is not None
+    lam0 = (np.ascontiguousarray(np.broadcast_to(initial_multipliers, (n_frames, m)), dtype=np.float64)
+            if initial_multipliers is not None else np.zeros((1, m)))
 
     def run(first: int, last: int) -> None:
         if p == 2.0:
-            _kernels.solve_range_dual(M, b, w, lin, c, p, chunk, first, last, tolerance, max_iterations, warm,
-                                      lam0, a, R, lam, code, its, res)
+            _kernels.solve_range_dual(M, b, w, lin, c, first, last, tolerance, max_iterations, warm,
+                                      lam0, a, R, lam, code, its, res, bound, kkt)
         else:
-            _kernels.solve_range_sqp(M, b, w, c, p, chunk, first, last, tolerance, max_iterations, warm, lam0,
-                                     a, R, lam, code, its, res)
+            _kernels.solve_range_sqp(M, b, w, c, p, first, last, tolerance, max_iterations, warm, lam0,
+                                     a, R, lam, code, its, res, bound, kkt)
 
+    chunk = max(1, int(chunk))
     n_chunks = (n_frames + chunk - 1) // chunk
     n_threads = min(threads or _thread_count(), n_chunks)
     if n_threads <= 1 or n_frames == 0:
@@ -177,8 +214,12 @@ def solve_arrays(moments: np.ndarray, rhs: np.ndarray, weights: np.ndarray,
                    for k in range(n_threads) if bounds[k] < n_frames]
         for fut in futures:
             fut.result()
+    if a0 > 0.0:
+        # Back to activations; the clip only absorbs rounding of a0 + s * 1.
+        a = np.clip(a0 + (1.0 - a0) * a, a0, 1.0)
+        bound *= 1.0 - a0
     return {"activations": a, "reserves": R, "multipliers": lam, "code": code,
-            "iterations": its, "max_residual": res}
+            "iterations": its, "max_residual": res, "bound_violation": bound, "kkt_residual": kkt}
 
 
 # --------------------------------------------------------------------------- validation
@@ -205,6 +246,35 @@ def _frames(name: str, value: Any, width: int, what: str) -> np.ndarray:
                           f"an array of shape (n_frames, {width}) or ({width},) is required "
                           f"({what})")
     return arr
+
+
+#: Largest |q| accepted for a rotational coordinate (rad): two full turns either way, far
+#: beyond any joint's motion, so that only a wrong unit or a corrupt value is refused.
+MAX_ANGLE_RAD = 4.0 * math.pi
+#: Largest |q| accepted for a translational coordinate (m).
+MAX_TRANSLATION_M = 1000.0
+
+
+def _coordinate_limits(model: Any, names: tuple[str, ...]) -> np.ndarray:
+    """|q| limit of each coordinate: MAX_TRANSLATION_M for the model's translational
+    coordinates, MAX_ANGLE_RAD for the others (a model without a spec: all rotational)."""
+    limit = np.full(len(names), MAX_ANGLE_RAD)
+    for joint in getattr(getattr(model, "spec", None), "joints", ()):
+        for coord in getattr(joint, "coordinates", ()):
+            if getattr(coord, "motion", "rotational") == "translational" and coord.name in names:
+                limit[names.index(coord.name)] = MAX_TRANSLATION_M
+    return limit
+
+
+def _check_pose_envelope(model: Any, names: tuple[str, ...], qa: np.ndarray) -> None:
+    limit = _coordinate_limits(model, names)
+    out = np.abs(qa) > limit
+    if out.any():
+        f, k = (int(v) for v in np.argwhere(out)[0])
+        unit = "m" if limit[k] == MAX_TRANSLATION_M else "rad"
+        raise input_error("argument", f"q[{f}, {k}] ({names[k]})", float(qa[f, k]),
+                          f"a value within ±{limit[k]:.4g} {unit} is required (radians for angles, "
+                          "metres for translations)")
 
 
 def _select_coordinates(model: Any, coordinates: Sequence[str] | None) -> list[int]:
@@ -349,15 +419,23 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         OpenSim's solution.
     tolerance, max_iterations, threads
         Stopping tolerance of the Newton/SQP iterations (N·m; ``status.converged`` accepts
-        moment residuals up to max(tolerance, 1e-6) N·m), iteration limit per frame, threads
-        (default numba's thread count; results do not depend on it). None of the three applies
-        to ``"minmax"``, which is solved as a linear program (HiGHS).
+        moment residuals up to max(tolerance, 1e-6) N·m or their rounding, and needs the
+        solver's check of bounds and KKT conditions: see :class:`SolverStatus`), iteration
+        limit per frame and method (the dual Newton or the SQP; a fallback active-set method
+        gets max_iterations + 3 n steps, a final primal Newton polish max_iterations), threads
+        (default numba's thread count). Every frame is solved on its own: a frame gives the
+        same bits alone or in a batch, with any thread count. None of the three applies to
+        ``"minmax"``, which is solved as a linear program (HiGHS).
 
     Raises
     ------
     hipsim.errors.InputError
-        NaN or infinite inputs, unknown coordinate or muscle names, mismatched shapes, bad
-        exponent, weights or reserve forces; raised before any solving.
+        NaN or infinite inputs, a coordinate beyond ±4π rad (±1000 m for a translation),
+        unknown coordinate or muscle names, mismatched shapes, bad exponent, weights or
+        reserve forces: raised before any solving; a pose at which the model's muscle forces
+        are not finite: raised after the muscle geometry, before solving.
+
+    Zero frames (q of shape (0, n_coordinates)) give a result with zero rows.
     """
     p = _parse_exponent(exponent)
     coord_names = tuple(model.coordinate_names)
@@ -366,6 +444,7 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     sel = _select_coordinates(model, coordinates)
     sel_names = tuple(coord_names[k] for k in sel)
     qa = _frames("q", q, n_coords, "one value per model coordinate")
+    _check_pose_envelope(model, coord_names, qa)
     n_frames = qa.shape[0]
     if qdot is None:
         qd = np.zeros_like(qa)
@@ -434,6 +513,15 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     rhs = ta - np.einsum("fij,fi->fj", arms, f_pas)
     idx = np.flatnonzero(part)
     moments = arms[:, idx, :] * f_act[:, idx, None]
+    finite = (np.isfinite(moments).all(axis=(1, 2)) & np.isfinite(rhs).all(axis=1)
+              & np.isfinite(f_pas).all(axis=1) & np.isfinite(cos_a).all(axis=1))
+    if not finite.all():
+        # Name the frame's coordinate farthest out relative to its envelope: the likely culprit.
+        f = int(np.flatnonzero(~finite)[0])
+        k = int(np.argmax(np.abs(qa[f]) / _coordinate_limits(model, coord_names)))
+        raise input_error("argument", f"q[{f}, {k}] ({coord_names[k]})", float(qa[f, k]),
+                          "a pose at which the model's muscles have finite lengths, moment arms and forces "
+                          "is required (check the coordinate values and units)")
     w = w_all[idx]
     cost = 1.0 / r_opt ** 2
 
@@ -441,13 +529,8 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         from hipsim.optimize.minmax import solve_minmax
         sol = solve_minmax(moments, rhs, w, r_opt)
     else:
-        # a = a0 + s v with v in [0, 1], s = 1 - a0: the same equations in v, and
-        # w a^2 = w s^2 v^2 + 2 w a0 s v + const, a box QP the kernels solve as it is
-        # (a0 = 0 leaves the problem exactly as posed).
-        s = 1.0 - a0
-        sol = solve_arrays(moments * s, rhs - a0 * moments.sum(axis=1), w * s * s, cost, p, tolerance=tolerance,
-                           max_iterations=int(max_iterations), threads=threads, linear=2.0 * w * a0 * s)
-        sol["activations"] = a0 + s * sol["activations"]
+        sol = solve_arrays(moments, rhs, w, cost, p, tolerance=tolerance, max_iterations=int(max_iterations),
+                           threads=threads, min_activation=a0)
 
     acts = np.zeros((n_frames, n_mus))
     acts[:, idx] = sol["activations"]
@@ -460,11 +543,18 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     else:
         objective = (np.sum(w * sol["activations"] ** p, axis=1)
                      + np.sum(cost * R ** 2, axis=1))
-    # Residual recomputed here from the returned forces, independent of the kernel's report.
-    resid = np.abs(np.einsum("fij,fi->fj", arms, tendon) + R - ta).max(axis=1, initial=0.0)
+    # Residual recomputed here from the returned forces, independent of the kernel's report;
+    # accepted up to max(tolerance, 1e-6 N·m) or the rounding of the moments being summed.
+    muscle_moments = np.einsum("fij,fi->fj", arms, tendon)
+    resid = np.abs(muscle_moments + R - ta).max(axis=1, initial=0.0)
+    rounding = 1e-12 * (np.abs(np.einsum("fij,fi->fj", np.abs(arms), np.abs(tendon)))
+                        + np.abs(R) + np.abs(ta)).max(axis=1, initial=0.0)
     code = sol["code"]
-    status = SolverStatus(converged=(code == 0) & (resid <= max(tolerance, 1e-6)),
-                          iterations=sol["iterations"], max_residual=resid, code=code)
+    kkt = sol.get("kkt_residual", np.zeros(n_frames))
+    bound = sol.get("bound_violation", np.zeros(n_frames))
+    status = SolverStatus(converged=(code == 0) & (resid <= np.maximum(max(tolerance, 1e-6), rounding)),
+                          iterations=sol["iterations"], max_residual=resid, code=code,
+                          bound_violation=bound, kkt_residual=kkt)
     return StaticOptimizationResult(
         activations=acts, muscle_forces=tendon, fiber_forces=fiber, tendon_forces=tendon,
         passive_forces=f_pas, reserves=R, multipliers=sol["multipliers"],
