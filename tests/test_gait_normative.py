@@ -16,6 +16,10 @@ from hipsim.motion import normative_gait
 from hipsim.motion.normative_gait import FOREFOOT_CONTACT_STANCE, HEEL_RISE_STANCE
 
 
+# Every test builds the built-in walking cycle (a few seconds each), most a variant of it.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def walk():
     """Default subject (the shipped gait2392, 75.2 kg), 1.3 m/s, one cycle at 1 % steps."""

@@ -53,6 +53,7 @@ def _small_spec():
 finite = st.floats(-10, 10, allow_nan=False).filter(lambda v: v != 0.0)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(force=st.floats(1.0, 5000.0), lopt=st.floats(0.01, 0.5), knots=st.lists(st.floats(0.01, 1.0), min_size=2,
                                                                                 max_size=8), ys=st.data())

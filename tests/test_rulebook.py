@@ -300,6 +300,7 @@ def test_demo_records_its_subject_and_hangs_the_bag_at_its_hand():
     assert res.point_masses[0].location == pytest.approx(api.point_masses[0].location, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_weakness_while_sitting_is_honoured(tmp_path):
     """Regression: a weakness modifier on a sitting task was listed as applied but never reached
     sitting(): gluteus medius at 5 % strength ran at its full 573 N capacity."""

@@ -83,6 +83,7 @@ def test_weak_abductors_compensated__trunk_lean_toward_stance_side_covers_the_ab
     weak muscles suffice (compensated Trendelenburg, Neumann 2010, ch. 12); the lean is found, between 5 and
     30 degrees, and the abductor demand at that lean is lower than upright."""
     r = run("weak_abductors_compensated")
+@pytest.mark.slow
     assert r.derived["abduction_deficit_nm"] > 2.0
     lean = r.derived["compensation"]["trunk_lean_deg"]
     assert 5.0 < lean < 30.0
