@@ -89,6 +89,9 @@ def solve_one(M, b, w, c, p=2.0, **kw):
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(1, 60), m=st.integers(1, 10),
        load=st.sampled_from([0.3, 1.0, 1.0, 2.0, 8.0]))
+# Found by hypothesis: the dual Newton sat at its rounding floor (residual 4.8e-9 against a
+# 4.0e-9 tolerance, multipliers near 9,000) until the iteration limit, on a feasible problem.
+@example(seed=15203, n=43, m=6, load=8.0)
 def test_quadratic_matches_quadprog_and_kkt(seed, n, m, load):
     M, b, w, c = random_problem(seed, n, m, load)
     a, R, out = solve_one(M, b, w, c)
@@ -122,10 +125,10 @@ def slsqp_objective(M, b, w, c, p, x0):
     return sol.fun
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(2, 30), m=st.integers(1, 6),
        p=st.sampled_from([1.5, 1.75, 2.5, 3.0, 4.0]), load=st.sampled_from([0.5, 1.0, 3.0]))
-@pytest.mark.slow
 @example(seed=100000, n=27, m=3, p=1.5, load=3.0)  # found by hypothesis: the SQP stalled at KKT 4e-9
 def test_general_exponent_kkt_and_no_better_point(seed, n, m, p, load):
     M, b, w, c = random_problem(seed, n, m, load)
