@@ -10,16 +10,21 @@ What it does, per subject and condition (C4 preferred, C5 fast speed):
 
 1. OpenSim 4.6 ``InverseKinematicsTool`` over the whole marker trial, with the subject's scaled
    model and the marker weights of the provided IK setup (its Windows-relative paths rewritten,
-   outputs in a temporary folder); checked against the provided IK over its window.
+   outputs in a temporary folder); checked against the provided IK over its window. The cycles
+   use a second run with the hip's -30 deg extension limit unclamped (it holds three subjects'
+   hips at the limit) and the pelvis frame re-registered so that each subject's ASIS-PSIS line
+   lies as in the generic model (see ``pelvis_offset_deg``).
 2. Gait events of each foot over the whole trial: heel strike and toe-off from the force plate
-   the foot is on (vertical force crossing 20 N; plate 1 acts on calcn_l, plate 2 on calcn_r as
-   per trial as in its ``_grf.xml``, checked against the feet's markers), elsewhere from the markers by the
-   coordinate method of Zeni, Richards & Higginson (2008, Gait Posture 27:710): heel strike at
+   the foot is on (vertical force crossing 20 N; the plate-to-foot assignment of each trial's
+   ``_grf.xml``, which differs between trials, checked against the feet's markers), elsewhere
+   from the markers by the coordinate method of Zeni, Richards & Higginson (2008, Gait Posture
+   27:710): heel strike at
    the most anterior position of the heel marker (FCC) relative to the sacrum (midpoint of the
    posterior superior iliac spine markers L_IPS, R_IPS), toe-off at the most posterior position
    of the forefoot marker (FM2, second metatarsal head), along the direction of progression,
    with a parabolic sub-frame refinement. The kinematic events are compared with the
-   force-plate events wherever both exist.
+   force-plate events wherever both exist; Zeni's heel strikes precede the plate's by a
+   consistent 4-5 frames here, so they are shifted by the mean offset of the same condition.
 3. Every complete cycle (heel strike to the next heel strike of the same foot) of each side,
    low-pass filtered (4th-order zero-lag Butterworth, 6 Hz, Winter 2009) and time-normalised to
    101 points, in gait2392 coordinates for the right-side convention (see ``cycle_table``).
