@@ -167,3 +167,16 @@ def test_bucket_walk_prints_beyond_the_muscles_with_the_joints(tmp_path):
     assert {f"gluteus_medius_{p}_r" for p in ("anterior", "middle", "posterior")} <= set(feas["saturated_muscles"])
     assert all(w.split(":")[0] in ("baseline", "scenario", "baseline and scenario")
                for w in s["warnings"] if "beyond the muscles" in w)
+
+
+@pytest.mark.slow
+def test_compare_says_when_a_scenario_is_beyond_the_muscles(tmp_path, capsys):
+    """`hipsim compare` prints the hip contact forces of both scenarios, and says which one the
+    muscles cannot produce."""
+    from hipsim.cli import main
+    path = tmp_path / "weak_stance.toml"
+    path.write_text(WEAK_STANCE)
+    assert main(["compare", str(path), "trendelenburg_stance"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "A (weak_stance): beyond the muscles" in out and "hip_adduction_r" in out
+    assert "B (trendelenburg_stance): beyond" not in out
