@@ -153,6 +153,7 @@ def test_internal_error_is_exit_1(monkeypatch, capsys, tmp_path):
     assert "internal error" in err and "kaboom" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_plot_chosen_fibres_and_gait_frame(tmp_path, capsys):
     """`hipsim plot`: activation of chosen fibres, and the frontal plane at a chosen % of the cycle;
     an unknown fibre name is bad input (exit 2)."""

@@ -99,6 +99,7 @@ strength = 0.1
 """
 
 
+@pytest.mark.slow
 def test_scenario_warnings_name_the_run_they_come_from(tmp_path):
     """A scenario whose task is beyond the muscles while its baseline is not: the runner's warning
     says "scenario:", and every warning the tasks raised names its run."""

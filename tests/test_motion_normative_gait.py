@@ -22,6 +22,10 @@ REF = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "
 needs_ref = pytest.mark.skipif(not REF.is_dir(), reason="../shared/reference/opensim absent")
 
 
+# Most tests read the built-in cycle, which takes seconds to build; the others build their own.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def gait():
     return normative_gait(n_frames=1001)

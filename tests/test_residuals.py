@@ -36,6 +36,7 @@ def _half_ground_reactions(result):
                       external=ext, point_masses=result.point_masses, percent=result.percent)
 
 
+@pytest.mark.slow
 def test_hipsims_own_walk_needs_no_residuals():
     """The built-in walk's ground reactions follow from whole-body Newton-Euler: no residual force
     or moment, and no residual warning."""
