@@ -146,7 +146,6 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from rich.console import Console
     from rich.table import Table
     from hipsim.analysis.metrics import FIBRE_GROUPS, compare, fibre_metrics
     from hipsim.scenarios.runner import _exposure
@@ -192,7 +191,7 @@ def _list(what: str, brief: bool = False) -> None:
     elif what == "muscles":
         import hipsim
         m = hipsim.load_model()
-        for n, a in zip(m.muscle_names, m.muscle_aliases):
+        for n, a in zip(m.muscle_names, m.muscle_aliases, strict=True):
             print(f"{n:<36} {a}")
     elif what == "modifiers":
         for t, (doc, keys, tasks) in MODIFIER_KEYS.items():

@@ -144,7 +144,7 @@ def assess_feasibility(activations: np.ndarray, reserves: np.ndarray, reserve_co
             joints[c], frames[c] = float(r[k]), k
             share[c] = float(r[k] / tau[k]) if tau[k] > 0 else float("inf")
             where[c] = _where(time, percent, k)
-    saturated = tuple(n for n, a in zip(muscle_names, activations.max(axis=0)) if a >= FULL_ACTIVATION)
+    saturated = tuple(n for n, a in zip(muscle_names, activations.max(axis=0), strict=True) if a >= FULL_ACTIVATION)
     return Feasibility(bool(joints), joints, frames, share, saturated, where)
 
 
@@ -233,6 +233,10 @@ class TaskResult:
     ``passive_moments`` (n_frames, n_coordinates, N m): the passive joint moments
     (:mod:`hipsim.muscles.passive_joints`) that carried part of ``generalized_forces`` before the
     muscles took the rest; None when the task ran without them.
+
+    ``feasibility`` says whether the muscles can perform the task (:class:`Feasibility`; a
+    result beyond the muscles also says so in ``warnings``), ``residuals`` what the external
+    loads leave unbalanced at the pelvis (:func:`pelvis_residuals`).
     """
 
     task: str
@@ -373,7 +377,8 @@ class TaskResult:
         folder.mkdir(parents=True, exist_ok=True)
         rot = np.array([not n.endswith(("_tx", "_ty", "_tz")) for n in self.coordinate_names])
         q_deg = np.where(rot, np.degrees(self.q), self.q)
-        gf_names = tuple(f"{n}_force" if not r else f"{n}_moment" for n, r in zip(self.coordinate_names, rot))
+        gf_names = tuple(f"{n}_force" if not r else f"{n}_moment"
+                         for n, r in zip(self.coordinate_names, rot, strict=True))
         tables = {
             "coordinates.mot": StorageTable(time=self.time, column_names=self.coordinate_names, data=q_deg,
                                             in_degrees=True, name="hipsim coordinates"),
@@ -489,7 +494,8 @@ def solve_like_opensim(result: TaskResult) -> TaskResult:
     active. For comparing with OpenSim (tests/test_static_optimization_opensim.py), not as a
     better answer: the floor makes every muscle pull."""
     if not isinstance(result, TaskResult):
-        raise input_error("argument", "result", type(result).__name__, "a TaskResult (e.g. of single_leg_stance or gait)")
+        raise input_error("argument", "result", type(result).__name__,
+                          "a TaskResult (e.g. of single_leg_stance or gait)")
     coords = [c for c in result.coordinate_names if not c.startswith("pelvis")]
     params = {k: v for k, v in result.parameters.items() if k != "passive_joint_moments"}
     params["solved_like_opensim"] = True
