@@ -174,10 +174,25 @@ def test_unknown_key_raises(key):
         draw_body_chart({key: 10.0})
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), "10", None, True])
+@pytest.mark.parametrize("value", [float("nan"), -float("inf"), "10", True])
 def test_bad_value_raises(value):
     with pytest.raises(InputError, match="gluteus_medius_r"):
         draw_body_chart({"gluteus_medius_r": value})
+
+
+def test_negligible_and_new_are_drawn_and_named_in_the_legend():
+    # None: a negligible change (neutral, "negl."); inf: a load absent at baseline ("new")
+    fig = draw_body_chart({"gluteus_medius_r": None, "gluteus_medius_l": float("inf"),
+                           "tensor_fasciae_latae_r": 40.0})
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    legend = " ".join(t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts())
+    assert "R negl." in legend and "L new" in legend
+    assert "negl." in texts
+    faces = {p.get_gid(): p.get_facecolor() for ax in fig.axes for p in ax.patches if p.get_gid()}
+    neutral = faces["gluteus_medius_r/back"]
+    assert abs(neutral[0] - neutral[2]) < 0.05  # RdBu centre: neither red nor blue
+    warm = faces["gluteus_medius_l/back"]
+    assert warm[0] > warm[2] + 0.2  # the warm end of RdBu_r
 
 
 @pytest.mark.parametrize("vmax", [0.0, -5.0, float("nan"), float("inf"), "big"])

@@ -12,13 +12,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hipsim.analysis.trigger_points import (
+    ACUTE_OVERLOAD_MULTIPLE,
     CAVEAT,
     CHART_GROUP_MUSCLES,
     FACTOR_INDICES,
     FACTOR_NAMES,
+    FACTOR_ORDER,
     FIBRE_GROUPS,
     INDEX_CAP,
     METRIC_COLUMNS,
+    NAMING_RULE,
+    TIE_TOLERANCE,
     body_chart_change_pct,
     summarise_indices,
     trigger_point_indices,
@@ -33,20 +37,27 @@ MUSCLES = ("gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimu
 BASE = {
     "peak_activation": 0.40, "mean_activation": 0.15, "peak_force_n": 300.0,
     "mean_force_n": 90.0, "peak_stress_kpa": 120.0, "impulse_per_day_ns": 5.0e5,
-    "sustained_bout_s": 40.0, "time_held_shortened_frac": 0.20, "time_held_stretched_frac": 0.10,
-    "lengthening_work_j_per_day": 800.0, "compression_kpa_s": 0.0,
+    "sustained_impulse_ns": 6.0e4, "time_held_shortened_frac": 0.20, "time_held_stretched_frac": 0.10,
+    "lengthening_work_j_per_day": 8.0e4, "compression_kpa_s": 0.0,
 }
 
 
+# What fibre_metrics adds beside the metrics: a walk (not held), the muscle (F0 1000 N, PCSA
+# 20 cm2, optimal fibre length 6 cm), the exposure and the everyday peak force (the 300 N peaks
+# of BASE are three times it).
+CONTEXT = {"held": False, "max_isometric_force_n": 1000.0, "pcsa_m2": 0.002, "optimal_fiber_length_m": 0.06,
+           "repetition_s": 1.0, "repetitions_per_day": 5000.0, "bout_s": 600.0, "everyday_peak_force_n": 100.0}
+
+
 def table(changes: dict[tuple[str, str], dict[str, float]] | None = None,
-          muscles=MUSCLES) -> pd.DataFrame:
+          muscles=MUSCLES, context=None) -> pd.DataFrame:
     """Both sides of ``muscles``, scenario = baseline = BASE, then apply ``changes``
     ({(muscle, side): {column: value}}; a column may carry the _baseline suffix)."""
     rows = []
     for mu in muscles:
         for side in ("r", "l"):
             row = {"muscle": mu, "side": side}
-            for c, v in BASE.items():
+            for c, v in {**BASE, **CONTEXT, **(context or {})}.items():
                 row[c] = v
                 row[c + "_baseline"] = v
             row.update((changes or {}).get((mu, side), {}))
@@ -119,15 +130,15 @@ def test_compression_ratio_reading_gives_the_multiplier():
     assert "Travell & Simons 1992" in r["reading"]
 
 
-def test_longer_sustained_activation_gives_larger_index():
+def test_longer_or_heavier_sustained_contraction_gives_larger_index():
     out = trigger_point_indices(table({
-        ("gluteus_minimus_anterior", "r"): {"sustained_bout_s": 400.0},
-        ("gluteus_minimus_anterior", "l"): {"sustained_bout_s": 100.0},
+        ("gluteus_minimus_anterior", "r"): {"sustained_impulse_ns": 6.0e5},
+        ("gluteus_minimus_anterior", "l"): {"sustained_impulse_ns": 1.5e5},
     }))
     right = row(out, "gluteus_minimus_anterior", "r")["sustained_contraction"]
     left = row(out, "gluteus_minimus_anterior", "l")["sustained_contraction"]
     assert right > left > 1.0
-    assert right == pytest.approx(400.0 / 40.0)
+    assert right == pytest.approx(10.0)
 
 
 def test_sustained_position_counts_shortened_and_stretched_time_together():
@@ -142,8 +153,8 @@ def test_sustained_position_counts_shortened_and_stretched_time_together():
 
 
 def test_negligible_loads_count_as_zero_not_as_a_huge_ratio():
-    # a muscle nearly unloaded in both (1e-3 N -> 1e-2 N) in a table with 300 N peaks:
-    # both are below 0.1 % of the largest value, so 0/0 -> no change
+    # a muscle nearly unloaded in both (1e-3 N -> 1e-2 N; F0 1000 N): a change below 2 % of F0
+    # is negligible, so no change
     key = ("gluteus_minimus_middle", "l")
     out = trigger_point_indices(table({key: {"peak_force_n": 1e-2, "peak_force_n_baseline": 1e-3}}))
     assert row(out, *key)["acute_overload"] == 1.0
@@ -152,7 +163,7 @@ def test_negligible_loads_count_as_zero_not_as_a_huge_ratio():
 def test_dominant_factor_is_the_largest_and_needs_ten_percent():
     key = ("gluteus_minimus_anterior", "l")
     out = trigger_point_indices(table({key: {"peak_force_n": 300.0 * 1.3,
-                                             "sustained_bout_s": 40.0 * 1.8}}))
+                                             "sustained_impulse_ns": 6.0e4 * 1.8}}))
     assert row(out, *key)["dominant_factor"] == "sustained_contraction"
     out = trigger_point_indices(table({key: {"peak_force_n": 300.0 * 1.05}}))
     assert row(out, *key)["dominant_factor"] == "none"
@@ -162,7 +173,7 @@ def test_dominant_factor_is_the_largest_and_needs_ten_percent():
 
 def test_lengthening_work_is_reported_but_not_a_dominant_factor():
     key = ("gluteus_medius_posterior", "r")
-    out = trigger_point_indices(table({key: {"lengthening_work_j_per_day": 4000.0}}))
+    out = trigger_point_indices(table({key: {"lengthening_work_j_per_day": 4.0e5}}))
     r = row(out, *key)
     assert r["lengthening_work_ratio"] == pytest.approx(5.0)
     assert r["dominant_factor"] == "none"
@@ -217,7 +228,7 @@ def test_advice_includes_the_corrective_measures_of_the_literature():
 def test_summary_lists_the_largest_change_first_and_ends_with_the_caveat_once():
     out = trigger_point_indices(table({
         ("gluteus_minimus_anterior", "r"): {"impulse_per_day_ns": 1.0e6},   # 2x
-        ("gluteus_minimus_posterior", "l"): {"sustained_bout_s": 160.0},  # 4x
+        ("gluteus_minimus_posterior", "l"): {"sustained_impulse_ns": 2.4e5},  # 4x
     }))
     lines = summarise_indices(out)
     assert lines[-1] == CAVEAT
@@ -246,7 +257,7 @@ def test_body_chart_change_sums_gluteus_medius_parts():
     out = body_chart_change_pct(table({("gluteus_medius_middle", "r"):
                                        {"impulse_per_day_ns": 2.0e6}}))
     assert out["gluteus_medius_r"] == pytest.approx(100.0)
-    assert out["gluteus_medius_l"] == pytest.approx(0.0)
+    assert out["gluteus_medius_l"] is None  # no change: negligible
     assert not any(k.startswith("gluteus_minimus_middle") for k in out)
 
 
@@ -327,7 +338,8 @@ def metric_tables(draw):
     n = draw(st.integers(min_value=1, max_value=6))
     rows = []
     for i in range(n):
-        r = {"muscle": MUSCLES[i % len(MUSCLES)], "side": "r" if i < len(MUSCLES) else "l"}
+        r = {"muscle": MUSCLES[i % len(MUSCLES)], "side": "r" if i < len(MUSCLES) else "l",
+             **CONTEXT, "held": draw(st.booleans())}
         for c in METRIC_COLUMNS:
             for suffix in ("", "_baseline"):
                 if c in ("peak_activation", "mean_activation"):
@@ -365,8 +377,11 @@ def test_indices_do_not_depend_on_units(t, power):
     for c in METRIC_COLUMNS:
         if c in ("peak_activation", "mean_activation") or c.endswith("_frac"):
             continue  # bounded quantities; they drive sustained_position only
+        if c == "compression_kpa_s":
+            continue  # its negligible floor is a fixed pressure (capillary pressure), not F0
         for suffix in ("", "_baseline"):
             scaled[c + suffix] = t[c + suffix] * k
+    scaled["max_isometric_force_n"] = t["max_isometric_force_n"] * k  # the floors' scale, in the same units
     a = trigger_point_indices(t)
     b = trigger_point_indices(scaled)
     cols = [c for c in FACTOR_NAMES if c != "sustained_position"] + ["lengthening_work_ratio"]
@@ -392,3 +407,144 @@ def test_row_order_does_not_change_a_row_result(t, rnd):
     a = trigger_point_indices(t).set_index(["muscle", "side"]).sort_index()
     b = trigger_point_indices(t.iloc[perm]).set_index(["muscle", "side"]).sort_index()
     pd.testing.assert_frame_equal(a, b)
+
+
+# ------------------------------------------------------- naming the factor that fits the task
+HELD = {"held": True}
+
+
+def test_a_held_posture_reads_a_tie_as_sustained_static_load():
+    # heavier hold, same duration: peak force, daily impulse and sustained impulse all 2x
+    key = ("gluteus_minimus_anterior", "r")
+    out = trigger_point_indices(table({key: {"peak_force_n": 600.0, "impulse_per_day_ns": 1.0e6,
+                                             "sustained_impulse_ns": 1.2e5}},
+                                      context={**HELD, "everyday_peak_force_n": 400.0}))
+    r = row(out, *key)
+    assert r["acute_overload"] == r["repetitive_overload"] == r["sustained_contraction"] == pytest.approx(2.0)
+    assert r["dominant_factor"] == "sustained_contraction"
+    assert "static load" in r["reading"] and "held posture" in r["reading"]
+    assert "overuse" not in r["reading"]
+    assert "acute overload is not named" in r["reading"]  # 600 N is within 2x its 400 N walking peak
+
+
+def test_a_walk_reads_a_tie_as_repetitive_load():
+    # a fibre that never rests: daily impulse and sustained impulse rise alike
+    key = ("gluteus_medius_middle", "l")
+    out = trigger_point_indices(table({key: {"impulse_per_day_ns": 7.5e5, "sustained_impulse_ns": 9.0e4}},
+                                      context={"everyday_peak_force_n": 300.0}))
+    r = row(out, *key)
+    assert r["repetitive_overload"] == pytest.approx(r["sustained_contraction"]) == pytest.approx(1.5)
+    assert r["dominant_factor"] == "repetitive_overload"
+    assert "a tie goes to the factor that fits a walk" in r["reading"]
+
+
+def test_overuse_is_never_named_for_a_held_posture():
+    key = ("tensor_fasciae_latae", "r")
+    out = trigger_point_indices(table({key: {"impulse_per_day_ns": 2.0e6}}, context=HELD))  # more holds a day
+    assert row(out, *key)["repetitive_overload"] == pytest.approx(4.0)
+    assert row(out, *key)["dominant_factor"] == "none"
+
+
+def test_acute_overload_only_beyond_twice_the_everyday_peak():
+    key = ("gluteus_medius_anterior", "r")
+    brief = {"peak_force_n": 900.0, "sustained_impulse_ns": 9.0e4}  # 3x the force, held half as long
+    within = trigger_point_indices(table({key: brief}, context={**HELD, "everyday_peak_force_n": 500.0}))
+    beyond = trigger_point_indices(table({key: brief}, context={**HELD, "everyday_peak_force_n": 400.0}))
+    assert ACUTE_OVERLOAD_MULTIPLE == 2.0
+    # 900 N is 1.8x a 500 N walking peak: the everyday range, so not acute overload
+    assert row(within, *key)["dominant_factor"] == "sustained_contraction"
+    assert not row(within, *key)["beyond_everyday"]
+    # 900 N is 2.25x a 400 N walking peak, and the peak index (3) beats the sustained one (1.5)
+    assert row(beyond, *key)["dominant_factor"] == "acute_overload"
+    assert row(beyond, *key)["peak_vs_everyday"] == pytest.approx(2.25)
+    assert "2.25\u00d7 its peak in a normal walk" in row(beyond, *key)["reading"]
+
+
+def test_acute_overload_beyond_the_everyday_range_is_named_beside_a_tied_static_load():
+    key = ("gluteus_minimus_posterior", "r")
+    out = trigger_point_indices(table({key: {"peak_force_n": 600.0, "sustained_impulse_ns": 1.2e5}},
+                                      context={**HELD, "everyday_peak_force_n": 250.0}))
+    r = row(out, *key)
+    assert r["dominant_factor"] == "sustained_contraction"  # the tie goes to the held posture's factor
+    assert r["beyond_everyday"] and "acute overload, e.g. a fall, also fits" in r["reading"]
+
+
+def test_the_naming_rule_is_stated():
+    for words in ("held posture", "walk", "acute overload", "tie", f"{ACUTE_OVERLOAD_MULTIPLE:g}x"):
+        assert words in NAMING_RULE
+    assert FACTOR_ORDER["held"][0] == "sustained_contraction"
+    assert FACTOR_ORDER["walk"][0] == "repetitive_overload"
+    assert "repetitive_overload" not in FACTOR_ORDER["held"]
+    assert TIE_TOLERANCE == 0.01
+
+
+def test_context_columns_are_required_and_checked():
+    with pytest.raises(InputError, match="held"):
+        trigger_point_indices(table().drop(columns=["held"]))
+    with pytest.raises(InputError, match="held"):
+        trigger_point_indices(table(context={"held": "yes"}))
+    with pytest.raises(InputError, match="everyday_peak_force_n"):
+        trigger_point_indices(table(context={"everyday_peak_force_n": float("nan")}))
+    with pytest.raises(InputError, match="max_isometric_force_n"):
+        trigger_point_indices(table(context={"max_isometric_force_n": 0.0}))
+
+
+_BAG_HOLD = """name = "bag_hold"
+title = "A 10 kg bag held for 10 s on one leg"
+description = "Standing on the right leg with a 10 kg bag in the left hand for 10 s."
+
+[task]
+type = "single_leg_stance"
+side = "r"
+hold_s = 10
+holds_per_day = 50
+
+[[modifiers]]
+type = "carry"
+mass_kg = 10
+side = "l"
+place = "hand"
+
+[baseline]
+"""
+
+
+@pytest.fixture(scope="module")
+def bag_hold(tmp_path_factory):
+    from hipsim.scenarios import run_scenario
+    path = tmp_path_factory.mktemp("scenario") / "bag_hold.toml"
+    path.write_text(_BAG_HOLD, encoding="utf-8")
+    return run_scenario(path)
+
+
+def test_holding_a_bag_is_not_read_as_acute_overload_for_anterior_minimus(bag_hold):
+    """Regression: holding a 10 kg bag for 10 s was read as "an activation factor named for acute
+    overload, e.g. a fall" for anterior gluteus minimus. A held posture is a sustained, static load."""
+    r = row(bag_hold.indices, "gluteus_minimus_anterior", "r")
+    assert r["acute_overload"] > 1.5  # the load did rise a lot
+    assert r["dominant_factor"] == "sustained_contraction"
+    assert "held posture" in r["reading"] and "static load" in r["reading"]
+    assert "named for acute overload" not in r["reading"]
+
+
+@pytest.mark.parametrize("muscle", ["gluteus_minimus_middle", "gluteus_medius_middle"])
+def test_holding_a_bag_breaks_the_tie_for_the_middle_parts_toward_static_load(bag_hold, muscle):
+    """Regression: for the middle parts the acute and repetitive indices tie (a hold of the same
+    length: both are the force ratio) and the tie fell to whichever float was larger, reading
+    "overuse: walking too far or too fast" for a bag held still. Ties now go to the held posture's
+    own factor."""
+    r = row(bag_hold.indices, muscle, "r")
+    assert r["acute_overload"] == pytest.approx(r["repetitive_overload"], rel=1e-9)  # the tie
+    assert r["acute_overload"] > 1.5
+    assert r["dominant_factor"] == "sustained_contraction"
+    assert "overuse" not in r["reading"] and "walking too far" not in r["reading"]
+
+
+@pytest.mark.slow
+def test_a_walk_reads_as_repetitive_load():
+    from hipsim.scenarios import run_scenario
+    ind = run_scenario("walking_fast_far").indices
+    abd = ind[ind.muscle.isin(MUSCLES) & (ind.dominant_factor != "none")]
+    assert len(abd) >= 6
+    assert set(abd.dominant_factor) <= {"repetitive_overload", "sustained_contraction"}
+    assert (abd.dominant_factor == "repetitive_overload").sum() >= len(abd) - 1

@@ -19,10 +19,15 @@ Every table is immutable.
 from __future__ import annotations
 
 import importlib.resources
-import tomllib
+import sys
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser as a package
+    import tomli as tomllib
 
 
 __all__ = [
@@ -206,5 +211,3 @@ CHART_OUTLINES: Mapping[str, Any] = _frozen({
         else tuple(_points(r) for r in v))
     for k, v in _DATA["chart"]["outlines"].items()
 })
-
-del _DATA

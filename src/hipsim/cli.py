@@ -147,23 +147,23 @@ def cmd_run(args) -> int:
 
 def cmd_compare(args) -> int:
     from rich.table import Table
-    from hipsim.analysis.metrics import FIBRE_GROUPS, compare, fibre_metrics
+    from hipsim.analysis.metrics import FIBRE_GROUPS, METRIC_COLUMNS, compare, fibre_metrics, format_pct_change
     from hipsim.scenarios.runner import _exposure
     a = _run_with_progress(args.a, False)
     b = _run_with_progress(args.b, False)
     ma = fibre_metrics(a.scenario, _exposure(a.spec, a.spec.task_values, a.scenario))
     mb = fibre_metrics(b.scenario, _exposure(b.spec, b.spec.task_values, b.scenario))
-    if args.metric not in ma.columns:
+    if args.metric not in METRIC_COLUMNS:
         raise InputError(f"argument: --metric = {args.metric!r} is not allowed; use one of "
-                         f"{', '.join(c for c in ma.columns if c not in ('muscle', 'side'))}.")
+                         f"{', '.join(METRIC_COLUMNS)}.")
     cmp = compare(ma, mb)
     t = Table(title=f"{args.metric}: {a.spec.name} (A) against {b.spec.name} (B)", box=None)
     for col in ("fibre group", "side", "A", "B", "A vs B"):
         t.add_column(col)
     for _, r in cmp[cmp.muscle.isin(FIBRE_GROUPS)].iterrows():
-        pct = r[f"{args.metric}_pct_change"]
+        pct = format_pct_change(r[f"{args.metric}_pct_change"], r[f"{args.metric}_negligible"])
         t.add_row(r.muscle.replace("_", " "), r.side, f"{r[args.metric]:.4g}", f"{r[args.metric + '_baseline']:.4g}",
-                  f"{pct:+.0f}%" if abs(pct) != float("inf") else "new")
+                  pct)
     console = _console()
     console.print(t)
     for s in ("r", "l"):

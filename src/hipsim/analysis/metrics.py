@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from hipsim.anatomy import ASSOCIATED, FIBRE_GROUPS
+from hipsim.errors import input_error
 from hipsim.muscles.thelen import rigid_tendon_state
+from hipsim.model import Model
+from hipsim.tasks.gait import gait
 from hipsim.tasks.result import TaskResult
 
 # The fibre groups hipsim follows and the muscles the trigger-point literature pairs with them
@@ -34,10 +40,134 @@ STRETCHED = 1.1
 
 METRIC_COLUMNS = ("peak_activation", "mean_activation", "peak_force_n", "mean_force_n", "peak_stress_kpa",
                   "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "sustained_bout_s",
+                  "sustained_impulse_ns",
                   "mean_norm_fiber_length", "time_shortened_frac", "time_stretched_frac",
                   "time_held_shortened_frac", "time_held_stretched_frac", "lengthening_work_j",
                   "lengthening_work_j_per_day",
                   "compression_kpa_s")
+
+#: Columns :func:`fibre_metrics` adds beside the metrics, describing the muscle and the task
+#: rather than measuring a load: the scales of the negligible-change floor
+#: (:func:`change_floor`) and what the trigger-point read-out needs to name a factor that fits
+#: the task (whether it is a held posture, and the fibre's everyday peak force).
+CONTEXT_COLUMNS = ("held", "max_isometric_force_n", "pcsa_m2", "optimal_fiber_length_m", "repetition_s",
+                   "repetitions_per_day", "bout_s", "everyday_peak_force_n")
+
+#: A change smaller than 2 % of a quantity's full scale is "negligible": reported as such, never
+#: as a percentage. For a force the full scale is the muscle's maximum isometric force F0, so a
+#: 4 N change in a 573 N muscle is negligible, not -100 %. A convention of hipsim's (not a
+#: validated threshold), chosen well above the solver's round-off and below any change a
+#: reader would act on. Every other metric uses the same 2 % of its own full scale, stated once
+#: in :func:`change_floor`.
+NEGLIGIBLE_FRACTION = 0.02
+
+
+#: Capillary blood pressure at the arteriolar end in human skin, 32 mmHg (Landis 1930, Heart
+#: 15:209): the scale of an external pressure on soft tissue, for :func:`change_floor`.
+CAPILLARY_PRESSURE_KPA = 32 * 0.1333224
+
+
+def _full_scale(ctx: Mapping[str, np.ndarray], metric: str) -> np.ndarray:
+    """Full scale of ``metric`` per row, from the context columns (see :func:`change_floor`)."""
+    f0 = ctx["max_isometric_force_n"]
+    sigma_kpa = f0 / ctx["pcsa_m2"] / 1000.0  # maximum isometric stress
+    t, n, bout = ctx["repetition_s"], ctx["repetitions_per_day"], ctx["bout_s"]
+    one = np.ones_like(f0)
+    scales = {
+        "peak_activation": one, "mean_activation": one,
+        "peak_force_n": f0, "mean_force_n": f0, "peak_stress_kpa": sigma_kpa,
+        "impulse_ns": f0 * t, "impulse_per_day_ns": f0 * t * n, "sustained_impulse_ns": f0 * bout,
+        "longest_sustained_s": bout, "sustained_bout_s": bout,
+        "mean_norm_fiber_length": one, "time_shortened_frac": one, "time_stretched_frac": one,
+        "time_held_shortened_frac": one, "time_held_stretched_frac": one,
+        "lengthening_work_j": f0 * ctx["optimal_fiber_length_m"],
+        "lengthening_work_j_per_day": f0 * ctx["optimal_fiber_length_m"] * n,
+        "compression_kpa_s": CAPILLARY_PRESSURE_KPA * t * n,
+    }
+    return scales[metric]
+
+
+def change_floor(table: pd.DataFrame, metric: str) -> np.ndarray:
+    """Per row, the smallest change of ``metric`` that is not negligible:
+    :data:`NEGLIGIBLE_FRACTION` (2 %) of the metric's full scale.
+
+    The full scale is built from the muscle's maximum isometric force F0 wherever a force
+    enters, so every floor is "2 % of F0" carried through the metric's definition. An
+    external pressure is not the muscle's force: its scale is the pressure at which it starts
+    to close the skin's capillaries.
+
+    ==========================================  =============================================
+    metric                                      full scale
+    ==========================================  =============================================
+    forces                                      F0
+    activations                                 1 (full activation)
+    ``peak_stress_kpa``                         F0 / PCSA (maximum isometric stress)
+    ``impulse_ns``, ``impulse_per_day_ns``      F0 x one repetition's duration (x per day)
+    ``sustained_impulse_ns``                    F0 x the longest uninterrupted bout
+    ``longest_sustained_s``, ``sustained_bout_s``  the longest uninterrupted bout
+    lengths (``mean_norm_fiber_length``)        optimal fibre length (1 in normalised units)
+    time fractions                              the whole task (1)
+    lengthening work (per day)                  F0 x optimal fibre length (x per day)
+    ``compression_kpa_s``                       :data:`CAPILLARY_PRESSURE_KPA` x exposure time per day
+    ==========================================  =============================================
+
+    ``table`` holds the :data:`CONTEXT_COLUMNS` of :func:`fibre_metrics`; in a
+    :func:`compare` table the larger of the scenario's and the baseline's value is used, so
+    the floor is the same whichever run is called the baseline.
+    """
+    if metric not in METRIC_COLUMNS:
+        raise input_error("argument", "metric", metric, "one of " + ", ".join(METRIC_COLUMNS))
+    ctx: dict[str, np.ndarray] = {}
+    for c in CONTEXT_COLUMNS[1:-1]:
+        if c not in table.columns:
+            raise input_error("argument", "metrics column", c,
+                              "present (the context columns of fibre_metrics: " + ", ".join(CONTEXT_COLUMNS) + ")")
+        v = table[c].to_numpy(dtype=float)
+        if c + "_baseline" in table.columns:
+            v = np.maximum(v, table[c + "_baseline"].to_numpy(dtype=float))
+        ctx[c] = v
+    return NEGLIGIBLE_FRACTION * _full_scale(ctx, metric)
+
+
+def pct_change(scenario: ArrayLike, baseline: ArrayLike, floor: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """% change from ``baseline`` to ``scenario``, and where it is negligible.
+
+    The one % change of hipsim: the compare table, ``hipsim compare``, summary.json, the
+    plots and the body chart all use it. With ``d = scenario - baseline``:
+
+    * ``|d| < floor`` (or ``d == 0``): negligible; the % change is reported as 0 and the
+      mask is True (a change of a few newtons is never turned into a percentage);
+    * otherwise, a baseline below the floor (next to nothing): +inf, "new";
+    * otherwise ``100 d / |baseline|``.
+
+    ``floor`` is usually :func:`change_floor`. Arrays broadcast; the result holds no NaN.
+
+    Raises:
+        InputError: a value that is not finite, or a negative floor.
+    """
+    s, b, fl = np.broadcast_arrays(np.asarray(scenario, dtype=float), np.asarray(baseline, dtype=float),
+                                   np.asarray(floor, dtype=float))
+    for name, v in (("scenario", s), ("baseline", b), ("floor", fl)):
+        bad = ~np.isfinite(v) | ((v < 0) if name == "floor" else False)
+        if np.any(bad):
+            raise input_error("argument", name, v[bad].flat[0],
+                              "finite numbers" + (" >= 0" if name == "floor" else ""))
+    d = s - b
+    negligible = (np.abs(d) < fl) | (d == 0.0)
+    new = ~negligible & ((np.abs(b) < fl) | (b == 0.0))
+    ratio = np.divide(100.0 * d, np.abs(b), out=np.zeros_like(d), where=~(negligible | new))
+    pct = np.where(negligible, 0.0, np.where(new, np.copysign(np.inf, d), ratio))
+    return pct, negligible
+
+
+def format_pct_change(pct: float, negligible: bool) -> str:
+    """The text of one % change: ``+12%``, ``new`` (from a negligible baseline) or ``negl.``
+    (below the :data:`NEGLIGIBLE_FRACTION` floor)."""
+    if negligible:
+        return "negl."
+    if math.isinf(pct):
+        return "new"
+    return f"{pct:+.0f}%"
 
 
 @dataclass(frozen=True)
@@ -70,6 +200,20 @@ def _runs_above(x: np.ndarray, level: float, cyclic: bool) -> int:
     return best
 
 
+@lru_cache(maxsize=8)
+def everyday_peak_forces(model: Model) -> Mapping[str, float]:
+    """Each muscle's peak force (N) in hipsim's built-in normal walk (:func:`hipsim.gait` with
+    its defaults: level walking at 1.3 m/s) on ``model``, by full muscle name.
+
+    This is the fibre's everyday range: walking is the commonest loading of the hip
+    abductors in daily life, and the hip carries about as much in it as in the other frequent
+    activities (stairs, standing on one leg; Bergmann et al. 2001, J Biomech 34:859). Solved
+    once per model and kept.
+    """
+    r = gait(model)
+    return MappingProxyType({n: float(r.muscle_forces[:, i].max()) for i, n in enumerate(model.muscle_names)})
+
+
 def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str] = FIBRE_GROUPS + ASSOCIATED,
                   compression_kpa: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Metrics per muscle part (``muscle``, without side) and ``side``; columns :data:`METRIC_COLUMNS`.
@@ -85,7 +229,14 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
     ``Exposure.bout_s`` (the uninterrupted hold, or walking bout) for an active fibre in a static
     posture or one that never rests in the cycle, else its longest burst within one stride.
     ``sustained_bout_s`` keeps only the first two: work without a single rest over the whole hold
-    or bout; a fibre that rests every stride gets 0.
+    or bout; a fibre that rests every stride gets 0. ``sustained_impulse_ns`` is that bout times
+    the mean force, the static load: a held posture's force times the hold, 0 for a fibre that
+    rests every stride.
+
+    Beside the metrics, the :data:`CONTEXT_COLUMNS` say what the task and the muscle were:
+    ``held`` (a static posture), the muscle's F0, PCSA and optimal fibre length, the exposure
+    (``repetition_s``, ``repetitions_per_day``, ``bout_s``) and ``everyday_peak_force_n``
+    (:func:`everyday_peak_forces`).
 
     ``time_shortened_frac`` and ``time_stretched_frac`` are the shares of the task with the
     fibres below :data:`SHORTENED` or above :data:`STRETCHED` optimal length. The
@@ -106,6 +257,7 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
     norm_len = state.fiber_length / m.optimal_fiber_lengths
     rows = []
     comp = dict(compression_kpa or {})
+    everyday = everyday_peak_forces(m)
     for base in muscles:
         for side in ("r", "l"):
             name = f"{base}_{side}"
@@ -139,12 +291,17 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
                 "impulse_ns": impulse, "impulse_per_day_ns": impulse * exposure.repetitions_per_day,
                 "longest_sustained_s": float(sustained),
                 "sustained_bout_s": float(exposure.bout_s) if unbroken else 0.0,
+                "sustained_impulse_ns": impulse / span * exposure.bout_s if unbroken else 0.0,
                 "mean_norm_fiber_length": float(np.mean(nl2)),
                 "time_shortened_frac": short, "time_stretched_frac": stretch,
                 "time_held_shortened_frac": short if static else 0.0,
                 "time_held_stretched_frac": stretch if static else 0.0,
                 "lengthening_work_j": work, "lengthening_work_j_per_day": work * exposure.repetitions_per_day,
                 "compression_kpa_s": float(comp.get(name, 0.0)) * span * exposure.repetitions_per_day,
+                "held": static, "max_isometric_force_n": float(m.max_isometric_forces[i]), "pcsa_m2": float(pcsa),
+                "optimal_fiber_length_m": float(m.optimal_fiber_lengths[i]), "repetition_s": span,
+                "repetitions_per_day": float(exposure.repetitions_per_day), "bout_s": float(exposure.bout_s),
+                "everyday_peak_force_n": everyday[name],
             })
     df = pd.DataFrame(rows)
     bad = ~np.isfinite(df[list(METRIC_COLUMNS)].to_numpy())
@@ -186,21 +343,21 @@ def saturated_in_both(metrics: pd.DataFrame, muscles: Sequence[str] = FIBRE_GROU
     :data:`SATURATED_ACTIVATION` in both the scenario and the baseline of a :func:`compare` table."""
     hit = (metrics.muscle.isin(muscles) & (metrics.peak_activation >= SATURATED_ACTIVATION)
            & (metrics.peak_activation_baseline >= SATURATED_ACTIVATION))
-    return list(zip(metrics.muscle[hit], metrics.side[hit]))
+    return list(zip(metrics.muscle[hit], metrics.side[hit], strict=True))
 
 
 def compare(scenario: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
-    """Scenario metrics with ``<metric>_baseline`` and ``<metric>_pct_change`` columns.
+    """Scenario metrics with ``<metric>_baseline``, ``<metric>_pct_change`` and
+    ``<metric>_negligible`` columns (context columns get ``_baseline`` too).
 
-    The % change is 100 (s - b) / b; where the baseline is zero it is +inf for a rise, 0 for
-    no change (reported as such, never NaN).
+    The % change is :func:`pct_change` with the floor of :func:`change_floor`: a change below
+    2 % of the metric's full scale is negligible (``_negligible`` True, % change 0); a rise
+    from a negligible baseline is +inf ("new"); never NaN.
     """
     merged = scenario.merge(baseline, on=["muscle", "side"], suffixes=("", "_baseline"))
     for col in METRIC_COLUMNS:
-        # Solver round-off (1e-17 N) is no load: below 1e-9 counts as zero for the comparison.
-        s = np.where(np.abs(merged[col].to_numpy()) < 1e-9, 0.0, merged[col].to_numpy())
-        b = np.where(np.abs(merged[f"{col}_baseline"].to_numpy()) < 1e-9, 0.0, merged[f"{col}_baseline"].to_numpy())
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pct = np.where(b != 0, 100.0 * (s - b) / np.abs(b), np.where(s == b, 0.0, math.inf * np.sign(s - b)))
+        pct, negligible = pct_change(merged[col].to_numpy(dtype=float),
+                                     merged[f"{col}_baseline"].to_numpy(dtype=float), change_floor(merged, col))
         merged[f"{col}_pct_change"] = pct
+        merged[f"{col}_negligible"] = negligible
     return merged

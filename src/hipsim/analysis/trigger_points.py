@@ -20,10 +20,12 @@ index                             metric                             literature 
                                                                      (walking too far or
                                                                      fast, running,
                                                                      court sports)
-``sustained_contraction``         ``sustained_bout_s``               perpetuating:
+``sustained_contraction``         ``sustained_impulse_ns``           perpetuating:
                                                                      prolonged immobility,
                                                                      standing without
-                                                                     shifting weight
+                                                                     shifting weight (a
+                                                                     sustained, static
+                                                                     load)
 ``sustained_position``            ``time_held_shortened_frac +       perpetuating:
                                   time_held_stretched_frac``         prolonged immobility
                                                                      in one position
@@ -32,27 +34,54 @@ index                             metric                             literature 
                                                                      on a wallet
 ================================  =================================  ===================
 
-``index = s / b``, with three conventions (chosen for hipsim, not validated):
+``index = s / b = 1 + (% change) / 100``, the % change being hipsim's one
+:func:`hipsim.analysis.metrics.pct_change`, with its conventions (chosen for hipsim, not
+validated):
 
-* a value at or below :data:`NOISE_FRACTION` (0.1 %) of the largest value of that metric
-  anywhere in the table (scenario or baseline) counts as zero, so the ratio of two
-  numerically negligible loads does not masquerade as a large change;
-* ``0 / 0`` (no load in either) is ``1.0`` (no change);
-* the ratio is clipped to ``[1 / INDEX_CAP, INDEX_CAP]`` = ``[0.01, 100]``, so a load
-  absent at baseline (a wallet that was not there) gives a large but finite index.
+* a change below 2 % of the metric's full scale (F0 for a force, F0 times the exposure
+  for an impulse; :func:`hipsim.analysis.metrics.change_floor`) is negligible: index 1, so
+  a few newtons never masquerade as a large change;
+* a load rising from below that floor (a wallet that was not there) is "new" and one
+  falling below it is gone: the index is clipped to ``[1 / INDEX_CAP, INDEX_CAP]`` =
+  ``[0.01, 100]``, large or small but finite.
 
 The two perpetuating indices of immobility count only what is held over the whole hold or
 walking bout (see :func:`hipsim.analysis.metrics.fibre_metrics`): ``sustained_contraction``
-work without a single rest, ``sustained_position`` time *held* shortened or stretched. A
+the force-time integral of work without a single rest (the hold's force times its
+duration), ``sustained_position`` time *held* shortened or stretched. A
 gait cycle holds no position, and a fibre that rests every stride holds no contraction, so
 for two such cycles they are ``0 / 0`` = 1. The within-stride burst (``longest_sustained_s``)
 and the shares of a cycle spent shortened or stretched are reported as metrics but drive no
 index.
 
 An index of 1 means no change, 2 means doubled, 0.5 halved. Because each is a ratio of
-like with like, indices of different factors can be compared as relative changes, which
-is what ``dominant_factor`` does: the factor with the largest index, provided it rose by
-at least :data:`CHANGE_THRESHOLD` (10 %, a convention); otherwise ``"none"``.
+like with like, indices of different factors can be compared as relative changes.
+
+Which factor a reading names (``dominant_factor``) depends on the task as well as on the
+indices, because the literature names each factor for a kind of task (:data:`NAMING_RULE`):
+
+1. **The task's kind.** A held posture (``held`` True: single-leg stance, standing,
+   sitting) loads the fibres statically, so its load reads as sustained (static) load; a
+   walk loads them once per stride, so its load reads as repetitive load (overuse). Overuse
+   is named for walking, running and court sports (Travell & Simons 1992, vol. 2, ch. 9), so
+   ``repetitive_overload`` is not named for a held posture.
+2. **Acute overload only beyond the everyday range.** ``acute_overload`` is named only
+   when the scenario's peak force exceeds :data:`ACUTE_OVERLOAD_MULTIPLE` (2) times the
+   fibre's everyday peak: its peak force in hipsim's built-in normal walk
+   (:func:`hipsim.analysis.metrics.everyday_peak_forces`; at least 2 % of F0). Real
+   stumbling loads the hip about twice as much as any other activity measured (Bergmann,
+   Graichen & Rohlmann 2004, Langenbecks Arch Surg 389:53), so a fibre below twice its
+   walking peak carries a load that everyday activities also reach.
+3. **The largest index that rose.** Among the factors left, the one with the largest
+   index, provided it rose by at least :data:`CHANGE_THRESHOLD` (10 %, a convention);
+   otherwise ``"none"``.
+4. **Ties.** Indices within :data:`TIE_TOLERANCE` (1 %, a convention: the model's numbers
+   are not that precise) of the largest count as tied, and a tie goes to the factor that
+   comes first in :data:`FACTOR_ORDER` for the task's kind, which puts the task's own load
+   first: sustained contraction for a held posture, repetitive overload for a walk. (In a
+   hold the peak-force, daily-impulse and sustained indices are the same ratio whenever
+   the hold time is unchanged, so this rule decides them.) A factor that fits as well but
+   lost the tie, and acute overload beyond the everyday range, are named in the reading.
 
 Eccentric work (``lengthening_work_j_per_day``) is reported as the extra ratio
 ``lengthening_work_ratio`` for context; the TrP factor lists (Travell & Simons 1992) name no
@@ -71,12 +100,19 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from hipsim.analysis.metrics import CONTEXT_COLUMNS as _METRIC_CONTEXT
+from hipsim.analysis.metrics import NEGLIGIBLE_FRACTION, change_floor, pct_change
 from hipsim.anatomy import CHART_GROUP_MUSCLES as _CHART_GROUP_MUSCLES
 from hipsim.anatomy import KNOWLEDGE, KNOWLEDGE_GROUP, FibreGroupKnowledge, label
 from hipsim.errors import input_error, is_whole
 
 __all__ = [
+    "ACUTE_OVERLOAD_MULTIPLE",
     "CAVEAT",
+    "CONTEXT_COLUMNS",
+    "FACTOR_ORDER",
+    "NAMING_RULE",
+    "TIE_TOLERANCE",
     "CHANGE_THRESHOLD",
     "CHART_GROUP_MUSCLES",
     "FACTOR_INDICES",
@@ -84,7 +120,6 @@ __all__ = [
     "FIBRE_GROUPS",
     "INDEX_CAP",
     "METRIC_COLUMNS",
-    "NOISE_FRACTION",
     "FactorIndex",
     "FibreGroupKnowledge",
     "body_chart_change_pct",
@@ -98,14 +133,42 @@ CAVEAT = ("These indices map computed mechanical loads onto trigger-point factor
           "not a validated model of trigger points and not a diagnosis; examination by a "
           "qualified clinician is needed to identify trigger points.")
 
-#: Values at or below this fraction of a metric's largest value in the table count as 0.
-NOISE_FRACTION = 1e-3
 #: Indices are clipped to [1 / INDEX_CAP, INDEX_CAP].
 INDEX_CAP = 100.0
 #: A factor is "dominant" only if its index is at least 1 + CHANGE_THRESHOLD.
 CHANGE_THRESHOLD = 0.10
+#: Acute overload is named only for a peak force above this multiple of the fibre's everyday
+#: peak (its peak in the built-in normal walk). Real stumbling loads the hip about twice as much
+#: as any other activity measured with instrumented implants (Bergmann, Graichen & Rohlmann
+#: 2004, Langenbecks Arch Surg 389:53): the multiple that separates an acute overload from the
+#: everyday range. Applied to one fibre's force rather than the joint's, a convention.
+ACUTE_OVERLOAD_MULTIPLE = 2.0
+#: Indices within this fraction of the largest count as tied (a convention).
+TIE_TOLERANCE = 0.01
+#: The factors a reading may name for each kind of task, in the order that breaks ties: the
+#: task's own load first (a held posture: sustained contraction; a walk: repetitive overload).
+#: Acute overload last, and only beyond :data:`ACUTE_OVERLOAD_MULTIPLE`.
+FACTOR_ORDER: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "held": ("sustained_contraction", "sustained_position", "compression", "acute_overload"),
+    "walk": ("repetitive_overload", "sustained_contraction", "sustained_position", "compression",
+             "acute_overload"),
+})
+#: The naming rule in words, for reports and documentation.
+NAMING_RULE = ("How a factor is named: a held posture's load reads as sustained (static) load and a walk's "
+               "as repetitive load (overuse); acute overload only for a peak force beyond "
+               f"{ACUTE_OVERLOAD_MULTIPLE:g}x the fibre's peak in a normal walk (real stumbling loads the hip "
+               "about twice as much as any other activity; Bergmann et al. 2004); the largest index that "
+               f"rose by {100 * CHANGE_THRESHOLD:.0f} % or more, indices within {100 * TIE_TOLERANCE:g} % counting "
+               "as tied, a tie going to the factor that fits the task.")
 
 _BASELINE = "_baseline"
+
+#: Context columns the read-out needs besides the metrics, as
+#: :func:`hipsim.analysis.metrics.fibre_metrics` gives them: whether the task is a held
+#: posture, the muscle and exposure scales of the negligible-change floor, and the fibre's
+#: everyday peak force.
+CONTEXT_COLUMNS: tuple[str, ...] = _METRIC_CONTEXT
+_POSITIVE = frozenset({"max_isometric_force_n", "pcsa_m2", "optimal_fiber_length_m"})
 
 #: Metric columns of the input contract (each also needed with the ``_baseline`` suffix).
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -115,7 +178,7 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "mean_force_n",
     "peak_stress_kpa",
     "impulse_per_day_ns",
-    "sustained_bout_s",
+    "sustained_impulse_ns",
     "time_held_shortened_frac",
     "time_held_stretched_frac",
     "lengthening_work_j_per_day",
@@ -178,13 +241,14 @@ FACTOR_INDICES: Mapping[str, FactorIndex] = MappingProxyType({
     ),
     "sustained_contraction": FactorIndex(
         name="sustained_contraction",
-        metrics=("sustained_bout_s",),
-        phrase="activation sustained without rest",
+        metrics=("sustained_impulse_ns",),
+        phrase="force held without rest",
         factor_class="perpetuating",
-        literature=("prolonged immobility and prolonged standing without shifting weight"),
-        rationale=("both keep the same fibres working without a break; the time worked "
-                   "without a single rest over a hold or walking bout measures that (a fibre "
-                   "that rests every stride gets none)"),
+        literature=("prolonged immobility and prolonged standing without shifting weight "
+                    "(a sustained, static load)"),
+        rationale=("both keep the same fibres working without a break; the force-time "
+                   "integral of work without a single rest over a hold or walking bout "
+                   "measures that static load (a fibre that rests every stride gets none)"),
         source=f"{_TS_VOL2}, ch. 9",
     ),
     "sustained_position": FactorIndex(
@@ -242,7 +306,7 @@ def _validate_metrics(metrics: Any) -> pd.DataFrame:
     if len(metrics) == 0:
         raise input_error("argument", "metrics", "an empty table", "at least one row")
     out = metrics.reset_index(drop=True).copy()
-    for i, (muscle, side) in enumerate(zip(out["muscle"], out["side"])):
+    for i, (muscle, side) in enumerate(zip(out["muscle"], out["side"], strict=True)):
         if not isinstance(muscle, str) or not muscle.strip():
             raise input_error("argument", f"metrics row {i} muscle", muscle,
                               "a non-empty muscle name such as gluteus_minimus_anterior")
@@ -255,7 +319,7 @@ def _validate_metrics(metrics: Any) -> pd.DataFrame:
         raise input_error("argument", f"metrics row {i}",
                           f"{out.at[i, 'muscle']}/{out.at[i, 'side']}",
                           "one row per (muscle, side); this pair is repeated")
-    names = [f"{mu}_{sd}" for mu, sd in zip(out["muscle"], out["side"])]
+    names = [f"{mu}_{sd}" for mu, sd in zip(out["muscle"], out["side"], strict=True)]
     for col in needed[2:]:
         base = col[: -len(_BASELINE)] if col.endswith(_BASELINE) else col
         upper = 1.0 if base in _FRACTION_COLUMNS else math.inf
@@ -275,6 +339,30 @@ def _validate_metrics(metrics: Any) -> pd.DataFrame:
             raise input_error("argument", f"metrics row {i} ({names[i]}) {col}",
                               raw.iloc[i], allowed)
         out[col] = values
+    for col in CONTEXT_COLUMNS:
+        if col not in out.columns:
+            raise input_error("argument", "metrics column", col,
+                              "present; the read-out needs " + ", ".join(CONTEXT_COLUMNS)
+                              + " (the context columns of hipsim.analysis.metrics.fibre_metrics)")
+    for i, v in enumerate(out["held"]):
+        if not isinstance(v, (bool, np.bool_)):
+            raise input_error("argument", f"metrics row {i} ({names[i]}) held", v,
+                              "True (a held posture) or False (a walk)")
+    for col in CONTEXT_COLUMNS:
+        if col == "held":
+            continue
+        raw = out[col]
+        values = (raw.to_numpy(dtype=float) if pd.api.types.is_numeric_dtype(raw)
+                  and not pd.api.types.is_bool_dtype(raw) else None)
+        low = 0.0 if col not in _POSITIVE else np.nextafter(0.0, 1.0)
+        bad = (np.arange(len(raw)) if values is None
+               else np.flatnonzero(~(np.isfinite(values) & (values >= low))))
+        if bad.size:
+            i = int(bad[0])
+            raise input_error("argument", f"metrics row {i} ({names[i]}) {col}", raw.iloc[i],
+                              "a finite number " + ("> 0" if col in _POSITIVE else ">= 0"))
+        out[col] = values
+    out["held"] = out["held"].astype(bool)
     for suffix in ("", _BASELINE):
         total = out["time_held_shortened_frac" + suffix] + out["time_held_stretched_frac" + suffix]
         bad = np.flatnonzero(total.to_numpy() > 1.0 + 1e-9)
@@ -289,19 +377,16 @@ def _validate_metrics(metrics: Any) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- computation
-def _ratio(s: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Clipped ratio s/b with the module's noise and 0/0 conventions.
+def _ratio(s: np.ndarray, b: np.ndarray, floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Clipped ratio s/b = 1 + pct_change/100 (negligible: 1; new: INDEX_CAP; gone: 1/INDEX_CAP).
 
     Returns the ratio and a mask of rows where the quantity is present in the scenario
-    but absent (at or below the noise floor) at baseline.
+    but negligible at baseline.
     """
-    floor = NOISE_FRACTION * float(max(np.max(s), np.max(b), 0.0))
-    s_eff = np.where(s > floor, s, 0.0)
-    b_eff = np.where(b > floor, b, 0.0)
-    new = (b_eff == 0.0) & (s_eff > 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(b_eff > 0.0, s_eff / np.where(b_eff > 0.0, b_eff, 1.0),
-                     np.where(s_eff > 0.0, INDEX_CAP, 1.0))
+    pct, negligible = pct_change(s, b, floor)
+    new = np.isinf(pct)
+    gone = ~negligible & (s < floor)  # fell to a negligible load: the mirror of "new"
+    r = np.where(negligible, 1.0, np.where(new, INDEX_CAP, np.where(gone, 0.0, 1.0 + np.where(new, 0.0, pct) / 100.0)))
     return np.clip(r, 1.0 / INDEX_CAP, INDEX_CAP), new
 
 
@@ -313,22 +398,62 @@ def _times(r: float) -> str:
     return f"{r:.1f}\u00d7" if r >= 2.0 else f"{r:.2f}\u00d7"
 
 
-def _reading(muscle: str, side: str, idx: Mapping[str, float], new: Mapping[str, bool],
-             dominant: str) -> str:
+_KIND_WORD = MappingProxyType({"held": "a held posture", "walk": "a walk"})
+
+
+def _amount(name: str, idx: Mapping[str, float], new: Mapping[str, bool]) -> str:
+    f = FACTOR_INDICES[name]
+    if new[name]:
+        return f"{f.phrase} present, absent at baseline"
+    return f"{f.phrase} {_times(idx[name])} baseline"
+
+
+def _reading(muscle: str, side: str, kind: str, idx: Mapping[str, float], new: Mapping[str, bool],
+             dominant: str, tied: list[str], peak_n: float, everyday_n: float, beyond: bool) -> str:
     head = f"{label(muscle)}, {_SIDE_WORD[side]}"
+    vs_walk = (f"peak force {peak_n:.0f} N is {peak_n / everyday_n:.2f}\u00d7 its peak in a normal walk "
+               f"({everyday_n:.0f} N)")
+    # mention acute overload's absence only where its index would have been named before
+    acute_rose = (idx["acute_overload"] >= 1.0 + CHANGE_THRESHOLD - 1e-12
+                  and idx["acute_overload"] >= max(idx.values()) * (1.0 - TIE_TOLERANCE))
     if dominant == "none":
         if all(abs(idx[n] - 1.0) < 5e-3 for n in FACTOR_NAMES):
             return f"{head}: no factor index changed from baseline."
         top = max(FACTOR_NAMES, key=lambda n: idx[n])
-        return (f"{head}: no factor index rose by {_pct(CHANGE_THRESHOLD)} or more over "
-                f"baseline (largest: {FACTOR_INDICES[top].phrase} {_times(idx[top])}).")
+        text = (f"{head}: no factor that fits {_KIND_WORD[kind]} rose by {_pct(CHANGE_THRESHOLD)} or more "
+                f"over baseline (largest index: {FACTOR_INDICES[top].phrase} {_times(idx[top])}).")
+        if acute_rose:
+            text += (f" Its {vs_walk}, within the {ACUTE_OVERLOAD_MULTIPLE:g}\u00d7 taken as acute "
+                     "overload.")
+        return text
     f = FACTOR_INDICES[dominant]
-    if new[dominant]:
-        amount = f"{f.phrase} present, absent at baseline"
-    else:
-        amount = f"{f.phrase} {_times(idx[dominant])} baseline"
-    return (f"{head}: {amount} \u2014 {'an' if f.factor_class == 'activation' else 'a'} "
-            f"{f.factor_class} factor named for {f.literature} ({_TS1992}).")
+    text = (f"{head}: {_amount(dominant, idx, new)} in {_KIND_WORD[kind]} \u2014 "
+            f"{'an' if f.factor_class == 'activation' else 'a'} {f.factor_class} factor named for "
+            f"{f.literature} ({_TS1992}).")
+    if dominant == "acute_overload":
+        return text + f" Its {vs_walk}, beyond the {ACUTE_OVERLOAD_MULTIPLE:g}\u00d7 taken as acute overload."
+    for other in tied:
+        if other != "acute_overload":
+            text += (f" {_amount(other, idx, new).capitalize()} as well (a tie goes to the factor that fits "
+                     f"{_KIND_WORD[kind]}).")
+    if beyond:
+        text += (f" Its {vs_walk}, beyond the {ACUTE_OVERLOAD_MULTIPLE:g}\u00d7 taken as acute overload: "
+                 f"{FACTOR_INDICES['acute_overload'].literature}, also fits.")
+    elif acute_rose:
+        text += (f" Its {vs_walk}, within the {ACUTE_OVERLOAD_MULTIPLE:g}\u00d7 taken as acute overload, "
+                 "so acute overload is not named.")
+    return text
+
+
+def _name_factor(kind: str, idx: Mapping[str, float], beyond: bool) -> tuple[str, list[str]]:
+    """The dominant factor by the module's naming rule, and the other factors tied with it."""
+    order = [f for f in FACTOR_ORDER[kind] if f != "acute_overload" or beyond]
+    risen = [f for f in order if idx[f] >= 1.0 + CHANGE_THRESHOLD - 1e-12]
+    if not risen:
+        return "none", []
+    top = max(idx[f] for f in risen)
+    tied = [f for f in risen if idx[f] >= top * (1.0 - TIE_TOLERANCE)]
+    return tied[0], tied[1:]  # tied keeps FACTOR_ORDER: the first fits the task best
 
 
 def trigger_point_indices(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -339,15 +464,19 @@ def trigger_point_indices(metrics: pd.DataFrame) -> pd.DataFrame:
             columns of :data:`METRIC_COLUMNS` for the scenario plus the same columns with
             the suffix ``_baseline``. Values are finite and >= 0; activations and time
             fractions lie in 0..1 and ``time_held_shortened_frac + time_held_stretched_frac <= 1``.
-            Muscles outside the hip-abductor groups are accepted (their knowledge
+            It also needs the :data:`CONTEXT_COLUMNS` (``held``, a bool; the muscle and
+            exposure scales, > 0 or >= 0), as :func:`hipsim.analysis.metrics.fibre_metrics`
+            gives them. Muscles outside the hip-abductor groups are accepted (their knowledge
             columns stay empty).
 
     Returns:
         A new DataFrame, rows in input order, with columns ``muscle``, ``side``, the five
         factor indices of :data:`FACTOR_NAMES` (dimensionless ratios scenario/baseline,
         1 = unchanged; see the module docstring for each formula and its conventions),
-        ``lengthening_work_ratio`` (context only), ``dominant_factor`` (a factor name or
-        ``"none"``), ``reading`` (one plain-language sentence) and ``examine_also``
+        ``lengthening_work_ratio`` (context only), ``peak_vs_everyday`` (peak force over the
+        everyday peak), ``beyond_everyday`` (above :data:`ACUTE_OVERLOAD_MULTIPLE` times it),
+        ``dominant_factor`` (a factor name or ``"none"``, by the naming rule of the module
+        docstring), ``reading`` (plain-language sentences) and ``examine_also``
         (associated muscles, ``"; "``-separated). ``DataFrame.attrs["caveat"]`` holds
         :data:`CAVEAT`.
 
@@ -365,25 +494,33 @@ def trigger_point_indices(metrics: pd.DataFrame) -> pd.DataFrame:
     for name, f in FACTOR_INDICES.items():
         s = np.zeros(n)
         b = np.zeros(n)
+        floor = np.zeros(n)
         for col in f.metrics:
             s += m[col].to_numpy(dtype=float)
             b += m[col + _BASELINE].to_numpy(dtype=float)
-        indices[name], new_masks[name] = _ratio(s, b)
+            floor += change_floor(m, col)
+        indices[name], new_masks[name] = _ratio(s, b, floor)
     ecc, _ = _ratio(m["lengthening_work_j_per_day"].to_numpy(dtype=float),
-                    m["lengthening_work_j_per_day" + _BASELINE].to_numpy(dtype=float))
+                    m["lengthening_work_j_per_day" + _BASELINE].to_numpy(dtype=float),
+                    change_floor(m, "lengthening_work_j_per_day"))
 
+    # the everyday range: the peak in the built-in normal walk, at least the negligible 2 % of F0
+    everyday = np.maximum(m["everyday_peak_force_n"].to_numpy(dtype=float),
+                          NEGLIGIBLE_FRACTION * m["max_isometric_force_n"].to_numpy(dtype=float))
+    peak = m["peak_force_n"].to_numpy(dtype=float)
+    beyond_everyday = (peak > ACUTE_OVERLOAD_MULTIPLE * everyday) & (everyday > 0.0)
     dominant: list[str] = []
     readings: list[str] = []
     examine: list[str] = []
     for i in range(n):
         idx = {k: float(v[i]) for k, v in indices.items()}
         new = {k: bool(v[i]) for k, v in new_masks.items()}
-        # ties go to the earlier factor in FACTOR_NAMES (max keeps the first maximum)
-        top = max(FACTOR_NAMES, key=lambda k: idx[k])
-        dom = top if idx[top] >= 1.0 + CHANGE_THRESHOLD - 1e-12 else "none"
+        kind = "held" if bool(m.at[i, "held"]) else "walk"
+        dom, tied = _name_factor(kind, idx, bool(beyond_everyday[i]))
         muscle, side = str(m.at[i, "muscle"]), str(m.at[i, "side"])
         dominant.append(dom)
-        readings.append(_reading(muscle, side, idx, new, dom))
+        readings.append(_reading(muscle, side, kind, idx, new, dom, tied, float(peak[i]),
+                                 float(everyday[i]), bool(beyond_everyday[i])))
         group = KNOWLEDGE_GROUP.get(muscle)
         examine.append("; ".join(mu for mu, _ in FIBRE_GROUPS[group].examine_also)
                        if group else "")
@@ -392,6 +529,8 @@ def trigger_point_indices(metrics: pd.DataFrame) -> pd.DataFrame:
     for name in FACTOR_NAMES:
         out[name] = indices[name]
     out["lengthening_work_ratio"] = ecc
+    out["peak_vs_everyday"] = np.where(everyday > 0.0, peak / np.where(everyday > 0.0, everyday, 1.0), 0.0)
+    out["beyond_everyday"] = beyond_everyday
     out["dominant_factor"] = dominant
     out["reading"] = readings
     out["examine_also"] = examine
@@ -444,36 +583,42 @@ def summarise_indices(df: pd.DataFrame, *, max_lines: int = 5) -> list[str]:
 
 
 def body_chart_change_pct(metrics: pd.DataFrame,
-                          metric: str = "impulse_per_day_ns") -> dict[str, float]:
+                          metric: str = "impulse_per_day_ns") -> dict[str, float | None]:
     """% change of one load metric per body-chart zone, ready for
     :func:`hipsim.report.bodychart.draw_body_chart`.
 
-    For each zone group of :data:`CHART_GROUP_MUSCLES` and side present in ``metrics``,
-    scenario and baseline values of ``metric`` are summed over the group's muscles
-    (gluteus medius: its three parts) and turned into ``100 * (index - 1)`` with the same
-    ratio conventions as the factor indices (noise floor, 0/0 = no change, clip to
-    [0.01, 100]). Middle gluteus minimus has no zone and is not used.
+    For each zone group of :data:`CHART_GROUP_MUSCLES` and side present in ``metrics`` (a
+    :func:`hipsim.analysis.metrics.compare` table), scenario and baseline values of ``metric``
+    and their negligible-change floors are summed over the group's muscles (gluteus medius:
+    its three parts), and the % change is :func:`hipsim.analysis.metrics.pct_change`, the same
+    as the compare table's: ``None`` where the change is negligible (below 2 % of the
+    muscles' full scale), ``math.inf`` for a load absent at baseline. For a zone of one
+    muscle the value is that muscle's ``<metric>_pct_change``. Middle gluteus minimus has no
+    zone and is not used.
 
     Raises:
-        InputError: as :func:`trigger_point_indices`, or ``metric`` not in
-            :data:`METRIC_COLUMNS`.
+        InputError: as :func:`trigger_point_indices`, ``metric`` not in
+            :data:`METRIC_COLUMNS`, or a context column of the compare table missing.
     """
     if metric not in METRIC_COLUMNS:
         raise input_error("argument", "metric", metric,
                           "one of " + ", ".join(METRIC_COLUMNS))
     m = _validate_metrics(metrics)
+    floor = change_floor(metrics.reset_index(drop=True), metric)
     keys: list[str] = []
     s_list: list[float] = []
     b_list: list[float] = []
+    f_list: list[float] = []
     for group, muscles in CHART_GROUP_MUSCLES.items():
         for side in ("r", "l"):
-            sel = m[m["muscle"].isin(muscles) & (m["side"] == side)]
-            if len(sel) == 0:
+            sel = (m["muscle"].isin(muscles) & (m["side"] == side)).to_numpy()
+            if not sel.any():
                 continue
             keys.append(f"{group}_{side}")
-            s_list.append(float(sel[metric].sum()))
-            b_list.append(float(sel[metric + _BASELINE].sum()))
+            s_list.append(float(m.loc[sel, metric].sum()))
+            b_list.append(float(m.loc[sel, metric + _BASELINE].sum()))
+            f_list.append(float(floor[sel].sum()))
     if not keys:
         return {}
-    r, _ = _ratio(np.array(s_list), np.array(b_list))
-    return {k: float(100.0 * (v - 1.0)) for k, v in zip(keys, r)}
+    pct, negligible = pct_change(s_list, b_list, f_list)
+    return {k: None if n else float(v) for k, v, n in zip(keys, pct, negligible, strict=True)}

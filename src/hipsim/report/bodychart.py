@@ -37,6 +37,7 @@ from matplotlib.patches import PathPatch, Polygon
 from matplotlib.path import Path as MplPath
 
 from hipsim.anatomy import BODY_CHART_GROUPS, CHART_OUTLINES, REFERRAL_ZONES, ReferralZone
+from hipsim.analysis.metrics import NEGLIGIBLE_FRACTION
 from hipsim.errors import input_error, is_real
 from hipsim.fileio import atomic_open
 
@@ -67,7 +68,7 @@ _VIEW_TITLES = {"front": "Front", "side": "Right side", "back": "Back"}
 
 
 # ------------------------------------------------------------------------ outlines
-def _catmull_rom(points: Sequence[tuple[float, float]], n: int = 12, *,
+def _catmull_rom(points: Sequence[tuple[float, float]] | np.ndarray, n: int = 12, *,
                  closed: bool = False) -> np.ndarray:
     """Centripetal Catmull-Rom curve through ``points`` (passes every point).
 
@@ -160,12 +161,12 @@ def _zone_xy(poly: Sequence[tuple[float, float]], view: str, side: str) -> np.nd
 
 
 # ----------------------------------------------------------------------- validation
-def _validate(change_pct: Mapping[str, float]) -> dict[str, float]:
+def _validate(change_pct: Mapping[str, float | None]) -> dict[str, float | None]:
     if not isinstance(change_pct, Mapping):
         raise input_error("argument", "change_pct", type(change_pct).__name__,
                           "a mapping from '<group>_<side>' keys to % change values")
     allowed = ", ".join(BODY_CHART_KEYS)
-    out: dict[str, float] = {}
+    out: dict[str, float | None] = {}
     for key, value in change_pct.items():
         if key not in BODY_CHART_KEYS:
             hint = ""
@@ -174,18 +175,21 @@ def _validate(change_pct: Mapping[str, float]) -> dict[str, float]:
                         "fibres)")
             raise input_error("argument", f"change_pct[{key!r}]", key,
                               f"keys are {allowed}{hint}")
+        if value is None:  # a negligible change (hipsim.analysis.metrics.pct_change)
+            out[key] = None
+            continue
         # real numbers only: a string such as "10" is a caller's mistake, not a value
+        allowed = "values are finite numbers (% change vs baseline), +inf (new) or None (negligible)"
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise input_error("argument", f"change_pct[{key!r}]", value,
-                              "values are finite numbers (% change vs baseline)")
+            raise input_error("argument", f"change_pct[{key!r}]", value, allowed)
         v = float(value)
-        if not math.isfinite(v):
-            raise input_error("argument", f"change_pct[{key!r}]", value,
-                              "values are finite numbers (% change vs baseline)")
+        if not (math.isfinite(v) or v == math.inf):
+            raise input_error("argument", f"change_pct[{key!r}]", value, allowed)
         out[key] = v
     return out
 
 
+_MISSING = object()  # a zone without a value (not shaded), unlike None (a negligible change)
 _NICE = (10.0, 20.0, 25.0, 50.0, 100.0, 200.0, 250.0, 500.0, 1000.0)
 
 
@@ -198,9 +202,14 @@ def _auto_vmax(values: Sequence[float]) -> float:
     return float(10 ** math.ceil(math.log10(m)))
 
 
-def _fmt_pct(v: float | None) -> str:
-    if v is None:
+def _fmt_pct(v: float | None | object) -> str:
+    if v is _MISSING:
         return "–"
+    if v is None:
+        return "negl."
+    assert isinstance(v, float)
+    if v == math.inf:
+        return "new"
     text = f"{v:+.0f} %" if abs(v) >= 100 else f"{v:+.1f} %"
     return text.replace("-", "\u2212")
 
@@ -212,7 +221,7 @@ _ZONE_ALPHA = 0.62
 _CMAP = "RdBu_r"
 
 
-def _draw_view(ax, view: str, values: Mapping[str, float], norm, cmap,
+def _draw_view(ax, view: str, values: Mapping[str, float | None], norm, cmap,
                k: float) -> None:
     outline = _SIDE_OUTLINE if view == "side" else _FRONT_OUTLINE
     body = PathPatch(MplPath(outline, closed=True), facecolor=_BODY_FACE,
@@ -224,7 +233,8 @@ def _draw_view(ax, view: str, values: Mapping[str, float], norm, cmap,
             key = f"{group}_{side}"
             if key not in values:
                 continue
-            rgba = cmap(norm(values[key]))
+            v = values[key]
+            rgba = cmap(norm(0.0 if v is None else v))  # negligible: neutral
             for poly in zone.polygons[view]:
                 patch = Polygon(_zone_xy(poly, view, side), closed=True,
                                 facecolor=(*rgba[:3], _ZONE_ALPHA),
@@ -259,7 +269,7 @@ def _draw_view(ax, view: str, values: Mapping[str, float], norm, cmap,
             ax.text(x, -0.035, lab, ha="center", va="center", fontsize=9 * k, color="#333333")
 
 
-def draw_body_chart(change_pct: Mapping[str, float], *, title: str | None = None,
+def draw_body_chart(change_pct: Mapping[str, float | None], *, title: str | None = None,
                     fig: Figure | None = None, vmax: float | None = None) -> Figure:
     """Draw the referred-pain body chart shaded by a scenario's change in fibre load.
 
@@ -267,7 +277,10 @@ def draw_body_chart(change_pct: Mapping[str, float], *, title: str | None = None
         change_pct: ``"<group>_<side>"`` -> % change in load versus baseline (positive =
             more load), e.g. ``{"gluteus_minimus_anterior_r": 35.0}``. Groups are
             :data:`BODY_CHART_GROUPS`, sides ``r``/``l``; the full list is
-            :data:`BODY_CHART_KEYS`. Zones without a key are not shaded.
+            :data:`BODY_CHART_KEYS`. Zones without a key are not shaded. ``None`` is a
+            negligible change and ``math.inf`` a load absent at baseline, as
+            :func:`hipsim.analysis.metrics.pct_change` reports them (drawn neutral and at
+            the warm end, and named so in the legend).
         title: optional figure title.
         fig: an empty :class:`matplotlib.figure.Figure` to draw into; a new 12 x 7.2 inch
             figure when omitted. No pyplot state is used, so this works on any backend.
@@ -279,7 +292,7 @@ def draw_body_chart(change_pct: Mapping[str, float], *, title: str | None = None
         (view ``front``, ``side`` or ``back``); the side view shows the right side.
 
     Raises:
-        InputError: an unknown key, a value that is not a finite number, or a ``vmax``
+        InputError: an unknown key, a value that is not a finite number, +inf or None, or a ``vmax``
             that is not a finite positive number.
 
     Zones after Travell & Simons (1992, vol. 2, chs 8, 9, 12); see the module docstring
@@ -287,7 +300,7 @@ def draw_body_chart(change_pct: Mapping[str, float], *, title: str | None = None
     """
     values = _validate(change_pct)
     if vmax is None:
-        vlim = _auto_vmax(list(values.values()))
+        vlim = _auto_vmax([v for v in values.values() if v is not None and math.isfinite(v)])
     else:
         if not is_real(vmax) or vmax <= 0:
             raise input_error("argument", "vmax", vmax, "a finite number > 0")
@@ -317,8 +330,8 @@ def draw_body_chart(change_pct: Mapping[str, float], *, title: str | None = None
         zone = REFERRAL_ZONES[group]
         handles.append(Line2D([], [], color="#262626", linewidth=1.2,
                               linestyle=zone.linestyle))
-        r = values.get(f"{group}_r")
-        l_ = values.get(f"{group}_l")
+        r = values.get(f"{group}_r", _MISSING)
+        l_ = values.get(f"{group}_l", _MISSING)
         labels.append(f"{zone.label}\nR {_fmt_pct(r)}   L {_fmt_pct(l_)}")
     leg = lax.legend(handles, labels, loc="upper left", frameon=False, fontsize=9 * k,
                      handlelength=3.2, labelspacing=1.1, title="Referral zone (edge)",
@@ -328,9 +341,9 @@ def draw_body_chart(change_pct: Mapping[str, float], *, title: str | None = None
     # Colour bar (horizontal) under the legend.
     cax = fig.add_subplot(gs[1, 3])
     pos = cax.get_position()
-    cax.set_position([pos.x0 + 0.01, pos.y0 + pos.height * 0.55, pos.width * 0.85,
-                      pos.height * 0.18])
-    beyond = [v for v in values.values() if abs(v) > vlim]
+    cax.set_position((pos.x0 + 0.01, pos.y0 + pos.height * 0.55, pos.width * 0.85,
+                      pos.height * 0.18))
+    beyond = [v for v in values.values() if v is not None and abs(v) > vlim]
     extend = "neither"
     if any(v > vlim for v in beyond) and any(v < -vlim for v in beyond):
         extend = "both"
@@ -351,7 +364,9 @@ def draw_body_chart(change_pct: Mapping[str, float], *, title: str | None = None
     nax.set_axis_off()
     nax.text(0.0, 1.0, "Each zone is shaded by its group's change in load;\n"
              "overlaps blend. The side view shows the right side.\n"
-             "Unshaded zones: no value given.", transform=nax.transAxes, ha="left",
+             "Unshaded zones: no value given. negl.: a change below\n"
+             f"{100 * NEGLIGIBLE_FRACTION:g} % of the muscles' full scale (a convention);\n"
+             "new: a load absent at baseline.", transform=nax.transAxes, ha="left",
              va="top", fontsize=8 * k, color="#404040", linespacing=1.4)
 
     if title:
@@ -361,7 +376,7 @@ def draw_body_chart(change_pct: Mapping[str, float], *, title: str | None = None
     return fig
 
 
-def save_body_chart(path: str | os.PathLike[str], change_pct: Mapping[str, float],
+def save_body_chart(path: str | os.PathLike[str], change_pct: Mapping[str, float | None],
                     **kw: Any) -> Path:
     """Draw the body chart and write it as a PNG, atomically.
 

@@ -18,6 +18,7 @@ from matplotlib.collections import LineCollection
 from matplotlib import colormaps
 from matplotlib.colors import Normalize
 
+from hipsim.analysis.metrics import NEGLIGIBLE_FRACTION, format_pct_change
 from hipsim.anatomy import FIBRE_GROUPS, SHORT_LABELS
 from hipsim.fileio import atomic_open
 from hipsim.tasks.result import TaskResult
@@ -68,19 +69,36 @@ def plot_activation(baseline: TaskResult, scenario: TaskResult, fibres: Sequence
 
 def plot_change_bars(metrics, metric: str = "impulse_per_day_ns", groups: Sequence[str] = FIBRE_GROUPS,
                      title: str = "", ax=None) -> Figure:
-    """% change of ``metric`` per fibre group, right and left side, from a metrics table
-    (on ``ax`` if given, else on a new figure)."""
+    """% change of ``metric`` per fibre group, right and left side, from a
+    :func:`~hipsim.analysis.metrics.compare` table (on ``ax`` if given, else on a new figure).
+
+    The bars are the table's ``<metric>_pct_change``. A negligible change (below 2 % of the
+    muscle's full scale, :func:`~hipsim.analysis.metrics.pct_change`) is a zero bar labelled
+    "negl."; a load absent at baseline is drawn at the top of the scale and labelled "new".
+    """
     fig = ax.figure if ax is not None else Figure(figsize=(8, 4.5))
     ax = ax or fig.add_subplot()
     x = np.arange(len(groups))
     col = f"{metric}_pct_change"
+    top = 500.0  # bars are clipped to -100..top %
     for k, (side, colour) in enumerate((("r", "#c0392b"), ("l", "#2e86c1"))):
-        vals = []
+        vals, notes = [], []
         for g in groups:
             row = metrics[(metrics.muscle == g) & (metrics.side == side)]
             v = float(row[col].iloc[0]) if len(row) else 0.0
-            vals.append(np.clip(v, -100.0, 500.0) if np.isfinite(v) else 500.0)
-        ax.bar(x + (k - 0.5) * 0.4, vals, 0.4, color=colour, label="right" if side == "r" else "left")
+            negligible = bool(row[f"{metric}_negligible"].iloc[0]) if len(row) else False
+            vals.append(0.0 if negligible else float(np.clip(v, -100.0, top)))
+            notes.append(format_pct_change(v, negligible) if negligible or np.isinf(v) else "")
+        xs = x + (k - 0.5) * 0.4
+        bars = ax.bar(xs, vals, 0.4, color=colour, label="right" if side == "r" else "left")
+        for b, note in zip(bars, notes, strict=True):
+            b.set_gid(f"{side}:{note or 'pct'}")
+            if note:
+                ax.annotate(note, (b.get_x() + b.get_width() / 2, b.get_height()), textcoords="offset points",
+                            xytext=(0, 2), ha="center", va="bottom", fontsize=7, rotation=90)
+    ax.text(0.01, 0.01, f"negl.: change below {100 * NEGLIGIBLE_FRACTION:g} % of the muscle's full scale "
+            "(F0 for a force; a convention); new: absent at baseline", transform=ax.transAxes, fontsize=7,
+            color="0.35")
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(x, [LABELS.get(g, g) for g in groups], rotation=20)
     ax.set_ylabel(f"% change vs baseline ({metric.replace('_', ' ')})")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hipsim.analysis.metrics import ASSOCIATED, FIBRE_GROUPS
+from hipsim.analysis.metrics import ASSOCIATED, FIBRE_GROUPS, NEGLIGIBLE_FRACTION
 from hipsim.scenarios.runner import ScenarioResult
 from hipsim.fileio import atomic_write_text
 from hipsim.tasks.result import TaskResult
@@ -61,7 +61,9 @@ RUN_TABLE_COLUMNS: dict[str, str] = {
     "dL": "change of that mean fibre length against the baseline, %",
 }
 #: What the change columns print besides a percentage.
-RUN_TABLE_SYMBOLS = '"new": the baseline had none of it; "-": no change can be stated (nothing in either case)'
+RUN_TABLE_SYMBOLS = ('"new": the baseline had (next to) none of it; "negl.": a change below '
+                     f"{100 * NEGLIGIBLE_FRACTION:g} % of the muscle's full scale (F0 for a force), too small to "
+                     "state as a percentage")
 
 
 def _feasibility(res: TaskResult) -> dict[str, Any]:
@@ -82,7 +84,10 @@ def summary(result: ScenarioResult) -> dict[str, Any]:
         name = f"{row.muscle}_{row.side}"
         entry = {k: row[k] for k in SUMMARY_METRICS}
         entry["baseline"] = {k: row[f"{k}_baseline"] for k in SUMMARY_METRICS}
-        entry["pct_change_vs_baseline"] = {k: row[f"{k}_pct_change"] for k in SUMMARY_METRICS}
+        # hipsim.analysis.metrics.pct_change: null where the change is negligible (listed below)
+        entry["pct_change_vs_baseline"] = {k: None if row[f"{k}_negligible"] else row[f"{k}_pct_change"]
+                                           for k in SUMMARY_METRICS}
+        entry["negligible_vs_baseline"] = [k for k in SUMMARY_METRICS if row[f"{k}_negligible"]]
         muscles[name] = entry
     reserves = {c: {"peak_abs_nm": float(np.abs(res.reserves[:, j]).max()),
                     "baseline_peak_abs_nm": float(np.abs(base.reserves[:, j]).max())}
@@ -112,6 +117,8 @@ def summary(result: ScenarioResult) -> dict[str, Any]:
     keep = [c for c in idx.columns if c not in ("muscle", "side")]
     out["trigger_point_load_indices"] = {f"{r.muscle}_{r.side}": {c: r[c] for c in keep}
                                         for _, r in idx.iterrows()}
+    from hipsim.analysis.trigger_points import NAMING_RULE
+    out["trigger_point_naming_rule"] = NAMING_RULE
     return _num(out)
 
 
@@ -172,10 +179,11 @@ def print_legend(console=None) -> None:
 
 
 def print_caveats(console=None) -> None:
-    """The trigger-point caveat and the disclaimer (once per command)."""
+    """How a trigger-point factor is named, the trigger-point caveat and the disclaimer (once per command)."""
     from rich.console import Console
-    from hipsim.analysis.trigger_points import CAVEAT
+    from hipsim.analysis.trigger_points import CAVEAT, NAMING_RULE
     console = console or Console()
+    console.print(f"[dim]{NAMING_RULE}[/dim]")
     console.print(f"[dim]{CAVEAT}[/dim]")
     console.print(f"[dim]{DISCLAIMER}[/dim]")
 
@@ -210,8 +218,10 @@ def print_summary(result: ScenarioResult, console=None, *, legend: bool = True, 
     m = result.metrics
     for _, r in m[m.muscle.isin(FIBRE_GROUPS)].iterrows():
         t.add_row(LABELS.get(r.muscle, r.muscle), r.side, f"{r.peak_activation:.2f}", f"{r.peak_force_n:.0f}",
-                  _pct(r.peak_force_n_pct_change), _pct(r.impulse_per_day_ns_pct_change),
-                  f"{r.mean_norm_fiber_length:.2f}", _pct(r.mean_norm_fiber_length_pct_change))
+                  _pct(r.peak_force_n_pct_change, r.peak_force_n_negligible),
+                  _pct(r.impulse_per_day_ns_pct_change, r.impulse_per_day_ns_negligible),
+                  f"{r.mean_norm_fiber_length:.2f}",
+                  _pct(r.mean_norm_fiber_length_pct_change, r.mean_norm_fiber_length_negligible))
     console.print(t)
     if legend:
         print_legend(console)
@@ -227,7 +237,6 @@ def print_summary(result: ScenarioResult, console=None, *, legend: bool = True, 
         print_caveats(console)
 
 
-def _pct(v: float) -> str:
-    if not math.isfinite(v):
-        return "new" if v > 0 else "-"
-    return f"{v:+.0f}%"
+def _pct(v: float, negligible: bool) -> str:
+    from hipsim.analysis.metrics import format_pct_change
+    return format_pct_change(v, negligible)
