@@ -48,6 +48,7 @@ def test_hipsims_own_walk_needs_no_residuals():
     assert not _warned(r)
 
 
+@pytest.mark.slow
 def test_a_walk_with_half_its_ground_reaction_warns_about_residuals():
     """Halve the built-in walk's ground reactions: the pelvis residual carries the missing half of
     the body's weight support (Newton's second law), and the result warns, citing the guideline."""
