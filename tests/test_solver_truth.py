@@ -227,14 +227,14 @@ def test_batch_equals_single_frames(seeds, n, m, p, threads, chunk, pick):
        load=st.sampled_from([0.5, 1.0, 4.0]), p=st.sampled_from([2.0, 3.0, 1.5, 4.0]),
        max_iterations=st.sampled_from([1, 2, 100]))
 def test_converged_exactly_where_the_independent_check_passes(seed, n, m, load, p, max_iterations):
-    """``code == 0`` implies the bounds, equations and KKT conditions hold; an answer that clearly
-    fails them is never reported converged."""
+    """``code == 0`` implies the bounds, equations and KKT conditions hold, and an answer that
+    clearly meets them is reported converged (10 % margins for the rounding of the check)."""
     M, b, w, c = random_problem(seed, n, m, load)
     a, R, out = solve_one(M, b, w, c, p, max_iterations=max_iterations)
     if out["code"][0] == 0:
         assert all(independent_check(M, b, w, c, p, a, R, slack=1.1))
-    if not all(independent_check(M, b, w, c, p, a, R, slack=0.9)):
-        assert out["code"][0] != 0
+    if all(independent_check(M, b, w, c, p, a, R, slack=0.9)):
+        assert out["code"][0] == 0
     if max_iterations == 100:
         assert out["code"][0] == 0  # feasible or not (reserves), every problem finishes
 
@@ -246,7 +246,7 @@ def test_a_stopped_solver_says_so():
     for seed in range(20):
         M, b, w, c = random_problem(seed, 40, 5, 1.0)
         a, R, out = solve_one(M, b, w, c, 3.0, max_iterations=1)
-        if not all(independent_check(M, b, w, c, 3.0, a, R, slack=0.9)):
+        if not all(independent_check(M, b, w, c, 3.0, a, R, slack=1.1)):
             failing += 1
             assert out["code"][0] != 0
     assert failing >= 5
