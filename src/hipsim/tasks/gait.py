@@ -17,6 +17,7 @@ from hipsim.model import Model, load_model
 from hipsim.model.scaling import Subject
 from hipsim.motion import (coordinate_kinematics, detect_heel_strikes, load_external_loads, normative_gait,
                            read_storage, require_columns)
+from hipsim.motion.measured_walk import measured_walk
 from hipsim.motion.normative_gait import GAIT_KNOBS, GRAVITY_M_S2
 from hipsim.params import PASSIVE_JOINT_MOMENTS, Param, validated
 from hipsim.tasks.result import TaskResult, solve_task
@@ -31,30 +32,39 @@ def _model_order(model: Model, names: Sequence[str], source: str) -> list[int]:
     return [list(names).index(n) for n in model.coordinate_names]
 
 
-#: Walking: every parameter :func:`gait` validates (the cycle's knobs and the passive moments).
-GAIT_PARAMS: dict[str, Param] = {**GAIT_KNOBS, "passive_joint_moments": PASSIVE_JOINT_MOMENTS}
+#: Walking: every parameter :func:`gait` validates (the cycle's knobs, which built-in cycle, and the
+#: passive moments).
+GAIT_PARAMS: dict[str, Param] = {
+    **GAIT_KNOBS,
+    "cycle": Param("str", "built-in walking cycle: 'measured' (mean adult gait, Schreiber & Moissenet 2019) or "
+                   "'keypoints' (cited keypoints, fitted)", "keypoints", choices=("measured", "keypoints")),
+    "passive_joint_moments": PASSIVE_JOINT_MOMENTS,
+}
 
 
 @validated(GAIT_PARAMS)
 def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subject | None = None,
          step_width_m: float = 0.10, pelvic_drop_scale: float = 1.0, trunk_lean_deg: float = 0.0,
          stance_asymmetry: float = 0.0, loads: Sequence[Load] = (), strength: Mapping[str, float] | None = None,
-         n_frames: int = 101, exponent: float | str = 2, passive_joint_moments: bool = True) -> TaskResult:
+         n_frames: int = 101, exponent: float | str = 2, passive_joint_moments: bool = True,
+         cycle: str = "keypoints") -> TaskResult:
     """Normative level walking (one cycle from right heel strike), solved for fibre forces.
 
-    Kinematics and ground reactions come from :func:`hipsim.motion.normative_gait`, built
-    for this (scaled) model with the carried ``loads`` on it: the stance feet stay planted and
-    the ground reactions follow from whole-body Newton–Euler, so the pelvis needs no residual
-    force or moment. Knobs as there. ``passive_joint_moments`` as in
+    Kinematics and ground reactions come from :func:`hipsim.motion.normative_gait` (``cycle``
+    ``"keypoints"``: cited keypoints, stance feet planted) or
+    :func:`hipsim.motion.measured_walk.measured_walk` (``"measured"``: mean measured adult gait),
+    built for this (scaled) model with the carried ``loads`` on it; the ground reactions follow
+    from whole-body Newton–Euler, so the pelvis needs no residual force or moment. Knobs as there. ``passive_joint_moments`` as in
     :func:`hipsim.single_leg_stance`.
     """
     m, subj = subject_model(model, subject)
     if strength:
         m = m.with_strength(strength)
     pms = point_masses_for(m, subj, loads)
-    ng = normative_gait(speed_m_s=speed_m_s, step_width_m=step_width_m, pelvic_drop_scale=pelvic_drop_scale,
-                        trunk_lean_deg=trunk_lean_deg, stance_asymmetry=stance_asymmetry, n_frames=n_frames,
-                        model=m, point_masses=pms)
+    build = measured_walk if cycle == "measured" else normative_gait
+    ng = build(speed_m_s=speed_m_s, step_width_m=step_width_m, pelvic_drop_scale=pelvic_drop_scale,
+               trunk_lean_deg=trunk_lean_deg, stance_asymmetry=stance_asymmetry, n_frames=n_frames,
+               model=m, point_masses=pms)
     q = np.column_stack([ng.coordinates[n] for n in m.coordinate_names])
     qd = np.column_stack([ng.velocities[n] for n in m.coordinate_names])
     qdd = np.column_stack([ng.accelerations[n] for n in m.coordinate_names])
@@ -79,7 +89,7 @@ def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subjec
                   stance_fraction={s: ng.grf[s].stance_fraction for s in ("r", "l")},
                   loads=[vars(ld) for ld in loads], grf_n=_grf(external),
                   cop_m={s: ng.grf[s].cop_ground_m for s in ("r", "l")},
-                  pelvis_tilt_offset_rad=ng.parameters.get("pelvis_tilt_offset_rad"))
+                  pelvis_tilt_offset_rad=ng.parameters.get("pelvis_tilt_offset_rad"), cycle=cycle)
     return solve_task("gait", m, subj, ng.time, q, qd, qdd, external=external, point_masses=pms,
                       percent=ng.percent, parameters=params, exponent=exponent,
                       passive_joint_moments=passive_joint_moments)
