@@ -129,6 +129,12 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     OpenSim's ScaleTool): ``subject`` is recorded in the result and scales only the passive
     joint moments, and body weights refer to the model's mass; None means the subject the model
     records (:attr:`hipsim.Model.subject`). ``passive_joint_moments`` as in :func:`hipsim.single_leg_stance`.
+
+    Measured motions and forces rarely balance the model exactly: the result's ``residuals`` hold
+    the pelvis residual force and moment per frame, and its ``warnings`` say when they exceed the
+    residual-reduction guidelines of Hicks et al. 2015, J Biomech Eng 137:020905 (peak force above
+    5 % of the peak ground reaction force, peak moment above 1 % of centre-of-mass height times
+    it; :func:`hipsim.tasks.result.residual_warning`).
     """
     if (start is None) != (end is None):
         raise input_error("argument", "start/end", (start, end),
