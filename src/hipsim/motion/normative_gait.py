@@ -1165,8 +1165,12 @@ def _leg_length(model) -> float:
     return float(o[0, names.index("femur_r"), 1] - o[0, names.index("calcn_r"), 1])
 
 
-def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics):
-    """Per-foot ground reactions from whole-body Newton–Euler (see the module docstring)."""
+def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics, trailing_force=None):
+    """Per-foot ground reactions from whole-body Newton–Euler (see the module docstring).
+
+    ``trailing_force(side, p)``, when given, is the trailing foot's force (n, 3) in N over double
+    support instead of the Ren et al. (2008) decay of its heel-strike force (the measured walk
+    passes its measured per-foot forces); the leading foot carries the rest either way."""
     m = b.m
     g_bw = b.mass * GRAVITY_M_S2
     ci_pel = [m.coordinate_index(n) for n in ("pelvis_tilt", "pelvis_list", "pelvis_rotation",
@@ -1205,6 +1209,9 @@ def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics):
         f_hs, m_hs = fx[k], mx[k]
         cop_hs, tq_hs = _cop(f_hs[None], m_hs[None])
         f_tr = np.column_stack([fa * f_hs[0], fv * f_hs[1], fv * f_hs[2]])
+        if trailing_force is not None:
+            f_tr = trailing_force(trail, p)
+            fv = f_tr[:, 1] / f_hs[1]
         tq_tr = fv * tq_hs[0]
         # Ren et al. apply the transition to the trailing foot's moments too: about the point
         # where its CoP was at the heel strike, so that CoP stays put (a stride on in a later
