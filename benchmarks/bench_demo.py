@@ -86,8 +86,9 @@ def main(argv: list[str] | None = None) -> dict:
                 solve.append(rd.solve_ms)
                 draw.append(ms[-1] - rd.solve_ms)
         all_ms += ms
-        rows[name] = {"median_ms": statistics.median(ms), "max_ms": max(ms), "solve_median_ms": statistics.median(solve),
-                      "redraw_median_ms": statistics.median(draw), "n": len(ms)}
+        rows[name] = {"median_ms": statistics.median(ms), "max_ms": max(ms),
+                      "solve_median_ms": statistics.median(solve), "redraw_median_ms": statistics.median(draw),
+                      "n": len(ms)}
     widget = []
     for k in range(20):
         t = time.perf_counter()
@@ -129,7 +130,8 @@ def main(argv: list[str] | None = None) -> dict:
     if args.json:
         print(json.dumps(out))
         return out
-    print(f"StanceDemo update (solve + render to the Agg canvas, blitted, {out['figure_px'][0]}x{out['figure_px'][1]} px), "
+    width, height = out["figure_px"]
+    print(f"StanceDemo update (solve + render to the Agg canvas, blitted, {width}x{height} px), "
           f"{args.rounds} rounds per sweep, after warm-up")
     print(f"{'slider changed':<18}{'n':>5}{'median ms':>11}{'max ms':>9}{'solve ms':>10}{'redraw ms':>11}")
     for name, r in rows.items():

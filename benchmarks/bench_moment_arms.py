@@ -63,10 +63,10 @@ def time_opensim(model, qs: np.ndarray) -> float | None:
     crossed = [[coords[k] for k in np.flatnonzero(model.crossing[i])] for i in range(model.n_muscles)]
     t = time.perf_counter()
     for q in qs:
-        for c, v in zip(coords, q):
+        for c, v in zip(coords, q, strict=True):
             c.setValue(s, float(v), False)
         om.realizePosition(s)
-        for mu, cl in zip(muscles, crossed):
+        for mu, cl in zip(muscles, crossed, strict=True):
             mu.getLength(s)
             for c in cl:
                 mu.computeMomentArm(s, c)

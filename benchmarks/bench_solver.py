@@ -174,11 +174,12 @@ def bench_slsqp(M, b):
         for f in range(F):
             Mf, bf = M[f], b[f]
 
-            def fun(a):
+            # The frame's M and b bound as defaults: each closure is used within its own iteration.
+            def fun(a, Mf=Mf, bf=bf):
                 r = bf - Mf.T @ a
                 return a @ a + r @ r
 
-            def jac(a):
+            def jac(a, Mf=Mf, bf=bf):
                 return 2 * a - 2 * Mf @ (bf - Mf.T @ a)
 
             sol = minimize(fun, x0, jac=jac, bounds=[(0, 1)] * n, method="SLSQP",

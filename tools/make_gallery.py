@@ -90,7 +90,9 @@ TEXT = {
                          "Peak-force bars show the faster pace, the summary's impulse per day the distance."),
     "crossed_legs": ("Knee over knee, the crossed right hip holds its posterior gluteal fibres and piriformis "
                      "stretched for the hour and lengthens TFL by about half (from 0.23 to 0.34 of its optimal "
-                     "length, a rigid-tendon value outside the physiological range, which hipsim warns about), while the anterior fibres, adductors at 90 degrees of flexion, shorten.", "Bars: % change of mean fibre length; the left side is unchanged."),
+                     "length, a rigid-tendon value outside the physiological range, which hipsim warns about), "
+                     "while the anterior fibres, adductors at 90 degrees of flexion, shorten.",
+                     "Bars: % change of mean fibre length; the left side is unchanged."),
     "leg_length": ("A left leg 1.5 cm short tilts the standing pelvis about 5 degrees to the left: the "
                    "right abductors lengthen and the left shorten.",
                    "Bars: % change of mean fibre length per group (red right, blue left)."),

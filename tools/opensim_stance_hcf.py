@@ -3,15 +3,15 @@ for the published models in ../shared/reference/opensim, beside hipsim's.
 
 Why: hipsim's default single-leg stance gives 3.21 BW (3.45 without the passive joint moments),
 above 2.0-3.0 BW (in vivo 2.61 ± 0.29 BW, Bergmann et al. 2016). This script asks whether
-another published model, solved by OpenSim itself, would land in range. Every model gets hipsim's stance posture (same joint
-angles; Rajagopal's knee sign flipped, its arms hanging), a static ground force equal to its
-weight under its own centre of mass, and OpenSim 4.6's StaticOptimization (squared activations,
-muscle physiology on, as OpenSim's default) with a costly CoordinateActuator (optimal force 1)
-on every pelvis and lumbar coordinate that has no actuator (the pelvis residuals, gait2392's
-lumbar joints; none at the subtalar and toe joints, as in OpenSim's own examples); then
-the JointReaction analysis gives the right hip's force on the femur
-(:func:`hipsim.motion.opensim_tools.static_pose_reaction`; OpenSim's optimiser runs to a
-convergence criterion of 1e-10). hipsim's rows: its default (passive joint moments), without
+another published model, solved by OpenSim itself, would land in range. Every model gets
+hipsim's stance posture (same joint angles; Rajagopal's knee sign flipped, its arms hanging), a
+static ground force equal to its weight under its own centre of mass, and OpenSim 4.6's
+StaticOptimization (squared activations, muscle physiology on, as OpenSim's default) with a
+costly CoordinateActuator (optimal force 1) on every pelvis and lumbar coordinate that has no
+actuator (the pelvis residuals, gait2392's lumbar joints; none at the subtalar and toe joints,
+as in OpenSim's own examples); then the JointReaction analysis gives the right hip's force on
+the femur (:func:`hipsim.motion.opensim_tools.static_pose_reaction`; OpenSim's optimiser runs to
+a convergence criterion of 1e-10). hipsim's rows: its default (passive joint moments), without
 them, and OpenSim's problem (every joint but the pelvis, every muscle at least 1 % active, as
 OpenSim's Thelen2003Muscle requires).
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     # OpenSim's problem: every joint's equation (lumbar, subtalar and toes too) and every
     # muscle at least 1 % active (its Thelen2003Muscle's minimum activation).
     like_opensim = solve_like_opensim(ours)
-    q = dict(zip(ours.coordinate_names, ours.q[0]))
+    q = dict(zip(ours.coordinate_names, ours.q[0], strict=True))
     print(f"{'model':28s} {'solver':42s} {'HCF (BW)':>8s}  largest muscle forces (N)")
     for solver, r in (("hipsim SO + passive joint moments", with_passive), ("hipsim SO", ours),
                       ("hipsim SO, all joints, activation >= 0.01", like_opensim)):
