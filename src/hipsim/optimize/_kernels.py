@@ -751,14 +751,17 @@ def primal_polish(M, b, q, lin, c, p, power, a, R, max_steps, work):
 
 @njit(cache=True, fastmath=False, error_model="numpy")
 def guard_tiny(M, b, bz):
-    """Copy b into bz with components below TINY times the moment scale set to exactly 0."""
-    cut = TINY * _moment_scale(M, b)
+    """Copy b into bz with components below TINY times the moment scale set to exactly 0;
+    return the moment scale max_j (|b_j| + sum_i |M_ij|)."""
+    scale = _moment_scale(M, b)
+    cut = TINY * scale
     for j in range(b.shape[0]):
         bz[j] = b[j] if abs(b[j]) >= cut else 0.0
+    return scale
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
-def verify(M, b, q, lin, c, p, power, tol, a, R, lam):
+def verify(M, b, q, lin, c, p, power, tol, scale, a, R, lam):
     """Check a frame's solution and make it self-consistent, in place.
 
     Projects ``a`` onto [0, 1]^n, sets the reserves R = b - M^T a and the multipliers
@@ -766,8 +769,8 @@ def verify(M, b, q, lin, c, p, power, tol, a, R, lam):
 
     * bounds: the last iterate lies within BOUND_TOL of the box (NaN counts as infinitely far);
     * moment equations: max_j |b_j - R_j - sum_i M_ij a_i| <= tol_eq = max(tol, 1e-12 scale),
-      scale = max_j (|b_j| + sum_i |M_ij|) (the recomputation's rounding: a check that every
-      number is finite);
+      ``scale`` = max_j (|b_j| + sum_i |M_ij|) (from :func:`guard_tiny`; the recomputation's
+      rounding: a check that every number is finite);
     * KKT: with d_i = cost_i'(a_i) - (M lambda)_i (cost q a^2 + lin a, or q a^p when
       ``power``), the violation |d_i| inside (0, 1), max(-d_i, 0) at 0 and max(d_i, 0) at 1 is
       at most KKT_TOL * gscale + gmap * tol_eq, where gscale = max_i max(|(M lambda)_i|,
@@ -797,19 +800,15 @@ def verify(M, b, q, lin, c, p, power, tol, a, R, lam):
             for j in range(m):
                 R[j] -= M[i, j] * ai
     eq = _max_residual(M, b, a, R)
-    tol_eq = max(tol, 1e-12 * _moment_scale(M, b))
+    tol_eq = max(tol, 1e-12 * scale)
     for j in range(m):
         lam[j] = 2.0 * c[j] * R[j]
     viol = 0.0
     gscale = 0.0
-    gmap = 0.0
     for i in range(n):
         g = 0.0
-        s = 0.0
         for j in range(m):
             g += M[i, j] * lam[j]
-            s += 2.0 * c[j] * abs(M[i, j])
-        gmap = max(gmap, s)
         ai = a[i]
         if power:
             d = p * q[i] * ai ** (p - 1.0) - g
@@ -826,7 +825,16 @@ def verify(M, b, q, lin, c, p, power, tol, a, R, lam):
             v = abs(d)
         if not v <= viol:  # also NaN
             viol = v
-    ok = bviol <= BOUND_TOL and eq <= tol_eq and viol <= KKT_TOL * gscale + gmap * tol_eq
+    ok = bviol <= BOUND_TOL and eq <= tol_eq and viol <= KKT_TOL * gscale
+    if bviol <= BOUND_TOL and eq <= tol_eq and not ok and viol == viol:
+        # Only now the allowance for the moment tolerance (one more pass over M).
+        gmap = 0.0
+        for i in range(n):
+            s = 0.0
+            for j in range(m):
+                s += 2.0 * c[j] * abs(M[i, j])
+            gmap = max(gmap, s)
+        ok = viol <= KKT_TOL * gscale + gmap * tol_eq
     return ok, bviol, eq, viol / gscale if gscale > 0.0 else viol
 
 
@@ -848,7 +856,7 @@ def solve_range_dual(M, b, w, lin, c, first, last, tol, max_iter, warm, lam0,
     lam = np.empty(m)
     bz = np.empty(m)
     for f in range(first, last):
-        guard_tiny(M[f], b[f], bz)
+        scale = guard_tiny(M[f], b[f], bz)
         if warm:
             for j in range(m):
                 lam[j] = lam0[f, j]
@@ -857,14 +865,14 @@ def solve_range_dual(M, b, w, lin, c, first, last, tol, max_iter, warm, lam0,
         a = a_out[f]
         R = R_out[f]
         st, it, _ = solve_dual(M[f], bz, w, lin, c, 2.0, False, lam, a, R, tol, max_iter, work)
-        ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, 2.0, False, tol, a, R, lam)
+        ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, 2.0, False, tol, scale, a, R, lam)
         if not ok:
             st, it2, _ = solve_active_set(M[f], bz, w, lin, c, lam, a, R, tol, max_iter + 3 * n, work)
             it += it2
-            ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, 2.0, False, tol, a, R, lam)
+            ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, 2.0, False, tol, scale, a, R, lam)
         if not ok:
             it += primal_polish(M[f], bz, w, lin, c, 2.0, False, a, R, max_iter, work)
-            ok, bv2, eq, kkt = verify(M[f], b[f], w, lin, c, 2.0, False, tol, a, R, lam)
+            ok, bv2, eq, kkt = verify(M[f], b[f], w, lin, c, 2.0, False, tol, scale, a, R, lam)
             bv = max(bv, bv2)
         for j in range(m):
             lam_out[f, j] = lam[j]
@@ -892,7 +900,7 @@ def solve_range_sqp(M, b, w, c, p, first, last, tol, max_iter, warm, lam0,
     a_keep = np.empty(n)
     power = p > 0.0  # runtime boolean
     for f in range(first, last):
-        guard_tiny(M[f], b[f], bz)
+        scale = guard_tiny(M[f], b[f], bz)
         if warm:
             for j in range(m):
                 lam[j] = lam0[f, j]
@@ -906,22 +914,22 @@ def solve_range_sqp(M, b, w, c, p, first, last, tol, max_iter, warm, lam0,
         bv = eq = kkt = 0.0
         if p < 2.0:
             st, it, _ = solve_dual(M[f], bz, w, lin, c, p, power, lam, a, R, tol, max_iter, work)
-            ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, p, power, tol, a, R, lam)
+            ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, p, power, tol, scale, a, R, lam)
         if not ok:
             st, it2, _ = solve_sqp(M[f], bz, w, c, p, lam, a, R, tol, max_iter, work)
             it += it2
-            ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, p, power, tol, a, R, lam)
+            ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, p, power, tol, scale, a, R, lam)
         if not ok or kkt > POLISH_BELOW:
             for i in range(n):
                 a_keep[i] = a[i]
             it += primal_polish(M[f], bz, w, lin, c, p, power, a, R, max_iter, work)
-            ok2, bv2, eq2, kkt2 = verify(M[f], b[f], w, lin, c, p, power, tol, a, R, lam)
+            ok2, bv2, eq2, kkt2 = verify(M[f], b[f], w, lin, c, p, power, tol, scale, a, R, lam)
             if ok2 or not ok or kkt2 < kkt:
                 ok, bv, eq, kkt = ok2, max(bv, bv2), eq2, kkt2
             else:  # the polish ended worse (it may trade KKT for objective): keep the checked point
                 for i in range(n):
                     a[i] = a_keep[i]
-                ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, p, power, tol, a, R, lam)
+                ok, bv, eq, kkt = verify(M[f], b[f], w, lin, c, p, power, tol, scale, a, R, lam)
         for j in range(m):
             lam_out[f, j] = lam[j]
         status_out[f] = CONVERGED if ok else (NOT_VERIFIED if st == CONVERGED or st == STALLED else st)
