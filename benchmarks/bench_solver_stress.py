@@ -122,7 +122,7 @@ def run(problems: int, seed: int = 0, use_quadprog: bool = True, threads: int | 
              "worst_moment_residual_relative": 0.0, "worst_activation_diff_vs_quadprog": 0.0,
              "quadprog_compared": 0, "quadprog_refused": 0, "verified_but_not_converged": 0,
              "converged_but_failing_check": 0}
-    by: dict[str, list[int]] = {}
+    by: dict[str, list[float]] = {}
     t_solve = t_ref = 0.0
     k = 0
     t0 = time.perf_counter()
@@ -150,9 +150,10 @@ def run(problems: int, seed: int = 0, use_quadprog: bool = True, threads: int | 
                                                  float(out["kkt_residual"].max()))
         stats["worst_moment_residual_relative"] = max(stats["worst_moment_residual_relative"], float(eq.max()))
         label = f"p={batch['p']:g} floor={batch['a0']:g} {batch['regime']} {batch['magnitude']}"
-        row = by.setdefault(label, [0, 0])
+        row = by.setdefault(label, [0, 0, 0.0])
         row[0] += F
         row[1] += int((~ok).sum())
+        row[2] = max(row[2], float(kkt.max()))
         if use_quadprog and batch["p"] == 2.0:
             t1 = time.perf_counter()
             ref = quadprog_activations(batch)
@@ -167,7 +168,8 @@ def run(problems: int, seed: int = 0, use_quadprog: bool = True, threads: int | 
     stats["seconds"] = time.perf_counter() - t0
     stats["solver_seconds"] = t_solve
     stats["quadprog_seconds"] = t_ref
-    stats["by_category"] = {key: {"problems": v[0], "non_converged": v[1]} for key, v in sorted(by.items())}
+    stats["by_category"] = {key: {"problems": int(v[0]), "non_converged": int(v[1]), "worst_kkt_residual": v[2]}
+                            for key, v in sorted(by.items())}
     return stats
 
 
@@ -202,7 +204,7 @@ def main(argv=None) -> int:
             if key != "by_category":
                 print(f"{key:40s} {val}")
         for key, val in stats["by_category"].items():
-            print(f"  {key:45s} {val['problems']:8d} {val['non_converged']:6d}")
+            print(f"  {key:45s} {val['problems']:8d} {val['non_converged']:6d} {val['worst_kkt_residual']:9.2e}")
         return 0
     table = Table(title="Static-optimisation solver, random problems")
     table.add_column("figure")
@@ -214,8 +216,9 @@ def main(argv=None) -> int:
     cats.add_column("exponent, floor, load, magnitudes")
     cats.add_column("problems", justify="right")
     cats.add_column("non-converged", justify="right")
+    cats.add_column("worst KKT", justify="right")
     for key, val in stats["by_category"].items():
-        cats.add_row(key, str(val["problems"]), str(val["non_converged"]))
+        cats.add_row(key, str(val["problems"]), str(val["non_converged"]), f"{val['worst_kkt_residual']:.2e}")
     console = Console()
     console.print(table)
     console.print(cats)
