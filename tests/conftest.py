@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(config, items):
     """Mark OpenSim cross-checks ``opensim`` and notebook runs ``notebooks``; both are also ``slow``,
     so ``python -m pytest -m "not slow"`` is the quick developer loop."""
     for item in items:
-        module = item.module.__name__.rpartition(".")[2] if item.module is not None else ""
+        module = getattr(getattr(item, "module", None), "__name__", "").rpartition(".")[2]
         if "opensim" in getattr(item, "fixturenames", ()) or module in _OPENSIM_MODULES:
             item.add_marker(pytest.mark.opensim)
         if module in _NOTEBOOK_MODULES:
