@@ -73,7 +73,8 @@ class SolverStatus(NamedTuple):
     them; converged needs <= 1e-12). ``kkt_residual`` is the largest violation of the KKT
     conditions, with multipliers 2 R / R_opt^2 implied by the returned reserves, relative to
     the size of the objective's gradient (converged needs <= 1e-8 plus the moment tolerance
-    carried through the multipliers; see ``hipsim.optimize._kernels.verify``). Where the
+    carried through the multipliers; see ``hipsim.optimize._kernels.verify``; for ``"minmax"``,
+    solved by HiGHS, both are 0 and ``code`` is HiGHS's success). Where the
     muscles cannot produce the moments, the reserves carry the rest: that is the solution of
     the posed problem, and it is reported converged, with the reserves saying how much.
     """
