@@ -5,6 +5,11 @@ reaction forces on the feet, static optimisation over hip, knee and ankle of bot
 (every muscle crossing them), and the hip contact force of both hips. The kinematics and
 ground reaction forces are prepared once, outside the timing; so is the JIT compilation.
 
+Also times the measured-gait cycle (hipsim.motion.measured_walk): ``new_subject_cycle_ms`` is one
+cycle for a newly scaled model (a subject not seen before, so no cache hit; JIT warm), and
+``gait_scenario_s`` one gait scenario, baseline and scenario, through run_scenario (the shipped
+shoulder_bag_walk with ``cycle = "measured"``; JIT warm, cycle cache cleared before each run).
+
     python benchmarks/bench_gait.py            # table
     python benchmarks/bench_gait.py --json     # one JSON object
 """
@@ -31,8 +36,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeats", type=int, default=10)
     args = ap.parse_args(argv)
 
+    import tempfile
+    from pathlib import Path
+
     import hipsim
     from hipsim.dynamics.inverse import inverse_dynamics, joint_reaction
+    from hipsim.motion import measured_walk as mw
+    from hipsim.scenarios.runner import resolve, run_scenario
     from hipsim.optimize import static_optimization
     from hipsim.tasks.result import solve_task
 
@@ -62,14 +72,31 @@ def main(argv: list[str] | None = None) -> dict:
         "normative_kinematics_ms": best_ms(lambda: hipsim.motion.normative_gait(), args.repeats),
         "model_load_ms": load_ms,
     }
+    mw.measured_walk(model=model)  # warm
+    # Models scaled beforehand (scaling is not part of the cycle), each a subject not seen before.
+    scaled = iter([model.scaled_to(hipsim.Subject(55.0 + 0.7 * i, 1.55 + 0.004 * i)) for i in range(args.repeats)])
+    out["new_subject_cycle_ms"] = best_ms(lambda: mw.measured_walk(model=next(scaled)), args.repeats)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = resolve("shoulder_bag_walk").read_text(encoding="utf-8")
+        path = Path(tmp) / "shoulder_bag_walk_measured.toml"
+        if 'type = "gait"\n' not in src:
+            raise SystemExit("shoulder_bag_walk is no longer a gait scenario")
+        path.write_text(src.replace('type = "gait"\n', 'type = "gait"\ncycle = "measured"\n', 1), encoding="utf-8")
+        run_scenario(path)  # warm
+
+        def scenario():
+            mw._CACHE.clear()
+            return run_scenario(path)
+        out["gait_scenario_s"] = best_ms(scenario, min(args.repeats, 3)) / 1000.0
     if args.json:
         print(json.dumps(out))
     else:
         print(f"one gait cycle: {out['frames']} frames, {out['muscles']} muscles, "
               f"{out['selected_coordinates']} coordinates solved")
         for k in ("gait_cycle_ms", "inverse_dynamics_ms", "static_optimization_ms", "hip_contact_ms",
-                  "normative_kinematics_ms", "model_load_ms"):
+                  "normative_kinematics_ms", "model_load_ms", "new_subject_cycle_ms"):
             print(f"  {k:<26} {out[k]:9.2f}")
+        print(f"  {'gait_scenario_s':<26} {out['gait_scenario_s']:9.3f}")
         print("gait_cycle_ms = inverse dynamics + static optimisation + both hip contact forces (kinematics given)")
     return out
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("script, args, keys", [
-    ("bench_gait.py", ["--repeats", "1"], {"gait_cycle_ms"}),
+    ("bench_gait.py", ["--repeats", "1"], {"gait_cycle_ms", "new_subject_cycle_ms", "gait_scenario_s"}),
     ("bench_solver.py", ["--frames", "200", "--ref-frames", "20", "--slsqp-frames", "2", "--no-opensim"],
      {"hipsim_frames_per_s", "speedup_vs_best_qp"}),
     ("bench_moment_arms.py", ["--poses", "200", "--batch", "100", "--opensim-poses", "2"],
