@@ -37,7 +37,7 @@ MUSCLES = ("gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimu
 BASE = {
     "peak_activation": 0.40, "mean_activation": 0.15, "peak_force_n": 300.0,
     "mean_force_n": 90.0, "peak_stress_kpa": 120.0, "impulse_per_day_ns": 5.0e5,
-    "sustained_impulse_ns": 6.0e4, "time_held_shortened_frac": 0.20, "time_held_stretched_frac": 0.10,
+    "sustained_bout_s": 40.0, "time_held_shortened_frac": 0.20, "time_held_stretched_frac": 0.10,
     "lengthening_work_j_per_day": 8.0e4, "compression_kpa_s": 0.0,
 }
 
@@ -132,8 +132,8 @@ def test_compression_ratio_reading_gives_the_multiplier():
 
 def test_longer_or_heavier_sustained_contraction_gives_larger_index():
     out = trigger_point_indices(table({
-        ("gluteus_minimus_anterior", "r"): {"sustained_impulse_ns": 6.0e5},
-        ("gluteus_minimus_anterior", "l"): {"sustained_impulse_ns": 1.5e5},
+        ("gluteus_minimus_anterior", "r"): {"sustained_bout_s": 400.0},
+        ("gluteus_minimus_anterior", "l"): {"mean_force_n": 225.0},  # 2.5x the force held
     }))
     right = row(out, "gluteus_minimus_anterior", "r")["sustained_contraction"]
     left = row(out, "gluteus_minimus_anterior", "l")["sustained_contraction"]
@@ -163,7 +163,7 @@ def test_negligible_loads_count_as_zero_not_as_a_huge_ratio():
 def test_dominant_factor_is_the_largest_and_needs_ten_percent():
     key = ("gluteus_minimus_anterior", "l")
     out = trigger_point_indices(table({key: {"peak_force_n": 300.0 * 1.3,
-                                             "sustained_impulse_ns": 6.0e4 * 1.8}}))
+                                             "sustained_bout_s": 40.0 * 1.8}}))
     assert row(out, *key)["dominant_factor"] == "sustained_contraction"
     out = trigger_point_indices(table({key: {"peak_force_n": 300.0 * 1.05}}))
     assert row(out, *key)["dominant_factor"] == "none"
@@ -228,7 +228,7 @@ def test_advice_includes_the_corrective_measures_of_the_literature():
 def test_summary_lists_the_largest_change_first_and_ends_with_the_caveat_once():
     out = trigger_point_indices(table({
         ("gluteus_minimus_anterior", "r"): {"impulse_per_day_ns": 1.0e6},   # 2x
-        ("gluteus_minimus_posterior", "l"): {"sustained_impulse_ns": 2.4e5},  # 4x
+        ("gluteus_minimus_posterior", "l"): {"sustained_bout_s": 160.0},  # 4x
     }))
     lines = summarise_indices(out)
     assert lines[-1] == CAVEAT
@@ -377,8 +377,8 @@ def test_indices_do_not_depend_on_units(t, power):
     for c in METRIC_COLUMNS:
         if c in ("peak_activation", "mean_activation") or c.endswith("_frac"):
             continue  # bounded quantities; they drive sustained_position only
-        if c == "compression_kpa_s":
-            continue  # its negligible floor is a fixed pressure (capillary pressure), not F0
+        if c in ("compression_kpa_s", "sustained_bout_s"):
+            continue  # not a force unit: a fixed pressure (capillary pressure) floor; a time
         for suffix in ("", "_baseline"):
             scaled[c + suffix] = t[c + suffix] * k
     scaled["max_isometric_force_n"] = t["max_isometric_force_n"] * k  # the floors' scale, in the same units
@@ -417,7 +417,7 @@ def test_a_held_posture_reads_a_tie_as_sustained_static_load():
     # heavier hold, same duration: peak force, daily impulse and sustained impulse all 2x
     key = ("gluteus_minimus_anterior", "r")
     out = trigger_point_indices(table({key: {"peak_force_n": 600.0, "impulse_per_day_ns": 1.0e6,
-                                             "sustained_impulse_ns": 1.2e5}},
+                                             "mean_force_n": 180.0}},
                                       context={**HELD, "everyday_peak_force_n": 400.0}))
     r = row(out, *key)
     assert r["acute_overload"] == r["repetitive_overload"] == r["sustained_contraction"] == pytest.approx(2.0)
@@ -430,7 +430,7 @@ def test_a_held_posture_reads_a_tie_as_sustained_static_load():
 def test_a_walk_reads_a_tie_as_repetitive_load():
     # a fibre that never rests: daily impulse and sustained impulse rise alike
     key = ("gluteus_medius_middle", "l")
-    out = trigger_point_indices(table({key: {"impulse_per_day_ns": 7.5e5, "sustained_impulse_ns": 9.0e4}},
+    out = trigger_point_indices(table({key: {"impulse_per_day_ns": 7.5e5, "mean_force_n": 135.0}},
                                       context={"everyday_peak_force_n": 300.0}))
     r = row(out, *key)
     assert r["repetitive_overload"] == pytest.approx(r["sustained_contraction"]) == pytest.approx(1.5)
@@ -447,7 +447,7 @@ def test_overuse_is_never_named_for_a_held_posture():
 
 def test_acute_overload_only_beyond_twice_the_everyday_peak():
     key = ("gluteus_medius_anterior", "r")
-    brief = {"peak_force_n": 900.0, "sustained_impulse_ns": 9.0e4}  # 3x the force, held half as long
+    brief = {"peak_force_n": 900.0, "mean_force_n": 270.0, "sustained_bout_s": 20.0}  # 3x the force, half as long
     within = trigger_point_indices(table({key: brief}, context={**HELD, "everyday_peak_force_n": 500.0}))
     beyond = trigger_point_indices(table({key: brief}, context={**HELD, "everyday_peak_force_n": 400.0}))
     assert ACUTE_OVERLOAD_MULTIPLE == 2.0
@@ -462,7 +462,7 @@ def test_acute_overload_only_beyond_twice_the_everyday_peak():
 
 def test_acute_overload_beyond_the_everyday_range_is_named_beside_a_tied_static_load():
     key = ("gluteus_minimus_posterior", "r")
-    out = trigger_point_indices(table({key: {"peak_force_n": 600.0, "sustained_impulse_ns": 1.2e5}},
+    out = trigger_point_indices(table({key: {"peak_force_n": 600.0, "mean_force_n": 180.0}},
                                       context={**HELD, "everyday_peak_force_n": 250.0}))
     r = row(out, *key)
     assert r["dominant_factor"] == "sustained_contraction"  # the tie goes to the held posture's factor

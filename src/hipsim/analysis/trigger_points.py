@@ -20,7 +20,8 @@ index                             metric                             literature 
                                                                      (walking too far or
                                                                      fast, running,
                                                                      court sports)
-``sustained_contraction``         ``sustained_impulse_ns``           perpetuating:
+``sustained_contraction``         ``mean_force_n`` x                 perpetuating:
+                                  ``sustained_bout_s``
                                                                      prolonged immobility,
                                                                      standing without
                                                                      shifting weight (a
@@ -47,8 +48,10 @@ validated):
 
 The two perpetuating indices of immobility count only what is held over the whole hold or
 walking bout (see :func:`hipsim.analysis.metrics.fibre_metrics`): ``sustained_contraction``
-the force-time integral of work without a single rest (the hold's force times its
-duration), ``sustained_position`` time *held* shortened or stretched. A
+the static load, force held times time held without a single rest (the ratio of the mean
+forces times the ratio of the unbroken bouts, each change judged against its own floor: a
+low force held fifteen times as long is fifteen times the static load, a few newtons more
+is none), ``sustained_position`` time *held* shortened or stretched. A
 gait cycle holds no position, and a fibre that rests every stride holds no contraction, so
 for two such cycles they are ``0 / 0`` = 1. The within-stride burst (``longest_sustained_s``)
 and the shares of a cycle spent shortened or stretched are reported as metrics but drive no
@@ -178,7 +181,7 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "mean_force_n",
     "peak_stress_kpa",
     "impulse_per_day_ns",
-    "sustained_impulse_ns",
+    "sustained_bout_s",
     "time_held_shortened_frac",
     "time_held_stretched_frac",
     "lengthening_work_j_per_day",
@@ -241,14 +244,14 @@ FACTOR_INDICES: Mapping[str, FactorIndex] = MappingProxyType({
     ),
     "sustained_contraction": FactorIndex(
         name="sustained_contraction",
-        metrics=("sustained_impulse_ns",),
-        phrase="force held without rest",
+        metrics=("mean_force_n", "sustained_bout_s"),
+        phrase="force held without rest (force x time)",
         factor_class="perpetuating",
         literature=("prolonged immobility and prolonged standing without shifting weight "
                     "(a sustained, static load)"),
-        rationale=("both keep the same fibres working without a break; the force-time "
-                   "integral of work without a single rest over a hold or walking bout "
-                   "measures that static load (a fibre that rests every stride gets none)"),
+        rationale=("both keep the same fibres working without a break; the force held times "
+                   "the time held without a single rest over a hold or walking bout measures "
+                   "that static load (a fibre that rests every stride gets none)"),
         source=f"{_TS_VOL2}, ch. 9",
     ),
     "sustained_position": FactorIndex(
@@ -390,6 +393,18 @@ def _ratio(s: np.ndarray, b: np.ndarray, floor: np.ndarray) -> tuple[np.ndarray,
     return np.clip(r, 1.0 / INDEX_CAP, INDEX_CAP), new
 
 
+def _static_load(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Sustained-contraction index: (force held ratio) x (time held without rest ratio), each
+    with its own negligible floor (2 % of F0; 2 % of the bout), clipped like every index."""
+    held_s = m["sustained_bout_s"].to_numpy(dtype=float)
+    held_b = m["sustained_bout_s" + _BASELINE].to_numpy(dtype=float)
+    force_s = np.where(held_s > 0.0, m["mean_force_n"].to_numpy(dtype=float), 0.0)
+    force_b = np.where(held_b > 0.0, m["mean_force_n" + _BASELINE].to_numpy(dtype=float), 0.0)
+    r_force, new_force = _ratio(force_s, force_b, change_floor(m, "mean_force_n"))
+    r_time, new_time = _ratio(held_s, held_b, change_floor(m, "sustained_bout_s"))
+    return np.clip(r_force * r_time, 1.0 / INDEX_CAP, INDEX_CAP), new_force | new_time
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
@@ -492,6 +507,9 @@ def trigger_point_indices(metrics: pd.DataFrame) -> pd.DataFrame:
     indices: dict[str, np.ndarray] = {}
     new_masks: dict[str, np.ndarray] = {}
     for name, f in FACTOR_INDICES.items():
+        if name == "sustained_contraction":
+            indices[name], new_masks[name] = _static_load(m)
+            continue
         s = np.zeros(n)
         b = np.zeros(n)
         floor = np.zeros(n)
