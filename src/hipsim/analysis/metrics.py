@@ -40,7 +40,6 @@ STRETCHED = 1.1
 
 METRIC_COLUMNS = ("peak_activation", "mean_activation", "peak_force_n", "mean_force_n", "peak_stress_kpa",
                   "impulse_ns", "impulse_per_day_ns", "longest_sustained_s", "sustained_bout_s",
-                  "sustained_impulse_ns",
                   "mean_norm_fiber_length", "time_shortened_frac", "time_stretched_frac",
                   "time_held_shortened_frac", "time_held_stretched_frac", "lengthening_work_j",
                   "lengthening_work_j_per_day",
@@ -76,7 +75,7 @@ def _full_scale(ctx: Mapping[str, np.ndarray], metric: str) -> np.ndarray:
     scales = {
         "peak_activation": one, "mean_activation": one,
         "peak_force_n": f0, "mean_force_n": f0, "peak_stress_kpa": sigma_kpa,
-        "impulse_ns": f0 * t, "impulse_per_day_ns": f0 * t * n, "sustained_impulse_ns": f0 * bout,
+        "impulse_ns": f0 * t, "impulse_per_day_ns": f0 * t * n,
         "longest_sustained_s": bout, "sustained_bout_s": bout,
         "mean_norm_fiber_length": one, "time_shortened_frac": one, "time_stretched_frac": one,
         "time_held_shortened_frac": one, "time_held_stretched_frac": one,
@@ -96,20 +95,19 @@ def change_floor(table: pd.DataFrame, metric: str) -> np.ndarray:
     external pressure is not the muscle's force: its scale is the pressure at which it starts
     to close the skin's capillaries.
 
-    ==========================================  =============================================
-    metric                                      full scale
-    ==========================================  =============================================
-    forces                                      F0
-    activations                                 1 (full activation)
-    ``peak_stress_kpa``                         F0 / PCSA (maximum isometric stress)
-    ``impulse_ns``, ``impulse_per_day_ns``      F0 x one repetition's duration (x per day)
-    ``sustained_impulse_ns``                    F0 x the longest uninterrupted bout
+    =============================================  ======================================================
+    metric                                         full scale
+    =============================================  ======================================================
+    forces                                         F0
+    activations                                    1 (full activation)
+    ``peak_stress_kpa``                            F0 / PCSA (maximum isometric stress)
+    ``impulse_ns``, ``impulse_per_day_ns``         F0 x one repetition's duration (x per day)
     ``longest_sustained_s``, ``sustained_bout_s``  the longest uninterrupted bout
-    lengths (``mean_norm_fiber_length``)        optimal fibre length (1 in normalised units)
-    time fractions                              the whole task (1)
-    lengthening work (per day)                  F0 x optimal fibre length (x per day)
-    ``compression_kpa_s``                       :data:`CAPILLARY_PRESSURE_KPA` x exposure time per day
-    ==========================================  =============================================
+    ``mean_norm_fiber_length``                     optimal fibre length (1 in normalised units)
+    time fractions                                 the whole task (1)
+    lengthening work (per day)                     F0 x optimal fibre length (x per day)
+    ``compression_kpa_s``                          :data:`CAPILLARY_PRESSURE_KPA` x exposure time per day
+    =============================================  ======================================================
 
     ``table`` holds the :data:`CONTEXT_COLUMNS` of :func:`fibre_metrics`; in a
     :func:`compare` table the larger of the scenario's and the baseline's value is used, so
@@ -229,9 +227,7 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
     ``Exposure.bout_s`` (the uninterrupted hold, or walking bout) for an active fibre in a static
     posture or one that never rests in the cycle, else its longest burst within one stride.
     ``sustained_bout_s`` keeps only the first two: work without a single rest over the whole hold
-    or bout; a fibre that rests every stride gets 0. ``sustained_impulse_ns`` is that bout times
-    the mean force, the static load: a held posture's force times the hold, 0 for a fibre that
-    rests every stride.
+    or bout; a fibre that rests every stride gets 0.
 
     Beside the metrics, the :data:`CONTEXT_COLUMNS` say what the task and the muscle were:
     ``held`` (a static posture), the muscle's F0, PCSA and optimal fibre length, the exposure
@@ -291,7 +287,6 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
                 "impulse_ns": impulse, "impulse_per_day_ns": impulse * exposure.repetitions_per_day,
                 "longest_sustained_s": float(sustained),
                 "sustained_bout_s": float(exposure.bout_s) if unbroken else 0.0,
-                "sustained_impulse_ns": impulse / span * exposure.bout_s if unbroken else 0.0,
                 "mean_norm_fiber_length": float(np.mean(nl2)),
                 "time_shortened_frac": short, "time_stretched_frac": stretch,
                 "time_held_shortened_frac": short if static else 0.0,
