@@ -81,9 +81,10 @@ def subject_model(model: Model | str = "default", subject: Subject | None = None
     if subject is not None and not isinstance(subject, Subject):
         raise input_error("argument", "subject", subject, "a hipsim.Subject(mass_kg, height_m) or None")
     m = model if isinstance(model, Model) else load_model(model)
-    if subject is not None:
-        m = m.scaled_to(subject)
-    return m, m.subject
+    if subject is None:
+        return m, m.subject
+    # The subject as given (the scaled model's body masses sum to it up to rounding).
+    return m.scaled_to(subject), subject
 
 
 def point_masses_for(model: Model, subject: Subject, loads: Sequence[Load]) -> list[PointMass]:
