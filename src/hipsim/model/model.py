@@ -227,7 +227,7 @@ class Model:
         import pandas as pd
         arms = self.moment_arms(q)
         if arms.ndim != 2:
-            raise input_error("argument", "q", np.shape(q), "moment_arm_table takes a single pose")
+            raise input_error("argument", "q", arms.shape[:-2], "moment_arm_table takes a single pose")
         rows = list(muscles) if muscles is not None else list(self.muscle_names)
         cols = list(coordinates) if coordinates is not None else list(self.coordinate_names)
         sel = arms[np.ix_([self.muscle_index(r) for r in rows], [self.coordinate_index(c) for c in cols])]
@@ -242,7 +242,8 @@ class Model:
         arms = self.moment_arms(q)
         if isinstance(qdot, Mapping):
             # Unnamed coordinates are still (speed 0), unlike poses whose defaults apply.
-            qd = np.zeros(np.broadcast_shapes(*(np.shape(v) for v in qdot.values())) + (self.n_coordinates,))
+            frames: tuple[int, ...] = np.broadcast_shapes(*(np.shape(v) for v in qdot.values()))
+            qd = np.zeros(frames + (self.n_coordinates,))
             for k, v in qdot.items():
                 qd[..., self.coordinate_index(k)] = v
         else:

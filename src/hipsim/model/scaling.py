@@ -23,7 +23,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from hipsim.params import Param, check_params
-from hipsim.model.spec import (Body, ConditionalPathPoint, Constant, Frame, Function, Linear, ModelSpec,
+from hipsim.model.spec import (AnyPathPoint, Body, ConditionalPathPoint, Constant, Frame, Function, Linear, ModelSpec,
                                MovingPathPoint, Multiplier, PathPoint, SimmSpline, TransformAxis)
 
 #: Height (m) of the generic gait2392 subject.
@@ -110,7 +110,7 @@ def scale_spec(spec: ModelSpec, current: Subject, subject: Subject) -> ModelSpec
             child_frame=Frame(_v(j.child_frame.translation, s), j.child_frame.orientation), transform=axes))
     muscles = []
     for mu in spec.muscles:
-        path = []
+        path: list[AnyPathPoint] = []
         for p in mu.path:
             if isinstance(p, PathPoint):
                 path.append(PathPoint(p.body, _v(p.location, s)))

@@ -359,7 +359,8 @@ def validate(spec: ModelSpec) -> None:
                                       f"it must name a coordinate of this joint ({sorted(own)})")
         elif j.kind == "pin":
             if len(j.coordinates) != 1:
-                raise input_error(src, f"{key}.coordinates", len(j.coordinates), "a pin joint has exactly one coordinate")
+                raise input_error(src, f"{key}.coordinates", len(j.coordinates),
+                                  "a pin joint has exactly one coordinate")
         elif j.kind == "weld":
             if j.coordinates:
                 raise input_error(src, f"{key}.coordinates", len(j.coordinates), "a weld joint has no coordinates")
@@ -406,11 +407,11 @@ def validate(spec: ModelSpec) -> None:
                 if lo > hi:
                     raise input_error(src, f"{pk}.range", list(p.range), "the range must be [min, max] with min <= max")
             if isinstance(p, MovingPathPoint):
-                for ax in "xyz":
-                    c = getattr(p, f"{ax}_coordinate")
+                for axis in "xyz":
+                    c = getattr(p, f"{axis}_coordinate")
                     if c not in coords:
-                        raise input_error(src, f"{pk}.{ax}.coordinate", c, "it must name a coordinate of the model")
-                    check_function(src, f"{pk}.{ax}.function", getattr(p, ax))
+                        raise input_error(src, f"{pk}.{axis}.coordinate", c, "it must name a coordinate of the model")
+                    check_function(src, f"{pk}.{axis}.function", getattr(p, axis))
 
 
 def _check_tree(spec: ModelSpec) -> None:

@@ -60,8 +60,7 @@ _SLIDER_STEPS = {"mass_kg": (1.0, "body mass (kg)"), "load_kg": (0.5, "bag in ha
                  "trunk_lean_deg": (1.0, "trunk lean over stance hip (deg)")}
 #: Slider (min, max, step, start, label) per knob, generated from :data:`DEMO_PARAMS`.
 SLIDERS: dict[str, tuple[float, float, float, float, str]] = {
-    k: (float(p.lo), float(p.hi), _SLIDER_STEPS[k][0], float(p.default), _SLIDER_STEPS[k][1])
-    for k, p in DEMO_PARAMS.items()}
+    k: (*p.interval, _SLIDER_STEPS[k][0], float(p.default), _SLIDER_STEPS[k][1]) for k, p in DEMO_PARAMS.items()}
 
 CAVEAT_LINE = "Computed mechanical loads for teaching; not a diagnosis."
 
@@ -189,7 +188,7 @@ def draw_hip(ax: Any, model: Model, q: Any = None, view: str = "front", side: st
         ax.plot(bone[:, 0], bone[:, 1], color="0.4", lw=4, solid_capstyle="round", zorder=2)
         ax.add_patch(Circle(tuple(proj(o[fem])), 0.022, facecolor="0.85", edgecolor="0.4", zorder=3))
     cols = dict(colours or {})
-    palette = colormaps["tab10"].colors
+    palette = colormaps["tab10"].colors  # type: ignore[attr-defined]  # a ListedColormap
     paths = fibre_paths(model, qs, [f"{g}_{sd}" for sd in sides for g in fibres])
     for k, g in enumerate(fibres):
         c = cols.get(g, palette[k % 10])
@@ -299,8 +298,8 @@ class StanceDemo:
         hcf = float(np.linalg.norm(res.hip_contact_force_ground[s][0]))
         return DemoReading(knobs=dict(knobs), hip_contact_n=hcf, hip_contact_bw=hcf / res.body_weight_n,
                            abductor_force_n=float(forces.sum()),
-                           fibre_forces_n={g: float(f) for g, f in zip(DEMO_FIBRES, forces)},
-                           fibre_activations={g: float(a) for g, a in zip(DEMO_FIBRES, acts)},
+                           fibre_forces_n={g: float(f) for g, f in zip(DEMO_FIBRES, forces, strict=True)},
+                           fibre_activations={g: float(a) for g, a in zip(DEMO_FIBRES, acts, strict=True)},
                            abduction_shortfall_nm=short, body_weight_n=res.body_weight_n, result=res,
                            solve_ms=solve_ms)
 
@@ -309,11 +308,11 @@ class StanceDemo:
         side = self.side
         fig = Figure(figsize=figsize, dpi=dpi)
         self.fig = fig
-        body = fig.add_axes([0.0, 0.04, 0.22, 0.90])
-        hip = fig.add_axes([0.22, 0.28, 0.33, 0.58])
-        bars = fig.add_axes([0.66, 0.45, 0.31, 0.47])
-        text = fig.add_axes([0.57, 0.05, 0.43, 0.30])
-        cax = fig.add_axes([0.26, 0.20, 0.25, 0.025])
+        body = fig.add_axes((0.0, 0.04, 0.22, 0.90))
+        hip = fig.add_axes((0.22, 0.28, 0.33, 0.58))
+        bars = fig.add_axes((0.66, 0.45, 0.31, 0.47))
+        text = fig.add_axes((0.57, 0.05, 0.43, 0.30))
+        cax = fig.add_axes((0.26, 0.20, 0.25, 0.025))
         self.body_ax, self.hip_ax, self.bar_ax, self.text_ax = body, hip, bars, text
         self._norm = Normalize(-0.15, 1.0)  # a resting fibre still shows as pale yellow
         self._cmap = colormaps["YlOrRd"]
@@ -448,8 +447,8 @@ class StanceDemo:
         outline = o[pel] + outline_local @ R[pel].T
         # Muscle lines of the fibre groups, both sides.
         lines, acts = [], []
-        names = [f"{g}_{side}" for side in ("r", "l") for g in DEMO_FIBRES]
-        for name, pts in m.paths(q[:1], names).items():
+        fibre_names = [f"{g}_{side}" for side in ("r", "l") for g in DEMO_FIBRES]
+        for name, pts in m.paths(q[:1], fibre_names).items():
             lines.append(_frontal(pts))
             acts.append(res.activations[0, m.muscle_index(name)])
         # Whole-body centre of mass (bodies and loads).
@@ -491,7 +490,7 @@ class StanceDemo:
         B["skull"].center = tuple(g["skull"])
         H["bones"].set_segments(g["hip_bones"])
         H["pelvis"].set_xy(g["pelvis"])
-        for c, sd in zip(H["heads"], ("r", "l")):
+        for c, sd in zip(H["heads"], ("r", "l"), strict=True):
             c.center = tuple(g["hips"][sd])
         H["muscles"].set_segments(g["lines"])
         H["muscles"].set_array(g["acts"])
@@ -534,12 +533,12 @@ class StanceDemo:
             self._bar_txt[k].set_text(f"{forces[k]:.0f} N")
 
         # Text panel.
-        k = rd.knobs
-        bag = (f"{k['load_kg']:g} kg, {'left' if k['load_side'] == 'l' else 'right'} "
-               f"({'opposite' if k['load_side'] != s else 'same'} side)" if k["load_kg"] > 0 else "none")
+        kn = rd.knobs
+        bag = (f"{kn['load_kg']:g} kg, {'left' if kn['load_side'] == 'l' else 'right'} "
+               f"({'opposite' if kn['load_side'] != s else 'same'} side)" if kn["load_kg"] > 0 else "none")
         self._hcf_txt.set_text(f"{rd.hip_contact_bw:.2f} BW ({rd.hip_contact_n:.0f} N)")
-        self._info_txt.set_text(f"{k['mass_kg']:g} kg\n{bag}\nx {k['gmed_strength']:.2f}")
-        self._info2_txt.set_text(f"{k['pelvic_drop_deg']:+g} deg\n{k['trunk_lean_deg']:+g} deg\n"
+        self._info_txt.set_text(f"{kn['mass_kg']:g} kg\n{bag}\nx {kn['gmed_strength']:.2f}")
+        self._info2_txt.set_text(f"{kn['pelvic_drop_deg']:+g} deg\n{kn['trunk_lean_deg']:+g} deg\n"
                                  f"{rd.abductor_force_bw:.2f} BW")
         if rd.abduction_shortfall_nm > ABDUCTOR_SHORTFALL_NM:
             self._warn_txt.set_text(f"Abductors short by {rd.abduction_shortfall_nm:.0f} N m: the pelvis\n"
@@ -552,7 +551,7 @@ class StanceDemo:
         """Render the current state into the figure's Agg canvas (pixels in
         ``fig.canvas.buffer_rgba()``): the cached static layer, then the changing artists.
         The static layer is redrawn in full only when it changed (first call, bar-axis rescale)."""
-        canvas = self.fig.canvas
+        canvas: FigureCanvasAgg = self.fig.canvas  # type: ignore[assignment]  # set in _build_figure
         if self._background is None or self._background_size != canvas.get_width_height():
             canvas.draw()  # static layer only: the changing artists are animated
             self._background = canvas.copy_from_bbox(self.fig.bbox)
@@ -571,7 +570,8 @@ class StanceDemo:
 
         self.render()
         w, h = self.fig.canvas.get_width_height()
-        im = Image.frombuffer("RGBA", (w, h), self.fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        canvas: FigureCanvasAgg = self.fig.canvas  # type: ignore[assignment]  # set in _build_figure
+        im = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buf = io.BytesIO()
         if fmt == "png":
             im.save(buf, format="png", compress_level=1)

@@ -253,17 +253,16 @@ def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> 
     """
     say = progress or (lambda msg: None)
     path = resolve(path_or_name)
-    model = None
-
-    def check_muscle(name: str) -> None:
-        model.muscle_index(name if name[-2:] in ("_r", "_l") else f"{name}_r")
-
     # Parse once without the model to learn which model to load, then check muscle names.
     spec = read_scenario(path)
     try:
         model = load_model(spec.model)
     except InputError as exc:
         raise input_error(str(path), "model", spec.model, str(exc)) from None
+
+    def check_muscle(name: str) -> None:
+        model.muscle_index(name if name[-2:] in ("_r", "_l") else f"{name}_r")
+
     spec = read_scenario(path, check_muscle)
     # The subject keys not given are the model's own (the subject it records).
     own = model.subject

@@ -218,7 +218,7 @@ def parse_scenario(data: dict, source: str, muscle_check=None) -> ScenarioSpec:
     if muscle_check is not None:
         where = [f"modifiers[{i}]" for i in range(len(modifiers))] + \
             [f"baseline.modifiers[{i}]" for i in range(len(base_mods))]
-        for at, mod in zip(where, modifiers + base_mods):
+        for at, mod in zip(where, modifiers + base_mods, strict=True):
             if mod.type == "weakness":
                 for mname in mod.values["muscles"]:
                     if mname in GROUPS:

@@ -24,7 +24,6 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from hipsim.dynamics.inverse import ExternalLoad, center_of_mass, inverse_dynamics
-from hipsim.errors import input_error
 from hipsim.model import Model
 from hipsim.model.scaling import Subject
 from hipsim.tasks.result import TaskResult, solve_task

@@ -77,7 +77,8 @@ def subject_model(model: Model | str = "default", subject: Subject | None = None
     Scaling starts from the subject the model records, so a model already scaled to ``subject``
     is returned unchanged."""
     if not isinstance(model, (str, Path, Model)):
-        raise input_error("argument", "model", type(model).__name__, "a Model, a shipped model name or a model file path")
+        raise input_error("argument", "model", type(model).__name__,
+                          "a Model, a shipped model name or a model file path")
     if subject is not None and not isinstance(subject, Subject):
         raise input_error("argument", "subject", subject, "a hipsim.Subject(mass_kg, height_m) or None")
     m = model if isinstance(model, Model) else load_model(model)
@@ -109,7 +110,8 @@ def point_masses_for(model: Model, subject: Subject, loads: Sequence[Load]) -> l
         x = o[0, pelvis, 0]
         b = model.body_names.index(body)
         local = R[0, b].T @ (np.array([x, y, z]) - o[0, b])
-        out.append(PointMass(body, tuple(float(v) for v in local), float(ld.mass_kg), f"{ld.place}_{ld.side}"))
+        out.append(PointMass(body, (float(local[0]), float(local[1]), float(local[2])), float(ld.mass_kg),
+                             f"{ld.place}_{ld.side}"))
     return out
 
 
@@ -435,6 +437,6 @@ def _abductor_line(model: Model, q: np.ndarray, idx: Sequence[int], weights: np.
     """Weighted mean first (origin) and last (insertion) path points of the given muscles, in ground."""
     ends = [model.path_points(q[:1], model.muscle_names[i]) for i in idx]
     w = weights / weights.sum()
-    origin = sum(wi * e[0] for wi, e in zip(w, ends))
-    insertion = sum(wi * e[-1] for wi, e in zip(w, ends))
+    origin = sum(wi * e[0] for wi, e in zip(w, ends, strict=True))
+    insertion = sum(wi * e[-1] for wi, e in zip(w, ends, strict=True))
     return np.asarray(origin), np.asarray(insertion)
