@@ -139,3 +139,16 @@ def test_trendelenburg_stance_four_newtons_to_zero_is_negligible_not_minus_100_p
     entry = summary(r)["muscles"]["gluteus_medius_middle_l"]
     assert entry["pct_change_vs_baseline"]["peak_force_n"] is None
     assert "peak_force_n" in entry["negligible_vs_baseline"]
+
+
+def test_hipsim_compare_prints_a_negligible_change_as_such(capsys, monkeypatch):
+    """Regression: `hipsim compare` printed 3.7 N against 0 N as -100 %; it uses pct_change too."""
+    from hipsim.cli import main
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["compare", "trendelenburg_stance", "bag_opposite_hand", "--metric", "peak_force_n"]) == 0
+    out = capsys.readouterr().out
+    rows = [ln.split() for ln in out.splitlines() if ln.strip().startswith("gluteus medius middle")]
+    left = next(r for r in rows if r[3] == "l")
+    assert float(left[4]) == 0.0 and 0.0 < float(left[5]) < 10.0  # A 0 N, B a few newtons
+    assert left[-1] == "negl."
+    assert "-100%" not in out
