@@ -172,7 +172,7 @@ def test_stance_by_a_20_n_threshold(walk) -> None:
 # --------------------------------------------------------------------------- hip contact force
 
 @pytest.mark.xfail(strict=True, reason=(
-    "measured 3.83 BW at 14 % and 6.11 BW at 46 % (1.3 m/s), 3.46 and 5.52 BW at 1.1 m/s: double-"
+    "measured 3.83 BW at 14 % and 6.11 BW at 46 % (1.3 m/s), 3.42 and 5.50 BW at 1.1 m/s: double-"
     "peaked, but the late-stance peak is 60 % above the first (keypoint cycle 4.7 BW at 1.3 m/s); "
     "it follows the late-stance hip flexion moment (1.05 N m/kg, see that test), which static "
     "optimisation meets with iliopsoas (1.6 kN) and rectus femoris (0.9 kN) at 46 %"))
@@ -237,9 +237,12 @@ def test_left_is_right_half_a_cycle_later() -> None:
 def test_foot_slip_is_reported_and_bounded() -> None:
     """The stance feet roll on the floor only as far as the measured angles and forces agree on
     this model: the reported slip (largest horizontal path of a rolling contact point over a
-    stance) is finite and below 15 cm, a tenth of a stride (measured 9 cm)."""
-    g = mw.measured_walk(SPEED)
-    assert 0.0 <= g.parameters["foot_slip_m"] < 0.15
+    stance) is finite and below 15 cm, a tenth of a stride, at every speed the knob allows
+    (measured 8.6-10.6 cm; integrating the measured accelerations over a slow cycle's longer time
+    gave 33 cm at 0.5 m/s)."""
+    for speed in (0.5, SPEED, 2.0):
+        g = mw.measured_walk(speed)
+        assert 0.0 <= g.parameters["foot_slip_m"] < 0.15, speed
 
 
 # --------------------------------------------------------------------------- knobs

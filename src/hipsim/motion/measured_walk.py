@@ -26,8 +26,13 @@ target:
    that of the preferred-speed adults and the cadence falls in proportion to the speed (at
    0.5 m/s about 50 steps/min, where adults take about 80: Grieve 1968 as reported by Kuo 2001,
    J Biomech Eng 123:264, step length ∝ speed^0.42), so slow walks are long, slow strides, not
-   short ones; above 1.63 m/s the cadence rises in proportion (at 2.0 m/s about 165 steps/min).
-   The stance fraction is interpolated the same way (61.1 % to 59.3 %).
+   short ones; above 1.63 m/s the cadence rises in proportion (at 2.0 m/s 162 steps/min).
+   The stance fraction and the cycle time of the measured classes are interpolated the same way
+   (61.1 % to 59.3 %; 1.07 to 0.90 s); the centre-of-mass path (step 3) keeps its measured size
+   per cycle, so where the held shape is walked slower than measured its accelerations, and the
+   ground reactions' departures from body weight, shrink as (measured cycle time / cycle time)^2
+   (at 0.5 m/s the vertical force stays within 0.96-1.10 BW). Integrating the measured
+   accelerations over the longer cycle instead gave 33 cm of foot slip at 0.5 m/s.
 3. **Stride from planted feet.** With the angles fixed, each stance foot rolls on the floor
    without slipping: the material point of the sole under the centre of pressure is at rest
    (heel, calcn origin, until 7 % of stance, then moving to the metatarsal heads, the mtp joint
@@ -51,7 +56,8 @@ target:
    offset from the pelvis in each frame's posture. The feet therefore slip where the measured
    angles and forces disagree on this model; the slip is measured and reported
    (``parameters["foot_slip_m"]``: the longest horizontal path of a stance foot's rolling
-   contact point over its stance; 8.7 cm at 1.325 m/s for the default model).
+   contact point over its stance; for the default model 9.0 cm at 1.325 m/s, 8.6 cm at and
+   below 1.15 m/s, 10.6 cm at and above 1.63 m/s).
 4. **Ground reactions** come from whole-body Newton–Euler as in
    :mod:`hipsim.motion.normative_gait` (whose function is reused), so the pelvis residuals
    vanish; carried loads (point masses) enter here. In double support the trailing foot carries
@@ -89,7 +95,7 @@ moments hip 0.32 (0.34), knee 0.28 (0.155), ankle 0.28 (0.22) N m/kg; late-stanc
 moment peak 1.05 (1.16) N m/kg; loading-response knee flexion 20.4 (28.8) deg. Hip abductor moment
 peaks 0.81 and 1.08 (0.82, 0.72) N m/kg. Vertical ground reaction 1.14, 1.17, valley 0.70
 (1.23, 1.20, 0.75) BW; stance by a 20 N threshold 61.4 (57.0) %. Hip contact force 3.8 and
-6.1 BW at 1.3 m/s (4.0, 4.7), 3.5 and 5.5 BW at 1.1 m/s (3.6, 4.0). What falls short: from loading
+6.1 BW at 1.3 m/s (4.0, 4.7), 3.4 and 5.5 BW at 1.1 m/s (3.6, 4.0). What falls short: from loading
 response to terminal stance the centre of pressure lies 14-17 cm ahead of the heel (about 8-10 cm
 further forward than the measured heel-to-toe progression puts it), so the ground reaction passes
 ahead of the hip and knee in early stance and far behind the hip in terminal stance, where the
@@ -142,6 +148,7 @@ _COARSE_GRID = 50
 _LEG = ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle")
 _EVEN = ("pelvis_tilt", "lumbar_extension")
 _GRF = "stance_grf_bw"
+_CYCLE = "cycle_s"
 _ODD = ("pelvis_list", "pelvis_rotation", "lumbar_bending", "lumbar_rotation")
 
 
@@ -171,6 +178,7 @@ def _class_curves(condition: str) -> tuple[dict[str, np.ndarray], float, float]:
     per_subject = grf.groupby(["subject", "percent_stance"])[["ap_bw", "vertical_bw", "ml_bw"]].mean()
     out[_GRF] = per_subject.groupby("percent_stance").mean().to_numpy()  # (51, 3): x, y, z of a right foot
     stats = mc.stats
+    out[_CYCLE] = np.array(float(stats.loc["mean", "cycle_s"]))
     return out, float(stats.loc["mean", "speed_m_s"]), float(stats.loc["mean", "stance_fraction"])
 
 
@@ -475,7 +483,9 @@ class _Builder:
         feet = self._foot_forces_bw(p)
         total = feet["r"] + feet["l"]
         acc = GRAVITY * (total - total.mean(axis=0))  # steady walking: no mean acceleration
-        acc_pct = acc * (stride_time / 100.0) ** 2
+        # The measured accelerations belong to the measured cycle time; per percent of the cycle
+        # the path keeps its measured size, so a held shape walked slower accelerates less.
+        acc_pct = acc * (float(self.curves[_CYCLE]) / 100.0) ** 2
         com_rel = center_of_mass(self.m, R, o)[1]
         planted = np.column_stack([ser(p)[0] for ser in trans])
         out = []
