@@ -121,7 +121,7 @@ import copy
 import functools
 import hashlib
 import math
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -561,7 +561,7 @@ class _Builder:
         p = np.linspace(0.0, 100.0, n_frames)
         q, qd, qdd = evaluate(p)
         at_strikes = evaluate(np.array([self.strike["r"], self.strike["l"]]))
-        ctx = _Context(self, timing, heel)
+        ctx: Any = _Context(self, timing, heel)  # duck-types the keypoint builder for _ground_reactions
         grf, com, arms = _ground_reactions(ctx, p, q, qd, qdd, at_strikes, inverse_dynamics,
                                            trailing_force=self._measured_foot_force)
         cadence = 120.0 / stride_time
