@@ -437,7 +437,7 @@ def _reading(muscle: str, side: str, kind: str, idx: Mapping[str, float], new: M
         top = max(FACTOR_NAMES, key=lambda n: idx[n])
         text = (f"{head}: no factor that fits {_KIND_WORD[kind]} rose by {_pct(CHANGE_THRESHOLD)} or more "
                 f"over baseline (largest index: {FACTOR_INDICES[top].phrase} {_times(idx[top])}).")
-        if acute_rose:
+        if acute_rose and peak_n > everyday_n:
             text += (f" Its {vs_walk}, within the {ACUTE_OVERLOAD_MULTIPLE:g}\u00d7 taken as acute "
                      "overload.")
         return text
@@ -454,7 +454,7 @@ def _reading(muscle: str, side: str, kind: str, idx: Mapping[str, float], new: M
     if beyond:
         text += (f" Its {vs_walk}, beyond the {ACUTE_OVERLOAD_MULTIPLE:g}\u00d7 taken as acute overload: "
                  f"{FACTOR_INDICES['acute_overload'].literature}, also fits.")
-    elif acute_rose:
+    elif acute_rose and peak_n > everyday_n:  # above the walking peak, but not by the multiple
         text += (f" Its {vs_walk}, within the {ACUTE_OVERLOAD_MULTIPLE:g}\u00d7 taken as acute overload, "
                  "so acute overload is not named.")
     return text
