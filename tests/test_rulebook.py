@@ -312,3 +312,15 @@ def test_weakness_while_sitting_is_honoured(tmp_path):
     i = scen.muscle_index("gluteus_medius_middle_r")
     assert scen.max_isometric_forces[i] == pytest.approx(0.05 * base.max_isometric_forces[i], rel=1e-12)
     assert scen.strength[i] == 0.05 and base.strength[i] == 1.0
+
+
+def test_summary_records_the_strength_each_muscle_ran_at(tmp_path):
+    """Every result records the strength each muscle ran at: the weakened muscles in the
+    scenario, none in the baseline (summary.json's ``strength`` and ``baseline_strength``)."""
+    from hipsim.report.summary import summary
+    path = tmp_path / "weak_sit.toml"
+    path.write_text('name = "weak_sit"\n[task]\ntype = "sitting"\n[[modifiers]]\ntype = "weakness"\n'
+                    'muscles = ["gluteus_minimus_anterior"]\nside = "both"\nstrength = 0.3\n[baseline]\n')
+    s = summary(hipsim.run_scenario(path))
+    assert s["strength"] == {"gluteus_minimus_anterior_r": 0.3, "gluteus_minimus_anterior_l": 0.3}
+    assert s["baseline_strength"] == {}

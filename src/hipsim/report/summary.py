@@ -70,6 +70,11 @@ def _feasibility(res: TaskResult) -> dict[str, Any]:
     return res.feasibility.to_dict()
 
 
+def _strength(res: TaskResult) -> dict[str, float]:
+    m = res.model
+    return {n: float(s) for n, s in zip(m.muscle_names, m.strength, strict=True) if s != 1.0}
+
+
 def _hcf(res: TaskResult) -> dict[str, dict[str, float]]:
     bw = res.hip_contact_force_bw
     return {s: {"peak": float(bw[s].max()), "mean": float(bw[s].mean())} for s in ("r", "l")}
@@ -88,6 +93,9 @@ def summary(result: ScenarioResult) -> dict[str, Any]:
         entry["pct_change_vs_baseline"] = {k: None if row[f"{k}_negligible"] else row[f"{k}_pct_change"]
                                            for k in SUMMARY_METRICS}
         entry["negligible_vs_baseline"] = [k for k in SUMMARY_METRICS if row[f"{k}_negligible"]]
+        # A rise from a negligible baseline has no finite percentage: say so by name.
+        entry["new_vs_baseline"] = [k for k in SUMMARY_METRICS
+                                    if not row[f"{k}_negligible"] and np.isposinf(row[f"{k}_pct_change"])]
         muscles[name] = entry
     reserves = {c: {"peak_abs_nm": float(np.abs(res.reserves[:, j]).max()),
                     "baseline_peak_abs_nm": float(np.abs(base.reserves[:, j]).max())}
@@ -101,6 +109,9 @@ def summary(result: ScenarioResult) -> dict[str, Any]:
         "model": res.model.name,
         "modifiers": [{"type": m.type, **m.values} for m in spec.modifiers],
         "baseline_modifiers": [{"type": m.type, **m.values} for m in spec.baseline_modifiers],
+        # The strength each muscle ran at (fraction of normal), where it is not 1.
+        "strength": _strength(res),
+        "baseline_strength": _strength(base),
         "hip_contact_force_bw": _hcf(res),
         "baseline_hip_contact_force_bw": _hcf(base),
         # Whether the muscles can produce those forces (hipsim.tasks.result.Feasibility).
