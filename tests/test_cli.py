@@ -239,3 +239,11 @@ def test_run_output_has_a_legend_one_disclaimer_and_mass_to_a_tenth(tmp_path):
     assert text.count(" ".join(CAVEAT.split())) == 1
     masses = re.findall(r"([\d.]+) kg, [\d.]+ m\)", out.stdout)
     assert len(masses) == 2 and all(re.fullmatch(r"\d+\.\d", m) for m in masses), masses
+
+
+def test_compare_explains_its_symbols(capsys):
+    """`hipsim compare` prints "negl." for negligible changes and says what it means."""
+    from hipsim.cli import main
+    assert main(["compare", "trendelenburg_stance", "trendelenburg_stance"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "negl." in out and '"negl.": a change below 2 %' in out

@@ -166,6 +166,8 @@ def cmd_compare(args) -> int:
                   pct)
     console = _console()
     console.print(t)
+    from hipsim.report.summary import RUN_TABLE_SYMBOLS
+    console.print(f"[dim]A vs B: % change of A against B; {RUN_TABLE_SYMBOLS}[/dim]", highlight=False)
     for s in ("r", "l"):
         console.print(f"hip contact peak {s}: A {a.scenario.hip_contact_force_bw[s].max():.2f} BW, "
                       f"B {b.scenario.hip_contact_force_bw[s].max():.2f} BW")
