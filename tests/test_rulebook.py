@@ -324,3 +324,22 @@ def test_summary_records_the_strength_each_muscle_ran_at(tmp_path):
     s = summary(hipsim.run_scenario(path))
     assert s["strength"] == {"gluteus_minimus_anterior_r": 0.3, "gluteus_minimus_anterior_l": 0.3}
     assert s["baseline_strength"] == {}
+
+
+@pytest.mark.slow
+def test_walking_cycle_cache_is_keyed_on_content_not_identity():
+    """A weakened copy of a model and the same model rebuilt from its file share one cycle: the
+    cache keys on the skeleton's content (the keypoint cycle took 6-16 s per model object)."""
+    import dataclasses
+    from hipsim.model import Model
+    base = hipsim.load_model()
+    weak = base.with_strength({"gluteus_medius_middle_r": 0.5})
+    rebuilt = Model(dataclasses.replace(base.spec))
+    assert weak.skeleton_digest == base.skeleton_digest == rebuilt.skeleton_digest
+    assert base.scaled_to(hipsim.Subject(60.0, 1.6)).skeleton_digest != base.skeleton_digest
+    from hipsim.motion.normative_gait import _CACHE, normative_gait
+    normative_gait(model=base, n_frames=11)
+    n = len(_CACHE)
+    normative_gait(model=weak, n_frames=11)
+    normative_gait(model=rebuilt, n_frames=11)
+    assert len(_CACHE) == n

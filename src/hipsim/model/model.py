@@ -7,6 +7,8 @@ another subject) are new Model objects.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence, Union
 
@@ -83,6 +85,22 @@ class Model:
         self.crossing = cross
 
     # ------------------------------------------------------------------ look-ups
+    @functools.cached_property
+    def skeleton_digest(self) -> str:
+        """A digest of everything a motion of this model depends on: its bodies, joints, mass
+        properties, gravity and coordinate and body names; not its muscles or their strength.
+        Motion caches key on it (content, not object identity), so a weakened copy of a model
+        reuses its walking cycle and a model rebuilt from the same file does too."""
+        cm = self.compiled
+        h = hashlib.blake2b(digest_size=16)
+        for a in (cm.body_parent, cm.body_mass, cm.body_com, cm.body_inertia, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm,
+                  cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.coord_default, cm.gravity, *cm.fn):
+            arr = np.ascontiguousarray(a)
+            h.update(str(arr.dtype).encode() + str(arr.shape).encode())
+            h.update(arr.tobytes())
+        h.update("\0".join(self.coordinate_names + self.body_names).encode())
+        return h.hexdigest()
+
     @property
     def n_muscles(self) -> int:
         """Number of muscles."""

@@ -119,7 +119,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import math
 from typing import Any, Sequence
 
@@ -255,20 +254,6 @@ class _Series:
         return val, d1, d2
 
 
-def _model_digest(model) -> str:
-    """Digest of everything the cycle depends on in a model: its bodies, joints, mass properties
-    and coordinate names (not its muscles or their strength)."""
-    cm = model.compiled
-    h = hashlib.blake2b(digest_size=16)
-    for a in (cm.body_parent, cm.body_mass, cm.body_com, cm.body_inertia, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm,
-              cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.coord_default, cm.gravity, *cm.fn):
-        arr = np.ascontiguousarray(a)
-        h.update(str(arr.dtype).encode() + str(arr.shape).encode())
-        h.update(arr.tobytes())
-    h.update("\0".join(model.coordinate_names + model.body_names).encode())
-    return h.hexdigest()
-
-
 def measured_walk(speed_m_s: float = 1.3, step_width_m: float = 0.10, pelvic_drop_scale: float = 1.0,
                   trunk_lean_deg: float = 0.0, stance_asymmetry: float = 0.0, n_frames: int = 101,
                   model=None, point_masses: Sequence = ()) -> NormativeGait:
@@ -310,7 +295,7 @@ def measured_walk(speed_m_s: float = 1.3, step_width_m: float = 0.10, pelvic_dro
         raise input_error("argument", "model", missing[0],
                           "the measured walk needs a gait2392-family model (its coordinates and pelvis, torso, "
                           "femur, calcn and toes bodies)")
-    key = (_model_digest(model), float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
+    key = (model.skeleton_digest, float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
            float(trunk_lean_deg), float(stance_asymmetry), int(n_frames),
            tuple((pm.body, tuple(float(v) for v in pm.location), float(pm.mass_kg)) for pm in point_masses))
     hit = _CACHE.get(key)

@@ -4,8 +4,8 @@ The cycle (0–100 %, right heel strike at 0 %) is kinematically and dynamically
 consistent with the model it is built for:
 
 1. **Centre of mass (COM) path.** Vertically, a smooth rise and fall twice per stride
-   with the excursion that gives the cited mid-stance force valley, lowest in double support and highest in single support,
-   around a mean height that the fit chooses. Forward and sideways, the COM moves as a strut
+   with the excursion that gives the cited mid-stance force valley, lowest in double support and
+   highest in single support, around a mean height that the fit chooses. Forward and sideways, the COM moves as a strut
    (inverted pendulum) over the centre of pressure (CoP) of the supporting feet: each leg's
    force points from its CoP to the COM (Geyer, Seyfarth & Blickhan 2006); the feet are
    placed one step (speed / cadence) and one step width apart and the CoP rolls from heel to
@@ -70,7 +70,7 @@ from scipy.linalg import cho_factor, cho_solve
 from scipy.special import expit
 
 from hipsim.params import Param, check_params
-from hipsim.errors import input_error, is_real, is_whole
+from hipsim.errors import input_error, is_whole
 from hipsim.motion.storage import StorageTable
 
 __all__ = [
@@ -952,7 +952,7 @@ class _Fit:
                 blocks.append(_W_ANGULAR_MOMENTUM_RATE * np.hstack([jl, np.zeros((ny, 2))]))
             return np.vstack([jx] + blocks), np.concatenate([r, ra])
 
-        for strut_pass in range(2):
+        for _strut_pass in range(2):
             self.com_mean_used = float(x[-1])
             self.com_target = self._strut_path(self.com_mean_used)
             state, cost = evaluate(x)
@@ -1067,7 +1067,8 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
             unloaded normative motion.
 
     Ground reactions are in body weights of ``model`` (carried loads excluded). Results are
-    cached per model object and arguments; each call returns its own copy.
+    cached on the model's content (:attr:`hipsim.Model.skeleton_digest`) and arguments; each call
+    returns its own copy.
     """
     check_params(GAIT_KNOBS, dict(speed_m_s=speed_m_s, step_width_m=step_width_m,
                                   pelvic_drop_scale=pelvic_drop_scale, trunk_lean_deg=trunk_lean_deg,
@@ -1086,11 +1087,12 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
         if not isinstance(pm, PointMass):
             raise input_error("argument", "point_masses", type(pm).__name__, "hipsim.PointMass items")
 
-    key = (id(model), float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
+    # Keyed on the model's content: a weakened or reloaded copy of the same skeleton reuses the cycle.
+    key = (model.skeleton_digest, float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
            float(trunk_lean_deg), float(stance_asymmetry), int(n_frames),
            tuple((pm.body, tuple(pm.location), float(pm.mass_kg)) for pm in point_masses))
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] is model:
+    if hit is not None:
         return copy.deepcopy(hit[1])
     result = _build(model, point_masses, float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
                     float(trunk_lean_deg), float(stance_asymmetry), int(n_frames))

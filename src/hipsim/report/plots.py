@@ -42,7 +42,7 @@ def plot_activation(baseline: TaskResult, scenario: TaskResult, fibres: Sequence
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
     m = scenario.model
-    colours = colormaps["tab10"].colors
+    colours = colormaps["tab10"].colors  # type: ignore[attr-defined]  # a ListedColormap
     if scenario.n_frames > 1:
         x_s = scenario.percent if scenario.percent is not None else scenario.time
         x_b = baseline.percent if baseline.percent is not None else baseline.time
@@ -54,9 +54,9 @@ def plot_activation(baseline: TaskResult, scenario: TaskResult, fibres: Sequence
         ax.plot([], [], "--", color="grey", label="baseline")
     else:
         x = np.arange(len(fibres))
-        i = [m.muscle_index(f"{f}_{side}") for f in fibres]
-        ax.bar(x - 0.2, baseline.activations[0, i], 0.4, color="0.7", label="baseline")
-        ax.bar(x + 0.2, scenario.activations[0, i], 0.4, color=[colours[k] for k in range(len(fibres))],
+        cols = [m.muscle_index(f"{f}_{side}") for f in fibres]
+        ax.bar(x - 0.2, baseline.activations[0, cols], 0.4, color="0.7", label="baseline")
+        ax.bar(x + 0.2, scenario.activations[0, cols], 0.4, color=[colours[k] for k in range(len(fibres))],
                label="scenario")
         ax.set_xticks(x, [LABELS.get(f, f) for f in fibres])
     ax.set_ylabel(f"activation ({'right' if side == 'r' else 'left'} side)")

@@ -54,8 +54,8 @@ def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subjec
     ``"keypoints"``: cited keypoints, stance feet planted) or
     :func:`hipsim.motion.measured_walk.measured_walk` (``"measured"``: mean measured adult gait),
     built for this (scaled) model with the carried ``loads`` on it; the ground reactions follow
-    from whole-body Newton–Euler, so the pelvis needs no residual force or moment. Knobs as there. ``passive_joint_moments`` as in
-    :func:`hipsim.single_leg_stance`.
+    from whole-body Newton–Euler, so the pelvis needs no residual force or moment. Knobs as there.
+    ``passive_joint_moments`` as in :func:`hipsim.single_leg_stance`.
     """
     m, subj = subject_model(model, subject)
     if strength:
@@ -80,7 +80,8 @@ def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subjec
                                      label=f"ground reaction {side}"))
     # The swinging arms' reaction on the trunk about the vertical (normative_gait, step 5).
     arm = np.zeros((q.shape[0], 3))
-    arm[:, 1] = ng.arm_swing_moment_bw_m * m.mass * GRAVITY_M_S2
+    if ng.arm_swing_moment_bw_m is not None:
+        arm[:, 1] = ng.arm_swing_moment_bw_m * m.mass * GRAVITY_M_S2
     external.append(ExternalLoad("torso", force=np.zeros_like(arm), point=np.zeros_like(arm), torque=arm,
                                  label="arm swing"))
     params = dict(speed_m_s=speed_m_s, step_width_m=step_width_m, pelvic_drop_scale=pelvic_drop_scale,
@@ -139,7 +140,7 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     if (start is None) != (end is None):
         raise input_error("argument", "start/end", (start, end),
                           "give both, or neither to find the first right gait cycle")
-    if start is not None and not start < end:
+    if start is not None and end is not None and not start < end:
         raise input_error("argument", "start/end", (start, end), "start must come before end")
     model = model_or_osim_path if isinstance(model_or_osim_path, Model) else load_model(model_or_osim_path)
     storage = read_storage(coordinates_file)
@@ -150,16 +151,16 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
         if not right:
             raise input_error(str(external_loads_xml), "applied_to_body", "calcn_r",
                               "give start and end, or a right-foot force to find a gait cycle")
-        strikes = detect_heel_strikes(loads.time, right[0].force[:, 1])
         lo, hi = storage.time[0], storage.time[-1]
-        strikes = [t for t in strikes if lo <= t <= hi]
+        strikes = [t for t in detect_heel_strikes(loads.time, right[0].force[:, 1]) if lo <= t <= hi]
         if len(strikes) < 2:
             raise input_error(str(coordinates_file), "time", f"{lo:g}-{hi:g} s",
                               "the motion must hold a full right gait cycle (two heel strikes), or give start and end")
         start, end = strikes[0], strikes[1]
     if not (storage.time[0] <= start < end <= storage.time[-1]):
         raise input_error(str(coordinates_file), "start/end", (start, end),
-                          f"the cycle must lie within the motion's time span {storage.time[0]:g}-{storage.time[-1]:g} s")
+                          "the cycle must lie within the motion's time span "
+                          f"{storage.time[0]:g}-{storage.time[-1]:g} s")
     times = np.linspace(start, end, n_points)
     kin = coordinate_kinematics(storage, cutoff_hz=cutoff_hz, times=times)
     order = [kin.names.index(n) for n in model.coordinate_names]
