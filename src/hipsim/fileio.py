@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
@@ -54,13 +55,73 @@ def atomic_write_xml(path: str | os.PathLike[str], root: ET.Element) -> Path:
     return atomic_write_text(path, declaration + ET.tostring(root, encoding="unicode") + "\n")
 
 
-def read_toml(path: str | os.PathLike[str], what: str) -> dict:
-    """Parse a TOML file; a missing file or bad TOML is an InputError naming the file."""
+def open_regular(path: str | os.PathLike[str], what: str) -> IO[bytes]:
+    """Open ``path`` for reading in binary mode, refusing anything that is not a regular file.
+
+    The file is opened without blocking and checked with ``fstat`` on the open descriptor, so a
+    FIFO (which would wait forever for a writer), a device or a directory is refused before a
+    byte is read, with no window between the check and the read. Errors are InputErrors naming
+    the file.
+    """
     p = Path(path)
     try:
-        with open(p, "rb") as fh:
-            return tomllib.load(fh)
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise input_error(str(p), "file", str(p), f"a readable {what} file is required ({exc.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO" if stat.S_ISFIFO(info.st_mode)
+                    else "a device or socket")
+            raise input_error(str(p), "file", str(p), f"a {what} file must be a regular file, not {kind}")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: str | os.PathLike[str], what: str) -> bytes:
+    """The bytes of a regular file (see :func:`open_regular`)."""
+    with open_regular(path, what) as fh:
+        return fh.read()
+
+
+def read_text(path: str | os.PathLike[str], what: str) -> str:
+    """The text of a regular UTF-8 file (a byte-order mark is dropped); other bytes are an
+    InputError naming the file and saying it must be UTF-8 text."""
+    data = read_bytes(path, what)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise input_error(str(path), "file", str(path),
+                          f"a {what} file must be UTF-8 text (byte {exc.start} is not)") from None
+
+
+def read_toml(path: str | os.PathLike[str], what: str) -> dict:
+    """Parse a TOML file; a missing file, anything but a regular file, text that is not UTF-8,
+    bad TOML or nesting deeper than the parser can follow is an InputError naming the file."""
+    p = Path(path)
+    text = read_text(p, what)
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise input_error(str(p), "file", str(p), f"valid TOML is required ({exc})") from None
+    except RecursionError:
+        raise input_error(str(p), "file", str(p),
+                          f"a {what} file must not nest arrays or tables this deeply") from None
+
+
+def read_xml(path: str | os.PathLike[str], what: str) -> ET.Element:
+    """Parse an XML file (a regular file; its encoding as the XML declaration says, UTF-8 by
+    default) and return the root element; errors are InputErrors naming the file. Entity
+    expansion attacks are refused by the expat parser (its amplification limit)."""
+    p = Path(path)
+    data = read_bytes(p, what)
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise input_error(str(p), "XML", str(exc), f"a {what} file must be well-formed XML") from None
+    except RecursionError:
+        raise input_error(str(p), "file", str(p), f"a {what} file must not nest elements this deeply") from None

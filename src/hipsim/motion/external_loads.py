@@ -27,7 +27,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from hipsim.errors import input_error
-from hipsim.fileio import atomic_write_xml
+from hipsim.fileio import atomic_write_xml, read_xml
 from hipsim.motion.storage import StorageTable, read_storage, write_storage
 
 __all__ = [
@@ -161,12 +161,9 @@ def read_external_loads(path: str | os.PathLike[str]) -> ExternalLoadsSpec:
     """Parse an OpenSim ExternalLoads ``.xml`` file (OpenSim 3 or 4 layout)."""
     p = Path(path)
     src = str(p)
-    try:
-        root = ET.parse(p).getroot()
-    except FileNotFoundError:
-        raise input_error(src, "file", src, "give the path of an existing ExternalLoads .xml file") from None
-    except ET.ParseError as exc:
-        raise input_error(src, "XML", str(exc), "the file must be well-formed XML") from None
+    if not p.exists():
+        raise input_error(src, "file", src, "give the path of an existing ExternalLoads .xml file")
+    root = read_xml(p, "ExternalLoads")
     loads = root if root.tag == "ExternalLoads" else root.find("ExternalLoads")
     if loads is None:
         raise input_error(src, "root element", root.tag,

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from hipsim.errors import input_error
-from hipsim.fileio import atomic_open
+from hipsim.fileio import atomic_open, read_text
 
 __all__ = [
     "StorageTable",
@@ -173,14 +173,9 @@ def read_storage(path: str | os.PathLike[str]) -> StorageTable:
     """
     p = Path(path)
     src = str(p)
-    try:
-        text = p.read_text(encoding="utf-8-sig", errors="strict")
-    except FileNotFoundError:
-        raise input_error(src, "file", src, "give the path of an existing .sto or .mot file") from None
-    except (UnicodeDecodeError, IsADirectoryError) as exc:
-        raise input_error(src, "file", type(exc).__name__,
-                          "a Storage file is UTF-8 or ASCII text") from None
-    return parse_storage_text(text, src)
+    if not p.exists():
+        raise input_error(src, "file", src, "give the path of an existing .sto or .mot file")
+    return parse_storage_text(read_text(p, "Storage (.sto/.mot)"), src)
 
 
 def parse_storage_text(text: str, source: str = "<text>") -> StorageTable:
