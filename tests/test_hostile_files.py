@@ -102,3 +102,127 @@ def test_fifo_named_toml_is_refused_without_waiting(tmp_path):
         pytest.fail("reading a FIFO blocked")
     assert isinstance(outcome[0], InputError)
     assert "x.toml" in str(outcome[0]) and "regular file" in str(outcome[0]) and "FIFO" in str(outcome[0])
+
+
+# --------------------------------------------------------------------------- model files
+
+@pytest.fixture(scope="module")
+def default_doc() -> dict:
+    from hipsim.model import load_spec
+    from hipsim.model.hipfile import spec_to_toml
+    return spec_to_toml(load_spec("default"))
+
+
+def _body(doc: dict, name: str) -> dict:
+    return next(b for b in doc["body"] if b["name"] == name)
+
+
+def _no_pelvis(doc: dict) -> str:
+    return tomlkit.dumps(doc).replace('"pelvis"', '"hips"')
+
+
+def _edit(change: Callable[[dict], None]) -> Callable[[dict], str]:
+    def make(doc: dict) -> str:
+        d = copy.deepcopy(doc)
+        change(d)
+        return tomlkit.dumps(d)
+    return make
+
+
+def _set(path: Callable[[dict], dict], key: str, value) -> Callable[[dict], None]:
+    def change(d: dict) -> None:
+        path(d)[key] = value
+    return change
+
+
+def _empty(d: dict) -> None:
+    d["body"], d["joint"], d["muscle"] = [], [], []
+
+
+def _massless(d: dict) -> None:
+    for b in d["body"]:
+        b["mass"] = 0.0
+
+
+MODEL_FILES: list[tuple[str, Callable[[dict], str | bytes], list[str]]] = [
+    ("latin-1 text", lambda doc: tomlkit.dumps(doc).replace("gait2392", "gait2392 café", 1).encode("latin-1"),
+     ["m.toml", "UTF-8 text"]),
+    ("zero gravity", _edit(_set(lambda d: d, "gravity", [0.0, 0.0, 0.0])), ["m.toml", "gravity", "non-zero"]),
+    ("no bodies", _edit(_empty), ["m.toml", "at least one body"]),
+    ("massless bodies", _edit(_massless), ["m.toml", "mass", "more than zero"]),
+    ("negative principal inertia", _edit(_set(lambda d: _body(d, "femur_r"), "inertia", [-0.1, 0.02, 0.1, 0, 0, 0])),
+     ["m.toml", "femur_r", "inertia", "positive semi-definite"]),
+    ("inertia breaking the triangle inequality",
+     _edit(_set(lambda d: _body(d, "femur_r"), "inertia", [0.01, 0.01, 0.1, 0, 0, 0])),
+     ["m.toml", "femur_r", "inertia", "triangle inequality"]),
+    ("a path point at 1e200 m",
+     _edit(_set(lambda d: d["muscle"][0]["point"][0], "location", [1e200, 0.0, 0.0])),
+     ["m.toml", "path[0].location[0]", "1e+200", "10 m"]),
+    ("a centre of mass at 50 m", _edit(_set(lambda d: _body(d, "tibia_l"), "mass_center", [0.0, -50.0, 0.0])),
+     ["m.toml", "tibia_l", "mass_center[1]", "10 m"]),
+    ("no body named pelvis", _no_pelvis, ["m.toml", "bodies = 'pelvis'", "need the bodies", "lacks this one"]),
+]
+
+
+@pytest.mark.parametrize("make, words", [c[1:] for c in MODEL_FILES], ids=[c[0] for c in MODEL_FILES])
+def test_hostile_model_file_exits_2(tmp_path, capsys, default_doc, make, words):
+    """A model file (given by a scenario's ``model``) that is not text, not physical or lacks the
+    bodies the tasks need: exit 2 before any solving, one line naming the model file."""
+    content = make(default_doc)
+    model = tmp_path / "m.toml"
+    if isinstance(content, bytes):
+        model.write_bytes(content)
+    else:
+        model.write_text(content, encoding="utf-8")
+    code, err = _run(["run", str(_scenario(tmp_path, model)), "--out", str(tmp_path / "out"), "--quiet"], capsys)
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err
+    assert not (tmp_path / "out" / "hostile").exists()
+
+
+def _osim(version: str = "40000", function: str = "<Constant><value>0</value></Constant>") -> str:
+    axes = "".join(f'<TransformAxis name="{n}"><coordinates></coordinates><axis>{a}</axis>{function}</TransformAxis>'
+                   for n, a in (("rotation1", "1 0 0"), ("rotation2", "0 1 0"), ("rotation3", "0 0 1"),
+                                ("translation1", "1 0 0"), ("translation2", "0 1 0"), ("translation3", "0 0 1")))
+    return (f'<?xml version="1.0" encoding="UTF-8" ?>\n<OpenSimDocument Version="{version}"><Model name="tiny">'
+            '<gravity>0 -9.80665 0</gravity><BodySet><objects><Body name="block"><mass>1</mass>'
+            '<mass_center>0 0 0</mass_center><inertia>0.1 0.1 0.1 0 0 0</inertia></Body></objects></BodySet>'
+            '<JointSet><objects><CustomJoint name="free"><socket_parent_frame>/ground</socket_parent_frame>'
+            f'<socket_child_frame>/bodyset/block</socket_child_frame><SpatialTransform>{axes}</SpatialTransform>'
+            '</CustomJoint></objects></JointSet></Model></OpenSimDocument>\n')
+
+
+_DEEP = "<MultiplierFunction><scale>1</scale><function>" * 3000 + "<Constant><value>0</value></Constant>" + \
+    "</function></MultiplierFunction>" * 3000
+
+OSIM_FILES: list[tuple[str, bytes, list[str]]] = [
+    ("Version abc", _osim(version="abc").encode(), ["m.osim", "Version", "abc", "whole number"]),
+    ("3000 nested MultiplierFunctions", _osim(function=_DEEP).encode(), ["m.osim", "nest", "MultiplierFunction"]),
+    ("binary", bytes(range(256)) * 4, ["m.osim", "well-formed XML"]),
+]
+
+
+@pytest.mark.parametrize("content, words", [c[1:] for c in OSIM_FILES], ids=[c[0] for c in OSIM_FILES])
+def test_hostile_osim_file_exits_2(tmp_path, capsys, content, words):
+    """An .osim file with a non-numeric Version, absurd nesting or binary content: exit 2, one line."""
+    model = tmp_path / "m.osim"
+    model.write_bytes(content)
+    code, err = _run(["run", str(_scenario(tmp_path, model)), "--out", str(tmp_path / "out"), "--quiet"], capsys)
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err
+
+
+def test_tiny_osim_is_read_and_a_task_names_the_bodies_it_lacks(tmp_path):
+    """The generator's valid tiny model loads (so the cases above test what they say), and a task
+    on it names the bodies the model lacks instead of crashing on the first lookup."""
+    import hipsim
+    from hipsim.model import load_model
+    path = tmp_path / "tiny.osim"
+    path.write_text(_osim())
+    assert load_model(path).body_names == ("ground", "block")
+    with pytest.raises(InputError, match=r"tiny\.osim: bodies = .pelvis, torso.*need the bodies.*none of them"):
+        hipsim.standing(str(path))

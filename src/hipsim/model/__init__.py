@@ -74,4 +74,16 @@ def load_model(path_or_name: str | Path = "default", height_m: float | None = No
     return Model(dataclasses.replace(spec, height_m=float(height_m)))
 
 
-__all__ = ["Model", "load_model", "load_spec", "shipped_model_path", "SPECIFIC_TENSION_PA"]
+def require_bodies(model: Model, bodies: tuple[str, ...] | list[str], needed_by: str) -> None:
+    """Raise :class:`~hipsim.errors.InputError` naming the model file and the bodies it lacks
+    when ``model`` does not have every body in ``bodies`` (``needed_by``, a plural noun phrase, says
+    what needs them)."""
+    missing = [b for b in bodies if b not in model.body_names]
+    if missing:
+        lack = ("the model has none of them" if len(missing) == len(bodies)
+                else f"the model lacks {'this one' if len(missing) == 1 else 'these'}")
+        raise input_error(str(model.spec.source or model.name), "bodies", ", ".join(missing),
+                          f"{needed_by} need the bodies {', '.join(bodies)} (named as in gait2392) and {lack}")
+
+
+__all__ = ["Model", "load_model", "load_spec", "require_bodies", "shipped_model_path", "SPECIFIC_TENSION_PA"]

@@ -39,9 +39,9 @@ import tomlkit
 
 from hipsim.errors import input_error
 from hipsim.fileio import atomic_write_text, read_toml
-from hipsim.model.spec import (Body, ConditionalPathPoint, Constant, Coordinate, Frame, Function, Joint,
-                               Linear, ModelSpec, MovingPathPoint, Multiplier, Muscle, PathPoint, SimmSpline,
-                               ThelenParameters, TransformAxis)
+from hipsim.model.spec import (MAX_FUNCTION_DEPTH, Body, ConditionalPathPoint, Constant, Coordinate, Frame,
+                               Function, Joint, Linear, ModelSpec, MovingPathPoint, Multiplier, Muscle, PathPoint,
+                               SimmSpline, ThelenParameters, TransformAxis)
 
 FORMAT = "hipsim-model"
 VERSION = 1
@@ -110,6 +110,9 @@ class _Table:
 
 
 def _function(t: _Table) -> Function:
+    if t.where.count(".function") > MAX_FUNCTION_DEPTH:
+        raise input_error(t.src, t.where, "nested multipliers",
+                          f"functions may nest at most {MAX_FUNCTION_DEPTH} multipliers")
     kind = t.get("type", str)
     if kind == "constant":
         f: Function = Constant(t.num("value"))

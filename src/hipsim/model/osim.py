@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Literal
 
 from hipsim.errors import InputError, input_error
-from hipsim.fileio import atomic_write_xml
+from hipsim.fileio import atomic_write_xml, read_xml
 from hipsim.model.names import descriptive_name
-from hipsim.model.spec import (GROUND, Body, ConditionalPathPoint, Constant, Coordinate, Frame,
+from hipsim.model.spec import (GROUND, MAX_FUNCTION_DEPTH, Body, ConditionalPathPoint, Constant, Coordinate, Frame,
                                Function, Joint, Linear, ModelSpec, MovingPathPoint, Multiplier,
                                Muscle, PathPoint, SimmSpline, ThelenParameters, TransformAxis)
 
@@ -80,6 +80,8 @@ class _Reader:
         return self._function(kids[0], key)
 
     def _function(self, f: ET.Element, key: str) -> Function:
+        if key.count(".function") > MAX_FUNCTION_DEPTH:
+            raise self.err(key, f.tag, f"functions may nest at most {MAX_FUNCTION_DEPTH} MultiplierFunctions")
         if f.tag == "Constant":
             return Constant(self.number(f, "value", key))
         if f.tag == "LinearFunction":
@@ -242,14 +244,16 @@ def read_osim(path: str | Path) -> ModelSpec:
     """
     path = Path(path)
     r = _Reader(path)
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError) as exc:
-        raise r.err("file", str(path), f"a readable OpenSim XML file is required ({exc})") from None
+    root = read_xml(path, "OpenSim model")
     model = root.find("Model")
     if model is None:
         raise r.err("OpenSimDocument", None, "the file must contain a <Model> element")
-    version = int(root.get("Version", "0") or 0)
+    raw_version = root.get("Version", "0") or "0"
+    try:
+        version = int(raw_version.strip())
+    except ValueError:
+        raise r.err("OpenSimDocument.Version", raw_version,
+                    "the Version attribute must be a whole number such as 40000") from None
     if version < 30000:
         raise r.err("OpenSimDocument.Version", version, "hipsim reads OpenSim 4 files (Version >= 30000)")
     notes: list[str] = []

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal, Sequence, Union
 
+import numpy as np
+
 from hipsim.errors import input_error
 
 Vec3 = tuple[float, float, float]
@@ -39,6 +41,50 @@ def _vec(source: str | None, key: str, value: Sequence[float], n: int = 3) -> tu
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != n:
         raise input_error(source, key, value, f"a list of {n} numbers is required")
     return tuple(_finite(source, f"{key}[{i}]", x) for i, x in enumerate(value))
+
+
+def _point(source: str | None, key: str, value: Sequence[float]) -> tuple[float, ...]:
+    """A 3-vector of coordinates of a point (m) within :data:`POINT_LIMIT_M`."""
+    v = _vec(source, key, value)
+    for i, x in enumerate(v):
+        if abs(x) > POINT_LIMIT_M:
+            raise input_error(source, f"{key}[{i}]", x,
+                              f"coordinates of points must lie within {POINT_LIMIT_M:g} m of their body's "
+                              "origin (check the unit: model files are in metres)")
+    return v
+
+
+def _check_inertia(source: str | None, key: str, value: Sequence[float]) -> None:
+    """[Ixx, Iyy, Izz, Ixy, Ixz, Iyz] must be a physical inertia: its principal moments are not
+    negative and each is at most the sum of the other two (the triangle inequality of rigid
+    bodies), within a relative rounding tolerance."""
+    ixx, iyy, izz, ixy, ixz, iyz = _vec(source, key, value, 6)
+    matrix = np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]])
+    principal = np.linalg.eigvalsh(matrix)
+    tol = 1e-9 * max(float(np.abs(principal).max()), 1e-300)
+    if principal[0] < -tol:
+        raise input_error(source, key, list(value),
+                          f"an inertia must be positive semi-definite (principal moments {principal[0]:.3g}, "
+                          f"{principal[1]:.3g}, {principal[2]:.3g} kg m^2 include a negative one)")
+    if principal[2] > principal[0] + principal[1] + tol:
+        raise input_error(source, key, list(value),
+                          f"the principal moments ({principal[0]:.3g}, {principal[1]:.3g}, {principal[2]:.3g} "
+                          "kg m^2) break the triangle inequality: the largest must not exceed the sum of the others")
+
+
+def _function_metres(source: str | None, key: str, f: "Function") -> None:
+    """The values a moving path point's function gives (m) lie within :data:`POINT_LIMIT_M`."""
+    scale = 1.0
+    while isinstance(f, Multiplier):
+        scale *= f.scale
+        f = f.inner
+    values = (f.value,) if isinstance(f, Constant) else (f.intercept,) if isinstance(f, Linear) else \
+        tuple(f.y) if isinstance(f, SimmSpline) else ()
+    for v in values:
+        if abs(scale * v) > POINT_LIMIT_M:
+            raise input_error(source, key, scale * v,
+                              f"coordinates of points must lie within {POINT_LIMIT_M:g} m of their body's "
+                              "origin (check the unit: model files are in metres)")
 
 
 # --------------------------------------------------------------------------- functions
@@ -84,8 +130,11 @@ class Multiplier:
 Function = Union[Constant, Linear, SimmSpline, Multiplier]
 
 
-def check_function(source: str | None, key: str, f: Function) -> Function:
+def check_function(source: str | None, key: str, f: Function, _depth: int = 0) -> Function:
     """Validate a function record; return it unchanged or raise :class:`InputError`."""
+    if _depth > MAX_FUNCTION_DEPTH:
+        raise input_error(source, key, f"{_depth} nested multipliers",
+                          f"functions may nest at most {MAX_FUNCTION_DEPTH} MultiplierFunctions")
     if isinstance(f, Constant):
         _finite(source, f"{key}.value", f.value)
     elif isinstance(f, Linear):
@@ -106,7 +155,7 @@ def check_function(source: str | None, key: str, f: Function) -> Function:
                                   f"spline knots must be strictly increasing (previous knot {xs[i-1]!r})")
     elif isinstance(f, Multiplier):
         _finite(source, f"{key}.scale", f.scale)
-        check_function(source, f"{key}.inner", f.inner)
+        check_function(source, f"{key}.inner", f.inner, _depth + 1)
     else:
         raise input_error(source, key, type(f).__name__,
                           "a function must be constant, linear, simm_spline or multiplier")
@@ -294,15 +343,33 @@ class ModelSpec:
 
 GROUND = "ground"
 
+#: Plausibility bound (m) on every coordinate of a point a model file places in a body frame:
+#: centres of mass, joint frame origins and muscle path points. The largest such distance in a
+#: human model is under 1 m (a body's frame to its far end), so 10 m only catches a wrong unit or
+#: a corrupted number, such as 1e200, that would overflow the mechanics.
+POINT_LIMIT_M = 10.0
+
+#: Accepted magnitude of the gravity vector (m/s^2): wide enough for any planet a model might be
+#: set on (Earth 9.81, the Moon 1.62), narrow enough that a zero or mistyped vector, which would
+#: make body weight (the unit of every reported load) zero or absurd, is refused.
+GRAVITY_RANGE_M_S2 = (0.1, 100.0)
+
+#: Deepest nesting of MultiplierFunctions accepted (the Scale tool writes one level per scaling).
+MAX_FUNCTION_DEPTH = 32
+
 
 def validate(spec: ModelSpec) -> None:
     """Check a model description for consistency; raise :class:`InputError` naming the first problem.
 
-    Checks: unique names, positive masses/forces/lengths, finite numbers, known body and
-    coordinate references, a tree (each body the child of exactly one joint, reachable from
-    ground), spline knots increasing, ranges ordered.
+    Checks: at least one body and a total mass above zero, unique names, positive
+    masses/forces/lengths, finite numbers, physical inertias (positive semi-definite, triangle
+    inequality), coordinates of points within :data:`POINT_LIMIT_M`, gravity within
+    :data:`GRAVITY_RANGE_M_S2`, known body and coordinate references, a tree (each body the child
+    of exactly one joint, reachable from ground), spline knots increasing, ranges ordered.
     """
     src = spec.source
+    if not spec.bodies:
+        raise input_error(src, "bodies", 0, "a model needs at least one body besides ground")
     names: set[str] = {GROUND}
     for b in spec.bodies:
         key = f"body '{b.name}'"
@@ -311,9 +378,16 @@ def validate(spec: ModelSpec) -> None:
         names.add(b.name)
         if _finite(src, f"{key}.mass", b.mass) < 0.0:
             raise input_error(src, f"{key}.mass", b.mass, "a mass must not be negative")
-        _vec(src, f"{key}.mass_center", b.mass_center)
-        _vec(src, f"{key}.inertia", b.inertia, 6)
-    _vec(src, "gravity", spec.gravity)
+        _point(src, f"{key}.mass_center", b.mass_center)
+        _check_inertia(src, f"{key}.inertia", b.inertia)
+    if not sum(b.mass for b in spec.bodies) > 0.0:
+        raise input_error(src, "mass", 0.0, "the bodies' masses must add up to more than zero (body weight is the "
+                          "unit of the results)")
+    g = math.sqrt(sum(x * x for x in _vec(src, "gravity", spec.gravity)))
+    lo, hi = GRAVITY_RANGE_M_S2
+    if not lo <= g <= hi:
+        raise input_error(src, "gravity", list(spec.gravity),
+                          f"gravity must be non-zero, with a magnitude from {lo:g} to {hi:g} m/s^2 (Earth: 9.81)")
     if spec.height_m is not None:
         _positive(src, "height_m", spec.height_m)
 
@@ -329,7 +403,7 @@ def validate(spec: ModelSpec) -> None:
                               "each body must be the child of exactly one joint (the model is a tree)")
         children.add(j.child)
         for fr_name, fr in (("parent_frame", j.parent_frame), ("child_frame", j.child_frame)):
-            _vec(src, f"{key}.{fr_name}.translation", fr.translation)
+            _point(src, f"{key}.{fr_name}.translation", fr.translation)
             _vec(src, f"{key}.{fr_name}.orientation", fr.orientation)
         own = set()
         for c in j.coordinates:
@@ -399,7 +473,7 @@ def validate(spec: ModelSpec) -> None:
             if p.body not in names:
                 raise input_error(src, f"{pk}.body", p.body, "it must name a body of the model or 'ground'")
             if isinstance(p, (PathPoint, ConditionalPathPoint)):
-                _vec(src, f"{pk}.location", p.location)
+                _point(src, f"{pk}.location", p.location)
             if isinstance(p, ConditionalPathPoint):
                 if p.coordinate not in coords:
                     raise input_error(src, f"{pk}.coordinate", p.coordinate, "it must name a coordinate of the model")
@@ -412,6 +486,7 @@ def validate(spec: ModelSpec) -> None:
                     if c not in coords:
                         raise input_error(src, f"{pk}.{axis}.coordinate", c, "it must name a coordinate of the model")
                     check_function(src, f"{pk}.{axis}.function", getattr(p, axis))
+                    _function_metres(src, f"{pk}.{axis}.function", getattr(p, axis))
 
 
 def _check_tree(spec: ModelSpec) -> None:

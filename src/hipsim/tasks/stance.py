@@ -19,7 +19,7 @@ from scipy.optimize import brentq, least_squares
 from hipsim.anatomy import MUSCLE_GROUPS
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, center_of_mass, inverse_dynamics
 from hipsim.errors import input_error
-from hipsim.model import Model, load_model
+from hipsim.model import Model, load_model, require_bodies
 from hipsim.model.scaling import Subject
 from hipsim.params import PASSIVE_JOINT_MOMENTS, SIDE, Param, check_params, validated
 from hipsim.tasks.result import TaskResult, solve_task
@@ -47,6 +47,10 @@ TROCHANTER_HEIGHT = 0.530
 #: (Levine, Richards & Whittle, *Whittle's Gait Analysis*, 5th ed., 2012, ch. 4), so the calf
 #: muscles, not tibialis anterior, hold the ankle. Value: 0.05 m.
 STANDING_COM_AHEAD_OF_ANKLE_M = 0.05
+#: Bodies every task places, loads or reports on (gait2392 names): the pelvis and trunk, and
+#: on each side the thigh, shank and the three foot segments.
+TASK_BODIES: tuple[str, ...] = ("pelvis", "torso") + tuple(
+    f"{b}_{s}" for s in ("r", "l") for b in ("femur", "tibia", "talus", "calcn", "toes"))
 
 
 #: A carried load's parameters (input limits are conventions).
@@ -82,6 +86,7 @@ def subject_model(model: Model | str = "default", subject: Subject | None = None
     if subject is not None and not isinstance(subject, Subject):
         raise input_error("argument", "subject", subject, "a hipsim.Subject(mass_kg, height_m) or None")
     m = model if isinstance(model, Model) else load_model(model)
+    require_bodies(m, TASK_BODIES, "hipsim's tasks (single-leg stance, standing, sitting, walking)")
     if subject is None:
         return m, m.subject
     # The subject as given (the scaled model's body masses sum to it up to rounding).
