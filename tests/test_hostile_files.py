@@ -226,3 +226,113 @@ def test_tiny_osim_is_read_and_a_task_names_the_bodies_it_lacks(tmp_path):
     assert load_model(path).body_names == ("ground", "block")
     with pytest.raises(InputError, match=r"tiny\.osim: bodies = .pelvis, torso.*need the bodies.*none of them"):
         hipsim.standing(str(path))
+
+
+# --------------------------------------------------------------------------- motion files
+
+def _mot(rows: list[list[float]], labels: list[str], in_degrees: str | None) -> str:
+    head = "walk\nversion=1\n" + (f"inDegrees={in_degrees}\n" if in_degrees is not None else "") + "endheader\n"
+    return head + "\t".join(["time", *labels]) + "\n" + "".join(
+        "\t".join(repr(v) for v in row) + "\n" for row in rows)
+
+
+def _gait_like(knee: float, hip: float = 10.0, other_knee: float = 40.0) -> list[list[float]]:
+    """20 rows of time, hip flexion, knee angle and pelvis_tx; the knee at ``knee`` in row 13."""
+    return [[0.01 * i, hip, knee if i == 12 else other_knee, 0.01 * i] for i in range(20)]
+
+
+LABELS = ["hip_flexion_r", "knee_angle_r", "pelvis_tx"]
+
+MOTION_FILES: list[tuple[str, str, list[str]]] = [
+    ("a cell of 1e300 (radians)", _mot(_gait_like(1e300, 0.2, 0.7), LABELS, "no"),
+     ["m.mot", "knee_angle_r", "row 13", "1e+300", "rad"]),
+    ("a knee at 1e3 degrees", _mot(_gait_like(1e3), LABELS, "yes"), ["m.mot", "knee_angle_r", "row 13", "1000.0"]),
+    ("a knee at 1e9 degrees", _mot(_gait_like(1e9), LABELS, "yes"), ["m.mot", "knee_angle_r", "row 13"]),
+    ("degrees without inDegrees", _mot(_gait_like(60.0), LABELS, None),
+     ["m.mot", "knee_angle_r", "row 1 ", "inDegrees=yes"]),
+    ("degrees with inDegrees=no", _mot(_gait_like(60.0), LABELS, "no"), ["m.mot", "knee_angle_r", "inDegrees=yes"]),
+    ("a translation of 1e300 m", _mot([[0.01 * i, 0.1, 0.2, 1e300 if i == 5 else 0.0] for i in range(20)],
+                                      LABELS, "no"), ["m.mot", "pelvis_tx", "row 6", "1000 m"]),
+]
+
+
+@pytest.mark.parametrize("text, words", [c[1:] for c in MOTION_FILES], ids=[c[0] for c in MOTION_FILES])
+def test_hostile_coordinates_file_is_refused_naming_file_column_row(tmp_path, text, words):
+    """Coordinates beyond a generous physiological envelope (angles within two turns, translations
+    within 1 km) are refused where a measured trial reads them, naming file, column and row."""
+    from hipsim.motion import coordinate_kinematics, read_storage
+    p = tmp_path / "m.mot"
+    p.write_text(text)
+    with pytest.raises(InputError) as info:
+        coordinate_kinematics(read_storage(p), cutoff_hz=6.0)
+    msg = str(info.value)
+    for w in words:
+        assert w in msg, msg
+
+
+def test_coordinates_in_degrees_with_the_flag_pass_the_envelope(tmp_path):
+    """The same gait-like table with inDegrees=yes and ordinary angles is accepted and converted
+    (so the cases above are refused for their values, not their shape)."""
+    import math
+
+    from hipsim.motion import coordinate_kinematics, read_storage
+    p = tmp_path / "m.mot"
+    p.write_text(_mot(_gait_like(60.0), LABELS, "yes"))
+    kin = coordinate_kinematics(read_storage(p))
+    assert kin.q[0, 1] == pytest.approx(math.radians(40.0))
+
+
+# --------------------------------------------------------------------------- ExternalLoads files
+
+_LOADS = """<?xml version="1.0" encoding="UTF-8"?>
+<OpenSimDocument Version="40000"><ExternalLoads name="loads"><objects>
+<ExternalForce name="right"><applied_to_body>{body}</applied_to_body>
+<force_expressed_in_body>ground</force_expressed_in_body><point_expressed_in_body>ground</point_expressed_in_body>
+<force_identifier>r_v</force_identifier><point_identifier>r_p</point_identifier>
+<torque_identifier>r_t</torque_identifier></ExternalForce>
+</objects><datafile>grf.mot</datafile></ExternalLoads></OpenSimDocument>
+"""
+
+
+def _loads(tmp_path: Path, body: str = "calcn_r", cell: tuple[str, float] | None = None) -> Path:
+    labels = ["r_vx", "r_vy", "r_vz", "r_px", "r_py", "r_pz", "r_tx", "r_ty", "r_tz"]
+    rows = []
+    for i in range(11):
+        row = [0.1 * i, 10.0, 700.0, -5.0, 0.1, 0.0, 0.02, 0.0, 1.0, 0.0]
+        if cell is not None and i == 4:
+            row[1 + labels.index(cell[0])] = cell[1]
+        rows.append(row)
+    (tmp_path / "grf.mot").write_text(_mot(rows, labels, None))
+    xml = tmp_path / "loads.xml"
+    xml.write_text(_LOADS.format(body=body))
+    return xml
+
+
+LOADS_FILES: list[tuple[str, dict, list[str]]] = [
+    ("a force applied to ground", {"body": "ground"}, ["loads.xml", "'right'", "applied_to_body", "ground"]),
+    ("a force of 1e300 N", {"cell": ("r_vy", 1e300)}, ["grf.mot", "r_vy", "row 5", "'right'", "N"]),
+    ("a point at 1e300 m", {"cell": ("r_px", 1e300)}, ["grf.mot", "r_px", "row 5", "m"]),
+    ("a torque of -1e300 N m", {"cell": ("r_tz", -1e300)}, ["grf.mot", "r_tz", "row 5", "N m"]),
+]
+
+
+@pytest.mark.parametrize("kwargs, words", [c[1:] for c in LOADS_FILES], ids=[c[0] for c in LOADS_FILES])
+def test_hostile_external_loads_refused(tmp_path, kwargs, words):
+    """A ground reaction applied to ground (which would act on nothing) or absurd data values:
+    InputError naming the file and the element, column or row."""
+    from hipsim.motion import load_external_loads
+    with pytest.raises(InputError) as info:
+        load_external_loads(_loads(tmp_path, **kwargs))
+    msg = str(info.value)
+    for w in words:
+        assert w in msg, msg
+
+
+def test_unknown_applied_to_body_is_named(tmp_path, default_model):
+    """With the model's bodies given, a force on a body the model lacks is refused naming that
+    body (not another), and the valid file loads."""
+    from hipsim.motion import load_external_loads
+    with pytest.raises(InputError, match=r"loads\.xml: ExternalForce 'right' applied_to_body = 'calcn_right'"):
+        load_external_loads(_loads(tmp_path, body="calcn_right"), bodies=default_model.body_names)
+    ok = load_external_loads(_loads(tmp_path), bodies=default_model.body_names)
+    assert ok.forces[0].body == "calcn_r"

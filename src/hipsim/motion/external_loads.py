@@ -44,6 +44,11 @@ __all__ = [
 # Slack on the time-coverage check: times in files are printed with ~8 digits.
 _TIME_TOL = 1e-9
 
+#: Plausibility bounds on the data an ExternalForce picks (per component): forces (N) and torques
+#: (N m) up to 1e5, over a hundred body weights of a heavy adult; points (m) within 1 km. They
+#: catch a wrong unit or a corrupted number, such as 1e300, before it reaches the mechanics.
+LOAD_LIMITS = {"force_identifier": (1e5, "N"), "point_identifier": (1e3, "m"), "torque_identifier": (1e5, "N m")}
+
 
 @dataclass(frozen=True)
 class ExternalForceSpec:
@@ -176,6 +181,10 @@ def read_external_loads(path: str | os.PathLike[str]) -> ExternalLoadsSpec:
         if not body:
             raise input_error(src, f"{key} applied_to_body", body or "",
                               "name the body the force is applied to")
+        if body == "ground":
+            raise input_error(src, f"{key} applied_to_body", body,
+                              "a force applied to ground does not act on the model; name the body of the model "
+                              "it acts on (for a ground reaction, the foot: calcn_r or calcn_l)")
         # OpenSim 3 writes isDisabled, OpenSim 4 appliesForce.
         disabled = _bool(src, f"{key} isDisabled", _text(ef, "isDisabled"), False)
         applies = _bool(src, f"{key} appliesForce", _text(ef, "appliesForce"), True)
@@ -218,14 +227,22 @@ def read_external_loads(path: str | os.PathLike[str]) -> ExternalLoadsSpec:
 def load_external_loads(xml_path: str | os.PathLike[str],
                         time: np.ndarray | None = None,
                         data: StorageTable | str | os.PathLike[str] | None = None,
+                        bodies: Sequence[str] | None = None,
                         ) -> ExternalLoadsData:
     """Read an ExternalLoads file and its data, resampled onto ``time`` (s).
 
     ``data`` overrides the XML's ``datafile``; a relative ``datafile`` is resolved
     against the XML file's folder, as OpenSim does. ``time`` defaults to the data
-    file's own times.
+    file's own times. Given ``bodies`` (the model's body names), every enabled force must be
+    applied to one of them; the error names the force and its ``applied_to_body``.
     """
     spec = read_external_loads(xml_path)
+    if bodies is not None:
+        known = [b for b in bodies if b != "ground"]
+        for f in spec.forces:
+            if f.enabled and f.applied_to_body not in known:
+                raise input_error(spec.source, f"ExternalForce {f.name!r} applied_to_body", f.applied_to_body,
+                                  f"name a body of the model ({', '.join(known)})")
     if data is None:
         if not spec.datafile:
             raise input_error(spec.source, "datafile", "", "name the ground-reaction .mot/.sto "
@@ -264,6 +281,22 @@ def _resample(t: np.ndarray, y: np.ndarray, tq: np.ndarray) -> np.ndarray:
     return CubicSpline(t, y, axis=0, bc_type="natural")(tq)
 
 
+def _check_load_limits(table: StorageTable, what: str, cols: tuple[str, ...], force: str) -> None:
+    """The columns ``cols`` of ``table`` lie within :data:`LOAD_LIMITS` for ``what``; otherwise an
+    InputError names the data file, the column, the row and the force that uses it."""
+    if not cols:
+        return
+    limit, unit = LOAD_LIMITS[what]
+    for c in cols:
+        col = table.data[:, table.column_names.index(c)]
+        over = np.abs(col) > limit
+        if over.any():
+            r = int(np.argmax(over))
+            raise input_error(table.source or "data", f"column '{c}', row {r + 1} (time {table.time[r]:g} s)",
+                              float(col[r]), f"ExternalForce {force!r} reads it as a {what.split('_')[0]} "
+                              f"component, which must lie within {limit:g} {unit}")
+
+
 def resolve_external_loads(spec: ExternalLoadsSpec, table: StorageTable,
                            time: np.ndarray | None = None) -> ExternalLoadsData:
     """Pick each enabled force's columns from ``table`` and resample them onto ``time``."""
@@ -284,6 +317,9 @@ def resolve_external_loads(spec: ExternalLoadsSpec, table: StorageTable,
         fc = _columns_for(spec, f, "force_identifier", f.force_identifier, table)
         pc = _columns_for(spec, f, "point_identifier", f.point_identifier, table)
         tc = _columns_for(spec, f, "torque_identifier", f.torque_identifier, table)
+
+        for what, cols in (("force_identifier", fc), ("point_identifier", pc), ("torque_identifier", tc)):
+            _check_load_limits(table, what, cols, f.name)
 
         def pick(cols: tuple[str, ...]) -> np.ndarray:
             if not cols:

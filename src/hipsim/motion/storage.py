@@ -55,6 +55,15 @@ _ALLOWED_SUFFIXES = (".sto", ".mot")
 #: every other coordinate in such a file is an angle.
 TRANSLATIONAL_SUFFIXES: tuple[str, ...] = ("_tx", "_ty", "_tz")
 
+#: Largest joint angle accepted in a coordinates table, in radians after unit conversion: two full
+#: turns. No joint angle of a human model comes near it (the pelvis's heading in a turning trial may
+#: exceed one turn), while a table in degrees read as radians (a knee at 60 degrees becomes 60 rad)
+#: or a corrupted value is caught before it reaches the mechanics.
+ANGLE_LIMIT_RAD = 4.0 * math.pi
+#: Largest translation accepted in a coordinates table (m): far beyond any motion-capture volume,
+#: so it only catches a wrong unit or a corrupted value.
+TRANSLATION_LIMIT_M = 1000.0
+
 
 @dataclass(frozen=True)
 class StorageTable:
@@ -144,7 +153,9 @@ def require_columns(storage: StorageTable, names: Iterable[str],
 
 def convert_to_radians(storage: StorageTable,
                        translational: Sequence[str] | None = None) -> StorageTable:
-    """Return ``storage`` with angles in radians (a no-op if ``in_degrees`` is False).
+    """Return ``storage`` with angles in radians (unchanged if ``in_degrees`` is False), after
+    checking that every angle lies within :data:`ANGLE_LIMIT_RAD` and every translation within
+    :data:`TRANSLATION_LIMIT_M` (an InputError names the file, column and row otherwise).
 
     Like OpenSim's ``SimbodyEngine::convertDegreesToRadians``, only rotational
     coordinates are converted. Without a model to ask, ``translational`` lists the
@@ -152,14 +163,40 @@ def convert_to_radians(storage: StorageTable,
     or ``_tz`` (the gait2392 convention). Meant for coordinate tables only: some GRF
     files (subject01_walk1_grf.mot) carry ``inDegrees=yes`` over force columns.
     """
-    if not storage.in_degrees:
-        return storage
     if translational is None:
         keep = {n for n in storage.column_names if n.endswith(TRANSLATIONAL_SUFFIXES)}
     else:
         keep = set(translational)
-    factor = np.array([1.0 if n in keep else math.pi / 180.0 for n in storage.column_names])
-    return storage.replace(data=storage.data * factor, in_degrees=False)
+    table = storage
+    if storage.in_degrees:
+        factor = np.array([1.0 if n in keep else math.pi / 180.0 for n in storage.column_names])
+        table = storage.replace(data=storage.data * factor, in_degrees=False)
+    _check_coordinate_envelope(table, keep, storage.in_degrees)
+    return table
+
+
+def _check_coordinate_envelope(table: StorageTable, translational: set[str], was_degrees: bool) -> None:
+    """Angles within :data:`ANGLE_LIMIT_RAD` and translations within :data:`TRANSLATION_LIMIT_M`;
+    otherwise an InputError naming the file, the column, the row and the value as written."""
+    src = table.source or "argument"
+    for j, name in enumerate(table.column_names):
+        col = table.data[:, j]
+        limit = TRANSLATION_LIMIT_M if name in translational else ANGLE_LIMIT_RAD
+        over = np.abs(col) > limit
+        if not over.any():
+            continue
+        r = int(np.argmax(over))
+        where = f"column '{name}', row {r + 1} (time {table.time[r]:g} s)"
+        if name in translational:
+            raise input_error(src, where, float(col[r]),
+                              f"a translation must lie within {TRANSLATION_LIMIT_M:g} m (coordinates files are in "
+                              "metres)")
+        shown = math.degrees(col[r]) if was_degrees else float(col[r])
+        hint = ("" if was_degrees else "; the header lacks inDegrees=yes, so the values are read as radians: if "
+                "they are degrees, add the line inDegrees=yes before endheader")
+        raise input_error(src, where, shown,
+                          f"a joint angle must lie within {ANGLE_LIMIT_RAD:.4g} rad "
+                          f"({math.degrees(ANGLE_LIMIT_RAD):g} degrees){hint}")
 
 
 # --------------------------------------------------------------------------- reading
