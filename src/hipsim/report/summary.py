@@ -5,8 +5,12 @@ mechanical loads and does not diagnose.
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
+import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ import pandas as pd
 
 from hipsim.analysis.metrics import ASSOCIATED, FIBRE_GROUPS, NEGLIGIBLE_FRACTION
 from hipsim.scenarios.runner import ScenarioResult
+from hipsim.errors import InputError
 from hipsim.fileio import atomic_write_text
 from hipsim.tasks.result import TaskResult
 
@@ -152,11 +157,66 @@ def fibre_table(result: ScenarioResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+#: errno values that mean the user's target cannot take the results (full disk, quota, no permission,
+#: read-only file system): an input error naming the path, not an internal error.
+_UNWRITABLE = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def _sweep_stale(target: Path) -> None:
+    """Clean up after a run killed while writing ``target``: remove its temporary folders, and put
+    back a previous set that was renamed away but not replaced (the target is then missing)."""
+    parent = target.parent
+    olds = sorted(parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds and not target.exists():
+        os.replace(olds.pop(), target)
+    for stale in [*parent.glob(f".{target.name}.tmp-*"), *olds]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def write_outputs(result: ScenarioResult, out_dir: str | Path, plots: bool = True) -> list[Path]:
-    """Write summary.json, fibres.csv, OpenSim .sto files and PNG plots into ``out_dir``."""
+    """Write summary.json, fibres.csv, OpenSim .sto files and PNG plots into ``out_dir`` as one set.
+
+    The files are written into a temporary folder beside ``out_dir`` (``.NAME.tmp-XXXX``), which
+    then replaces ``out_dir`` by renames (the old set is renamed away, the new one in, the old one
+    deleted), so an interrupted run leaves either the old complete set or the new complete set,
+    never a mix. Leftovers of a killed run are cleaned up by the next one. A full disk or an
+    unwritable target is an :class:`~hipsim.errors.InputError` naming the path; the old set stays.
+    """
+    target = Path(out_dir)
+    tmp: Path | None = None
+    old: Path | None = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_stale(target)
+        tmp = target.parent / f".{target.name}.tmp-{secrets.token_hex(4)}"
+        tmp.mkdir()
+        names = [p.name for p in _write_files(result, tmp, plots)]
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{secrets.token_hex(4)}"
+            os.replace(target, old)
+        os.replace(tmp, target)
+        tmp = None
+    except BaseException as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if old is not None and not target.exists():
+                os.replace(old, target)  # interrupted between the two renames: the old set goes back
+            old = None
+        if isinstance(exc, OSError) and exc.errno in _UNWRITABLE:
+            raise InputError(f"{target}: hipsim could not write the results ({exc.strerror}: "
+                             f"{exc.filename or target}); nothing of this scenario was written and any "
+                             "previous results there are unchanged; free some space or choose another --out.",
+                             source=str(target), key="--out", value=str(target)) from None
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return [target / n for n in names]
+
+
+def _write_files(result: ScenarioResult, out: Path, plots: bool) -> list[Path]:
+    """Write every file of a scenario's set into the folder ``out``."""
     from hipsim.report.plots import plot_activation, plot_change_bars, plot_frontal, save_figure
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     written = [atomic_write_text(out / "summary.json", json.dumps(summary(result), indent=2) + "\n"),
                atomic_write_text(out / "fibres.csv", fibre_table(result).to_csv(index=False))]
     written += result.scenario.to_sto(out, prefix="scenario_")
