@@ -336,3 +336,27 @@ def test_unknown_applied_to_body_is_named(tmp_path, default_model):
         load_external_loads(_loads(tmp_path, body="calcn_right"), bodies=default_model.body_names)
     ok = load_external_loads(_loads(tmp_path), bodies=default_model.body_names)
     assert ok.forces[0].body == "calcn_r"
+
+
+# --------------------------------------------------------------------------- what the docs say
+
+def test_a_pelvic_drop_enlarges_the_abduction_deficit_as_the_docs_say():
+    """docs/how-to/scenario-files.md says no pelvic drop covers an abductor deficit in single-leg
+    stance, because the drop lengthens the body weight's lever about the stance hip and shortens the
+    abductors' moment arms. Check each part on the default model with the superior gluteal nerve
+    group at 20 % strength: the deficit, the needed abduction moment and the abductors' arms."""
+    import numpy as np
+
+    import hipsim
+    from hipsim.scenarios.schema import GROUPS
+    strength = {f"{m}_r": 0.2 for m in GROUPS["superior_gluteal_nerve"]}
+    out = {}
+    for drop in (0.0, 12.5, 25.0):
+        r = hipsim.single_leg_stance(side="r", pelvic_drop_deg=drop, strength=strength)
+        j = r.reserve_coordinates.index("hip_adduction_r")
+        arm = r.model.moment_arms(r.q)[0][r.model.muscle_index("gluteus_medius_anterior_r"),
+                                          r.model.coordinate_index("hip_adduction_r")]
+        out[drop] = (abs(float(r.reserves[0, j])), abs(float(r.generalized_force("hip_adduction_r")[0])), abs(arm))
+    deficits, needed, arms = (np.array([out[d][k] for d in (0.0, 12.5, 25.0)]) for k in range(3))
+    assert deficits[0] > 2.0 and np.all(np.diff(deficits) > 0)
+    assert np.all(np.diff(needed) > 0) and np.all(np.diff(arms) < 0)
