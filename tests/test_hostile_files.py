@@ -200,7 +200,9 @@ _DEEP = "<MultiplierFunction><scale>1</scale><function>" * 3000 + "<Constant><va
 OSIM_FILES: list[tuple[str, bytes, list[str]]] = [
     ("Version abc", _osim(version="abc").encode(), ["m.osim", "Version", "abc", "whole number"]),
     ("3000 nested MultiplierFunctions", _osim(function=_DEEP).encode(), ["m.osim", "nest", "MultiplierFunction"]),
-    ("binary", bytes(range(256)) * 4, ["m.osim", "well-formed XML"]),
+    ("binary", bytes(range(256)) * 4, ["m.osim", "UTF-8 text"]),
+    ("latin-1 without a declaration", _osim().replace('<?xml version="1.0" encoding="UTF-8" ?>\n', "")
+     .replace('name="tiny"', 'name="café"').encode("latin-1"), ["m.osim", "UTF-8 text", "declare its encoding"]),
 ]
 
 
@@ -214,6 +216,15 @@ def test_hostile_osim_file_exits_2(tmp_path, capsys, content, words):
     assert err.count("\n") == 1 and "Traceback" not in err
     for w in words:
         assert w in err
+
+
+def test_osim_declaring_latin1_is_read(tmp_path):
+    """An .osim file whose XML declaration names ISO-8859-1 is well-formed XML and is read."""
+    from hipsim.model import load_spec
+    path = tmp_path / "latin.osim"
+    path.write_bytes(_osim().replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').replace('name="tiny"', 'name="café"')
+                     .encode("latin-1"))
+    assert load_spec(path).name == "café"
 
 
 def test_tiny_osim_is_read_and_a_task_names_the_bodies_it_lacks(tmp_path):

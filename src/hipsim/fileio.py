@@ -122,6 +122,22 @@ def read_xml(path: str | os.PathLike[str], what: str) -> ET.Element:
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:
+        if not _declares_encoding(data):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise input_error(str(p), "file", str(p),
+                                  f"a {what} file must be UTF-8 text or declare its encoding in the XML declaration "
+                                  f"(byte {bad.start} is not UTF-8)") from None
         raise input_error(str(p), "XML", str(exc), f"a {what} file must be well-formed XML") from None
     except RecursionError:
         raise input_error(str(p), "file", str(p), f"a {what} file must not nest elements this deeply") from None
+
+
+def _declares_encoding(data: bytes) -> bool:
+    """Whether an XML document's declaration names an encoding other than UTF-8."""
+    head = data[:200].lstrip(b"\xef\xbb\xbf")
+    if not head.startswith(b"<?xml"):
+        return False
+    decl = head.split(b"?>", 1)[0].lower()
+    return b"encoding" in decl and b"utf-8" not in decl and b"utf8" not in decl
