@@ -371,3 +371,19 @@ def test_a_pelvic_drop_enlarges_the_abduction_deficit_as_the_docs_say():
     deficits, needed, arms = (np.array([out[d][k] for d in (0.0, 12.5, 25.0)]) for k in range(3))
     assert deficits[0] > 2.0 and np.all(np.diff(deficits) > 0)
     assert np.all(np.diff(needed) > 0) and np.all(np.diff(arms) < 0)
+
+
+def test_measured_walk_names_an_unknown_body_and_the_bodies_a_model_lacks(tmp_path, default_model):
+    """gait_from_opensim: a force on a body the model lacks is named (it used to name calcn_r
+    while asking for start and end), and a model without the hips' bodies is refused by name
+    instead of crashing in the hip contact force."""
+    import hipsim
+    mot = tmp_path / "q.mot"
+    mot.write_text(_mot([[0.1 * i] + [0.0] * len(default_model.coordinate_names) for i in range(11)],
+                        list(default_model.coordinate_names), "no"))
+    with pytest.raises(InputError, match=r"ExternalForce 'right' applied_to_body = 'calcn_right'"):
+        hipsim.gait_from_opensim(default_model, mot, _loads(tmp_path, body="calcn_right"), start=0.1, end=0.9)
+    tiny = tmp_path / "tiny.osim"
+    tiny.write_text(_osim())
+    with pytest.raises(InputError, match=r"tiny\.osim: bodies = .pelvis, femur_r, femur_l.*need the bodies"):
+        hipsim.gait_from_opensim(str(tiny), mot, _loads(tmp_path), start=0.1, end=0.9)

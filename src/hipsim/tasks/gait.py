@@ -13,7 +13,7 @@ import numpy as np
 
 from hipsim.dynamics.inverse import ExternalLoad
 from hipsim.errors import input_error
-from hipsim.model import Model, load_model
+from hipsim.model import Model, load_model, require_bodies
 from hipsim.model.scaling import Subject
 from hipsim.motion import (coordinate_kinematics, detect_heel_strikes, load_external_loads, normative_gait,
                            read_storage, require_columns)
@@ -143,9 +143,10 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     if start is not None and end is not None and not start < end:
         raise input_error("argument", "start/end", (start, end), "start must come before end")
     model = model_or_osim_path if isinstance(model_or_osim_path, Model) else load_model(model_or_osim_path)
+    require_bodies(model, ("pelvis", "femur_r", "femur_l"), "a measured walk's hip contact forces")
     storage = read_storage(coordinates_file)
     require_columns(storage, model.coordinate_names, str(coordinates_file))
-    loads = load_external_loads(external_loads_xml)
+    loads = load_external_loads(external_loads_xml, bodies=model.body_names)
     if start is None or end is None:
         right = loads.for_body("calcn_r")
         if not right:
@@ -165,7 +166,7 @@ def gait_from_opensim(model_or_osim_path: Model | str | Path, coordinates_file: 
     kin = coordinate_kinematics(storage, cutoff_hz=cutoff_hz, times=times)
     order = [kin.names.index(n) for n in model.coordinate_names]
     q, qd, qdd = (np.ascontiguousarray(a[:, order]) for a in (kin.q, kin.qdot, kin.qddot))
-    data = load_external_loads(external_loads_xml, time=times)
+    data = load_external_loads(external_loads_xml, time=times, bodies=model.body_names)
     external = [ExternalLoad(f.body, f.force, f.point, f.torque, label=f.spec.name) for f in data.forces]
     for f in data.forces:
         if f.spec.force_expressed_in_body != "ground" or f.spec.point_expressed_in_body != "ground":
