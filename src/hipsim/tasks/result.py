@@ -191,15 +191,14 @@ def pelvis_residuals(model: Model, q: np.ndarray, generalized_forces: np.ndarray
     return df
 
 
-def residual_warning(model: Model, q: np.ndarray, residuals: pd.DataFrame | None,
-                     external: Sequence[ExternalLoad], point_masses: Sequence[PointMass] = ()) -> str | None:
-    """A warning when the pelvis residuals exceed the guidelines of Hicks et al. 2015 (peak
-    residual force above :data:`RESIDUAL_FORCE_FRACTION` of the peak external force, or peak
-    residual moment above :data:`RESIDUAL_MOMENT_FRACTION` of the centre-of-mass height times the
-    peak external force); None when they do not, or without external loads to compare with. The
+def residual_limits(model: Model, q: np.ndarray, external: Sequence[ExternalLoad],
+                    point_masses: Sequence[PointMass] = ()) -> tuple[float, float] | None:
+    """The residual-reduction guidelines of Hicks et al. 2015 for a motion, (force N, moment N m):
+    :data:`RESIDUAL_FORCE_FRACTION` of the peak external force, and :data:`RESIDUAL_MOMENT_FRACTION`
+    of the centre-of-mass height times it; None without external loads to compare with. The
     external force is the sum of the external loads' forces (the ground reactions of a walk); the
     centre-of-mass height is its mean over the frames, along the vertical (against gravity)."""
-    if residuals is None or not external:
+    if not external:
         return None
     total = sum(np.asarray(e.force, dtype=float) for e in external)
     peak_ext = float(np.linalg.norm(total, axis=1).max())
@@ -209,7 +208,17 @@ def residual_warning(model: Model, q: np.ndarray, residuals: pd.DataFrame | None
     _, com = center_of_mass(model, R, o, point_masses=point_masses)
     g = np.asarray(model.compiled.gravity, dtype=float)
     height = float(np.mean(com @ (-g / np.linalg.norm(g))))
-    f_lim, m_lim = RESIDUAL_FORCE_FRACTION * peak_ext, RESIDUAL_MOMENT_FRACTION * height * peak_ext
+    return RESIDUAL_FORCE_FRACTION * peak_ext, RESIDUAL_MOMENT_FRACTION * height * peak_ext
+
+
+def residual_warning(model: Model, q: np.ndarray, residuals: pd.DataFrame | None,
+                     external: Sequence[ExternalLoad], point_masses: Sequence[PointMass] = ()) -> str | None:
+    """A warning when the pelvis residuals exceed :func:`residual_limits` (Hicks et al. 2015);
+    None when they do not, or without external loads to compare with."""
+    limits = residual_limits(model, q, external, point_masses) if residuals is not None else None
+    if residuals is None or limits is None:
+        return None
+    f_lim, m_lim = limits
     f_peak, m_peak = float(residuals["force_n"].max()), float(residuals["moment_nm"].max())
     if f_peak <= f_lim and m_peak <= m_lim:
         return None
