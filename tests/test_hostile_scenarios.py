@@ -7,12 +7,225 @@ message must contain; none may reach the mechanics.
 from __future__ import annotations
 
 import errno
+import math
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+import hipsim.scenarios.runner as runner
 from hipsim.cli import main
+from hipsim.model import shipped_model_path
+from hipsim.scenarios.runner import prepare_scenario
+
+STANCE = """
+name = {name}
+[task]
+type = "single_leg_stance"
+{task}
+{mods}
+[baseline]
+"""
+STANDING = STANCE.replace("single_leg_stance", "standing")
+SITTING = STANCE.replace("single_leg_stance", "sitting")
+GAIT = STANCE.replace("single_leg_stance", "gait")
+
+
+def mod(type_: str, **kv) -> str:
+    lines = [f'type = "{type_}"'] + [f"{k} = {v!r}".replace("'", '"') for k, v in kv.items()]
+    return "[[modifiers]]\n" + "\n".join(lines) + "\n"
+
+
+def scen(template: str, *mods: str, name: str = '"t"', task: str = "") -> str:
+    return template.format(name=name, task=task, mods="".join(mods))
+
+
+WALLET_R = mod("wallet", thickness_cm=2.0, side="r")
+TREND = mod("trendelenburg", pelvic_drop_deg=8.0)
+
+# case: (file text, words the message must contain)
+BAD: dict[str, tuple[str, tuple[str, ...]]] = {
+    # output confinement: the name is an identifier
+    "absolute name": (scen(STANCE, name='"/tmp/x"'), ("name", "/tmp/x", "letters, digits")),
+    "parent name": (scen(STANCE, name='"../up"'), ("name", "../up", "letters, digits")),
+    "dot name": (scen(STANCE, name='"."'), ("name", "'.'", "letters, digits")),
+    "slash name": (scen(STANCE, name='"a/b"'), ("name", "a/b", "letters, digits")),
+    "NUL in name": (scen(STANCE, name='"a\\u0000b"'), ("name", "letters, digits")),
+    "300-character name": (scen(STANCE, name=f'"{"n" * 300}"'), ("name", "1 to 64")),
+    "65-character name": (scen(STANCE, name=f'"{"n" * 65}"'), ("name", "1 to 64")),
+    "empty name": (scen(STANCE, name='""'), ("name", "1 to 64")),
+    "number as name": (scen(STANCE, name="3"), ("name", "3", "letters, digits")),
+    "hidden name": (scen(STANCE, name='".hidden"'), ("name", ".hidden")),
+    # modifiers that set the same quantity twice
+    "two wallets": (scen(SITTING, WALLET_R, mod("wallet", thickness_cm=3.0, side="l")),
+                    ("modifiers[1]", "modifiers[0]", "wallet")),
+    "two trendelenburg": (scen(STANCE, TREND, mod("trendelenburg", pelvic_drop_deg=4.0)),
+                          ("modifiers[1]", "modifiers[0]", "trendelenburg")),
+    "two antalgic": (scen(GAIT, mod("antalgic", painful_side="r"), mod("antalgic", painful_side="l")),
+                     ("modifiers[1]", "modifiers[0]", "antalgic")),
+    "two crossed_legs": (scen(SITTING, mod("crossed_legs", top_side="r"), mod("crossed_legs", top_side="l")),
+                         ("modifiers[1]", "modifiers[0]", "crossed_legs")),
+    "two leg lengths": (scen(STANDING, mod("leg_length", difference_cm=1.0, short_side="l"),
+                             mod("leg_length", difference_cm=2.0, short_side="l")),
+                        ("modifiers[1]", "modifiers[0]", "leg_length")),
+    "two cambers": (scen(STANDING, mod("camber", camber_deg=2.0, low_side="l"),
+                         mod("camber", camber_deg=3.0, low_side="l")), ("modifiers[1]", "modifiers[0]", "camber")),
+    "baseline: two wallets": (scen(SITTING).replace("[baseline]", "[baseline]\n" + (WALLET_R + WALLET_R).replace(
+        "[[modifiers]]", "[[baseline.modifiers]]")), ("baseline.modifiers[1]", "baseline.modifiers[0]", "wallet")),
+    "one muscle, two strengths": (scen(STANCE, mod("weakness", muscles=["gluteus_medius"], strength=0.5),
+                                       mod("weakness", muscles=["gluteus_medius"], strength=0.3)),
+                                  ("modifiers[1]", "modifiers[0]", "gluteus_medius", "0.3", "0.5")),
+    "group and muscle, two strengths": (scen(STANCE, mod("weakness", muscles=["superior_gluteal_nerve"],
+                                                         strength=0.5),
+                                             mod("weakness", muscles=["gluteus_minimus"], strength=0.3)),
+                                        ("modifiers[1]", "modifiers[0]", "gluteus_minimus", "strength")),
+    "two compensations": (scen(STANCE, mod("weakness", muscles=["gluteus_medius"], strength=0.5,
+                                           compensation="lean"),
+                               mod("weakness", muscles=["gluteus_minimus"], strength=0.5, compensation="drop")),
+                          ("modifiers[1]", "modifiers[0]", "compensation", "drop", "lean")),
+    "task key and modifier": (scen(STANCE, TREND, task="pelvic_drop_deg = 4"),
+                              ("modifiers[0]", "task.pelvic_drop_deg", "trendelenburg")),
+    "wallet and task obliquity": (scen(SITTING, WALLET_R, task="pelvic_obliquity_deg = 5"),
+                                  ("modifiers[0]", "task.pelvic_obliquity_deg", "wallet")),
+    # derived limits, in the user's keys
+    "6 cm wallet, 8 cm spacing, right": (scen(SITTING, mod("wallet", thickness_cm=6.0, side="r",
+                                                           ischial_spacing_cm=8.0)),
+                                         ("modifiers[0].thickness_cm = 6", "ischial_spacing_cm = 8",
+                                          "pelvic obliquity", "25 degrees")),
+    "6 cm wallet, 8 cm spacing, left": (scen(SITTING, mod("wallet", thickness_cm=6.0, side="l",
+                                                          ischial_spacing_cm=8.0)),
+                                        ("modifiers[0].thickness_cm = 6", "ischial_spacing_cm = 8",
+                                         "pelvic obliquity", "25 degrees")),
+    "10 degree camber, 0.3 m stance": (scen(STANDING, mod("camber", camber_deg=10.0, low_side="l",
+                                                          stance_width_m=0.3)),
+                                       ("modifiers[0].camber_deg = 10", "stance_width_m = 0.3", "5.29 cm", "5 cm")),
+    "leg length and camber beyond 5 cm": (scen(STANDING, mod("leg_length", difference_cm=3.0, short_side="r"),
+                                               mod("camber", camber_deg=10.0, low_side="r", stance_width_m=0.15)),
+                                          ("modifiers[1].camber_deg", "modifiers[0]", "5.64 cm", "5 cm")),
+}
+
+
+@pytest.fixture
+def no_solving(monkeypatch):
+    monkeypatch.setattr(runner, "_run_task", lambda *a, **k: pytest.fail("a bad scenario reached the mechanics"))
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_scenario_is_one_line_exit_2_before_any_solving(tmp_path, capsys, no_solving, case):
+    text, words = BAD[case]
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    code = main(["run", str(path), "--out", str(out), "--quiet", "--no-plots"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for w in (str(path), *words):
+        assert w in lines[0], (w, lines[0])
+    assert list(out.iterdir()) == []  # nothing written anywhere under --out
+    assert not (Path("/tmp/x") / "summary.json").exists() or case != "absolute name"
+
+
+@pytest.mark.parametrize("name", ["a", "A-b_9", "n" * 64, "wallet-2"])
+def test_identifier_names_are_accepted(tmp_path, name):
+    path = tmp_path / "s.toml"
+    path.write_text(scen(STANCE, name=f'"{name}"'))
+    assert prepare_scenario(path).spec.name == name
+
+
+def _kw(text: str, tmp_path: Path) -> dict:
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    return prepare_scenario(path).plan.kwargs
+
+
+@pytest.mark.parametrize("short, low, expect_sign", [("l", "l", 1), ("r", "r", -1), ("l", "r", 0)])
+def test_leg_length_and_camber_add_as_functional_leg_length_differences(tmp_path, short, low, expect_sign):
+    """A 1 cm short leg and a 4 degree camber under 25 cm feet (25 tan 4 = 1.748 cm): on the same side
+    they add, on opposite sides they subtract (the camber then lowers the long leg's foot)."""
+    kw = _kw(scen(STANDING, mod("leg_length", difference_cm=1.0, short_side=short),
+                  mod("camber", camber_deg=4.0, low_side=low, stance_width_m=0.25)), tmp_path)
+    camber = 0.25 * math.tan(math.radians(4.0))
+    total = 0.01 + camber if short == low else camber - 0.01
+    assert kw["leg_length_difference_m"] == pytest.approx(abs(total), rel=1e-9)
+    assert kw["short_side"] == (short if expect_sign else low)
+
+
+def test_weakness_of_one_muscle_at_one_strength_twice_is_accepted(tmp_path):
+    kw_path = tmp_path / "s.toml"
+    kw_path.write_text(scen(STANCE, mod("weakness", muscles=["superior_gluteal_nerve"], strength=0.4),
+                            mod("weakness", muscles=["gluteus_medius"], strength=0.4)))
+    prep = prepare_scenario(kw_path)
+    assert prep.plan.strength and set(prep.plan.strength.values()) == {0.4}
+
+
+@pytest.mark.parametrize("thickness", [0.5, 2.0, 4.0])
+def test_wallet_obliquity_is_symmetric(tmp_path, thickness):
+    """The same wallet in the left pocket tilts the pelvis as far as in the right, the other way
+    (the 4 cm left wallet was refused against an asymmetric limit)."""
+    r = _kw(scen(SITTING, mod("wallet", thickness_cm=thickness, side="r")), tmp_path)["pelvic_obliquity_deg"]
+    left = _kw(scen(SITTING, mod("wallet", thickness_cm=thickness, side="l")), tmp_path)["pelvic_obliquity_deg"]
+    assert r > 0 and left == pytest.approx(-r, rel=1e-12)
+
+
+def test_relative_model_path_resolves_against_the_scenario_folder(tmp_path, monkeypatch):
+    sub = tmp_path / "study"
+    sub.mkdir()
+    shutil.copyfile(shipped_model_path("default"), sub / "my_model.toml")
+    path = sub / "s.toml"
+    path.write_text('model = "my_model.toml"\n' + scen(STANCE))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    prep = prepare_scenario(path)
+    assert Path(prep.spec.model) == sub / "my_model.toml"
+
+
+def test_duplicate_names_in_one_run_are_refused_naming_both_files(tmp_path, capsys, no_solving):
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text(scen(STANCE, name='"same"'))
+    b.write_text(scen(STANCE, mod("carry", mass_kg=5.0, side="l"), name='"same"'))
+    out = tmp_path / "out"
+    code = main(["run", str(a), str(b), "--out", str(out), "--quiet", "--no-plots"])
+    err = capsys.readouterr().err
+    assert code == 2 and str(a) in err and str(b) in err and "same" in err, err
+    assert list(out.iterdir()) == []
+
+
+def test_a_bad_third_scenario_stops_the_run_before_any_solving(tmp_path, capsys, no_solving):
+    """`hipsim run a b c` with c bad: the message names c, and nothing of a, b or c is written."""
+    files = []
+    for n in ("a", "b", "c"):
+        p = tmp_path / f"{n}.toml"
+        p.write_text(scen(STANDING, mod("camber", camber_deg=10.0 if n == "c" else 2.0, low_side="l",
+                                        stance_width_m=0.3), name=f'"{n}"'))
+        files.append(str(p))
+    out = tmp_path / "out"
+    code = main(["run", *files, "--out", str(out), "--quiet", "--no-plots"])
+    err = capsys.readouterr().err
+    assert code == 2 and files[2] in err and files[0] not in err, err
+    assert list(out.iterdir()) == []
+
+
+def test_a_scenario_failing_while_solving_is_named_and_nothing_of_it_is_written(tmp_path, capsys, monkeypatch):
+    from hipsim.errors import InputError
+    files = []
+    for n in ("a", "b"):
+        p = tmp_path / f"{n}.toml"
+        p.write_text(scen(STANCE, name=f'"{n}"'))
+        files.append(str(p))
+    import hipsim.cli as cli
+
+    def fake_run(prep, quiet):
+        raise InputError("argument: something = 1 is not allowed; a test.")
+    monkeypatch.setattr(cli, "_run_with_progress", fake_run)
+    out = tmp_path / "out"
+    code = main(["run", *files, "--out", str(out), "--quiet", "--no-plots"])
+    err = capsys.readouterr().err
+    assert code == 2 and files[0] in err and "nothing of it was written" in err, err
+    assert list(out.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- atomic result sets

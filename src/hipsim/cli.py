@@ -98,15 +98,17 @@ def _version() -> str:
     return f"hipsim {__version__}"
 
 
-def _run_with_progress(name: str, quiet: bool):
-    """Run one scenario; a status line shows progress on runs longer than a moment."""
-    from hipsim.scenarios import run_scenario
+def _run_with_progress(name, quiet: bool):
+    """Run one scenario (a name, a file or a prepared scenario); a status line shows progress on
+    runs longer than a moment."""
+    from hipsim.scenarios.runner import PreparedScenario, run_scenario
+    label = name.spec.name if isinstance(name, PreparedScenario) else name
     if quiet:
         return run_scenario(name)
     from rich.console import Console
     console = Console(stderr=True)
-    with console.status(f"{name}: loading", spinner="dots") as status:
-        return run_scenario(name, progress=lambda msg: status.update(f"{name}: {msg}"))
+    with console.status(f"{label}: loading", spinner="dots") as status:
+        return run_scenario(name, progress=lambda msg: status.update(f"{label}: {msg}"))
 
 
 def _writable_folder(option: str, value: str, folder: Path) -> None:
@@ -123,18 +125,41 @@ def _writable_folder(option: str, value: str, folder: Path) -> None:
         raise refuse(f"hipsim may not write into {folder}")
 
 
+def _prepare_all(names: Sequence[str]) -> list:
+    """Check and plan every scenario before solving any; two scenarios with one name (one results
+    folder) are refused, naming both files."""
+    from hipsim.scenarios.runner import PreparedScenario, prepare_scenario
+    preps = [prepare_scenario(n) for n in names]
+    seen: dict[str, PreparedScenario] = {}
+    for p in preps:
+        first = seen.setdefault(p.spec.name, p)
+        if first is not p:
+            raise input_error(str(p.path), "name", p.spec.name, f"{first.path} has the same name, and both "
+                              "would write the same results folder; give each scenario of one run its own name")
+    return preps
+
+
 def cmd_run(args) -> int:
     from hipsim.report.summary import print_caveats, print_summary, write_outputs
     from hipsim.scenarios.runner import resolve
     for p in args.scenarios:
         resolve(p)  # fail fast on a bad name before any work
     _writable_folder("--out", args.out, Path(args.out))
+    preps = _prepare_all(args.scenarios)
     console = _console()
-    for k, name in enumerate(args.scenarios):
+    done: list[str] = []
+    for k, (name, prep) in enumerate(zip(args.scenarios, preps, strict=True)):
         t0 = time.perf_counter()
-        result = _run_with_progress(name, args.quiet)
-        folder = Path(args.out) / result.spec.name
-        written = write_outputs(result, folder, plots=not args.no_plots)
+        # A scenario's name is an identifier (the schema's rule), so its folder lies in --out.
+        folder = Path(args.out) / prep.spec.name
+        try:
+            result = _run_with_progress(prep, args.quiet)
+            written = write_outputs(result, folder, plots=not args.no_plots)
+        except InputError as exc:
+            earlier = f" ({', '.join(done)} were written)" if done else ""
+            raise InputError(f"scenario {name} ({prep.path}) failed and nothing of it was written{earlier}: {exc}",
+                             source=exc.source, key=exc.key, value=exc.value) from None
+        done.append(prep.spec.name)
         if not args.quiet:
             # The legend with the first table, the caveats once at the end.
             print_summary(result, console, legend=k == 0, caveats=False)

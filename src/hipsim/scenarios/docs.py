@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from hipsim.params import Param
-from hipsim.scenarios.schema import MODIFIER_KEYS, SUBJECT_KEYS, TASK_KEYS
+from hipsim.scenarios.schema import COMPOSITION_RULE, MODIFIER_KEYS, NAME_RULE, SUBJECT_KEYS, TASK_KEYS
 
 
 def _rows(keys: dict[str, Param]) -> list[str]:
@@ -19,6 +19,8 @@ def schema_markdown() -> str:
     """Every scenario key with its unit, allowed range and default."""
     lines = ["Top level: `name` (required), `title`, `description`, `model` (default `\"default\"`), "
              "`[subject]`, `[task]` (required), `[[modifiers]]`, `[baseline]` (required; may be empty).", "",
+             f"`name`: {NAME_RULE}. `model`: a shipped model name, or a model file (a relative path is relative "
+             "to the scenario file's folder).", "",
              "Defaults describe one typical case and are illustrative assumptions unless the meaning cites a "
              "source; ranges are input limits.", "",
              "`[subject]`", ""] + _rows(SUBJECT_KEYS)
@@ -26,6 +28,7 @@ def schema_markdown() -> str:
         lines += ["", f"`[task]` with `type = \"{task}\"`", ""] + _rows(keys)
     for t, (doc, keys, tasks) in MODIFIER_KEYS.items():
         lines += ["", f"`[[modifiers]]` with `type = \"{t}\"`: {doc} (tasks: {', '.join(tasks)})", ""] + _rows(keys)
+    lines += ["", f"Modifiers together: {COMPOSITION_RULE}"]
     lines += ["", "`[baseline]`: `modifiers` (a list like `[[modifiers]]`, default none) and `task` (a table "
               "overriding task keys for the baseline)."]
     return "\n".join(lines)

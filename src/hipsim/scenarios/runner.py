@@ -26,7 +26,11 @@ from hipsim.scenarios.schema import GROUPS, Modifier, ScenarioSpec, read_scenari
 from hipsim.tasks.gait import gait
 from hipsim.tasks.posture import sitting, standing
 from hipsim.tasks.result import ABDUCTOR_SHORTFALL_NM, TaskResult
-from hipsim.tasks.stance import Load, single_leg_stance
+from hipsim.tasks.posture import STANDING_PARAMS
+from hipsim.tasks.stance import PELVIC_OBLIQUITY, Load, single_leg_stance
+
+#: The task's leg-length rule: the total of the leg-length and camber modifiers must meet it.
+LEG_LENGTH = STANDING_PARAMS["leg_length_difference_m"]
 
 Progress = Callable[[str], None]
 
@@ -92,16 +96,49 @@ class _Plan:
     notes: dict[str, Any]
 
 
-def _plan(model: Model, spec: ScenarioSpec, mods: tuple[Modifier, ...], task_values: dict[str, Any]) -> _Plan:
+def _limit_error(src: str, key: str, value: float, given: str, quantity: str, amount: str, limit: str,
+                 fix: str) -> InputError:
+    """A derived value beyond its task's limit, in the user's own keys: one sentence."""
+    return InputError(f"{src}: {key} = {value:g}{given} gives {quantity} of {amount}, beyond the {limit} the task "
+                      f"allows; {fix}.", source=src, key=key, value=value)
+
+
+def _plan(model: Model, spec: ScenarioSpec, mods: tuple[Modifier, ...], task_values: dict[str, Any],
+          where: str = "modifiers") -> _Plan:
+    """Task inputs from the modifiers of one list (``where`` names it in messages).
+
+    Rules of composition: carries add as loads; weakness modifiers may name different muscles
+    (the same muscle at two strengths, or two different compensations, is refused); a
+    leg-length difference and a camber add as signed functional leg-length differences (a
+    short left leg and a low left foot add; opposite sides subtract); the schema allows one of
+    each other type. Derived values (the wallet's obliquity, the total leg-length difference)
+    are checked against the task's limits here, before any solving, naming the user's keys.
+    """
+    src = spec.source
     kw = dict(task_values)
     plan = _Plan(kw, {}, [], {}, "none", {})
-    for mod in mods:
+    set_by: dict[str, tuple[int, float]] = {}  # muscle -> (modifier index, strength)
+    compensation_by: int | None = None
+    lengths: list[tuple[int, Modifier, float]] = []  # signed (left shorter > 0) leg-length differences, m
+    for i, mod in enumerate(mods):
         v = mod.values
+        at = f"{where}[{i}]"
         if mod.type == "carry":
             plan.loads.append(Load(v["place"], v["side"], v["mass_kg"]))
         elif mod.type == "weakness":
+            for muscle, f in _weak_factors(model, mod).items():
+                if muscle in set_by and set_by[muscle][1] != f:
+                    j, g = set_by[muscle]
+                    raise input_error(src, f"{at}.strength", f, f"{where}[{j}] already sets {muscle} to strength "
+                                      f"{g:g}; give each muscle one strength")
+                set_by[muscle] = (i, f)
             plan.strength.update(_weak_factors(model, mod))
-            plan.compensation = v["compensation"]
+            if v["compensation"] != "none":
+                if compensation_by is not None and plan.compensation != v["compensation"]:
+                    raise input_error(src, f"{at}.compensation", v["compensation"],
+                                      f"{where}[{compensation_by}] already asks for compensation = "
+                                      f"{plan.compensation!r}; give one compensation")
+                plan.compensation, compensation_by = v["compensation"], i
         elif mod.type == "trendelenburg":
             if spec.task == "gait":
                 kw["pelvic_drop_scale"] = v["drop_scale"]
@@ -109,23 +146,49 @@ def _plan(model: Model, spec: ScenarioSpec, mods: tuple[Modifier, ...], task_val
                 kw["pelvic_drop_deg"] = v["pelvic_drop_deg"]
                 kw["trunk_lean_deg"] = v["trunk_lean_deg"]
         elif mod.type == "wallet":
-            plan.notes["wallet"] = _wallet(model, spec, v, plan)
-            kw["pelvic_obliquity_deg"] = plan.notes["wallet"]["pelvic_obliquity_deg"]
+            plan.notes["wallet"] = w = _wallet(model, spec, v, plan)
+            lo, hi = PELVIC_OBLIQUITY.interval
+            obl = w["pelvic_obliquity_deg"]
+            if not lo <= obl <= hi:
+                bound = hi if obl > 0 else -lo
+                raise _limit_error(src, f"{at}.thickness_cm", v["thickness_cm"],
+                                   f" with ischial_spacing_cm = {v['ischial_spacing_cm']:g}", "a pelvic obliquity",
+                                   f"{abs(obl):.1f} degrees", f"{bound:g} degrees", "use a thinner wallet or a wider "
+                                   "ischial_spacing_cm")
+            kw["pelvic_obliquity_deg"] = obl
         elif mod.type == "crossed_legs":
             kw["crossed_top_side"] = v["top_side"]
         elif mod.type == "leg_length":
-            kw["leg_length_difference_m"] = v["difference_cm"] / 100.0
-            kw["short_side"] = v["short_side"]
+            d = v["difference_cm"] / 100.0
+            lengths.append((i, mod, d if v["short_side"] == "l" else -d))
         elif mod.type == "camber":
             # Feet across a slope: the low foot stands lower by width * tan(camber) (a functional
             # leg-length difference).
             diff = v["stance_width_m"] * math.tan(math.radians(v["camber_deg"]))
-            kw["leg_length_difference_m"] = diff
-            kw["short_side"] = v["low_side"]
+            lengths.append((i, mod, diff if v["low_side"] == "l" else -diff))
             plan.notes["camber"] = {"functional_leg_length_difference_cm": 100 * diff}
         elif mod.type == "antalgic":
             sign = -1.0 if v["painful_side"] == "r" else 1.0
             kw["stance_asymmetry"] = sign * v["stance_reduction"]
+    if lengths:
+        total = sum(d for _, _, d in lengths)
+        hi = LEG_LENGTH.interval[1]
+        if abs(total) > hi:
+            i, mod, d = lengths[-1]
+            key, given = (("camber_deg", f" with stance_width_m = {mod.values['stance_width_m']:g}")
+                          if mod.type == "camber" else ("difference_cm", ""))
+            if len(lengths) > 1:
+                j = lengths[0][0]
+                given += f" and {where}[{j}] ({100 * abs(lengths[0][2]):.2f} cm)"
+            raise _limit_error(src, f"{where}[{i}].{key}", mod.values[key], given,
+                               "a functional leg-length difference", f"{100 * abs(total):.2f} cm",
+                               f"{100 * hi:g} cm", f"use a smaller {key}")
+        kw["leg_length_difference_m"] = abs(total)
+        kw["short_side"] = "l" if total >= 0 else "r"
+        if len(lengths) > 1:
+            plan.notes["functional_leg_length_difference_cm"] = {
+                "total": 100 * abs(total), "short_side": kw["short_side"],
+                "rule": "a leg-length difference and a camber add as signed functional leg-length differences"}
     return plan
 
 
@@ -244,14 +307,23 @@ def _exposure(spec: ScenarioSpec, values: dict[str, Any], res: TaskResult) -> Ex
     return Exposure(values["holds_per_day"], hold, hold)
 
 
-def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> ScenarioResult:
-    """Run a scenario file (or a shipped scenario by name) against its baseline.
+@dataclass
+class PreparedScenario:
+    """A scenario checked and planned, ready to solve: the file, its spec, the model, and the
+    task inputs of the baseline and the scenario (every check that needs no solving done)."""
 
-    Returns the baseline and scenario task results, a metrics table (one row per muscle part
-    and side: scenario metrics, ``*_baseline`` and ``*_pct_change``), trigger-point load
-    indices, derived quantities (a wallet's obliquity, a compensation) and warnings.
-    """
-    say = progress or (lambda msg: None)
+    path: Path
+    spec: ScenarioSpec
+    model: Model
+    subject: Subject | None
+    base_plan: _Plan
+    plan: _Plan
+
+
+def prepare_scenario(path_or_name: str | Path) -> PreparedScenario:
+    """Read, validate and plan a scenario without solving it: the file, its model, its muscle
+    names, how its modifiers compose, and the derived limits (a wallet's obliquity, a total
+    leg-length difference). Every input error a scenario can have before solving is raised here."""
     path = resolve(path_or_name)
     # Parse once without the model to learn which model to load, then check muscle names.
     spec = read_scenario(path)
@@ -267,14 +339,27 @@ def run_scenario(path_or_name: str | Path, progress: Progress | None = None) -> 
     # The subject keys not given are the model's own (the subject it records).
     own = model.subject
     subject = Subject(**{"mass_kg": own.mass_kg, "height_m": own.height_m, **spec.subject}) if spec.subject else None
-
-    derived: dict[str, Any] = {}
     base_values = {**spec.task_values, **spec.baseline_task_values}
-    base_plan = _plan(model, spec, spec.baseline_modifiers, base_values)
+    base_plan = _plan(model, spec, spec.baseline_modifiers, base_values, "baseline.modifiers")
     base_plan.compression_kpa.update(_baseline_compression(model, spec))
+    plan = _plan(model, spec, spec.modifiers, spec.task_values)
+    return PreparedScenario(path, spec, model, subject, base_plan, plan)
+
+
+def run_scenario(path_or_name: str | Path | PreparedScenario, progress: Progress | None = None) -> ScenarioResult:
+    """Run a scenario file (or a shipped scenario by name, or a :class:`PreparedScenario`) against
+    its baseline.
+
+    Returns the baseline and scenario task results, a metrics table (one row per muscle part
+    and side: scenario metrics, ``*_baseline`` and ``*_pct_change``), trigger-point load
+    indices, derived quantities (a wallet's obliquity, a compensation) and warnings.
+    """
+    say = progress or (lambda msg: None)
+    prep = path_or_name if isinstance(path_or_name, PreparedScenario) else prepare_scenario(path_or_name)
+    spec, model, subject, base_plan, plan = prep.spec, prep.model, prep.subject, prep.base_plan, prep.plan
+    derived: dict[str, Any] = {}
     say("solving the baseline")
     baseline = _run_task(model, subject, spec, base_plan)
-    plan = _plan(model, spec, spec.modifiers, spec.task_values)
     derived.update(plan.notes)
     say("solving the scenario")
     scen = _run_task(model, subject, spec, plan)

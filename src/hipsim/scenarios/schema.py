@@ -10,6 +10,7 @@ and the value, and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,40 @@ MODIFIER_KEYS: dict[str, tuple[str, dict[str, Param], tuple[str, ...]]] = {
 
 TOP_KEYS = {"name", "title", "description", "model", "subject", "task", "modifiers", "baseline"}
 
+#: A scenario's ``name`` names its results folder under ``--out``, so it is an identifier: no
+#: path separators, no dots, no leading dot (hipsim's temporary folders start with one).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+NAME_RULE = ("a scenario name is 1 to 64 letters, digits, '_' or '-' (it names the scenario's results folder "
+             "under --out)")
+
+#: Modifiers that set one quantity of the body or the task: at most one of each type per list.
+#: (Carries add as loads; weakness modifiers may name different muscles; a leg-length
+#: difference and a camber add as functional leg-length differences.)
+ONE_PER_SCENARIO = ("trendelenburg", "wallet", "crossed_legs", "leg_length", "camber", "antalgic")
+
+#: How modifiers of one list compose (printed in the schema's documentation).
+COMPOSITION_RULE = ("Carries add as loads. Weakness modifiers may name different muscles; one muscle at two "
+                    "strengths, or two different compensations, is refused. A leg_length and a camber add as "
+                    "signed functional leg-length differences (same side: they add; opposite sides: they "
+                    "subtract), and the total must meet the standing task's limit. At most one each of "
+                    f"{', '.join(ONE_PER_SCENARIO)}; a modifier and a [task] key that set the same quantity "
+                    "are refused. Derived values (a wallet's pelvic obliquity, the total leg-length difference) "
+                    "are checked against the task's limits before any solving.")
+
+#: Task keys a modifier sets, per task: the task key and the modifier cannot both be given.
+MODIFIER_SETS_TASK_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
+    "trendelenburg": {"single_leg_stance": ("pelvic_drop_deg", "trunk_lean_deg"), "gait": ("pelvic_drop_scale",)},
+    "wallet": {"sitting": ("pelvic_obliquity_deg",)},
+    "antalgic": {"gait": ("stance_asymmetry",)},
+}
+
+
+def check_name(name: Any, source: str) -> str:
+    """``name`` if it is an identifier (:data:`NAME_PATTERN`), else an InputError naming ``source``."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise input_error(source, "name", name, NAME_RULE)
+    return name
+
 
 @dataclass(frozen=True)
 class Modifier:
@@ -160,7 +195,7 @@ def _table(src: str, where: str, data: Any, keys: dict[str, Param], fill_default
 def _modifiers(src: str, where: str, data: Any, task: str) -> tuple[Modifier, ...]:
     if not isinstance(data, list):
         raise input_error(src, where, data, "it must be a list of tables ([[modifiers]])")
-    mods = []
+    mods: list[Modifier] = []
     for i, d in enumerate(data):
         w = f"{where}[{i}]"
         if not isinstance(d, dict) or "type" not in d:
@@ -175,8 +210,23 @@ def _modifiers(src: str, where: str, data: Any, task: str) -> tuple[Modifier, ..
         if t == "weakness" and vals["compensation"] != "none" and task != "single_leg_stance":
             raise input_error(src, f"{w}.compensation", vals["compensation"],
                               f"a compensation applies to single_leg_stance only; use \"none\" for {task}")
+        if t in ONE_PER_SCENARIO:
+            first = next((j for j, m in enumerate(mods) if m.type == t), None)
+            if first is not None:
+                raise input_error(src, f"{w}.type", t, f"{where}[{first}] is already a {t} modifier and both set "
+                                  f"the same quantity; give one {t} modifier")
         mods.append(Modifier(t, vals))
     return tuple(mods)
+
+
+def _task_key_conflicts(src: str, where: str, mods: tuple[Modifier, ...], task: str,
+                        given: dict[str, str]) -> None:
+    """A modifier that sets a task key the file also gives (``given``: key -> where it is given)."""
+    for i, m in enumerate(mods):
+        for key in MODIFIER_SETS_TASK_KEYS.get(m.type, {}).get(task, ()):
+            if key in given:
+                raise input_error(src, f"{where}[{i}].type", m.type, f"a {m.type} modifier sets {key}, which "
+                                  f"{given[key]} also gives; give one of the two")
 
 
 def parse_scenario(data: dict, source: str, muscle_check=None) -> ScenarioSpec:
@@ -189,9 +239,7 @@ def parse_scenario(data: dict, source: str, muscle_check=None) -> ScenarioSpec:
     for key in data:
         if key not in TOP_KEYS:
             raise input_error(src, key, data[key], f"unknown key; allowed: {', '.join(sorted(TOP_KEYS))}")
-    name = data.get("name")
-    if not isinstance(name, str) or not name:
-        raise input_error(src, "name", name, "a scenario needs a name (a string)")
+    name = check_name(data.get("name"), src)
     for key in ("title", "description", "model"):
         if key in data and not isinstance(data[key], str):
             raise input_error(src, key, data[key], "it must be a string")
@@ -215,6 +263,10 @@ def parse_scenario(data: dict, source: str, muscle_check=None) -> ScenarioSpec:
             raise input_error(src, f"baseline.{key}", base[key], "allowed keys: modifiers, task")
     base_mods = _modifiers(src, "baseline.modifiers", base.get("modifiers", []), task)
     base_task = _table(src, "baseline.task", base.get("task", {}), TASK_KEYS[task], fill_defaults=False)
+    given = {k: f"task.{k}" for k in task_tbl if k != "type"}
+    _task_key_conflicts(src, "modifiers", modifiers, task, given)
+    _task_key_conflicts(src, "baseline.modifiers", base_mods, task, {**given, **{k: f"baseline.task.{k}"
+                                                                                 for k in base_task}})
     if muscle_check is not None:
         where = [f"modifiers[{i}]" for i in range(len(modifiers))] + \
             [f"baseline.modifiers[{i}]" for i in range(len(base_mods))]
@@ -236,5 +288,9 @@ def parse_scenario(data: dict, source: str, muscle_check=None) -> ScenarioSpec:
 
 
 def read_scenario(path: str | Path, muscle_check=None) -> ScenarioSpec:
-    """Read and validate a scenario file."""
-    return parse_scenario(read_toml(path, "scenario"), str(path), muscle_check)
+    """Read and validate a scenario file. A relative ``model`` path is relative to the file's folder."""
+    spec = parse_scenario(read_toml(path, "scenario"), str(path), muscle_check)
+    from hipsim.model import SHIPPED
+    if spec.model not in SHIPPED and not Path(spec.model).is_absolute():
+        spec = dataclasses.replace(spec, model=str(Path(path).parent / spec.model))
+    return spec
