@@ -125,19 +125,18 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from hipsim.errors import input_error, is_whole
+from hipsim.errors import input_error
 from hipsim.motion import measured_gait
 from hipsim.motion.normative_gait import (
     COP_TIMING_STANCE,
     GAIT2392_COORDINATES,
-    GAIT_KNOBS,
     NormativeGait,
     _ground_reactions,
+    cycle_inputs,
     _Timing,
     sta_vertical,
 )
 from hipsim.motion.normative_gait import GRAVITY_M_S2 as GRAVITY
-from hipsim.params import check_params
 
 __all__ = ["measured_walk", "N_HARMONICS", "MEASURED_SPEEDS_M_S"]
 
@@ -272,22 +271,8 @@ def measured_walk(speed_m_s: float = 1.3, step_width_m: float = 0.10, pelvic_dro
     Returns a :class:`~hipsim.motion.normative_gait.NormativeGait`; ground reactions in body
     weights of ``model``. Cached on content (module docstring); each call returns its own copy.
     """
-    check_params(GAIT_KNOBS, dict(speed_m_s=speed_m_s, step_width_m=step_width_m,
-                                  pelvic_drop_scale=pelvic_drop_scale, trunk_lean_deg=trunk_lean_deg,
-                                  stance_asymmetry=stance_asymmetry))
-    if not is_whole(n_frames) or not 3 <= n_frames <= 100_000:
-        raise input_error("argument", "n_frames", n_frames, "a whole number from 3 to 100000")
-    from hipsim.dynamics.inverse import PointMass
-    from hipsim.model import Model, load_model
-    if model is None:
-        model = load_model("default")
-    if not isinstance(model, Model):
-        raise input_error("argument", "model", type(model).__name__, "a hipsim Model (hipsim.load_model)")
-    if isinstance(point_masses, (PointMass, str)) or not isinstance(point_masses, Sequence):
-        raise input_error("argument", "point_masses", point_masses, "a sequence of hipsim.PointMass")
-    for pm in point_masses:
-        if not isinstance(pm, PointMass):
-            raise input_error("argument", "point_masses", type(pm).__name__, "hipsim.PointMass items")
+    model, key = cycle_inputs(model, point_masses, speed_m_s, step_width_m, pelvic_drop_scale, trunk_lean_deg,
+                              stance_asymmetry, n_frames)
     missing = [n for n in GAIT2392_COORDINATES if n not in model.coordinate_names]
     missing += [b for b in ("pelvis", "torso", "femur_r", "calcn_r", "calcn_l", "toes_r", "toes_l")
                 if b not in model.body_names]
@@ -295,9 +280,6 @@ def measured_walk(speed_m_s: float = 1.3, step_width_m: float = 0.10, pelvic_dro
         raise input_error("argument", "model", missing[0],
                           "the measured walk needs a gait2392-family model (its coordinates and pelvis, torso, "
                           "femur, calcn and toes bodies)")
-    key = (model.skeleton_digest, float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
-           float(trunk_lean_deg), float(stance_asymmetry), int(n_frames),
-           tuple((pm.body, tuple(float(v) for v in pm.location), float(pm.mass_kg)) for pm in point_masses))
     hit = _CACHE.get(key)
     if hit is None:
         hit = _Builder(model, list(point_masses), float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),

@@ -62,7 +62,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -1070,6 +1070,29 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
     cached on the model's content (:attr:`hipsim.Model.skeleton_digest`) and arguments; each call
     returns its own copy.
     """
+    model, key = cycle_inputs(model, point_masses, speed_m_s, step_width_m, pelvic_drop_scale, trunk_lean_deg,
+                              stance_asymmetry, n_frames)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return copy.deepcopy(hit[1])
+    result = _build(model, point_masses, float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
+                    float(trunk_lean_deg), float(stance_asymmetry), int(n_frames))
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (model, result)
+    return copy.deepcopy(result)
+
+
+_CACHE: dict = {}
+_CACHE_SIZE = 16
+
+
+def cycle_inputs(model, point_masses: Sequence, speed_m_s: float, step_width_m: float, pelvic_drop_scale: float,
+                 trunk_lean_deg: float, stance_asymmetry: float, n_frames: int) -> tuple[Any, tuple]:
+    """Validate a built-in walking cycle's inputs (the knobs by :data:`GAIT_KNOBS`) before any work;
+    return the model (the shipped default for None) and the cycle's cache key. The key holds the
+    model's content (:attr:`hipsim.Model.skeleton_digest`), not the object: a weakened or reloaded
+    copy of the same skeleton reuses the cycle."""
     check_params(GAIT_KNOBS, dict(speed_m_s=speed_m_s, step_width_m=step_width_m,
                                   pelvic_drop_scale=pelvic_drop_scale, trunk_lean_deg=trunk_lean_deg,
                                   stance_asymmetry=stance_asymmetry))
@@ -1086,24 +1109,10 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
     for pm in point_masses:
         if not isinstance(pm, PointMass):
             raise input_error("argument", "point_masses", type(pm).__name__, "hipsim.PointMass items")
-
-    # Keyed on the model's content: a weakened or reloaded copy of the same skeleton reuses the cycle.
     key = (model.skeleton_digest, float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
            float(trunk_lean_deg), float(stance_asymmetry), int(n_frames),
-           tuple((pm.body, tuple(pm.location), float(pm.mass_kg)) for pm in point_masses))
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return copy.deepcopy(hit[1])
-    result = _build(model, point_masses, float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
-                    float(trunk_lean_deg), float(stance_asymmetry), int(n_frames))
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (model, result)
-    return copy.deepcopy(result)
-
-
-_CACHE: dict = {}
-_CACHE_SIZE = 16
+           tuple((pm.body, tuple(float(v) for v in pm.location), float(pm.mass_kg)) for pm in point_masses))
+    return model, key
 
 
 def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_drop_scale: float,
