@@ -103,6 +103,11 @@ BAD: dict[str, tuple[str, tuple[str, ...]]] = {
     "leg length and camber beyond 5 cm": (scen(STANDING, mod("leg_length", difference_cm=3.0, short_side="r"),
                                                mod("camber", camber_deg=10.0, low_side="r", stance_width_m=0.15)),
                                           ("modifiers[1].camber_deg", "modifiers[0]", "5.64 cm", "5 cm")),
+    "leg length and task obliquity beyond 25 degrees": (scen(STANDING, mod("leg_length", difference_cm=5.0,
+                                                                          short_side="l"),
+                                                            task="pelvic_obliquity_deg = 20"),
+                                                       ("modifiers[0].difference_cm = 5",
+                                                        "task.pelvic_obliquity_deg = 20", "25 degrees")),
 }
 
 

@@ -26,7 +26,7 @@ from hipsim.scenarios.schema import GROUPS, Modifier, ScenarioSpec, read_scenari
 from hipsim.tasks.gait import gait
 from hipsim.tasks.posture import sitting, standing
 from hipsim.tasks.result import ABDUCTOR_SHORTFALL_NM, TaskResult
-from hipsim.tasks.posture import STANDING_PARAMS
+from hipsim.tasks.posture import STANDING_PARAMS, leg_length_obliquity
 from hipsim.tasks.stance import PELVIC_OBLIQUITY, Load, single_leg_stance
 
 #: The task's leg-length rule: the total of the leg-length and camber modifiers must meet it.
@@ -185,6 +185,17 @@ def _plan(model: Model, spec: ScenarioSpec, mods: tuple[Modifier, ...], task_val
                                f"{100 * hi:g} cm", f"use a smaller {key}")
         kw["leg_length_difference_m"] = abs(total)
         kw["short_side"] = "l" if total >= 0 else "r"
+        # Standing adds the leg-length tilt to the task's own obliquity: the sum must meet its limit.
+        given = kw.get("pelvic_obliquity_deg", 0.0)
+        obl = given + math.degrees(leg_length_obliquity(model, abs(total), kw["short_side"]))
+        lo, hi = PELVIC_OBLIQUITY.interval
+        if not lo <= obl <= hi:
+            i, mod, _ = lengths[-1]
+            key = "camber_deg" if mod.type == "camber" else "difference_cm"
+            raise _limit_error(src, f"{where}[{i}].{key}", mod.values[key],
+                               f" with task.pelvic_obliquity_deg = {given:g}", "a pelvic obliquity",
+                               f"{abs(obl):.1f} degrees", f"{hi if obl > 0 else -lo:g} degrees",
+                               "use a smaller task.pelvic_obliquity_deg or leg-length difference")
         if len(lengths) > 1:
             plan.notes["functional_leg_length_difference_cm"] = {
                 "total": 100 * abs(total), "short_side": kw["short_side"],
