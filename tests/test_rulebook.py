@@ -343,3 +343,21 @@ def test_walking_cycle_cache_is_keyed_on_content_not_identity():
     normative_gait(model=weak, n_frames=11)
     normative_gait(model=rebuilt, n_frames=11)
     assert len(_CACHE) == n
+
+
+def test_summary_names_a_non_finite_load_and_says_how_it_writes_it(tmp_path):
+    """summary.json states how it writes what JSON cannot hold, and an infinite hip contact force
+    is a warning, not a silent null."""
+    import dataclasses
+    from hipsim.report.summary import summary
+    path = tmp_path / "s.toml"
+    path.write_text('name = "s"\n[task]\ntype = "sitting"\n[baseline]\n')
+    result = hipsim.run_scenario(path)
+    s = summary(result)
+    assert "null" in s["json_conventions"] and not any("not a finite number" in w for w in s["warnings"])
+    bad = dict(result.scenario.hip_contact_force_ground)
+    bad["r"] = bad["r"].copy()
+    bad["r"][0, 0] = np.inf
+    broken = dataclasses.replace(result, scenario=dataclasses.replace(result.scenario, hip_contact_force_ground=bad))
+    s = summary(broken)
+    assert any(w.startswith("scenario: the right hip contact force is not a finite number") for w in s["warnings"])

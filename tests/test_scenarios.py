@@ -363,3 +363,17 @@ def test_passive_joint_moments_switch_reaches_both_runs(tmp_path):
     path.write_text(text.replace("false", '"no"'))
     with pytest.raises(InputError, match="passive_joint_moments"):
         run_scenario(path)
+
+
+def test_a_drop_compensation_reports_that_no_drop_covers_the_shortfall_and_why(tmp_path):
+    """With compensation = "drop", the runner tries drops up to 25 degrees; in the model a drop
+    enlarges the abductors' shortfall, and the note says so rather than implying a drop was found."""
+    path = tmp_path / "drop.toml"
+    path.write_text('name = "drop"\n[task]\ntype = "single_leg_stance"\nside = "r"\n[[modifiers]]\n'
+                    'type = "weakness"\nmuscles = ["superior_gluteal_nerve"]\nside = "r"\nstrength = 0.2\n'
+                    'compensation = "drop"\n[baseline]\n')
+    res = run_scenario(path)
+    comp = res.derived["compensation"]
+    assert comp["pelvic_drop_deg"] is None
+    assert "enlarges the shortfall" in comp["note"]
+    assert res.derived["abduction_deficit_nm"] > 1.0

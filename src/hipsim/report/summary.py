@@ -33,6 +33,13 @@ SUMMARY_METRICS = ("peak_activation", "mean_activation", "peak_force_n", "mean_f
                    "time_held_stretched_frac", "lengthening_work_j_per_day", "compression_kpa_s")
 
 
+#: How summary.json writes what JSON cannot hold.
+JSON_CONVENTIONS = ("SI units as the keys name them; numbers rounded to 6 significant digits; a non-finite number "
+                    "(an infinite or undefined load) is written as null and named in 'warnings'; a % change that "
+                    "is negligible is null and listed under 'negligible_vs_baseline', one that rose from a "
+                    "negligible baseline is null and listed under 'new_vs_baseline'")
+
+
 def _num(x: Any) -> Any:
     """JSON-safe number: floats rounded to 6 significant digits; infinities as None."""
     if isinstance(x, (np.floating, float)):
@@ -73,6 +80,14 @@ RUN_TABLE_SYMBOLS = ('"new": the baseline had (next to) none of it; "negl.": a c
 
 def _feasibility(res: TaskResult) -> dict[str, Any]:
     return res.feasibility.to_dict()
+
+
+def _non_finite_loads(res: TaskResult, base: TaskResult) -> list[str]:
+    """Warnings for hip contact forces that are not finite numbers (written as null)."""
+    return [f"{case}: the {'right' if s == 'r' else 'left'} hip contact force is not a finite number in some "
+            "frames (written as null): the model or its loads are outside what the mechanics can handle"
+            for case, r in (("baseline", base), ("scenario", res)) for s in ("r", "l")
+            if not np.all(np.isfinite(r.hip_contact_force_ground[s]))]
 
 
 def _strength(res: TaskResult) -> dict[str, float]:
@@ -126,7 +141,7 @@ def summary(result: ScenarioResult) -> dict[str, Any]:
         "muscles": muscles,
         "reserves": reserves,
         "derived": result.derived,
-        "warnings": list(result.warnings),
+        "warnings": list(result.warnings) + _non_finite_loads(res, base),
         "disclaimer": DISCLAIMER,
     }
     idx = result.indices
@@ -135,6 +150,7 @@ def summary(result: ScenarioResult) -> dict[str, Any]:
                                         for _, r in idx.iterrows()}
     from hipsim.analysis.trigger_points import NAMING_RULE
     out["trigger_point_naming_rule"] = NAMING_RULE
+    out["json_conventions"] = JSON_CONVENTIONS
     return _num(out)
 
 

@@ -294,7 +294,11 @@ def _compensate(model: Model, subject: Subject | None, spec: ScenarioSpec, plan:
 
     r_hi, res_hi = reserve_at(hi)
     if r_hi > ABDUCTOR_SHORTFALL_NM:
-        derived["compensation"] = {key: None, "note": f"even {hi:g} degrees leaves {r_hi:.1f} N m uncovered"}
+        why = ("" if key != "pelvic_drop_deg" else
+               "; a drop swings the trunk toward the unsupported side and lengthens the body-weight lever about "
+               "the stance hip, while the adducted hip shortens the abductors' moment arms, so it enlarges the "
+               f"shortfall ({deficit:.1f} N m at the start)")
+        derived["compensation"] = {key: None, "note": f"even {hi:g} degrees leaves {r_hi:.1f} N m uncovered{why}"}
         return res_hi
     best = res_hi
     for _ in range(25):

@@ -79,9 +79,10 @@ MODIFIER_KEYS: dict[str, tuple[str, dict[str, Param], tuple[str, ...]]] = {
                          required=True),
         "side": Param("str", "side for names given without a side", "r", choices=("r", "l", "both")),
         "strength": dataclasses.replace(STRENGTH, default=0.5, required=True),
-        "compensation": Param("str", "single-leg stance only: what covers a shortfall of the abductors: a trunk "
-                              "lean toward the stance side (compensated Trendelenburg), a pelvic drop "
-                              "(uncompensated), or nothing (the deficit is reported)", "none",
+        "compensation": Param("str", "single-leg stance only: a trunk lean toward the stance side found to cover "
+                              "a shortfall of the abductors (compensated Trendelenburg), a pelvic drop tried up "
+                              "to 25 degrees (uncompensated; in the model a drop enlarges the shortfall, which "
+                              "is reported), or nothing (the shortfall is reported)", "none",
                               choices=("none", "lean", "drop")),
     }, ("single_leg_stance", "gait", "standing", "sitting")),
     "trendelenburg": ("a pelvic drop on the unsupported side, with or without a trunk lean", {
