@@ -413,6 +413,17 @@ def _primal_objective(M, b, w, c, p, a, r):
 
 
 @njit(cache=True, fastmath=False, error_model="numpy")
+def _bound_kkt(a, grad):
+    """KKT violation of one activation on the box [0, 1] for the Lagrangian gradient ``grad``: at
+    the lower bound the gradient must not be negative, at the upper bound not positive, inside zero."""
+    if a <= 0.0:
+        return -grad
+    if a >= 1.0:
+        return grad
+    return abs(grad)
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
 def _kkt_violation(M, w, c, p, a, r):
     """Largest KKT violation of a (cost w a^p) with multipliers 2 c r, r the reserves."""
     n, m = M.shape
@@ -421,14 +432,7 @@ def _kkt_violation(M, w, c, p, a, r):
         g = 0.0
         for j in range(m):
             g += M[i, j] * 2.0 * c[j] * r[j]
-        grad = p * w[i] * a[i] ** (p - 1.0) - g
-        if a[i] <= 0.0:
-            v = -grad
-        elif a[i] >= 1.0:
-            v = grad
-        else:
-            v = abs(grad)
-        viol = max(viol, v)
+        viol = max(viol, _bound_kkt(a[i], p * w[i] * a[i] ** (p - 1.0) - g))
     return viol
 
 
@@ -500,14 +504,7 @@ def solve_sqp(M, b, w, c, p, lam, a, R, tol, max_iter, work):
             for j in range(m):
                 g += M[i, j] * lam[j]
             gmax = max(gmax, abs(g), p * w[i])
-            grad = p * w[i] * a[i] ** (p - 1.0) - g
-            if a[i] <= 0.0:
-                v = -grad
-            elif a[i] >= 1.0:
-                v = grad
-            else:
-                v = abs(grad)
-            viol = max(viol, v)
+            viol = max(viol, _bound_kkt(a[i], p * w[i] * a[i] ** (p - 1.0) - g))
             ad, _ = _activation(g, w[i], 0.0, p, power)
             aref = max(a[i], ad, A_FLOOR if p > 2.0 else 1e-12)
             h = p * (p - 1.0) * w[i] * aref ** (p - 2.0)
