@@ -2,7 +2,7 @@
 cycle (:mod:`hipsim.motion.normative_gait`) and the measured walk (:mod:`hipsim.motion.measured_walk`):
 the stride timing (``_Timing``), the double-support transition (``sta_vertical``), the per-foot
 split with centres of pressure and free moments (``_ground_reactions``, ``_cop``) and the per-foot
-result (:class:`FootGRF`).
+result (:class:`FootGRF`). The method, numbered as the steps in :mod:`hipsim.motion.normative_gait`:
 
 4. **Ground reactions from Newton–Euler.** Inverse dynamics of the whole model without ground
    contact gives the six pelvis generalised forces that the ground must supply; the total
@@ -23,9 +23,10 @@ result (:class:`FootGRF`).
 Steps 1–3 (the centre-of-mass path, the planted feet and the fit that give ``q``, ``qd`` and ``qdd``)
 are in :mod:`hipsim.motion.gait_fit`.
 
-The wrench is solved with the model's own gravity (inside its inverse dynamics); forces and moments
-are reported in body weights (and body weights × metres) of standard gravity, ``GRAVITY_M_S2``, the
-unit that :meth:`FootGRF.force_n` and the callers convert back with.
+Gravity is the model's own (``model.compiled.gravity``): in its inverse dynamics, which give the
+wrench, and in the unit of the results, a body weight = the model's mass times its gravity's
+magnitude. :meth:`FootGRF.force_n` and :meth:`FootGRF.torque_n_m`, which know no model, convert with
+standard gravity (``GRAVITY_M_S2``), the same for a model on Earth.
 """
 from __future__ import annotations
 
@@ -81,13 +82,14 @@ class FootGRF:
     moment_origin_bw_m: np.ndarray
 
     def force_n(self, body_mass_kg: float) -> np.ndarray:
-        """Force in newtons for a body of ``body_mass_kg``."""
+        """Force in newtons for a body of ``body_mass_kg`` in standard gravity."""
         if not (body_mass_kg > 0 and math.isfinite(body_mass_kg)):
             raise input_error("argument", "body_mass_kg", body_mass_kg, "a positive mass in kg")
         return self.force_bw * body_mass_kg * GRAVITY_M_S2
 
     def torque_n_m(self, body_mass_kg: float) -> np.ndarray:
-        """Free moment as a ground torque (n, 3) in N m (only the vertical component is non-zero)."""
+        """Free moment as a ground torque (n, 3) in N m for a body of ``body_mass_kg`` in standard gravity
+        (only the vertical component is non-zero)."""
         if not (body_mass_kg > 0 and math.isfinite(body_mass_kg)):
             raise input_error("argument", "body_mass_kg", body_mass_kg, "a positive mass in kg")
         out = np.zeros((self.free_moment_bw_m.shape[0], 3))
@@ -96,7 +98,7 @@ class FootGRF:
 
     @property
     def force_n_per_kg(self) -> np.ndarray:
-        """Force per kilogram of body mass (N/kg)."""
+        """Force per kilogram of body mass (N/kg) in standard gravity."""
         return self.force_bw * GRAVITY_M_S2
 
 
@@ -146,7 +148,7 @@ def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics, tr
     support instead of the Ren et al. (2008) decay of its heel-strike force (the measured walk
     passes its measured per-foot forces); the leading foot carries the rest either way."""
     m = b.m
-    g_bw = b.mass * GRAVITY_M_S2  # the reporting unit, a body weight in standard gravity (module docstring)
+    g_bw = b.mass * float(np.linalg.norm(m.compiled.gravity))  # one body weight (N), the results' unit
     ci_pel = [m.coordinate_index(n) for n in ("pelvis_tilt", "pelvis_list", "pelvis_rotation",
                                                "pelvis_tx", "pelvis_ty", "pelvis_tz")]
 
