@@ -1,0 +1,827 @@
+"""Muscle paths wrapping over cylinders, with OpenSim 4.6's semantics, as numba kernels.
+
+What is reproduced
+------------------
+OpenSim wraps a muscle's ``GeometryPath`` over the ``WrapCylinder`` objects named in its
+``PathWrapSet`` (OpenSim/Simulation/Wrap/WrapCylinder.cpp ``wrapLine``, WrapObject.cpp
+``wrapPathSegment``, GeometryPath.cpp ``applyWrapObjects``; the cylinder algorithm is
+Peter Loan's from SIMM, in the family described by Garner & Pandy 2000, Comput Methods
+Biomech Biomed Engin 3:1-30). The facts used here:
+
+* The cylinder frame is placed on its body by ``xyz_body_rotation`` (body-fixed X-Y-Z
+  Euler angles) and ``translation``; its axis is the frame's z axis and it is centred on
+  z = 0 (``length`` long, ``radius`` wide).
+* Path-level logic (``applyWrapObjects``): the wraps are applied in ``PathWrapSet`` order.
+  ``range`` holds 1-based indices into the path-point set (a value < 1 means the first or
+  the last point); the first and last *active* points inside it bound the candidate
+  segments of the current path (which includes the tangent points already inserted by
+  other wraps; a segment between the two tangent points of one other wrap is skipped).
+  Every candidate segment is wrapped in turn: the first ``mandatoryWrap`` (the straight
+  line really crosses the cylinder) is taken at once; otherwise the ``wrapped`` segment
+  with the smallest length increase wins. Its two tangent points are inserted into the
+  path (fixed to the cylinder's body). With two or more wraps the whole pass is repeated
+  (up to 8 times) until the path length changes by less than 0.5 mm, and if after the
+  first pass the first wrap did not wrap and the second had a point inside its cylinder,
+  the order of the first two is swapped.
+* Segment-level logic (``wrapLine``): a path point inside the infinite cylinder (closer
+  than ``radius`` to the axis) gives ``insideRadius`` (no wrap). The closest points of the
+  straight line and the axis decide whether the line "crosses" the cylinder (distance <
+  radius, strictly between the end points). Without a quadrant, a segment that does not
+  cross never wraps. With a quadrant (``+x``, ``-y``, ...; side s along axis a) the end
+  points' signs decide: if either point is on the active side, it wraps only if the line
+  crosses, or if the points lie on opposite sides and the line's closest point is off the
+  active side; if neither is on the active side it wraps around the active side. The
+  tangent points in the cross-section are chosen among the four candidates as OpenSim
+  does (by the active side, or by the smallest angle between them without a quadrant), as
+  are the "far side" and "long wrap" flags. If both tangent points (as OpenSim slides them
+  along the axis through the plane of the end points and the "apex") lie beyond the
+  cylinder's ``length``, there is no wrap: the length limits only where the tangent
+  points may be, not the arc.
+* The wrapped length is straight + helical arc + straight, the helix angle being the
+  signed angle between the tangent points (``2 pi`` minus it for a long wrap).
+
+One deliberate, documented difference: OpenSim places the tangent points' axial positions
+by an iteration that stops within 0.1 degree of tangency (or, with visualisation disabled
+and a single wrap, by the plane construction alone). Here they are exact: for the chosen
+cross-section tangent points and arc angle, the shortest such path unrolls to a straight
+line, so the length is ``sqrt((h1 + r|theta| + h2)^2 + dz^2)`` (h the tangent lengths in the
+cross-section, dz the axial distance of the end points). OpenSim's value is the same
+expression evaluated at slightly non-optimal tangent heights, so it is never shorter; the
+difference is second order in its tangency error (see tests/test_wrapping.py for the
+measured size).
+
+Derivatives
+-----------
+For a wrapped segment the derivative of the length with respect to each end point is
+analytic: the tangent points move, but in the axial direction the length is stationary
+(envelope argument), and in the cross-section the derivative of ``h + r|theta|`` is taken
+through the tangent angles. When the tangent points are consistent with the arc direction
+(the usual case) this reduces to the unit vector from the tangent point to the end point;
+the general formula also covers OpenSim's inconsistent combinations (a "long wrap" leaving
+from the near tangent point). At path level the derivative per coordinate is the sum over
+straight segments of ``u . (dp_b - dp_a)``, tangent points moving rigidly with their
+cylinder's body (the arcs are rigid and contribute nothing), plus for each wrap the
+correction ``(g - e) . dP_cyl`` between the exact end-point gradient g and the rigid-point
+one e (zero in the consistent case). It is exact for a single wrap and for several wraps
+whose segments do not interact; when two wraps share a segment OpenSim's fixed-point
+iteration stops at 0.5 mm and neither its length nor this derivative is exactly stationary.
+
+Switching between wrapping and not
+----------------------------------
+The switch semantics are OpenSim's, as above (no smoothing, no hysteresis; each pose is
+decided on its own, as OpenSim does for cylinders since ``previousWrap`` is not used by
+``WrapCylinder``). Without a quadrant the switch happens where the straight line becomes
+tangent to the cylinder: the length is continuous there (the arc shrinks to zero) and so
+is its derivative for a cylinder of unlimited length. Where the switch is caused by a
+quadrant test or by the cylinder's length (tangent points leaving ``[-length/2,
+length/2]``) the length jumps or its derivative jumps, exactly as in OpenSim. The kernels
+return the status of each wrap so that callers can detect a switch between poses.
+"""
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from hipsim.errors import input_error
+
+# OpenSim's WrapObject::WrapAction codes.
+NO_WRAP, INSIDE_RADIUS, WRAPPED, MANDATORY_WRAP = 0, 1, 2, 3
+
+#: Layout of the ``out`` array of :func:`wrap_segment`.
+SEG_TOTAL, SEG_ARC, SEG_T1, SEG_T2, SEG_G1, SEG_G2, SEG_STRAIGHT = 0, 1, 2, 5, 8, 11, 14
+SEG_OUT_SIZE = 15
+
+_QUADRANTS = {"-x": (0, -1), "x": (0, 1), "+x": (0, 1), "-y": (1, -1), "y": (1, 1), "+y": (1, 1),
+              "-z": (2, -1), "z": (2, 1), "+z": (2, 1), "all": (-1, 0), "unassigned": (-1, 0)}
+_ALLOWED_QUADRANTS = "one of -x, +x, x, -y, +y, y, -z, +z, z, all (any case) is allowed"
+_METHODS = ("hybrid", "midpoint", "axial")
+
+_EPS = 2.220446049250313e-16      # SimTK::Eps (NormalizeOrZero threshold)
+_ROUNDOFF = 2e-13                 # SimmMacros ROUNDOFF_ERROR (IntersectLines parallel test)
+_LINE_EPS = 1e-5                  # WrapMath LINE_EPSILON (IntersectLineSegPlane)
+_CONVERGED = 0.0005               # applyWrapObjects: stop when the length changes less (m)
+
+
+# ---------------------------------------------------------------------------------- parsing
+@dataclass(frozen=True)
+class WrapCylinder:
+    """An OpenSim ``WrapCylinder`` fixed to ``body``.
+
+    ``rotation`` are body-fixed X-Y-Z Euler angles (rad) and ``translation`` the offset (m)
+    of the cylinder frame in the body frame; the cylinder's axis is that frame's z axis.
+    ``quadrant`` is normalised to lower case with an explicit sign (``"+x"``) or ``"all"``.
+    """
+
+    name: str
+    body: str
+    rotation: tuple[float, float, float]
+    translation: tuple[float, float, float]
+    radius: float
+    length: float
+    quadrant: str = "all"
+    active: bool = True
+
+    @property
+    def wrap_axis(self) -> int:
+        """Index of the constrained axis (0, 1, 2), or -1 without a quadrant."""
+        return _QUADRANTS[self.quadrant][0]
+
+    @property
+    def wrap_sign(self) -> int:
+        """+1 or -1 for a quadrant, 0 for ``"all"``."""
+        return _QUADRANTS[self.quadrant][1]
+
+    def rotation_matrix(self) -> np.ndarray:
+        """Rotation of the cylinder frame in its body frame (columns are the cylinder axes)."""
+        r = np.eye(3)
+        for i, ang in enumerate(self.rotation):
+            c, s = math.cos(ang), math.sin(ang)
+            m = np.eye(3)
+            j, k = (i + 1) % 3, (i + 2) % 3
+            m[j, j], m[j, k], m[k, j], m[k, k] = c, -s, s, c
+            r = r @ m
+        return r
+
+
+@dataclass(frozen=True)
+class PathWrap:
+    """One entry of a muscle's ``PathWrapSet``: the wrap object's name, the method (which
+    does not matter for cylinders) and the 1-based point ``range`` (-1 for first / last)."""
+
+    wrap_object: str
+    method: str = "hybrid"
+    range: tuple[int, int] = (-1, -1)
+
+
+def _text(el: ET.Element, tag: str) -> str | None:
+    child = el.find(tag)
+    if child is None or child.text is None or not child.text.strip():
+        return None
+    return child.text.strip()
+
+
+def _floats(el: ET.Element, tag: str, n: int, source: str, key: str,
+            default: tuple[float, ...] | None) -> tuple[float, ...]:
+    raw = _text(el, tag)
+    if raw is None:
+        if default is None:
+            raise input_error(source, f"{key}.{tag}", None, f"the element <{tag}> is required")
+        return default
+    try:
+        vals = tuple(float(v) for v in raw.split())
+    except ValueError:
+        raise input_error(source, f"{key}.{tag}", raw, f"{n} numbers separated by spaces are required") from None
+    if len(vals) != n or not all(math.isfinite(v) for v in vals):
+        raise input_error(source, f"{key}.{tag}", raw, f"{n} finite numbers are required")
+    return vals
+
+
+def read_wrap_cylinder(el: ET.Element, body: str, source: str) -> WrapCylinder:
+    """Read one ``<WrapCylinder>`` element of body ``body``; ``source`` names the file."""
+    name = el.get("name", "")
+    key = f"{body}.WrapObjectSet.{el.tag} '{name}'"
+    if el.tag != "WrapCylinder":
+        raise input_error(source, f"{body}.WrapObjectSet", el.tag,
+                          "hipsim wraps muscles over WrapCylinder objects only")
+    rot = _floats(el, "xyz_body_rotation", 3, source, key, (0.0, 0.0, 0.0))
+    trans = _floats(el, "translation", 3, source, key, (0.0, 0.0, 0.0))
+    radius = _floats(el, "radius", 1, source, key, (1.0,))[0]      # OpenSim's defaults
+    length = _floats(el, "length", 1, source, key, (1.0,))[0]
+    if not radius > 0.0:
+        raise input_error(source, f"{key}.radius", radius, "a radius greater than zero is required")
+    if not length > 0.0:
+        raise input_error(source, f"{key}.length", length, "a length greater than zero is required")
+    raw_q = _text(el, "quadrant") or "Unassigned"
+    q = raw_q.lower()
+    # OpenSim accepts "-x", "x", "+x", "X", "all", "ALL", "All"; hipsim accepts any case.
+    if q not in _QUADRANTS:
+        raise input_error(source, f"{key}.quadrant", raw_q, _ALLOWED_QUADRANTS)
+    if q in ("x", "y", "z"):
+        q = "+" + q
+    if q == "unassigned":
+        q = "all"
+    raw_a = (_text(el, "active") or "true").lower()
+    if raw_a not in ("true", "false"):
+        raise input_error(source, f"{key}.active", raw_a, "true or false is allowed")
+    return WrapCylinder(name=name, body=body, rotation=(rot[0], rot[1], rot[2]),
+                        translation=(trans[0], trans[1], trans[2]), radius=radius, length=length,
+                        quadrant=q, active=raw_a == "true")
+
+
+def read_wrap_object_set(wrap_object_set: ET.Element | None, body: str, source: str) -> tuple[WrapCylinder, ...]:
+    """Read a body's ``<WrapObjectSet>`` (its ``objects`` children); refuse other wrap types."""
+    if wrap_object_set is None:
+        return ()
+    objs = wrap_object_set.find("objects")
+    kids = [c for c in (objs if objs is not None else []) if isinstance(c.tag, str)]
+    return tuple(read_wrap_cylinder(c, body, source) for c in kids)
+
+
+def read_path_wrap_set(path_wrap_set: ET.Element | None, source: str, key: str,
+                       n_points: int | None = None) -> tuple[PathWrap, ...]:
+    """Read a muscle's ``<PathWrapSet>``; ``key`` names the muscle (for messages) and
+    ``n_points``, if given, the number of path points the range may refer to."""
+    if path_wrap_set is None:
+        return ()
+    objs = path_wrap_set.find("objects")
+    out = []
+    for el in [c for c in (objs if objs is not None else []) if isinstance(c.tag, str)]:
+        k = f"{key}.PathWrapSet.{el.tag} '{el.get('name', '')}'"
+        if el.tag != "PathWrap":
+            raise input_error(source, f"{key}.PathWrapSet", el.tag, "only PathWrap elements are allowed")
+        obj = _text(el, "wrap_object")
+        if obj is None:
+            raise input_error(source, f"{k}.wrap_object", None, "the name of a wrap object is required")
+        method = (_text(el, "method") or "hybrid").lower()
+        if method == "unassigned":
+            method = "hybrid"
+        if method not in _METHODS:
+            raise input_error(source, f"{k}.method", _text(el, "method"), "hybrid, midpoint or axial is allowed")
+        raw = _text(el, "range") or "-1 -1"
+        try:
+            rng = tuple(int(v) for v in raw.split())
+        except ValueError:
+            rng = ()
+        if len(rng) != 2 or (n_points is not None and max(rng) > n_points):
+            allowed = "two whole numbers (1-based path point indices, -1 for the first / last point)"
+            if n_points is not None:
+                allowed += f" no greater than {n_points}"
+            raise input_error(source, f"{k}.range", raw, allowed)
+        out.append(PathWrap(wrap_object=obj, method=method, range=(rng[0], rng[1])))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------- segment kernel
+@njit(cache=True, inline="always")
+def _dsign(a):
+    """OpenSim's DSIGN: +1 for a >= 0, else -1 (also for NaN)."""
+    return 1 if a >= 0.0 else -1
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _unit_or_zero(x, y, z):
+    m = math.sqrt(x * x + y * y + z * z)
+    if m >= _EPS:
+        return x / m, y / m, z / m
+    return 0.0, 0.0, 0.0
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _plane_z(rx, ry, rz, nx, ny, nz, d):
+    """Axial line through (rx, ry, rz +- 10) against the plane n.x + d = 0: (hit, z)."""
+    az = rz - 10.0
+    dot = 20.0 * nz
+    if abs(dot) < _LINE_EPS:
+        return False, rz
+    t = (-d - nx * rx - ny * ry - nz * az) / dot
+    if t < -_LINE_EPS or t > 1.0 + _LINE_EPS:
+        return False, rz
+    return True, az + t * 20.0
+
+
+@njit(cache=True, error_model="numpy")
+def wrap_segment(p1, p2, radius, length, axis, sign, out):
+    """Wrap the straight segment p1 -> p2 (both (3,), in the cylinder frame) over a cylinder.
+
+    ``axis`` (0, 1, 2 or -1) and ``sign`` (+1, -1 or 0 for no quadrant) are the quadrant
+    constraint. Returns OpenSim's status: NO_WRAP (0), INSIDE_RADIUS (1), WRAPPED (2) or
+    MANDATORY_WRAP (3). ``out`` (SEG_OUT_SIZE,) receives, for a wrap (status >= 2): the total
+    length straight + arc + straight [SEG_TOTAL], the arc length [SEG_ARC], the tangent points
+    T1, T2 in the cylinder frame [SEG_T1:+3, SEG_T2:+3], the exact gradients of the total length
+    with respect to p1 and p2 [SEG_G1:+3, SEG_G2:+3]; always the straight length [SEG_STRAIGHT].
+    Without a wrap SEG_TOTAL is the straight length, the gradients are those of the straight
+    line and the tangent points are p1, p2.
+    """
+    x1, y1, z1 = p1[0], p1[1], p1[2]
+    x2, y2, z2 = p2[0], p2[1], p2[2]
+    dx, dy, dz = x2 - x1, y2 - y1, z2 - z1
+    straight = math.sqrt(dx * dx + dy * dy + dz * dz)
+    out[SEG_STRAIGHT] = straight
+    out[SEG_TOTAL] = straight
+    out[SEG_ARC] = 0.0
+    ux, uy, uz = _unit_or_zero(dx, dy, dz)
+    for i in range(3):
+        out[SEG_T1 + i] = p1[i]
+        out[SEG_T2 + i] = p2[i]
+    out[SEG_G1], out[SEG_G1 + 1], out[SEG_G1 + 2] = -ux, -uy, -uz
+    out[SEG_G2], out[SEG_G2 + 1], out[SEG_G2 + 2] = ux, uy, uz
+    r = radius
+    r2 = r * r
+    d1sq = x1 * x1 + y1 * y1
+    d2sq = x2 * x2 + y2 * y2
+    if d1sq < r2 or d2sq < r2:
+        return INSIDE_RADIUS
+    constrained = sign != 0
+    # Closest points of the (infinite) segment line and the cylinder axis.
+    hsq = dx * dx + dy * dy
+    if hsq <= _ROUNDOFF * (dx * dx + dy * dy + dz * dz) or straight < _EPS:
+        t12 = np.nan                       # parallel to the axis: OpenSim's NaN
+    else:
+        t12 = -(x1 * dx + y1 * dy) / hsq
+    nx12, ny12 = x1 + t12 * dx, y1 + t12 * dy
+    crosses = (nx12 * nx12 + ny12 * ny12) < r2 and t12 > 0.0 and t12 < 1.0
+    code = WRAPPED
+    if not constrained:
+        if crosses:
+            code = MANDATORY_WRAP
+        else:
+            return NO_WRAP
+    # Candidate tangent points in the cross-section: a = +90 deg side, b = -90 deg side.
+    d1 = math.sqrt(d1sq)
+    d2 = math.sqrt(d2sq)
+    v1x, v1y = x1 / d1, y1 / d1
+    v2x, v2y = x2 / d2, y2 / d2
+    c1 = r / d1                           # cos of the tangent angle seen from the axis
+    c2 = r / d2
+    s1 = math.sqrt(max(0.0, 1.0 - c1 * c1))
+    s2 = math.sqrt(max(0.0, 1.0 - c2 * c2))
+    # r1a = r (c1 v1 + s1 (z x v1)), r1b = r (c1 v1 - s1 (z x v1))
+    r1ax, r1ay = r * (c1 * v1x - s1 * v1y), r * (c1 * v1y + s1 * v1x)
+    r1bx, r1by = r * (c1 * v1x + s1 * v1y), r * (c1 * v1y - s1 * v1x)
+    r2ax, r2ay = r * (c2 * v2x - s2 * v2y), r * (c2 * v2y + s2 * v2x)
+    r2bx, r2by = r * (c2 * v2x + s2 * v2y), r * (c2 * v2y - s2 * v2x)
+    far_side = False
+    long_wrap = False
+    if constrained:
+        sp1 = _dsign(p1[axis])
+        sp2 = _dsign(p2[axis])
+        if sp1 == sign or sp2 == sign:
+            if crosses:
+                code = MANDATORY_WRAP
+            else:
+                nz12 = z1 + t12 * dz
+                near = nx12 if axis == 0 else (ny12 if axis == 1 else nz12)
+                if sp1 != sp2 and _dsign(near) != sign:
+                    code = WRAPPED
+                else:
+                    return NO_WRAP
+        alpha = math.acos((r1ax * r2bx + r1ay * r2by) / (math.sqrt(r1ax * r1ax + r1ay * r1ay)
+                                                         * math.sqrt(r2bx * r2bx + r2by * r2by)))
+        beta = math.acos((r1bx * r2ax + r1by * r2ay) / (math.sqrt(r1bx * r1bx + r1by * r1by)
+                                                        * math.sqrt(r2ax * r2ax + r2ay * r2ay)))
+        if axis == 0:
+            a1, b1, a2, b2 = r1ax, r1bx, r2ax, r2bx
+        elif axis == 1:
+            a1, b1, a2, b2 = r1ay, r1by, r2ay, r2by
+        else:
+            a1, b1, a2, b2 = z1, z1, z2, z2
+        on_a1 = _dsign(a1) == sign
+        on_b1 = _dsign(b1) == sign
+        on_a2 = _dsign(a2) == sign
+        on_b2 = _dsign(b2) == sign
+        # pick = 0: (r1b, r2a); pick = 1: (r1a, r2b)
+        if on_a1 and on_b1:
+            pick = 0 if on_a2 else 1
+        elif on_a1:
+            pick = 1
+        elif on_b1:
+            pick = 0
+        elif on_a2:
+            pick = 0
+        elif on_b2:
+            pick = 1
+        else:
+            pick = 1 if alpha > beta else 0
+        if pick == 1:
+            far_side = alpha > beta
+        else:
+            far_side = not (alpha > beta)
+        if not (on_a1 or on_b1 or on_a2 or on_b2):
+            far_side = True
+        sel1 = 1 if pick == 1 else -1      # +1: tangent point a, -1: b
+        sel2 = -sel1
+    else:
+        dot1 = (r1ax * r2ax + r1ay * r2ay) / r2
+        dot2 = (r1ax * r2bx + r1ay * r2by) / r2
+        dot3 = (r1bx * r2ax + r1by * r2ay) / r2
+        dot4 = (r1bx * r2bx + r1by * r2by) / r2
+        if dot1 > dot2 and dot1 > dot3 and dot1 > dot4:
+            sel1, sel2 = 1, 1
+        elif dot2 > dot3 and dot2 > dot4:
+            sel1, sel2 = 1, -1
+        elif dot3 > dot4:
+            sel1, sel2 = -1, 1
+        else:
+            sel1, sel2 = -1, -1
+    if sel1 == 1:
+        t1x, t1y = r1ax, r1ay
+    else:
+        t1x, t1y = r1bx, r1by
+    if sel2 == 1:
+        t2x, t2y = r2ax, r2ay
+    else:
+        t2x, t2y = r2bx, r2by
+    if constrained:
+        # Long wrap: the tangent points' radial directions point against the muscle's pull.
+        # (Both vectors are horizontal: the preliminary tangent points are at the end points' heights.)
+        smx = (t1x - x1) + (t2x - x2)
+        smy = (t1y - y1) + (t2y - y2)
+        if (t1x + t2x) * smx + (t1y + t2y) * smy < 0.0:
+            long_wrap = True
+    # OpenSim's axial placement of the tangent points, used only for the length test:
+    # the plane through p1, p2 and the "apex" on the cylinder surface.
+    tm = d1 / (d1 + d2)
+    mx, my, mz = x1 + tm * dx, y1 + tm * dy, z1 + tm * dz
+    l1x, l1y, l1z = _unit_or_zero(x1, y1, z1 - mz)
+    l2x, l2y, l2z = _unit_or_zero(x2, y2, z2 - mz)
+    px, py, pz = l1y * l2z - l1z * l2y, l1z * l2x - l1x * l2z, l1x * l2y - l1y * l2x
+    pm = math.sqrt(px * px + py * py + pz * pz)
+    px, py, pz = _unit_or_zero(px / pm, py / pm, pz / pm)
+    wx, wy, _ = _unit_or_zero(-py, px, 0.0)              # z x n (vert1); vert2 = -vert1
+    ax1, ay1 = r * wx, r * wy
+    dist1 = (mx - ax1) ** 2 + (my - ay1) ** 2
+    dist2 = (mx + ax1) ** 2 + (my + ay1) ** 2
+    if (dist1 < dist2) != far_side:
+        apx, apy = ax1, ay1
+    else:
+        apx, apy = -ax1, -ay1
+    apz = mz
+    ax_, ay_, az_ = _unit_or_zero(x1 - apx, y1 - apy, z1 - apz)
+    bx_, by_, bz_ = _unit_or_zero(x2 - apx, y2 - apy, z2 - apz)
+    nx, ny, nz = ay_ * bz_ - az_ * by_, az_ * bx_ - ax_ * bz_, ax_ * by_ - ay_ * bx_
+    nm = math.sqrt(nx * nx + ny * ny + nz * nz)
+    nx, ny, nz = nx / nm, ny / nm, nz / nm
+    dpl = -x1 * nx - y1 * ny - z1 * nz
+    hit1, zp1 = _plane_z(t1x, t1y, z1, nx, ny, nz, dpl)
+    hit2, zp2 = _plane_z(t2x, t2y, z2, nx, ny, nz, dpl)
+    zt1 = z1
+    zt2 = z2
+    if hit1:
+        # closest point to (t1, zp1) on the line through the axis point of p1 along +-z
+        cz = zp1 if abs(z2) >= _EPS else z1
+        if (cz - z2) ** 2 < (z1 - z2) ** 2:
+            zt1 = zp1
+    if hit2:
+        cz = zp2 if abs(z1) >= _EPS else z2
+        if (cz - z1) ** 2 < (z2 - z1) ** 2:
+            zt2 = zp2
+    half = 0.5 * length
+    if (zt1 < -half or zt1 > half) and (zt2 < -half or zt2 > half):
+        return NO_WRAP
+    # Helix angle as OpenSim: signed angle from T1 to T2 about z, 2 pi minus it if long.
+    theta = math.atan2(t1x * t2y - t1y * t2x, t1x * t2x + t1y * t2y)
+    if long_wrap:
+        theta = 2.0 * math.pi - theta
+    ath = abs(theta)
+    # d|theta| / d(angle of T1) = -c, d|theta| / d(angle of T2) = +c
+    c = 1.0 if theta >= 0.0 else -1.0
+    if long_wrap:
+        c = -c
+    h1 = d1 * s1
+    h2 = d2 * s2
+    arc_h = r * ath
+    s_tot = h1 + arc_h + h2
+    dzz = z2 - z1
+    total = math.sqrt(s_tot * s_tot + dzz * dzz)
+    out[SEG_TOTAL] = total
+    if s_tot > 0.0:
+        zt1 = z1 + dzz * h1 / s_tot
+        zt2 = z1 + dzz * (h1 + arc_h) / s_tot
+        out[SEG_ARC] = arc_h * total / s_tot
+    else:
+        zt1 = z1
+        zt2 = z2
+        out[SEG_ARC] = abs(dzz)
+    out[SEG_T1], out[SEG_T1 + 1], out[SEG_T1 + 2] = t1x, t1y, zt1
+    out[SEG_T2], out[SEG_T2 + 1], out[SEG_T2 + 2] = t2x, t2y, zt2
+    # Gradient of S = h1 + r|theta| + h2 in the cross-section (radial v, tangential w = z x v).
+    if sel1 * c == 1:         # consistent: unit vector from T1 to p1, well conditioned
+        gr1 = s1
+    else:
+        gr1 = (d1 * d1 + r2) / (d1 * h1) if h1 > 0.0 else np.inf
+    gw1 = -c * c1
+    if sel2 * c == -1:
+        gr2 = s2
+    else:
+        gr2 = (d2 * d2 + r2) / (d2 * h2) if h2 > 0.0 else np.inf
+    gw2 = c * c2
+    if total > 0.0:
+        k = s_tot / total
+        out[SEG_G1] = k * (gr1 * v1x - gw1 * v1y)
+        out[SEG_G1 + 1] = k * (gr1 * v1y + gw1 * v1x)
+        out[SEG_G1 + 2] = -dzz / total
+        out[SEG_G2] = k * (gr2 * v2x - gw2 * v2y)
+        out[SEG_G2 + 1] = k * (gr2 * v2y + gw2 * v2x)
+        out[SEG_G2 + 2] = dzz / total
+    return code
+
+
+# ---------------------------------------------------------------------------- path kernel
+@njit(cache=True)
+def cylinder_in_ground(R, o, jw, jv, body, rot, trans, coords, Rc, oc, wc, vc):
+    """Pose of a cylinder fixed to ``body`` in ground and its derivatives per coordinate.
+
+    ``R, o, jw, jv`` are the body kinematics of :func:`hipsim.model.kernels.body_kinematics`
+    (rotations (nb,3,3), origins (nb,3), angular and origin velocities per unit dq (nb,nc,3));
+    ``rot`` (3,3) and ``trans`` (3,) place the cylinder frame in its body
+    (:meth:`WrapCylinder.rotation_matrix`, ``translation``); ``coords`` (nk,) are the
+    coordinates wanted. Fills ``Rc`` (3,3) = R[body] rot, ``oc`` (3,) = o[body] + R[body] trans,
+    and for t < nk: ``wc[t]`` = jw[body, coords[t]] and ``vc[t]`` the velocity of the cylinder
+    origin, jv + jw x (R[body] trans).
+    """
+    for i in range(3):
+        s = 0.0
+        for j in range(3):
+            Rc[i, j] = R[body, i, 0] * rot[0, j] + R[body, i, 1] * rot[1, j] + R[body, i, 2] * rot[2, j]
+            s += R[body, i, j] * trans[j]
+        oc[i] = o[body, i] + s
+    s0 = oc[0] - o[body, 0]
+    s1 = oc[1] - o[body, 1]
+    s2 = oc[2] - o[body, 2]
+    for t in range(coords.shape[0]):
+        k = coords[t]
+        w0 = jw[body, k, 0]
+        w1 = jw[body, k, 1]
+        w2 = jw[body, k, 2]
+        wc[t, 0] = w0
+        wc[t, 1] = w1
+        wc[t, 2] = w2
+        vc[t, 0] = jv[body, k, 0] + w1 * s2 - w2 * s1
+        vc[t, 1] = jv[body, k, 1] + w2 * s0 - w0 * s2
+        vc[t, 2] = jv[body, k, 2] + w0 * s1 - w1 * s0
+
+
+@njit(cache=True, inline="always")
+def _elem_pos(kind, ref, gp, cyl_R, cyl_o, wt, out):
+    """Ground position of a path element: a path point (kind -1) or a tangent point of wrap kind."""
+    if kind < 0:
+        for i in range(3):
+            out[i] = gp[ref, i]
+    else:
+        for i in range(3):
+            out[i] = (cyl_o[kind, i] + cyl_R[kind, i, 0] * wt[kind, ref, 0] + cyl_R[kind, i, 1] * wt[kind, ref, 1]
+                      + cyl_R[kind, i, 2] * wt[kind, ref, 2])
+
+
+@njit(cache=True, inline="always")
+def _elem_vel(kind, ref, t, x, dp, cyl_o, cyl_w, cyl_v, out):
+    """d(position)/dq_t of a path element at ground position x (tangent points ride on their cylinder)."""
+    if kind < 0:
+        for i in range(3):
+            out[i] = dp[ref, t, i]
+    else:
+        r0 = x[0] - cyl_o[kind, 0]
+        r1 = x[1] - cyl_o[kind, 1]
+        r2 = x[2] - cyl_o[kind, 2]
+        w0 = cyl_w[kind, t, 0]
+        w1 = cyl_w[kind, t, 1]
+        w2 = cyl_w[kind, t, 2]
+        out[0] = cyl_v[kind, t, 0] + w1 * r2 - w2 * r1
+        out[1] = cyl_v[kind, t, 1] + w2 * r0 - w0 * r2
+        out[2] = cyl_v[kind, t, 2] + w0 * r1 - w1 * r0
+
+
+@njit(cache=True, inline="always")
+def _to_cyl(x, cyl_R, cyl_o, w, out):
+    """Ground point x in the frame of cylinder w."""
+    d0 = x[0] - cyl_o[w, 0]
+    d1 = x[1] - cyl_o[w, 1]
+    d2 = x[2] - cyl_o[w, 2]
+    for i in range(3):
+        out[i] = cyl_R[w, 0, i] * d0 + cyl_R[w, 1, i] * d1 + cyl_R[w, 2, i] * d2
+
+
+@njit(cache=True)
+def _remove_wrap(w, pkind, pref, npath):
+    for j in range(npath):
+        if pkind[j] == w:
+            for m in range(j, npath - 2):
+                pkind[m] = pkind[m + 2]
+                pref[m] = pref[m + 2]
+            return npath - 2
+    return npath
+
+
+@njit(cache=True)
+def _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc):
+    xa = np.empty(3)
+    xb = np.empty(3)
+    total = 0.0
+    _elem_pos(pkind[0], pref[0], gp, cyl_R, cyl_o, wt, xa)
+    for e in range(1, npath):
+        _elem_pos(pkind[e], pref[e], gp, cyl_R, cyl_o, wt, xb)
+        if pkind[e] >= 0 and pkind[e] == pkind[e - 1]:
+            total += warc[pkind[e]]
+        else:
+            total += math.sqrt((xb[0] - xa[0]) ** 2 + (xb[1] - xa[1]) ** 2 + (xb[2] - xa[2]) ** 2)
+        for i in range(3):
+            xa[i] = xb[i]
+    return total
+
+
+@njit(cache=True)
+def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, cyl_R, cyl_o, cyl_w, cyl_v,
+                        radius, length, axis, sign, active, rng, dl, status, seg_after):
+    """Length of one muscle's path with its cylinder wraps, and d length / d q_k (exact).
+
+    Inputs (one muscle, one pose):
+
+    * ``gp`` (n, 3): the path's *active* points in ground, in path order; ``dp`` (n, nk, 3):
+      their derivatives per unit dq_k for the nk coordinates of interest (as in
+      ``kernels._muscles_at_pose``); ``pidx`` (n,) int64: each active point's 0-based index in
+      the muscle's full path-point set (which has ``n_all`` points; ranges refer to it).
+    * Per entry w of the muscle's ``PathWrapSet``, in file order (nw entries): ``cyl_R``
+      (nw, 3, 3) rotation of the cylinder frame to ground, ``cyl_o`` (nw, 3) its origin,
+      ``cyl_w`` / ``cyl_v`` (nw, nk, 3) its angular velocity and origin velocity per unit dq_k
+      (see :func:`cylinder_in_ground`); ``radius``, ``length`` (nw,) float64; ``axis``,
+      ``sign`` (nw,) int64 (quadrant, -1 / 0 for "all"); ``active`` (nw,) bool; ``rng``
+      (nw, 2) int64, the file's 1-based ``range`` (-1 for first / last).
+
+    Returns the length and, if ``want_deriv``, fills ``dl`` (nk,) with d length / d q_k (the
+    moment arm is minus that). ``status`` (nw,) int64 receives each wrap's outcome: WRAPPED or
+    MANDATORY_WRAP if its tangent points are in the final path, else the status OpenSim
+    recorded for it (NO_WRAP, INSIDE_RADIUS; -1 if it was not evaluated). ``seg_after``
+    (nw,) int64 receives, for a wrap in the path, the index in ``gp`` of the active point
+    just before its first tangent point following path points only (else -1): together with
+    ``status`` it identifies the wrapping configuration, whose change between poses is a
+    switch.
+    """
+    n = gp.shape[0]
+    nw = radius.shape[0]
+    nk = dl.shape[0]
+    m_max = n + 2 * nw
+    pkind = np.empty(m_max, dtype=np.int64)
+    pref = np.empty(m_max, dtype=np.int64)
+    for j in range(n):
+        pkind[j] = -1
+        pref[j] = j
+    npath = n
+    wt = np.zeros((max(nw, 1), 2, 3))
+    warc = np.zeros(max(nw, 1))
+    wg = np.zeros((max(nw, 1), 2, 3))
+    wcode = np.zeros(max(nw, 1), dtype=np.int64)
+    in_path = np.zeros(max(nw, 1), dtype=np.bool_)
+    order = np.arange(max(nw, 1))
+    result = np.zeros(max(nw, 1), dtype=np.int64)
+    for w in range(nw):
+        status[w] = -1
+    seg = np.empty(SEG_OUT_SIZE)
+    best = np.empty(SEG_OUT_SIZE)
+    xa = np.empty(3)
+    xb = np.empty(3)
+    pa = np.empty(3)
+    pb = np.empty(3)
+    max_iter = 1 if nw < 2 else 8
+    last = np.inf
+    abort = False
+    for kk in range(max_iter):
+        for i in range(nw):
+            result[i] = NO_WRAP
+            w = order[i]
+            if in_path[w]:
+                npath = _remove_wrap(w, pkind, pref, npath)
+                in_path[w] = False
+            if not active[w]:
+                continue
+            ws = rng[w, 0] - 1 if rng[w, 0] >= 1 else 0
+            we = rng[w, 1] - 1 if rng[w, 1] >= 1 else n_all - 1
+            smp = -1
+            emp = -1
+            for j in range(n):
+                if ws <= pidx[j] <= we:
+                    if smp < 0:
+                        smp = j
+                    emp = j
+            if smp < 0:            # no active point in the range: OpenSim stops wrapping here
+                abort = True
+                break
+            start = -1
+            end = -1
+            for j in range(npath):
+                if pkind[j] < 0 and pref[j] == smp:
+                    start = j
+                if pkind[j] < 0 and pref[j] == emp:
+                    end = j
+            best_pos = -1
+            best_change = np.inf
+            for pt1 in range(start, end):
+                pt2 = pt1 + 1
+                if pkind[pt1] >= 0 and pkind[pt1] == pkind[pt2]:
+                    continue
+                _elem_pos(pkind[pt1], pref[pt1], gp, cyl_R, cyl_o, wt, xa)
+                _elem_pos(pkind[pt2], pref[pt2], gp, cyl_R, cyl_o, wt, xb)
+                _to_cyl(xa, cyl_R, cyl_o, w, pa)
+                _to_cyl(xb, cyl_R, cyl_o, w, pb)
+                code = wrap_segment(pa, pb, radius[w], length[w], axis[w], sign[w], seg)
+                result[i] = code
+                if code == MANDATORY_WRAP:
+                    best[:] = seg
+                    best_pos = pt2
+                    wcode[w] = code
+                    break
+                if code == WRAPPED:
+                    change = seg[SEG_TOTAL] - seg[SEG_STRAIGHT]
+                    if change < best_change:
+                        best_change = change
+                        best[:] = seg
+                        best_pos = pt2
+                        wcode[w] = code
+            if best_pos >= 0:
+                for m in range(npath - 1, best_pos - 1, -1):
+                    pkind[m + 2] = pkind[m]
+                    pref[m + 2] = pref[m]
+                pkind[best_pos] = w
+                pref[best_pos] = 0
+                pkind[best_pos + 1] = w
+                pref[best_pos + 1] = 1
+                npath += 2
+                in_path[w] = True
+                for a in range(3):
+                    wt[w, 0, a] = best[SEG_T1 + a]
+                    wt[w, 1, a] = best[SEG_T2 + a]
+                    wg[w, 0, a] = best[SEG_G1 + a]
+                    wg[w, 1, a] = best[SEG_G2 + a]
+                warc[w] = best[SEG_ARC]
+        if abort:
+            break
+        total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc)
+        if abs(total - last) < _CONVERGED:
+            break
+        last = total
+        if kk == 0 and nw > 1:
+            if result[0] == NO_WRAP and result[1] == INSIDE_RADIUS:
+                order[0] = 1
+                order[1] = 0
+                if in_path[0]:
+                    npath = _remove_wrap(0, pkind, pref, npath)
+                    in_path[0] = False
+    total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc)
+    for i in range(nw):
+        status[order[i]] = result[i]
+    for w in range(nw):
+        seg_after[w] = -1
+        if in_path[w]:
+            status[w] = wcode[w]
+    last_pt = -1
+    for e in range(npath):
+        if pkind[e] < 0:
+            last_pt = pref[e]
+        elif pref[e] == 0:
+            seg_after[pkind[e]] = last_pt
+    if not want_deriv:
+        return total
+    for t in range(nk):
+        dl[t] = 0.0
+    va = np.empty(3)
+    vb = np.empty(3)
+    # Straight segments, tangent points riding rigidly on their cylinders.
+    _elem_pos(pkind[0], pref[0], gp, cyl_R, cyl_o, wt, xa)
+    for e in range(1, npath):
+        _elem_pos(pkind[e], pref[e], gp, cyl_R, cyl_o, wt, xb)
+        if not (pkind[e] >= 0 and pkind[e] == pkind[e - 1]):
+            u0 = xb[0] - xa[0]
+            u1 = xb[1] - xa[1]
+            u2 = xb[2] - xa[2]
+            sl = math.sqrt(u0 * u0 + u1 * u1 + u2 * u2)
+            if sl > 0.0:
+                u0 /= sl
+                u1 /= sl
+                u2 /= sl
+                for t in range(nk):
+                    _elem_vel(pkind[e - 1], pref[e - 1], t, xa, dp, cyl_o, cyl_w, cyl_v, va)
+                    _elem_vel(pkind[e], pref[e], t, xb, dp, cyl_o, cyl_w, cyl_v, vb)
+                    dl[t] += u0 * (vb[0] - va[0]) + u1 * (vb[1] - va[1]) + u2 * (vb[2] - va[2])
+        for i in range(3):
+            xa[i] = xb[i]
+    # Sliding of the tangent points: (g - e) . d(neighbour in the cylinder frame), zero when the
+    # tangent points are consistent with the arc direction (the envelope argument).
+    cv = np.empty(3)
+    for e in range(npath):
+        w = pkind[e]
+        if w < 0 or pref[e] != 0:
+            continue
+        for side in range(2):
+            nb_e = e - 1 if side == 0 else e + 2
+            _elem_pos(pkind[nb_e], pref[nb_e], gp, cyl_R, cyl_o, wt, xa)
+            _to_cyl(xa, cyl_R, cyl_o, w, pa)
+            q0 = pa[0] - wt[w, side, 0]
+            q1 = pa[1] - wt[w, side, 1]
+            q2 = pa[2] - wt[w, side, 2]
+            ql = math.sqrt(q0 * q0 + q1 * q1 + q2 * q2)
+            if ql <= 0.0:
+                continue
+            c0 = wg[w, side, 0] - q0 / ql
+            c1 = wg[w, side, 1] - q1 / ql
+            c2 = wg[w, side, 2] - q2 / ql
+            if abs(c0) + abs(c1) + abs(c2) < 1e-12:
+                continue
+            for t in range(nk):
+                _elem_vel(pkind[nb_e], pref[nb_e], t, xa, dp, cyl_o, cyl_w, cyl_v, va)
+                # relative velocity in the cylinder frame: R^T (v - v_c - w_c x (x - o_c))
+                r0 = xa[0] - cyl_o[w, 0]
+                r1 = xa[1] - cyl_o[w, 1]
+                r2 = xa[2] - cyl_o[w, 2]
+                w0 = cyl_w[w, t, 0]
+                w1 = cyl_w[w, t, 1]
+                w2 = cyl_w[w, t, 2]
+                vb[0] = va[0] - cyl_v[w, t, 0] - (w1 * r2 - w2 * r1)
+                vb[1] = va[1] - cyl_v[w, t, 1] - (w2 * r0 - w0 * r2)
+                vb[2] = va[2] - cyl_v[w, t, 2] - (w0 * r1 - w1 * r0)
+                for i in range(3):
+                    cv[i] = cyl_R[w, 0, i] * vb[0] + cyl_R[w, 1, i] * vb[1] + cyl_R[w, 2, i] * vb[2]
+                dl[t] += c0 * cv[0] + c1 * cv[1] + c2 * cv[2]
+    return total
