@@ -13,7 +13,7 @@ import pytest
 
 import hipsim
 from hipsim.motion import normative_gait
-from hipsim.motion.normative_gait import FOREFOOT_CONTACT_STANCE, HEEL_RISE_STANCE
+from hipsim.motion.gait_keypoints import FOREFOOT_CONTACT_STANCE, HEEL_RISE_STANCE
 
 
 # Every test builds the built-in walking cycle (a few seconds each), most a variant of it.

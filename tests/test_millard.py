@@ -221,7 +221,8 @@ def test_in_use_follows_opensims_finalize_rules():
     p = M.MillardParameters(active_force_length=fal, force_velocity=fv)
     damped = p.in_use()
     assert damped.active_force_length.minimum_value == 0.0
-    assert damped.force_velocity.concentric_slope_at_vmax == 0.0 and damped.force_velocity.eccentric_slope_at_vmax == 0.0
+    assert damped.force_velocity.concentric_slope_at_vmax == 0.0
+    assert damped.force_velocity.eccentric_slope_at_vmax == 0.0
     hill = replace(p, fiber_damping=0.0005).in_use()
     assert hill.fiber_damping == 0.0
     assert hill.active_force_length.minimum_value == 0.1
@@ -401,13 +402,14 @@ def test_rigid_tendon_forces_match_opensim(opensim, reference_dir):
     muscles = [opensim.Millard2012EquilibriumMuscle.safeDownCast(model.getMuscles().get(n)) for n in _CHECK_MUSCLES]
     coords = [model.getCoordinateSet().get(c) for c in _LEG_COORDINATES]
     rng = np.random.default_rng(2023)
-    n_poses = 12
+    n_poses = 16  # the second half moves: coordinate speeds up to 3 rad/s
     lengths = np.empty((len(muscles), n_poses))
-    ref = {k: np.empty_like(lengths) for k in ("active", "passive", "so", "lce")}
+    speeds = np.empty_like(lengths)
+    ref = {k: np.empty_like(lengths) for k in ("active", "passive", "elastic", "so", "lce")}
     for k in range(n_poses):
         for c in coords:
-            lo, hi = c.getRangeMin(), c.getRangeMax()
-            c.setValue(state, float(rng.uniform(lo, hi)), False)
+            c.setValue(state, float(rng.uniform(c.getRangeMin(), c.getRangeMax())), False)
+            c.setSpeedValue(state, float(rng.uniform(-3.0, 3.0)) if k >= n_poses // 2 else 0.0)
         model.assemble(state)
         for mu in muscles:
             mu.setActivation(state, 1.0)
@@ -415,20 +417,62 @@ def test_rigid_tendon_forces_match_opensim(opensim, reference_dir):
         model.realizeDynamics(state)
         for m, mu in enumerate(muscles):
             lengths[m, k] = mu.getLength(state)
+            speeds[m, k] = mu.getLengtheningSpeed(state)
             ref["active"][m, k] = mu.getActiveFiberForceAlongTendon(state)
             ref["passive"][m, k] = mu.getPassiveFiberForceAlongTendon(state)
+            ref["elastic"][m, k] = mu.getPassiveFiberElasticForceAlongTendon(state)
             ref["lce"][m, k] = mu.getFiberLength(state)
             ref["so"][m, k] = mu.calcInextensibleTendonActiveFiberForce(state, 1.0)
-    ours = M.rigid_tendon_forces(compiled, lengths)
-    so = M.rigid_tendon_forces(compiled, lengths, pennation_from_normalized_length=True)
+    assert np.all(speeds[:, : n_poses // 2] == 0.0) and np.all(speeds[:, n_poses // 2:] != 0.0)
+    ours = M.rigid_tendon_forces(compiled, lengths, speeds)
+    so = M.rigid_tendon_forces(compiled, lengths, speeds, pennation_from_normalized_length=True)
+    still = M.rigid_tendon_forces(compiled, lengths[:, : n_poses // 2])
     f0 = compiled.geometry[:, :1]
-    rel = {"active": np.max(np.abs(ours.active - ref["active"]) / np.maximum(np.abs(ref["active"]), f0 * 1e-3)),
-           "passive": np.max(np.abs(ours.passive - ref["passive"]) / np.maximum(np.abs(ref["passive"]), f0 * 1e-3)),
-           "so": np.max(np.abs(so.active - ref["so"]) / np.maximum(np.abs(ref["so"]), f0 * 1e-3))}
-    print("rigid tendon, max relative difference:", rel, "; passive > 0 in", int(np.sum(ref["passive"] > 0)),
-          "of", ref["passive"].size)
+
+    def rel(a, b):
+        return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), f0 * 1e-3)))
+
+    print("rigid tendon, max relative difference: active", rel(ours.active, ref["active"]),
+          "elastic", rel(ours.passive, ref["elastic"]), "StaticOptimization's", rel(so.active, ref["so"]),
+          "; passive > 0 in", int(np.sum(ref["elastic"] > 0)), "of", ref["elastic"].size)
     np.testing.assert_allclose(ours.fiber_length, ref["lce"], rtol=1e-12)
     np.testing.assert_allclose(ours.active, ref["active"], rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(ours.passive, ref["passive"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(ours.passive, ref["elastic"], rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(so.active, ref["so"], rtol=1e-6, atol=1e-9)
-    assert np.sum(ref["passive"] > 0) >= 5  # the poses stretch some muscles into their passive range
+    # At zero velocity the damping force is 0: the whole passive force is the elastic one.
+    np.testing.assert_allclose(still.passive, ref["passive"][:, : n_poses // 2], rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(still.active, ours.active[:, : n_poses // 2])
+    # OpenSim's StaticOptimization force differs from the muscle's own by its pennation cosine.
+    assert np.max(np.abs(so.active - ours.active) / np.maximum(ours.active, 1.0)) > 1e-3
+    assert np.sum(ref["elastic"] > 0) >= 5  # the poses stretch some muscles into their passive range
+
+
+def test_default_curves_match_opensim(opensim):
+    theirs = {"fal": opensim.ActiveForceLengthCurve(), "fv": opensim.ForceVelocityCurve(),
+              "fpe": opensim.FiberForceLengthCurve(), "fse": opensim.TendonForceLengthCurve()}
+    for kind, builder in BUILDERS.items():
+        curve = builder(DEFAULTS[kind])
+        x = _sample_points(curve)
+        y, dy = M.evaluate(curve, x)
+        assert np.max(np.abs(y - [theirs[kind].calcValue(float(v)) for v in x])) <= 1e-9
+        assert np.max(np.abs(dy - [theirs[kind].calcDerivative(float(v), 1) for v in x])) <= 1e-9
+
+
+@pytest.mark.parametrize("damping, rigid", [(0.0, False), (0.1, False), (0.0, True), (0.0005, False)])
+def test_in_use_matches_opensims_finalize(opensim, damping, rigid):
+    fal = M.ActiveForceLengthCurveParameters(minimum_value=0.05)
+    fv = M.ForceVelocityCurveParameters(concentric_slope_at_vmax=0.1, eccentric_slope_at_vmax=0.02)
+    ours = M.MillardParameters(fiber_damping=damping, ignore_tendon_compliance=rigid, active_force_length=fal,
+                               force_velocity=fv).in_use()
+    mu = opensim.Millard2012EquilibriumMuscle("m", 1000.0, 0.1, 0.2, 0.1)
+    mu.setFiberDamping(damping)
+    mu.set_ignore_tendon_compliance(rigid)
+    mu.upd_ActiveForceLengthCurve().setMinValue(0.05)
+    mu.upd_ForceVelocityCurve().setCurveShape(0.1, 0.25, 5.0, 0.02, 0.15, 1.4)
+    mu.finalizeFromProperties()
+    theirs = mu.getForceVelocityCurve()
+    assert ours.fiber_damping == mu.getFiberDamping()
+    assert ours.minimum_activation == mu.getMinimumActivation()
+    assert ours.active_force_length.minimum_value == mu.getActiveForceLengthCurve().getMinValue()
+    assert ours.force_velocity.concentric_slope_at_vmax == theirs.getConcentricSlopeAtVmax()
+    assert ours.force_velocity.eccentric_slope_at_vmax == theirs.getEccentricSlopeAtVmax()

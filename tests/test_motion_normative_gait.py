@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from hipsim.errors import InputError
-from hipsim.motion.normative_gait import GAIT2392_COORDINATES, cadence_for_speed, normative_gait
+from hipsim.motion.gait_keypoints import GAIT2392_COORDINATES
+from hipsim.motion.normative_gait import cadence_for_speed, normative_gait
 from hipsim.motion.storage import read_storage, write_storage
 
 REF = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "opensim"
@@ -281,7 +282,7 @@ def test_exact_wrench_reproduces_the_cop(gait) -> None:
 def test_sta_is_smooth_and_decays() -> None:
     """Ren et al. (2008) transition: 1 at the leading heel strike with zero slope, falling
     monotonically to below 0.1 % by toe-off (u = 2)."""
-    from hipsim.motion.normative_gait import sta_vertical
+    from hipsim.motion.gait_ground import sta_vertical
     u = np.linspace(0.0, 2.0, 201)
     f = sta_vertical(u)
     assert f[0] == 1.0 and f[-1] < 1e-3
@@ -348,3 +349,25 @@ def test_sign_convention_matches_measured_trial() -> None:
     assert cyc[:10, h].mean() > cyc[40:60, h].mean()
     assert g.coordinates["hip_flexion_r"][:10].mean() > g.coordinates["hip_flexion_r"][40:60].mean()
     assert math.degrees(cyc[0, h]) > 10.0
+
+
+def test_old_import_paths_still_work() -> None:
+    """The names that moved to gait_keypoints, gait_fit and gait_ground stay importable from
+    hipsim.motion.normative_gait (the measured walk and the gait task import them from there)."""
+    from hipsim.motion import gait_fit, gait_ground, gait_keypoints
+    from hipsim.motion import normative_gait as ng_function
+    from hipsim.motion.normative_gait import (COP_TIMING_STANCE, FOREFOOT_CONTACT_STANCE, GAIT2392_COORDINATES,
+                                              GAIT_KNOBS, GRAVITY_M_S2, HEEL_RISE_STANCE, FootGRF, NormativeGait,
+                                              _Fit, _ground_reactions, _Timing, cycle_inputs, sta_vertical)
+    assert ng_function is normative_gait
+    assert COP_TIMING_STANCE is gait_keypoints.COP_TIMING_STANCE
+    assert FOREFOOT_CONTACT_STANCE == gait_keypoints.FOREFOOT_CONTACT_STANCE
+    assert HEEL_RISE_STANCE == gait_keypoints.HEEL_RISE_STANCE
+    assert GAIT2392_COORDINATES is gait_keypoints.GAIT2392_COORDINATES
+    assert GRAVITY_M_S2 == gait_keypoints.GRAVITY_M_S2 == 9.80665
+    assert FootGRF is gait_ground.FootGRF and _Timing is gait_ground._Timing
+    assert _ground_reactions is gait_ground._ground_reactions and sta_vertical is gait_ground.sta_vertical
+    assert _Fit is gait_fit._Fit
+    assert set(GAIT_KNOBS) == {"speed_m_s", "step_width_m", "pelvic_drop_scale", "trunk_lean_deg",
+                               "stance_asymmetry"}
+    assert callable(cycle_inputs) and NormativeGait.__name__ == "NormativeGait"

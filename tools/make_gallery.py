@@ -64,6 +64,14 @@ TEXT = {
                                    "(about 17 degrees) that closes the deficit.",
                                    "The bars show the loads at that lean: every abductor does less, because "
                                    "the lean shortens the body weight's lever."),
+    "weak_abductors_gait": ("Walking with the right superior-gluteal-nerve group at 20 %, hipsim leans the trunk "
+                            "over the right hip once per stride (up to 20 degrees, as a smooth two-harmonic "
+                            "lurch) until the abductors' shortfall is closed; the weak right fibres' peak "
+                            "forces fall by 40-94 %, the left abductors' rise by 8-58 % as the trunk swings back, "
+                            "and the right hip contact force peaks at 5.6 BW against 4.7.",
+                            "Bars: % change of peak force per fibre group over the cycle; right: the frontal view "
+                            "at the frame of peak right hip contact force, with the trunk leaning over the "
+                            "stance hip. The lean over the cycle is in summary.json."),
     "trendelenburg_stance": ("An 8 degree pelvic drop on the lifted side adducts the stance hip: its "
                              "abductors work stretched and harder.",
                              "Bars: % change of peak force; the frontal view shows the tilted pelvis."),

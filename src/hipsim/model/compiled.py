@@ -5,8 +5,20 @@ never changed, shared by every computation. Index 0 of the body arrays is ground
 follow in topological order (each parent before its children), so one forward sweep
 computes every body's pose.
 
-Pin and weld joints are expressed as custom joints (a pin is one rotation about z with
-f(q) = q; a weld has six constant-zero axes), so one kernel covers every joint kind.
+Pin, universal and weld joints are expressed as custom joints (a pin is one rotation about z
+with f(q) = q; a universal joint a rotation about x by its first coordinate, then about the new
+y by its second; a weld has six constant-zero axes), so one kernel covers every joint kind.
+
+Coupled coordinates (:class:`~hipsim.model.spec.CoordinateCoupler`) are not coordinates of the
+compiled model: an axis or moving path point driven by a dependent coordinate is compiled as a
+function of the independent one, ``f_axis(scale * f_coupler(q_independent))`` (a composed row
+of the function table), so poses, Jacobians and moment arms with respect to the independent
+coordinate include the dependent coordinate's contribution exactly (the chain rule), as
+OpenSim reports them with the constraint enforced. The coordinate arrays and names list the
+independent coordinates only, in file order.
+
+Muscle wrapping is not computed yet: a model with a muscle that wraps over an active wrap
+object does not compile (see :meth:`~hipsim.model.spec.ModelSpec.without_wrapped_muscles`).
 """
 from __future__ import annotations
 
@@ -14,9 +26,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from hipsim.errors import input_error
 from hipsim.model.functions import FunctionTable, FunctionTableBuilder
-from hipsim.model.spec import (GROUND, ConditionalPathPoint, Constant, Linear, ModelSpec,
-                               MovingPathPoint, PathPoint, TransformAxis)
+from hipsim.model.spec import (GROUND, ConditionalPathPoint, Constant, CoordinateCoupler, Function, Linear,
+                               ModelSpec, MovingPathPoint, PathPoint, TransformAxis)
 
 FIXED, CONDITIONAL, MOVING = 0, 1, 2
 
@@ -87,7 +100,20 @@ def _unit(v: tuple[float, float, float]) -> np.ndarray:
 
 
 def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
-    """Compile ``spec``; return the arrays, the body names (ground first) and the coordinate names."""
+    """Compile ``spec``; return the arrays, the body names (ground first) and the coordinate names
+    (the independent coordinates: a coupled coordinate is not one, see the module docstring).
+
+    Raises :class:`~hipsim.errors.InputError` for a muscle that wraps over an active wrap object.
+    """
+    for m in spec.muscles:
+        wraps = spec.active_wraps(m)
+        if wraps:
+            raise input_error(spec.source, f"muscle '{m.alias}'.PathWrap",
+                              ", ".join(f"WrapCylinder '{w.wrap_object}'" for w in wraps),
+                              "hipsim does not represent wrapping in its path computations yet (it reads the wrap "
+                              "geometry only), so it cannot give this muscle's path; for kinematics-only use leave "
+                              "such muscles out with read_osim(path, drop_wrapped_muscles=True) or "
+                              "ModelSpec.without_wrapped_muscles()")
     joint_of = {j.child: j for j in spec.joints}
     # Topological order: repeatedly take bodies whose parent is already placed.
     order = [GROUND]
@@ -98,12 +124,22 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
         remaining = [b for b in remaining if b not in nxt]
     bidx = {n: i for i, n in enumerate(order)}
     bodies = {b.name: b for b in spec.bodies}
-    coords = list(spec.coordinates)  # file order, as OpenSim lists them
+    coords = list(spec.independent_coordinates)  # file order, as OpenSim lists them
     cidx = {c.name: i for i, c in enumerate(coords)}
+    coupler: dict[str, CoordinateCoupler] = {c.dependent: c for c in spec.couplers}
     nb, nc = len(order), len(coords)
 
     fb = FunctionTableBuilder()
     zero = fb.add(Constant(0.0))
+
+    def driven(function: Function, coordinate: str) -> tuple[int, int]:
+        """Function row and coordinate index of ``function`` of ``coordinate``, composed with the
+        coupler when the coordinate is a dependent one."""
+        c = coupler.get(coordinate)
+        if c is None:
+            return fb.add(function), cidx[coordinate]
+        return fb.add_composed(function, c.function, c.scale_factor), cidx[c.independent]
+
     body_parent = np.full(nb, -1, dtype=np.int64)
     body_mass = np.zeros(nb)
     body_com = np.zeros((nb, 3))
@@ -129,14 +165,20 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
         r_bm[i] = euler_xyz_body_fixed(j.child_frame.orientation)
         p_bm[i] = j.child_frame.translation
         for c in j.coordinates:
-            coord_body[cidx[c.name]] = i
+            if c.name in cidx:  # a dependent coordinate is not a coordinate of the compiled model
+                coord_body[cidx[c.name]] = i
         axes: tuple[TransformAxis, ...] = j.transform
         if j.kind == "pin":
             axes = (TransformAxis((0.0, 0.0, 1.0), Linear(1.0, 0.0), j.coordinates[0].name),)
+        elif j.kind == "universal":
+            axes = (TransformAxis((1.0, 0.0, 0.0), Linear(1.0, 0.0), j.coordinates[0].name),
+                    TransformAxis((0.0, 1.0, 0.0), Linear(1.0, 0.0), j.coordinates[1].name))
         for k, ax in enumerate(axes):
             ax_dir[i, k] = _unit(ax.axis)
-            ax_fn[i, k] = fb.add(ax.function)
-            ax_coord[i, k] = cidx[ax.coordinate] if ax.coordinate is not None else -1
+            if ax.coordinate is None:
+                ax_fn[i, k] = fb.add(ax.function)
+            else:
+                ax_fn[i, k], ax_coord[i, k] = driven(ax.function, ax.coordinate)
 
     # Coordinates each body's pose depends on (its joint's and its ancestors').
     anc: list[set[int]] = [set() for _ in range(nb)]
@@ -162,11 +204,12 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
             sets.append(anc[bidx[p.body]])
             if isinstance(p, MovingPathPoint):
                 ploc.append((0.0, 0.0, 0.0))
-                cs = (cidx[p.x_coordinate], cidx[p.y_coordinate], cidx[p.z_coordinate])
-                pcoord.append(cs)
-                extra.update(cs)
+                (fx, cx), (fy, cy), (fz, cz) = (driven(p.x, p.x_coordinate), driven(p.y, p.y_coordinate),
+                                                driven(p.z, p.z_coordinate))
+                pcoord.append((cx, cy, cz))
+                extra.update((cx, cy, cz))
                 prange.append((0.0, 0.0))
-                pfn.append((fb.add(p.x), fb.add(p.y), fb.add(p.z)))
+                pfn.append((fx, fy, fz))
             else:
                 ploc.append(p.location)
                 if isinstance(p, ConditionalPathPoint):

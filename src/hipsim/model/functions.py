@@ -1,9 +1,15 @@
 """Coordinate functions compiled to a flat table, and their numba evaluation.
 
-Every function (Constant, Linear, SimmSpline, Multiplier) becomes one row of a table:
-``kind`` (0 constant, 1 linear, 2 cubic spline), two scalars ``a, b`` and, for splines, an
-offset and count into flat knot arrays holding x and the cubic coefficients y, b, c, d of
-each interval. A Multiplier folds its scale into the coefficients of what it multiplies.
+Every function (Constant, Linear, SimmSpline, Polynomial, Multiplier) becomes one row of a
+table: ``kind`` (0 constant, 1 linear, 2 cubic spline, 3 polynomial, 4 composition), two
+scalars ``a, b`` and, for splines, an offset and count into flat knot arrays holding x and
+the cubic coefficients y, b, c, d of each interval. A polynomial keeps its coefficients
+(highest order first) in ``ky`` at ``offset`` .. ``offset + count``. A Multiplier folds its
+scale into the coefficients of what it multiplies. A composition ``outer(inner(x))`` (a joint
+axis driven by a coupled coordinate, see :class:`~hipsim.model.spec.CoordinateCoupler`) holds
+the row of ``outer`` in ``offset`` and the row of ``inner`` in ``count``; both are rows of the
+other kinds, and :func:`feval` gives its value and exact first and second derivatives by the
+chain rule.
 """
 from __future__ import annotations
 
@@ -12,9 +18,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from hipsim.model.spec import Constant, Function, Linear, Multiplier, SimmSpline
+from hipsim.model.spec import Constant, Function, Linear, Multiplier, Polynomial, SimmSpline
 
-CONSTANT, LINEAR, SPLINE = 0, 1, 2
+CONSTANT, LINEAR, SPLINE, POLYNOMIAL, COMPOSED = 0, 1, 2, 3, 4
 
 
 def simm_spline_coefficients(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,8 +115,21 @@ class FunctionTableBuilder:
             self.rows.append((SPLINE, 0.0, 0.0, self.n_knots, x.size))
             self.knots.append(np.stack([x, y, b, c, d]))
             self.n_knots += x.size
+        elif isinstance(f, Polynomial):
+            coef = scale * np.asarray(f.coefficients, dtype=np.float64)
+            self.rows.append((POLYNOMIAL, 0.0, 0.0, self.n_knots, coef.size))
+            z = np.zeros_like(coef)
+            self.knots.append(np.stack([z, coef, z, z, z]))
+            self.n_knots += coef.size
         else:  # pragma: no cover - spec validation rejects other types first
             raise TypeError(f"unknown function type {type(f).__name__}")
+        return len(self.rows) - 1
+
+    def add_composed(self, outer: Function, inner: Function, inner_scale: float = 1.0) -> int:
+        """Add ``outer(inner_scale * inner(x))``; return its row."""
+        o = self.add(outer)
+        i = self.add(inner, inner_scale)
+        self.rows.append((COMPOSED, 0.0, 0.0, o, i))
         return len(self.rows) - 1
 
     def build(self) -> FunctionTable:
@@ -129,6 +148,16 @@ class FunctionTableBuilder:
 @njit(cache=True, inline="always")
 def feval(i, x, kind, a, b, offset, count, kx, ky, kb, kc, kd):
     """Value, first and second derivative of function ``i`` at ``x``."""
+    if kind[i] == 4:
+        u, du, ddu = _feval_simple(count[i], x, kind, a, b, offset, count, kx, ky, kb, kc, kd)
+        v, dv, ddv = _feval_simple(offset[i], u, kind, a, b, offset, count, kx, ky, kb, kc, kd)
+        return v, dv * du, ddv * du * du + dv * ddu
+    return _feval_simple(i, x, kind, a, b, offset, count, kx, ky, kb, kc, kd)
+
+
+@njit(cache=True, inline="always")
+def _feval_simple(i, x, kind, a, b, offset, count, kx, ky, kb, kc, kd):
+    """:func:`feval` of a row that is not a composition."""
     k = kind[i]
     if k == 0:
         return a[i], 0.0, 0.0
@@ -136,6 +165,16 @@ def feval(i, x, kind, a, b, offset, count, kx, ky, kb, kc, kd):
         return a[i] * x + b[i], a[i], 0.0
     o = offset[i]
     n = count[i]
+    if k == 3:
+        # Horner's scheme for the value and both derivatives, highest order first.
+        val = 0.0
+        der = 0.0
+        der2 = 0.0
+        for j in range(o, o + n):
+            der2 = der2 * x + 2.0 * der
+            der = der * x + val
+            val = val * x + ky[j]
+        return val, der, der2
     if x < kx[o]:
         return ky[o] + (x - kx[o]) * kb[o], kb[o], 0.0
     last = o + n - 1

@@ -15,7 +15,9 @@ format"). In short::
     height_m = 1.80              # optional: standing height of the person the model represents (m)
 
     [[body]]   name, mass (kg), mass_center (m), inertia [Ixx,Iyy,Izz,Ixy,Ixz,Iyz] (kg m^2, about COM)
-    [[joint]]  name, type (custom|pin|weld), parent, child,
+    [[wrap_object]] (optional) type = "cylinder", name, body, translation (m), xyz_body_rotation (rad),
+               radius (m), length (m), quadrant (all|+x|-x|+y|-y|+z|-z), active
+    [[joint]]  name, type (custom|pin|universal|weld), parent, child,
                parent_frame / child_frame {translation (m), orientation (rad, X-Y-Z body-fixed)},
                [[joint.coordinate]] name, motion (rotational|translational), default, range, locked
                [[joint.axis]] (custom: 6, rotation1-3 then translation1-3) axis, coordinate?, function
@@ -23,12 +25,18 @@ format"). In short::
                tendon_slack_length (m), pennation_angle (rad), max_contraction_velocity (lopt/s),
                thelen {k_shape_active, k_shape_passive, fmax_muscle_strain, fmax_tendon_strain, af, flen},
                strength (optional, default 1: the fraction of normal strength max_isometric_force includes),
+               wrap (optional) = [{object, method (hybrid|midpoint|axial), range [first, last]}],
+               millard (optional) {active_force_length, force_velocity, fiber_force_length,
+                   tendon_force_length, muscle = {property = number or boolean}},
                [[muscle.point]] type (fixed|conditional|moving), body, and
                    fixed: location; conditional: location, coordinate, range;
                    moving: x, y, z = {coordinate, function}
+    [[coupler]] (optional) name, dependent, independent, scale_factor, function:
+               dependent = scale_factor * function(independent)
 
 A function is ``{type = "constant", value}``, ``{type = "linear", slope, intercept}``,
-``{type = "simm_spline", x = [...], y = [...]}`` or ``{type = "multiplier", scale, function}``.
+``{type = "simm_spline", x = [...], y = [...]}``, ``{type = "polynomial", coefficients = [...]}``
+(highest order first) or ``{type = "multiplier", scale, function}``.
 """
 from __future__ import annotations
 
@@ -39,9 +47,10 @@ import tomlkit
 
 from hipsim.errors import input_error
 from hipsim.fileio import atomic_write_text, read_toml
-from hipsim.model.spec import (MAX_FUNCTION_DEPTH, Body, ConditionalPathPoint, Constant, Coordinate, Frame,
-                               Function, Joint, Linear, ModelSpec, MovingPathPoint, Multiplier, Muscle, PathPoint,
-                               SimmSpline, ThelenParameters, TransformAxis)
+from hipsim.model.spec import (MAX_FUNCTION_DEPTH, MILLARD_GROUPS, Body, ConditionalPathPoint, Constant, Coordinate,
+                               CoordinateCoupler, Frame, Function, Joint, Linear, MillardParameters, ModelSpec,
+                               MovingPathPoint, Multiplier, Muscle, PathPoint, PathWrap, Polynomial, SimmSpline,
+                               ThelenParameters, TransformAxis, WrapCylinder)
 
 FORMAT = "hipsim-model"
 VERSION = 1
@@ -120,10 +129,12 @@ def _function(t: _Table) -> Function:
         f = Linear(t.num("slope"), t.num("intercept"))
     elif kind == "simm_spline":
         f = SimmSpline(t.floats("x"), t.floats("y"))
+    elif kind == "polynomial":
+        f = Polynomial(t.floats("coefficients"))
     elif kind == "multiplier":
         f = Multiplier(t.num("scale"), _function(t.sub("function")))
     else:
-        raise input_error(t.src, f"{t.where}.type", kind, "use constant, linear, simm_spline or multiplier")
+        raise input_error(t.src, f"{t.where}.type", kind, "use constant, linear, simm_spline, polynomial or multiplier")
     t.done()
     return f
 
@@ -154,6 +165,44 @@ def _point(t: _Table):
         raise input_error(t.src, f"{t.where}.type", kind, "use fixed, conditional or moving")
     t.done()
     return p
+
+
+def _wrap_object(t: _Table) -> WrapCylinder:
+    kind = t.get("type", str, "cylinder")
+    if kind != "cylinder":
+        raise input_error(t.src, f"{t.where}.type", kind, "use cylinder (the only wrap object hipsim reads)")
+    w = WrapCylinder(t.get("name", str), t.get("body", str), t.vec3("translation"), t.vec3("xyz_body_rotation"),
+                     t.num("radius"), t.num("length"), t.get("quadrant", str, "all"), t.get("active", bool, True))
+    t.done()
+    return w
+
+
+def _path_wrap(t: _Table) -> PathWrap:
+    rng = t.get("range", list, [-1, -1])
+    if len(rng) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in rng):
+        raise input_error(t.src, f"{t.where}.range", rng, "a list of 2 whole numbers is required")
+    w = PathWrap(t.get("object", str), t.get("method", str, "hybrid"), (rng[0], rng[1]))
+    t.done()
+    return w
+
+
+def _millard(t: _Table) -> MillardParameters:
+    groups = {}
+    for g in MILLARD_GROUPS:
+        sub = t.sub(g, {})
+        props = []
+        for k, v in sub.data.items():
+            if isinstance(v, bool):
+                props.append((k, v))
+            elif isinstance(v, (int, float)):
+                props.append((k, float(v)))
+            else:
+                raise input_error(t.src, f"{sub.where}.{k}", v, "a number or true/false is required")
+        sub.used.update(sub.data)
+        sub.done()
+        groups[g] = tuple(props)
+    t.done()
+    return MillardParameters(**groups)
 
 
 def spec_from_toml(data: dict, source: str) -> ModelSpec:
@@ -198,12 +247,20 @@ def spec_from_toml(data: dict, source: str) -> ModelSpec:
             max_isometric_force=m.num("max_isometric_force"), optimal_fiber_length=m.num("optimal_fiber_length"),
             tendon_slack_length=m.num("tendon_slack_length"), pennation_angle=m.num("pennation_angle", 0.0),
             max_contraction_velocity=m.num("max_contraction_velocity", 10.0),
-            path=tuple(_point(p) for p in m.items("point")), thelen=thelen, strength=m.num("strength", 1.0)))
+            path=tuple(_point(p) for p in m.items("point")), thelen=thelen, strength=m.num("strength", 1.0),
+            wraps=tuple(_path_wrap(w) for w in m.items("wrap")),
+            millard=_millard(m.sub("millard")) if "millard" in m.data else None))
         m.done()
+    couplers = []
+    for c in top.items("coupler"):
+        couplers.append(CoordinateCoupler(c.get("name", str), c.get("dependent", str), c.get("independent", str),
+                                          _function(c.sub("function")), c.num("scale_factor", 1.0)))
+        c.done()
     spec = ModelSpec(name=top.get("name", str), bodies=tuple(bodies), joints=tuple(joints), muscles=tuple(muscles),
                      gravity=top.vec3("gravity", (0.0, -9.80665, 0.0)), credits=top.get("credits", str, ""),
                      license=top.get("license", str, ""), notes=tuple(top.get("notes", list, [])),
-                     height_m=top.num("height_m", None), source=source)
+                     height_m=top.num("height_m", None), source=source, couplers=tuple(couplers),
+                     wrap_objects=tuple(_wrap_object(w) for w in top.items("wrap_object")))
     top.done()
     return spec
 
@@ -229,6 +286,8 @@ def _fn(f: Function) -> dict:
         return _inline({"type": "linear", "slope": f.slope, "intercept": f.intercept})
     if isinstance(f, SimmSpline):
         return {"type": "simm_spline", "x": list(f.x), "y": list(f.y)}
+    if isinstance(f, Polynomial):
+        return _inline({"type": "polynomial", "coefficients": list(f.coefficients)})
     return {"type": "multiplier", "scale": f.scale, "function": _fn(f.inner)}
 
 
@@ -250,8 +309,15 @@ def spec_to_toml(spec: ModelSpec) -> dict:
         **({"height_m": spec.height_m} if spec.height_m is not None else {}),
         "body": [{"name": b.name, "mass": b.mass, "mass_center": list(b.mass_center), "inertia": list(b.inertia)}
                  for b in spec.bodies],
+        **({"wrap_object": [{"type": "cylinder", "name": w.name, "body": w.body, "translation": list(w.translation),
+                             "xyz_body_rotation": list(w.xyz_body_rotation), "radius": w.radius, "length": w.length,
+                             "quadrant": w.quadrant, "active": w.active} for w in spec.wrap_objects]}
+           if spec.wrap_objects else {}),
         "joint": [],
         "muscle": [],
+        **({"coupler": [{"name": c.name, "dependent": c.dependent, "independent": c.independent,
+                         "scale_factor": c.scale_factor, "function": _fn(c.function)} for c in spec.couplers]}
+           if spec.couplers else {}),
     }
     for j in spec.joints:
         jd: dict[str, Any] = {"name": j.name, "type": j.kind, "parent": j.parent, "child": j.child,
@@ -273,6 +339,10 @@ def spec_to_toml(spec: ModelSpec) -> dict:
             "pennation_angle": m.pennation_angle, "max_contraction_velocity": m.max_contraction_velocity,
             "thelen": _inline({k: getattr(th, k) for k in ThelenParameters.__dataclass_fields__}),
             **({"strength": m.strength} if m.strength != 1.0 else {}),
+            **({"wrap": [_inline({"object": w.wrap_object, "method": w.method, "range": list(w.range)})
+                         for w in m.wraps]} if m.wraps else {}),
+            **({"millard": {g: _inline(dict(getattr(m.millard, g))) for g in MILLARD_GROUPS}}
+               if m.millard is not None else {}),
             "point": [_pt(p) for p in m.path]})
     return doc
 

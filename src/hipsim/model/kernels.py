@@ -11,6 +11,14 @@ kinematic tree), never finite differences:
 * The muscle-tendon length is the sum of the straight segments between active points;
   its derivative is the sum of ``u . (dp_next - dp_prev)`` over segments, u the unit
   segment direction. The moment arm is minus that derivative (OpenSim's convention).
+* A joint axis driven by a coupled coordinate is a composed function of the independent
+  coordinate (:mod:`hipsim.model.functions`), so the kernels see only independent coordinates
+  and the chain rule is exact inside :func:`~hipsim.model.functions.feval`.
+
+numba caches compiled kernels per source file and does not notice a change in a function it
+inlines from another file (``feval``): a change to :mod:`hipsim.model.functions` must come with
+a change to this file (and to every module whose cached kernels call these), or stale caches
+will run the old code.
 """
 from __future__ import annotations
 

@@ -1,13 +1,20 @@
 """Import OpenSim 4 model files (``.osim``) into a :class:`~hipsim.model.spec.ModelSpec`.
 
-Covers what the gait2392 family uses: bodies, CustomJoint / PinJoint / WeldJoint with
-PhysicalOffsetFrames, coordinates, Constant / LinearFunction / SimmSpline /
-MultiplierFunction, fixed / conditional / moving path points, and Thelen2003Muscle and
-Millard2012EquilibriumMuscle parameters. Anything that changes the mechanics and that
-hipsim cannot represent (a wrap object, a constraint, a non-muscle force) stops the import
-with a message naming it: nothing is dropped silently. Elements with no effect on the
-mechanics computed here (markers, display geometry, contact geometry, controllers, probes)
-are listed in ``ModelSpec.notes``.
+Covers what the gait2392 family and the Rajagopal (2016) and Lai-Uhlrich (2023) models use:
+bodies, CustomJoint / PinJoint / UniversalJoint / WeldJoint with PhysicalOffsetFrames,
+coordinates, Constant / LinearFunction / SimmSpline / PolynomialFunction /
+MultiplierFunction, CoordinateCouplerConstraints with one independent coordinate (as coupled
+coordinates, :class:`~hipsim.model.spec.CoordinateCoupler`), fixed / conditional / moving path
+points, Thelen2003Muscle and Millard2012EquilibriumMuscle parameters (a Millard muscle's curve
+parameters are kept as read, :class:`~hipsim.model.spec.MillardParameters`), and WrapCylinder
+wrap objects with each muscle's PathWrap references, as geometry: hipsim does not compute
+wrapping yet, so such a model is read but does not compile unless its wrapped muscles are left
+out (``read_osim(path, drop_wrapped_muscles=True)``). Anything else that changes the mechanics
+and that hipsim cannot represent (another wrap object or constraint, a non-muscle force)
+stops the import with a message naming it: nothing is dropped silently. Elements with no
+effect on the mechanics computed here (markers, display geometry, contact geometry,
+controllers, probes, CoordinateActuators that no controller drives) are listed in
+``ModelSpec.notes``.
 """
 from __future__ import annotations
 
@@ -18,9 +25,10 @@ from typing import Literal
 from hipsim.errors import InputError, input_error
 from hipsim.fileio import atomic_write_xml, read_xml
 from hipsim.model.names import descriptive_name
-from hipsim.model.spec import (GROUND, MAX_FUNCTION_DEPTH, Body, ConditionalPathPoint, Constant, Coordinate, Frame,
-                               Function, Joint, Linear, ModelSpec, MovingPathPoint, Multiplier,
-                               Muscle, PathPoint, SimmSpline, ThelenParameters, TransformAxis)
+from hipsim.model.spec import (GROUND, MAX_FUNCTION_DEPTH, Body, ConditionalPathPoint, Constant, Coordinate,
+                               CoordinateCoupler, Frame, Function, Joint, Linear, MillardParameters, ModelSpec,
+                               MovingPathPoint, Multiplier, Muscle, PathPoint, PathWrap, Polynomial, Properties,
+                               SimmSpline, ThelenParameters, TransformAxis, WrapCylinder)
 
 _MUSCLE_TAGS = ("Thelen2003Muscle", "Millard2012EquilibriumMuscle")
 # Sets whose members do not act on the mechanics hipsim computes; they are noted, not imported.
@@ -29,8 +37,19 @@ _NOTED_SETS = {"MarkerSet": "marker", "ContactGeometrySet": "contact geometry",
 
 
 #: OpenSim joint element -> hipsim joint kind.
-_JOINT_KINDS: dict[str, Literal["custom", "pin", "weld"]] = {"CustomJoint": "custom", "PinJoint": "pin",
-                                                             "WeldJoint": "weld"}
+_JOINT_KINDS: dict[str, Literal["custom", "pin", "universal", "weld"]] = {
+    "CustomJoint": "custom", "PinJoint": "pin", "UniversalJoint": "universal", "WeldJoint": "weld"}
+#: Forces that act only when a controller drives them (noted, not imported, when no controller does).
+_CONTROLLED_FORCES = ("CoordinateActuator",)
+#: A Millard2012EquilibriumMuscle's curve elements -> MillardParameters field.
+_MILLARD_CURVES = {"ActiveForceLengthCurve": "active_force_length", "ForceVelocityCurve": "force_velocity",
+                   "FiberForceLengthCurve": "fiber_force_length", "TendonForceLengthCurve": "tendon_force_length"}
+#: Muscle properties read into Muscle's own fields (not repeated in MillardParameters.muscle).
+_COMMON_MUSCLE_PROPERTIES = {"max_isometric_force", "optimal_fiber_length", "tendon_slack_length",
+                             "pennation_angle_at_optimal", "max_contraction_velocity"}
+#: OpenSim quadrant spellings -> hipsim's (spec.WRAP_QUADRANTS).
+_QUADRANTS = {"all": "all", "x": "+x", "+x": "+x", "-x": "-x", "y": "+y", "+y": "+y", "-y": "-y", "z": "+z",
+              "+z": "+z", "-z": "-z"}
 
 
 class _Reader:
@@ -89,13 +108,15 @@ class _Reader:
             return Linear(c[0], c[1])
         if f.tag == "SimmSpline":
             return SimmSpline(self.floats(f, "x", key), self.floats(f, "y", key))
+        if f.tag == "PolynomialFunction":
+            return Polynomial(self.floats(f, "coefficients", key))
         if f.tag == "MultiplierFunction":
             inner = f.find("function")
             if inner is None:
                 raise self.err(f"{key}.function", None, "a MultiplierFunction needs a <function>")
             return Multiplier(self.number(f, "scale", key), self.function(inner, f"{key}.function"))
-        raise self.err(key, f.tag, "hipsim represents Constant, LinearFunction, SimmSpline and "
-                                   "MultiplierFunction; convert or remove this function")
+        raise self.err(key, f.tag, "hipsim represents Constant, LinearFunction, SimmSpline, PolynomialFunction "
+                                   "and MultiplierFunction; convert or remove this function")
 
     # ------------------------------------------------------------------ model parts
     def body_of(self, path: str, key: str, bodies: set[str]) -> str:
@@ -123,7 +144,7 @@ class _Reader:
         key = f"{el.tag} '{name}'"
         kind = _JOINT_KINDS.get(el.tag)
         if kind is None:
-            raise self.err(key, el.tag, "hipsim represents CustomJoint, PinJoint and WeldJoint")
+            raise self.err(key, el.tag, "hipsim represents CustomJoint, PinJoint, UniversalJoint and WeldJoint")
         frames = self.frames(el, key, bodies)
 
         def resolve(sock: str) -> tuple[str, Frame]:
@@ -211,11 +232,8 @@ class _Reader:
         name = el.get("name", "")
         key = f"{el.tag} '{name}'"
         gp = self._require(el, "GeometryPath", key)
-        wraps = gp.find("PathWrapSet/objects")
-        if wraps is not None and len(wraps):
-            raise self.err(f"{key}.PathWrapSet", [w.get("wrap_object") or w.findtext("wrap_object") for w in wraps],
-                           "hipsim does not represent muscle wrapping; use a model without wrap objects "
-                           "(such as gait2392)")
+        wraps = tuple(self.path_wrap(w, f"{key}.PathWrap '{w.get('name')}'")
+                      for w in _children(gp, "PathWrapSet/objects"))
         pts = self._require(gp, "PathPointSet/objects", f"{key}.GeometryPath")
         path = tuple(self.path_point(p, f"{key}.path point '{p.get('name')}'", bodies, coords) for p in pts)
         if el.tag == "Thelen2003Muscle":
@@ -227,20 +245,92 @@ class _Reader:
                 af=self.number(el, "Af", key, 0.3), flen=self.number(el, "Flen", key, 1.8))
         else:  # Millard: its curve shapes are not Thelen's; hipsim uses Thelen's (noted on the model).
             th = ThelenParameters()
+        millard = self.millard(el, key) if el.tag == "Millard2012EquilibriumMuscle" else None
         return Muscle(name=descriptive_name(name), alias=name, kind=el.tag,
                       max_isometric_force=self.number(el, "max_isometric_force", key),
                       optimal_fiber_length=self.number(el, "optimal_fiber_length", key),
                       tendon_slack_length=self.number(el, "tendon_slack_length", key),
                       pennation_angle=self.number(el, "pennation_angle_at_optimal", key, 0.0),
                       max_contraction_velocity=self.number(el, "max_contraction_velocity", key, 10.0),
-                      path=path, thelen=th)
+                      path=path, thelen=th, wraps=wraps, millard=millard)
+
+    def path_wrap(self, el: ET.Element, key: str) -> PathWrap:
+        if el.tag != "PathWrap":
+            raise self.err(key, el.tag, "a PathWrapSet holds PathWrap elements")
+        obj = (el.findtext("wrap_object") or el.get("wrap_object") or "").strip()
+        if not obj:
+            raise self.err(f"{key}.wrap_object", None, "a PathWrap must name its wrap object")
+        method = (el.findtext("method") or "hybrid").strip().lower()
+        rng = self.floats(el, "range", key, 2) if el.find("range") is not None else (-1.0, -1.0)
+        if not all(float(v).is_integer() for v in rng):
+            raise self.err(f"{key}.range", list(rng), "a wrap range is two whole numbers (path point numbers)")
+        return PathWrap(obj, method, (int(rng[0]), int(rng[1])))
+
+    def properties(self, el: ET.Element, key: str, skip: set[str] | frozenset[str] = frozenset()) -> Properties:
+        """The scalar properties of ``el`` (children holding one number or true/false), in file order."""
+        out: list[tuple[str, float | bool]] = []
+        for c in el:
+            if not isinstance(c.tag, str) or c.tag in skip or len(c):
+                continue
+            raw = (c.text or "").strip()
+            if raw.lower() in ("true", "false"):
+                out.append((c.tag, raw.lower() == "true"))
+                continue
+            try:
+                out.append((c.tag, float(raw)))
+            except ValueError:
+                continue  # not a scalar (a name, an empty element, a list): nothing to compile
+        return tuple(out)
+
+    def millard(self, el: ET.Element, key: str) -> MillardParameters:
+        curves = {field: self.properties(c, f"{key}.{tag}") for tag, field in _MILLARD_CURVES.items()
+                  for c in [el.find(tag)] if c is not None}
+        return MillardParameters(**curves, muscle=self.properties(el, key, _COMMON_MUSCLE_PROPERTIES))
+
+    def wrap_objects(self, holder: ET.Element, body: str) -> list[WrapCylinder]:
+        out = []
+        for w in _children(holder, "WrapObjectSet/objects"):
+            key = f"{w.tag} '{w.get('name')}'"
+            if w.tag != "WrapCylinder":
+                raise self.err(key, w.tag, "hipsim represents WrapCylinder wrap objects only")
+            quadrant = (w.findtext("quadrant") or "all").strip().lower()
+            if quadrant not in _QUADRANTS:
+                raise self.err(f"{key}.quadrant", quadrant, f"use one of {', '.join(_QUADRANTS)}")
+            out.append(WrapCylinder(
+                name=w.get("name", ""), body=body,
+                translation=self.vec3(w, "translation", key) if w.find("translation") is not None else (0.0, 0.0, 0.0),
+                xyz_body_rotation=(self.vec3(w, "xyz_body_rotation", key) if w.find("xyz_body_rotation") is not None
+                                   else (0.0, 0.0, 0.0)),
+                radius=self.number(w, "radius", key), length=self.number(w, "length", key),
+                quadrant=_QUADRANTS[quadrant], active=self.flag(w, "active", True)))
+        return out
+
+    def coupler(self, el: ET.Element) -> CoordinateCoupler | None:
+        """A CoordinateCouplerConstraint, or None (noted by the caller) when it is not enforced."""
+        name = el.get("name", "")
+        key = f"{el.tag} '{name}'"
+        if not self.flag(el, "isEnforced", True):
+            return None
+        independent = (el.findtext("independent_coordinate_names") or "").split()
+        if len(independent) != 1:
+            raise self.err(f"{key}.independent_coordinate_names", independent,
+                           "hipsim represents a coordinate coupler with exactly one independent coordinate")
+        return CoordinateCoupler(name=name, dependent=self.text(el, "dependent_coordinate_name", key),
+                                 independent=independent[0],
+                                 function=self.function(self._require(el, "coupled_coordinates_function", key),
+                                                        f"{key}.coupled_coordinates_function"),
+                                 scale_factor=self.number(el, "scale_factor", key, 1.0))
 
 
-def read_osim(path: str | Path) -> ModelSpec:
+def read_osim(path: str | Path, drop_wrapped_muscles: bool = False) -> ModelSpec:
     """Read an OpenSim 4 ``.osim`` file into a :class:`ModelSpec`.
 
     Raises :class:`~hipsim.errors.InputError` naming the file and element when the file
-    holds something hipsim cannot represent faithfully.
+    holds something hipsim cannot represent faithfully. Wrap objects and muscles' wrap
+    references are read as geometry; since hipsim does not compute wrapping yet, a model with
+    a muscle that wraps over an active wrap object does not compile. ``drop_wrapped_muscles``
+    leaves those muscles out (named in the model's ``notes``), for kinematics-only uses and for
+    the muscles that do not wrap.
     """
     path = Path(path)
     r = _Reader(path)
@@ -258,16 +348,24 @@ def read_osim(path: str | Path) -> ModelSpec:
         raise r.err("OpenSimDocument.Version", version, "hipsim reads OpenSim 4 files (Version >= 30000)")
     notes: list[str] = []
 
-    # Wrap objects anywhere (on ground or on bodies) change muscle paths: refuse them.
+    # Wrap objects belong to bodies (or ground); one anywhere else cannot be placed.
+    holders = [model.find("Ground")] + model.findall("BodySet/objects/Body")
+    placed = {id(h.find("WrapObjectSet")) for h in holders if h is not None and h.find("WrapObjectSet") is not None}
     for wos in model.iter("WrapObjectSet"):
         objs = wos.find("objects")
-        if objs is not None and len(objs):
-            first = objs[0]
-            raise r.err(f"{first.tag} '{first.get('name')}'", first.tag,
-                        "hipsim does not represent wrap objects; use a model without wrapping (such as gait2392)")
-    cs = model.find("ConstraintSet/objects")
-    if cs is not None and len(cs):
-        raise r.err(f"{cs[0].tag} '{cs[0].get('name')}'", cs[0].tag, "hipsim does not represent kinematic constraints")
+        if id(wos) not in placed and objs is not None and len(objs):
+            raise r.err(f"{objs[0].tag} '{objs[0].get('name')}'", objs[0].tag,
+                        "hipsim reads wrap objects fixed in a body or in ground only")
+    couplers = []
+    for c in _children(model, "ConstraintSet/objects"):
+        if c.tag != "CoordinateCouplerConstraint":
+            raise r.err(f"{c.tag} '{c.get('name')}'", c.tag,
+                        "hipsim represents CoordinateCouplerConstraint only among kinematic constraints")
+        coupler = r.coupler(c)
+        if coupler is None:
+            notes.append(f"ignored the CoordinateCouplerConstraint {c.get('name')} of {path.name}: it is not enforced")
+        else:
+            couplers.append(coupler)
     for set_tag, what in _NOTED_SETS.items():
         objs = model.find(f"{set_tag}/objects")
         if objs is not None and len(objs):
@@ -279,21 +377,37 @@ def read_osim(path: str | Path) -> ModelSpec:
         bodies.append(Body(b.get("name", ""), r.number(b, "mass", key), r.vec3(b, "mass_center", key),
                            _inertia(r.floats(b, "inertia", key, 6))))
     bnames = {b.name for b in bodies}
+    wraps = []
+    for h in holders:
+        if h is not None:
+            wraps += r.wrap_objects(h, GROUND if h.tag == "Ground" else h.get("name", ""))
     joints = [r.joint(j, bnames) for j in _children(model, "JointSet/objects")]
     cnames = {c.name for j in joints for c in j.coordinates}
     muscles = []
+    controlled: dict[str, int] = {}
+    has_controllers = bool(_children(model, "ControllerSet/objects"))
     for f in _children(model, "ForceSet/objects"):
+        if f.tag in _CONTROLLED_FORCES and not has_controllers:
+            controlled[f.tag] = controlled.get(f.tag, 0) + 1
+            continue
         if f.tag not in _MUSCLE_TAGS:
             raise r.err(f"{f.tag} '{f.get('name')}'", f.tag,
                         f"hipsim imports muscles of type {', '.join(_MUSCLE_TAGS)} only")
-        if f.tag != "Thelen2003Muscle":
-            notes.append(f"muscle {f.get('name')}: {f.tag} curves are approximated by Thelen (2003) curves")
         muscles.append(r.muscle(f, bnames, cnames))
+    others = [m.alias for m in muscles if m.kind != "Thelen2003Muscle"]
+    if others:
+        notes.append(f"{len(others)} muscle(s) of another type than Thelen2003Muscle ({', '.join(others)}): their "
+                     "curves are approximated by Thelen (2003) curves; their own parameters are kept")
+    for tag, n in controlled.items():
+        notes.append(f"ignored {n} {tag} element(s) of {path.name}: no controller drives them, so they apply no "
+                     "force")
     gravity = r.vec3(model, "gravity", "Model") if model.find("gravity") is not None else (0.0, -9.80665, 0.0)
     credits = (model.findtext("credits") or "").strip()
-    return ModelSpec(name=model.get("name", path.stem), bodies=tuple(bodies), joints=tuple(joints),
+    spec = ModelSpec(name=model.get("name", path.stem), bodies=tuple(bodies), joints=tuple(joints),
                      muscles=tuple(muscles), gravity=gravity, credits=credits,
-                     license=_license_from(credits), notes=tuple(notes), source=str(path))
+                     license=_license_from(credits), notes=tuple(notes), source=str(path),
+                     couplers=tuple(couplers), wrap_objects=tuple(wraps))
+    return spec.without_wrapped_muscles() if drop_wrapped_muscles else spec
 
 
 def _inertia(v: tuple[float, ...]) -> tuple[float, float, float, float, float, float]:

@@ -79,7 +79,7 @@ def _function_metres(source: str | None, key: str, f: "Function") -> None:
         scale *= f.scale
         f = f.inner
     values = (f.value,) if isinstance(f, Constant) else (f.intercept,) if isinstance(f, Linear) else \
-        tuple(f.y) if isinstance(f, SimmSpline) else ()
+        tuple(f.y) if isinstance(f, SimmSpline) else (f.coefficients[-1],) if isinstance(f, Polynomial) else ()
     for v in values:
         if abs(scale * v) > POINT_LIMIT_M:
             raise input_error(source, key, scale * v,
@@ -120,6 +120,14 @@ class SimmSpline:
 
 
 @dataclass(frozen=True)
+class Polynomial:
+    """f(x) = c[0] x^(n-1) + c[1] x^(n-2) + ... + c[n-1] (OpenSim ``PolynomialFunction``:
+    coefficients from the highest order to the constant term; at least one)."""
+
+    coefficients: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Multiplier:
     """f(x) = scale * inner(x) (OpenSim ``MultiplierFunction``, written by the Scale tool)."""
 
@@ -127,7 +135,7 @@ class Multiplier:
     inner: "Function"
 
 
-Function = Union[Constant, Linear, SimmSpline, Multiplier]
+Function = Union[Constant, Linear, SimmSpline, Polynomial, Multiplier]
 
 
 def check_function(source: str | None, key: str, f: Function, _depth: int = 0) -> Function:
@@ -153,12 +161,18 @@ def check_function(source: str | None, key: str, f: Function, _depth: int = 0) -
             if xs[i] <= xs[i - 1]:
                 raise input_error(source, f"{key}.x[{i}]", xs[i],
                                   f"spline knots must be strictly increasing (previous knot {xs[i-1]!r})")
+    elif isinstance(f, Polynomial):
+        if not 1 <= len(f.coefficients) <= MAX_POLYNOMIAL_COEFFICIENTS:
+            raise input_error(source, f"{key}.coefficients", len(f.coefficients),
+                              f"a polynomial needs 1 to {MAX_POLYNOMIAL_COEFFICIENTS} coefficients")
+        for i, v in enumerate(f.coefficients):
+            _finite(source, f"{key}.coefficients[{i}]", v)
     elif isinstance(f, Multiplier):
         _finite(source, f"{key}.scale", f.scale)
         check_function(source, f"{key}.inner", f.inner, _depth + 1)
     else:
         raise input_error(source, key, type(f).__name__,
-                          "a function must be constant, linear, simm_spline or multiplier")
+                          "a function must be constant, linear, simm_spline, polynomial or multiplier")
     return f
 
 
@@ -214,19 +228,77 @@ class Joint:
 
     ``kind`` is ``"custom"`` (OpenSim CustomJoint: three rotations applied in order about
     body-fixed axes, then three translations along axes of the parent offset frame, each a
-    function of a coordinate), ``"pin"`` (one rotation about the z axis of the joint frames)
-    or ``"weld"`` (no motion). For a custom joint ``transform`` holds exactly six axes:
-    rotation1-3 then translation1-3.
+    function of a coordinate), ``"pin"`` (one rotation about the z axis of the joint frames),
+    ``"universal"`` (OpenSim UniversalJoint: a rotation by the first coordinate about the x axis
+    of the joint frames, then by the second about the new y axis) or ``"weld"`` (no motion).
+    For a custom joint ``transform`` holds exactly six axes: rotation1-3 then translation1-3.
     """
 
     name: str
-    kind: Literal["custom", "pin", "weld"]
+    kind: Literal["custom", "pin", "universal", "weld"]
     parent: str
     child: str
     parent_frame: Frame
     child_frame: Frame
     coordinates: tuple[Coordinate, ...] = ()
     transform: tuple[TransformAxis, ...] = ()
+
+
+@dataclass(frozen=True)
+class CoordinateCoupler:
+    """A coupled coordinate (OpenSim CoordinateCouplerConstraint, enforced): the coordinate
+    ``dependent`` equals ``scale_factor * function(independent)`` at every pose.
+
+    The dependent coordinate is not a degree of freedom of the compiled model: it is absent
+    from :attr:`hipsim.Model.coordinate_names` and poses, every joint axis or moving path point
+    that uses it becomes a function of ``independent``, and derivatives (Jacobians, moment arms)
+    with respect to ``independent`` include its contribution by the chain rule, as OpenSim's
+    ``computeMomentArm`` does with the constraint enforced. One independent coordinate only,
+    and it must not itself be dependent (no chains).
+    """
+
+    name: str
+    dependent: str
+    independent: str
+    function: Function
+    scale_factor: float = 1.0
+
+
+# --------------------------------------------------------------------------- wrapping (geometry only)
+
+#: Quadrants a wrap object may be restricted to (OpenSim's ``quadrant``; ``all``: no restriction).
+WRAP_QUADRANTS = ("all", "+x", "-x", "+y", "-y", "+z", "-z")
+#: Wrapping methods of OpenSim's PathWrap.
+WRAP_METHODS = ("hybrid", "midpoint", "axial")
+
+
+@dataclass(frozen=True)
+class WrapCylinder:
+    """A wrap cylinder fixed in ``body`` (OpenSim WrapCylinder): centre ``translation`` (m) and
+    orientation ``xyz_body_rotation`` (rad, X-Y-Z body-fixed) in the body frame, its axis the
+    local z axis; ``radius`` and ``length`` (m); ``quadrant`` restricts the side a path may wrap
+    over (one of :data:`WRAP_QUADRANTS`); an inactive object is ignored by every path.
+    Geometry only: hipsim records it and does not compute wrapping yet."""
+
+    name: str
+    body: str
+    translation: Vec3
+    xyz_body_rotation: Vec3
+    radius: float
+    length: float
+    quadrant: str = "all"
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class PathWrap:
+    """One wrap reference of a muscle path (OpenSim PathWrap): the wrap object's name, the
+    method (one of :data:`WRAP_METHODS`) and ``range``, the first and last path point (1-based,
+    as OpenSim numbers them) the wrap applies between; (-1, -1) is the whole path."""
+
+    wrap_object: str
+    method: str = "hybrid"
+    range: tuple[int, int] = (-1, -1)
 
 
 # --------------------------------------------------------------------------- muscles
@@ -285,6 +357,35 @@ class ThelenParameters:
     flen: float = 1.8
 
 
+#: A curve's or muscle's scalar properties as the model file names them: (name, value) pairs in
+#: file order (booleans stay booleans).
+Properties = tuple[tuple[str, Union[float, bool]], ...]
+
+
+@dataclass(frozen=True)
+class MillardParameters:
+    """The parameters of an OpenSim Millard2012EquilibriumMuscle beyond the common ones, as read
+    from the model file and not yet compiled: each curve's properties (``ActiveForceLengthCurve``,
+    ``ForceVelocityCurve``, ``FiberForceLengthCurve``, ``TendonForceLengthCurve``; a property the
+    file leaves out is absent and takes OpenSim's default) and the muscle's other scalar
+    properties (``fiber_damping``, ``ignore_tendon_compliance``, ``default_activation`` ...).
+    :meth:`as_dict` gives them as plain dictionaries."""
+
+    active_force_length: Properties = ()
+    force_velocity: Properties = ()
+    fiber_force_length: Properties = ()
+    tendon_force_length: Properties = ()
+    muscle: Properties = ()
+
+    def as_dict(self) -> dict[str, dict[str, float | bool]]:
+        """``{"active_force_length": {...}, ..., "muscle": {...}}``."""
+        return {f: dict(getattr(self, f)) for f in MILLARD_GROUPS}
+
+
+#: The groups of :class:`MillardParameters`, in order.
+MILLARD_GROUPS = ("active_force_length", "force_velocity", "fiber_force_length", "tendon_force_length", "muscle")
+
+
 @dataclass(frozen=True)
 class Muscle:
     """A muscle-tendon unit: Hill-type parameters and its path.
@@ -304,6 +405,11 @@ class Muscle:
     max_contraction_velocity: float
     path: tuple[AnyPathPoint, ...]
     thelen: ThelenParameters = field(default_factory=ThelenParameters)
+    #: The muscle's wrap references in path order (geometry only: wrapping is not computed yet,
+    #: so a model with a wrap over an active wrap object does not compile).
+    wraps: tuple[PathWrap, ...] = ()
+    #: A Millard2012EquilibriumMuscle's own parameters as read from its file (None otherwise).
+    millard: MillardParameters | None = None
     #: Fraction of the muscle's normal strength that ``max_isometric_force`` already includes
     #: (1 unless the model was weakened with :meth:`hipsim.Model.with_strength`), so that every
     #: result can say what strength each muscle ran at.
@@ -331,14 +437,42 @@ class ModelSpec:
     notes: tuple[str, ...] = ()
     height_m: float | None = None
     source: str | None = field(default=None, compare=False)
+    #: Coupled coordinates (:class:`CoordinateCoupler`).
+    couplers: tuple[CoordinateCoupler, ...] = ()
+    #: Wrap objects fixed in bodies (geometry only, see :class:`WrapCylinder`).
+    wrap_objects: tuple[WrapCylinder, ...] = ()
 
     def __post_init__(self) -> None:
         validate(self)
 
     @property
     def coordinates(self) -> tuple[Coordinate, ...]:
-        """All coordinates in joint order."""
+        """All coordinates in joint order, coupled (dependent) ones included."""
         return tuple(c for j in self.joints for c in j.coordinates)
+
+    @property
+    def independent_coordinates(self) -> tuple[Coordinate, ...]:
+        """The coordinates that are degrees of freedom (not the dependent coordinate of a
+        :class:`CoordinateCoupler`), in joint order: those of the compiled model."""
+        dependent = {c.dependent for c in self.couplers}
+        return tuple(c for c in self.coordinates if c.name not in dependent)
+
+    def active_wraps(self, muscle: "Muscle") -> tuple[PathWrap, ...]:
+        """``muscle``'s wrap references over wrap objects that are active."""
+        active = {w.name for w in self.wrap_objects if w.active}
+        return tuple(w for w in muscle.wraps if w.wrap_object in active)
+
+    def without_wrapped_muscles(self) -> "ModelSpec":
+        """This model without the muscles that wrap over an active wrap object (recorded in
+        ``notes``): for kinematics-only uses until hipsim computes wrapping."""
+        import dataclasses
+        dropped = [m.alias for m in self.muscles if self.active_wraps(m)]
+        if not dropped:
+            return self
+        note = (f"left out {len(dropped)} muscle(s) that wrap over wrap objects, since hipsim does not compute "
+                f"wrapping yet: {', '.join(dropped)}")
+        return dataclasses.replace(self, muscles=tuple(m for m in self.muscles if not self.active_wraps(m)),
+                                   notes=self.notes + (note,), source=self.source)
 
 
 GROUND = "ground"
@@ -357,6 +491,9 @@ GRAVITY_RANGE_M_S2 = (0.1, 100.0)
 #: Deepest nesting of MultiplierFunctions accepted (the Scale tool writes one level per scaling).
 MAX_FUNCTION_DEPTH = 32
 
+#: Most coefficients accepted in a polynomial (the Lai-Uhlrich knee uses 5).
+MAX_POLYNOMIAL_COEFFICIENTS = 32
+
 
 def validate(spec: ModelSpec) -> None:
     """Check a model description for consistency; raise :class:`InputError` naming the first problem.
@@ -365,7 +502,9 @@ def validate(spec: ModelSpec) -> None:
     masses/forces/lengths, finite numbers, physical inertias (positive semi-definite, triangle
     inequality), coordinates of points within :data:`POINT_LIMIT_M`, gravity within
     :data:`GRAVITY_RANGE_M_S2`, known body and coordinate references, a tree (each body the child
-    of exactly one joint, reachable from ground), spline knots increasing, ranges ordered.
+    of exactly one joint, reachable from ground), spline knots increasing, ranges ordered,
+    couplers with one independent coordinate that is not itself coupled, wrap objects of known
+    bodies with positive sizes and muscle wrap references to known wrap objects.
     """
     src = spec.source
     if not spec.bodies:
@@ -435,15 +574,23 @@ def validate(spec: ModelSpec) -> None:
             if len(j.coordinates) != 1:
                 raise input_error(src, f"{key}.coordinates", len(j.coordinates),
                                   "a pin joint has exactly one coordinate")
+        elif j.kind == "universal":
+            if len(j.coordinates) != 2:
+                raise input_error(src, f"{key}.coordinates", len(j.coordinates),
+                                  "a universal joint has exactly two coordinates (about x, then about the new y)")
         elif j.kind == "weld":
             if j.coordinates:
                 raise input_error(src, f"{key}.coordinates", len(j.coordinates), "a weld joint has no coordinates")
         else:
-            raise input_error(src, f"{key}.type", j.kind, "use 'custom', 'pin' or 'weld'")
+            raise input_error(src, f"{key}.type", j.kind, "use 'custom', 'pin', 'universal' or 'weld'")
+        if j.kind != "custom" and j.transform:
+            raise input_error(src, f"{key}.transform", len(j.transform), "only a custom joint has transform axes")
     missing = [b.name for b in spec.bodies if b.name not in children]
     if missing:
         raise input_error(src, f"body '{missing[0]}'", missing[0], "every body must be the child of a joint")
     _check_tree(spec)
+    dependent = _check_couplers(spec, coords)
+    wrap_names = _check_wrap_objects(spec, names)
 
     seen: set[str] = set()
     for m in spec.muscles:
@@ -465,6 +612,23 @@ def validate(spec: ModelSpec) -> None:
             _positive(src, f"{key}.thelen.{fname}", getattr(t, fname))
         if len(m.path) < 2:
             raise input_error(src, f"{key}.path", len(m.path), "a muscle path needs at least 2 points")
+        for i, w in enumerate(m.wraps):
+            wk = f"{key}.wraps[{i}]"
+            if w.wrap_object not in wrap_names:
+                raise input_error(src, f"{wk}.wrap_object", w.wrap_object, "it must name a wrap object of the model")
+            if w.method not in WRAP_METHODS:
+                raise input_error(src, f"{wk}.method", w.method, f"use one of {', '.join(WRAP_METHODS)}")
+            ok = len(w.range) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                           and (v == -1 or 1 <= v <= len(m.path)) for v in w.range)
+            if not ok or (min(w.range) > 0 and w.range[0] > w.range[1]):
+                raise input_error(src, f"{wk}.range", list(w.range),
+                                  f"a wrap range is two whole numbers: first and last path point (1 to {len(m.path)}),"
+                                  " -1 for the path's end")
+        if m.millard is not None:
+            for g in MILLARD_GROUPS:
+                for pname, v in getattr(m.millard, g):
+                    if not isinstance(v, bool):
+                        _finite(src, f"{key}.millard.{g}.{pname}", v)
         if isinstance(m.path[0], ConditionalPathPoint) or isinstance(m.path[-1], ConditionalPathPoint):
             raise input_error(src, f"{key}.path", "conditional end point",
                               "the first and last path points must be fixed or moving, not conditional")
@@ -477,6 +641,9 @@ def validate(spec: ModelSpec) -> None:
             if isinstance(p, ConditionalPathPoint):
                 if p.coordinate not in coords:
                     raise input_error(src, f"{pk}.coordinate", p.coordinate, "it must name a coordinate of the model")
+                if p.coordinate in dependent:
+                    raise input_error(src, f"{pk}.coordinate", p.coordinate,
+                                      "a conditional path point cannot depend on a coupled (dependent) coordinate")
                 lo, hi = (_finite(src, f"{pk}.range", v) for v in p.range)
                 if lo > hi:
                     raise input_error(src, f"{pk}.range", list(p.range), "the range must be [min, max] with min <= max")
@@ -487,6 +654,61 @@ def validate(spec: ModelSpec) -> None:
                         raise input_error(src, f"{pk}.{axis}.coordinate", c, "it must name a coordinate of the model")
                     check_function(src, f"{pk}.{axis}.function", getattr(p, axis))
                     _function_metres(src, f"{pk}.{axis}.function", getattr(p, axis))
+
+
+def _check_couplers(spec: ModelSpec, coords: set[str]) -> set[str]:
+    """Each coupler's coordinates exist, it couples one coordinate to one other that is not itself
+    coupled (no chains) and no coordinate is coupled twice. Returns the dependent coordinates."""
+    src = spec.source
+    dependent: dict[str, str] = {}
+    names: set[str] = set()
+    for c in spec.couplers:
+        key = f"coupler '{c.name}'"
+        if c.name in names:
+            raise input_error(src, f"{key}.name", c.name, "coupler names must be unique")
+        names.add(c.name)
+        for role in ("dependent", "independent"):
+            v = getattr(c, role)
+            if not isinstance(v, str) or v not in coords:
+                raise input_error(src, f"{key}.{role}", v, "it must name one coordinate of the model")
+        if c.dependent == c.independent:
+            raise input_error(src, f"{key}.dependent", c.dependent, "a coordinate cannot be coupled to itself")
+        if c.dependent in dependent:
+            raise input_error(src, f"{key}.dependent", c.dependent,
+                              f"the coordinate is already coupled by '{dependent[c.dependent]}'")
+        dependent[c.dependent] = c.name
+        _finite(src, f"{key}.scale_factor", c.scale_factor)
+        check_function(src, f"{key}.function", c.function)
+    for c in spec.couplers:
+        if c.independent in dependent:
+            raise input_error(src, f"coupler '{c.name}'.independent", c.independent,
+                              f"couplers cannot chain: its independent coordinate is coupled by "
+                              f"'{dependent[c.independent]}'")
+    return set(dependent)
+
+
+def _check_wrap_objects(spec: ModelSpec, bodies: set[str]) -> set[str]:
+    """Wrap objects: unique names, known bodies, positive sizes, known quadrants. Returns the names."""
+    src = spec.source
+    names: set[str] = set()
+    for w in spec.wrap_objects:
+        key = f"wrap object '{w.name}'"
+        if w.name in names:
+            raise input_error(src, f"{key}.name", w.name, "wrap object names must be unique")
+        names.add(w.name)
+        if w.body not in bodies:
+            raise input_error(src, f"{key}.body", w.body, "it must name a body of the model or 'ground'")
+        _point(src, f"{key}.translation", w.translation)
+        _vec(src, f"{key}.xyz_body_rotation", w.xyz_body_rotation)
+        for dim in ("radius", "length"):
+            v = _positive(src, f"{key}.{dim}", getattr(w, dim))
+            if v > POINT_LIMIT_M:
+                raise input_error(src, f"{key}.{dim}", v, f"it must be at most {POINT_LIMIT_M:g} m (check the unit)")
+        if w.quadrant not in WRAP_QUADRANTS:
+            raise input_error(src, f"{key}.quadrant", w.quadrant, f"use one of {', '.join(WRAP_QUADRANTS)}")
+        if not isinstance(w.active, bool):
+            raise input_error(src, f"{key}.active", w.active, "true or false is required")
+    return names
 
 
 def _check_tree(spec: ModelSpec) -> None:

@@ -104,6 +104,14 @@ _EPS = 2.220446049250313e-16      # SimTK::Eps (NormalizeOrZero threshold)
 _ROUNDOFF = 2e-13                 # SimmMacros ROUNDOFF_ERROR (IntersectLines parallel test)
 _LINE_EPS = 1e-5                  # WrapMath LINE_EPSILON (IntersectLineSegPlane)
 _CONVERGED = 0.0005               # applyWrapObjects: stop when the length changes less (m)
+_TANGENCY = 0.1 * math.pi / 180.0  # WrapCylinder TANGENCY_THRESHOLD
+_MAX_ITERATIONS = 100             # WrapCylinder MAX_ITERATIONS
+_SEGMENT = 0.002                  # WrapCylinder: spiral sampled every 2 mm
+
+#: Tangent point placement along the axis (``method`` of :func:`wrap_segment`).
+GEODESIC, OPENSIM_PLANE, OPENSIM_ITERATED = 0, 1, 2
+#: ``method`` of :func:`wrapped_path_length`: OpenSim's placement, plane or iterated as OpenSim.
+OPENSIM = 1
 
 
 # ---------------------------------------------------------------------------------- parsing
@@ -283,12 +291,80 @@ def _plane_z(rx, ry, rz, nx, ny, nz, d):
     return True, az + t * 20.0
 
 
+@njit(cache=True, inline="always")
+def _spiral_point(x, y, z, ang, dz):
+    c = math.cos(ang)
+    s = math.sin(ang)
+    return c * x - s * y, s * x + c * y, z + dz
+
+
 @njit(cache=True, error_model="numpy")
-def wrap_segment(p1, p2, radius, length, axis, sign, out):
+def _nearest_on_vertical(px, py, pz, wx, wy, wz, rx, ry, bz, tz, zr):
+    """OpenSim's IntersectLines(p, w, a, b): the point of the line through a = (rx, ry, bz) and
+    b = (rx, ry, tz) closest to the line p -> w; returns (ok, its z)."""
+    v1x, v1y, v1z = _unit_or_zero(wx - px, wy - py, wz - pz)
+    _, _, v2z = _unit_or_zero(0.0, 0.0, tz - bz)
+    # cross = v1 x (0, 0, v2z)
+    cx, cy = v1y * v2z, -v1x * v2z
+    denom = cx * cx + cy * cy
+    if abs(denom) <= _ROUNDOFF:
+        return False, zr
+    m0x, m0y, m0z = rx - px, ry - py, bz - pz
+    # det of rows (m0, v1, cross), cross z = 0
+    det = m0x * (v1y * 0.0 - v1z * cy) - m0y * (v1x * 0.0 - v1z * cx) + m0z * (v1x * cy - v1y * cx)
+    t = det / denom
+    return True, bz + t * v2z
+
+
+@njit(cache=True, error_model="numpy")
+def _adjust(px, py, pz, rx, ry, rz, wx, wy, wz):
+    """OpenSim's WrapCylinder::_adjust_tangent_point: (adjusted, new z of the tangent point)."""
+    _, _, prz = _unit_or_zero(rx - px, ry - py, rz - pz)
+    _, _, rwz = _unit_or_zero(wx - rx, wy - ry, wz - rz)
+    alpha = math.acos(prz)
+    omega = math.acos(rwz)
+    if abs(alpha - omega) > _TANGENCY:
+        ok, zi = _nearest_on_vertical(px, py, pz, wx, wy, wz, rx, ry, pz, wz, rz)
+        if not ok:
+            zi = np.nan
+        return True, rz + 1.5 * (zi - rz)
+    return False, rz
+
+
+@njit(cache=True, error_model="numpy")
+def _spiral_adjust(x1, y1, z1, x2, y2, z2, t1x, t1y, zt1, t2x, t2y, zt2, r, theta, long_wrap):
+    """OpenSim's _make_spiral_path tangency iteration (used when the path has several wraps):
+    slide the tangent points along the axis until the straight parts meet the sampled spiral
+    within 0.1 degree (at most 100 restarts). Returns the tangent points' z."""
+    sense = -1.0 if long_wrap else 1.0
+    rth2 = (r * theta) ** 2
+    for it in range(_MAX_ITERATIONS + 1):
+        axial = zt2 - zt1
+        nseg = int(math.sqrt(rth2 + axial * axial) / _SEGMENT)
+        if nseg < 2 or it == _MAX_ITERATIONS:
+            break
+        t = 1.0 / nseg
+        wx, wy, wz = _spiral_point(t1x, t1y, zt1, sense * t * theta, t * axial)
+        adj1, zt1 = _adjust(x1, y1, z1, t1x, t1y, zt1, wx, wy, wz)
+        # OpenSim samples the second point after moving the first tangent point.
+        vx, vy, vz = _spiral_point(t1x, t1y, zt1, sense * (1.0 - t) * theta, (1.0 - t) * axial)
+        adj2, zt2 = _adjust(x2, y2, z2, t2x, t2y, zt2, vx, vy, vz)
+        if not (adj1 or adj2):
+            break
+    return zt1, zt2
+
+
+@njit(cache=True, error_model="numpy")
+def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
     """Wrap the straight segment p1 -> p2 (both (3,), in the cylinder frame) over a cylinder.
 
     ``axis`` (0, 1, 2 or -1) and ``sign`` (+1, -1 or 0 for no quadrant) are the quadrant
-    constraint. Returns OpenSim's status: NO_WRAP (0), INSIDE_RADIUS (1), WRAPPED (2) or
+    constraint. ``method`` places the tangent points along the axis: GEODESIC (exact shortest
+    path for OpenSim's cross-section tangent points and arc angle; smooth, exact gradients),
+    OPENSIM_PLANE (OpenSim's plane construction, as OpenSim does for a path with one wrap) or
+    OPENSIM_ITERATED (plane construction then OpenSim's tangency iteration, as OpenSim does when
+    the path has two or more wraps); with the last two the gradients are those with the
+    tangent points held fixed (OpenSim's moment-arm semantics). Returns OpenSim's status: NO_WRAP (0), INSIDE_RADIUS (1), WRAPPED (2) or
     MANDATORY_WRAP (3). ``out`` (SEG_OUT_SIZE,) receives, for a wrap (status >= 2): the total
     length straight + arc + straight [SEG_TOTAL], the arc length [SEG_ARC], the tangent points
     T1, T2 in the cylinder frame [SEG_T1:+3, SEG_T2:+3], the exact gradients of the total length
@@ -467,6 +543,22 @@ def wrap_segment(p1, p2, radius, length, axis, sign, out):
     if long_wrap:
         theta = 2.0 * math.pi - theta
     ath = abs(theta)
+    if method != GEODESIC:
+        if method == OPENSIM_ITERATED:
+            zt1, zt2 = _spiral_adjust(x1, y1, z1, x2, y2, z2, t1x, t1y, zt1, t2x, t2y, zt2, r, theta, long_wrap)
+        out[SEG_T1], out[SEG_T1 + 1], out[SEG_T1 + 2] = t1x, t1y, zt1
+        out[SEG_T2], out[SEG_T2 + 1], out[SEG_T2 + 2] = t2x, t2y, zt2
+        arc = math.sqrt((r * theta) ** 2 + (zt2 - zt1) ** 2)
+        e1x, e1y, e1z = x1 - t1x, y1 - t1y, z1 - zt1
+        e2x, e2y, e2z = x2 - t2x, y2 - t2y, z2 - zt2
+        l1 = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
+        l2 = math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
+        out[SEG_ARC] = arc
+        out[SEG_TOTAL] = l1 + arc + l2
+        # OpenSim's moment-arm semantics: tangent points held fixed on the cylinder.
+        out[SEG_G1], out[SEG_G1 + 1], out[SEG_G1 + 2] = _unit_or_zero(e1x, e1y, e1z)
+        out[SEG_G2], out[SEG_G2 + 1], out[SEG_G2 + 2] = _unit_or_zero(e2x, e2y, e2z)
+        return code
     # d|theta| / d(angle of T1) = -c, d|theta| / d(angle of T2) = +c
     c = 1.0 if theta >= 0.0 else -1.0
     if long_wrap:
@@ -614,7 +706,7 @@ def _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc):
 
 
 @njit(cache=True)
-def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, cyl_R, cyl_o, cyl_w, cyl_v,
+def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v,
                         radius, length, axis, sign, active, rng, dl, status, seg_after):
     """Length of one muscle's path with its cylinder wraps, and d length / d q_k (exact).
 
@@ -631,6 +723,10 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, cyl_R, cyl_o, cyl_w, cy
       ``sign`` (nw,) int64 (quadrant, -1 / 0 for "all"); ``active`` (nw,) bool; ``rng``
       (nw, 2) int64, the file's 1-based ``range`` (-1 for first / last).
 
+    ``method`` is GEODESIC (0: exact tangent heights, smooth, exact derivative) or OPENSIM
+    (1: OpenSim's tangent heights, reproducing ``getLength`` to rounding; the derivative then
+    holds the tangent points fixed on their cylinders, as OpenSim's moment arms do).
+
     Returns the length and, if ``want_deriv``, fills ``dl`` (nk,) with d length / d q_k (the
     moment arm is minus that). ``status`` (nw,) int64 receives each wrap's outcome: WRAPPED or
     MANDATORY_WRAP if its tangent points are in the final path, else the status OpenSim
@@ -643,6 +739,10 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, cyl_R, cyl_o, cyl_w, cy
     n = gp.shape[0]
     nw = radius.shape[0]
     nk = dl.shape[0]
+    if method == GEODESIC:
+        seg_method = GEODESIC
+    else:               # OpenSim iterates on the tangent points only when the path has 2+ wraps
+        seg_method = OPENSIM_ITERATED if nw >= 2 else OPENSIM_PLANE
     m_max = n + 2 * nw
     pkind = np.empty(m_max, dtype=np.int64)
     pref = np.empty(m_max, dtype=np.int64)
@@ -706,7 +806,7 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, cyl_R, cyl_o, cyl_w, cy
                 _elem_pos(pkind[pt2], pref[pt2], gp, cyl_R, cyl_o, wt, xb)
                 _to_cyl(xa, cyl_R, cyl_o, w, pa)
                 _to_cyl(xb, cyl_R, cyl_o, w, pb)
-                code = wrap_segment(pa, pb, radius[w], length[w], axis[w], sign[w], seg)
+                code = wrap_segment(pa, pb, radius[w], length[w], axis[w], sign[w], seg_method, seg)
                 result[i] = code
                 if code == MANDATORY_WRAP:
                     best[:] = seg

@@ -23,9 +23,9 @@ from hipsim.motion.filtering import (
     opensim_pad,
     resample_uniform,
 )
+from hipsim.motion.gait_ground import FootGRF
+from hipsim.motion.gait_keypoints import GAIT2392_COORDINATES
 from hipsim.motion.normative_gait import (
-    GAIT2392_COORDINATES,
-    FootGRF,
     NormativeGait,
     cadence_for_speed,
     normative_gait,

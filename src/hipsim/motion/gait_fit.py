@@ -193,7 +193,6 @@ def _zxy_angles(r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a, b, c
 
 
-
 class _Fit:
     """The consistent cycle for one model, as band-limited Fourier series (see the module
     docstring): planted stance feet, cited joint curves, whole-body least squares."""

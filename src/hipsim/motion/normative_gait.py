@@ -155,7 +155,6 @@ def cadence_for_speed(speed_m_s: float) -> float:
         1.0 - STEP_LENGTH_SPEED_EXPONENT)
 
 
-
 def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
                    step_width_m: float = REFERENCE_STEP_WIDTH_M,
                    pelvic_drop_scale: float = 1.0,

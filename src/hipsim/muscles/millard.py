@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -722,7 +722,7 @@ def rigid_tendon_forces(compiled: CompiledMillard, mtu_length: np.ndarray, mtu_s
 # =========================================================================== XML
 
 _CURVE_TAGS = ("ActiveForceLengthCurve", "ForceVelocityCurve", "FiberForceLengthCurve", "TendonForceLengthCurve")
-_CURVE_CLASSES = {"ActiveForceLengthCurve": ActiveForceLengthCurveParameters,
+_CURVE_CLASSES: dict[str, type] = {"ActiveForceLengthCurve": ActiveForceLengthCurveParameters,
                   "ForceVelocityCurve": ForceVelocityCurveParameters,
                   "FiberForceLengthCurve": FiberForceLengthCurveParameters,
                   "TendonForceLengthCurve": TendonForceLengthCurveParameters}
@@ -787,10 +787,10 @@ def millard_parameters_from_xml(element: ET.Element, *, source: str | None = Non
         ckey = f"{key}.{ctag}"
         cls = _CURVE_CLASSES[ctag]
         ckw = {}
-        for fname in cls.__dataclass_fields__:
-            v = _number(cel, fname, ckey, source)
+        for f in fields(cls):
+            v = _number(cel, f.name, ckey, source)
             if v is not None:
-                ckw[fname] = v
+                ckw[f.name] = v
         kwargs[_CURVE_FIELDS[ctag]] = cls(**ckw)
     params = MillardParameters(**kwargs)  # type: ignore[arg-type]
     _validate(params, key, source)

@@ -313,7 +313,7 @@ def print_summary(result: ScenarioResult, console=None, *, legend: bool = True, 
     if legend:
         print_legend(console)
     for k, v in result.derived.items():
-        console.print(f"{k}: {_num(v)}")
+        console.print(f"{k}: {_num(_brief(v))}")
     for w in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
     from hipsim.analysis.trigger_points import summarise_indices
@@ -322,6 +322,16 @@ def print_summary(result: ScenarioResult, console=None, *, legend: bool = True, 
             console.print(line)
     if caveats:
         print_caveats(console)
+
+
+def _brief(v: Any) -> Any:
+    """A derived value for the terminal: a curve (a list of more than 8 numbers) is named, not
+    printed; summary.json keeps it."""
+    if isinstance(v, dict):
+        return {k: _brief(x) for k, x in v.items()}
+    if isinstance(v, list) and len(v) > 8:
+        return f"{len(v)} values in summary.json"
+    return v
 
 
 def _pct(v: float, negligible: bool) -> str:

@@ -261,7 +261,9 @@ def _run_task(model: Model, subject: Subject | None, spec: ScenarioSpec, plan: _
     if spec.task == "single_leg_stance":
         return single_leg_stance(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
     if spec.task == "gait":
-        return gait(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
+        # Walking finds its compensation frame by frame inside the task (hipsim.gait).
+        return gait(model, subject=subject, loads=plan.loads, strength=plan.strength or None,
+                    compensation=plan.compensation, **kw)
     if spec.task == "standing":
         return standing(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
     return sitting(model, subject=subject, strength=plan.strength or None, **kw)
@@ -279,7 +281,22 @@ def _compensate(model: Model, subject: Subject | None, spec: ScenarioSpec, plan:
                 derived: dict[str, Any]) -> TaskResult:
     """Single-leg stance with weak abductors: find the trunk lean (or pelvic drop) at which the
     abduction reserve falls to :data:`~hipsim.tasks.result.ABDUCTOR_SHORTFALL_NM`, by bisection
-    over the input range of the lean or drop."""
+    over the input range of the lean or drop. Walking searches frame by frame inside
+    :func:`hipsim.gait`; here its report is copied into ``derived``."""
+    if spec.task == "gait":
+        comp = first.parameters.get("compensation")
+        derived["abduction_deficit_nm"] = (comp["abductor_shortfall_before_nm"] if comp
+                                           else _abduction_reserve(first))
+        if comp:
+            key = "trunk_lean_deg" if comp["kind"] == "lean" else "pelvic_drop_deg"
+            derived["compensation"] = {
+                f"peak_{key}": round(comp["peak_deg"], 2),
+                "abductor_shortfall_left_nm": round(comp["abductor_shortfall_left_nm"], 2),
+                "frames_short": comp["frames_short"],
+                f"{key}_by_percent": [round(x, 2) for x in comp[key]],
+                "sign": "+ toward the right side; one value per percent of the cycle from right heel strike",
+                **({"note": comp["note"]} if "note" in comp else {})}
+        return first
     deficit = _abduction_reserve(first)
     derived["abduction_deficit_nm"] = deficit
     if plan.compensation == "none" or spec.task != "single_leg_stance" or deficit <= ABDUCTOR_SHORTFALL_NM:

@@ -48,7 +48,7 @@ EXPOSURE_KEYS: dict[str, dict[str, Param]] = {
 #: The ``[task]`` keys of each task type: the task's own rulebook (the very same objects that
 #: :func:`hipsim.single_leg_stance` and the other tasks validate with) plus its exposure keys.
 #: Task parameters that modifiers set (a leg-length difference, crossed legs) are not keys.
-_MODIFIER_SET = {"leg_length_difference_m", "short_side", "crossed_top_side"}
+_MODIFIER_SET = {"leg_length_difference_m", "short_side", "crossed_top_side", "compensation"}
 TASK_PARAMS: dict[str, dict[str, Param]] = {
     "single_leg_stance": SINGLE_LEG_STANCE_PARAMS, "gait": GAIT_PARAMS, "standing": STANDING_PARAMS,
     "sitting": SITTING_PARAMS,
@@ -66,6 +66,9 @@ SUBJECT_KEYS: dict[str, Param] = {k: dataclasses.replace(p, required=False, null
 GROUPS = MUSCLE_GROUPS
 
 _LEG_LENGTH = STANDING_PARAMS["leg_length_difference_m"]
+#: Tasks that can search a compensation for weak abductors.
+COMPENSATING_TASKS = ("single_leg_stance", "gait")
+
 MODIFIER_KEYS: dict[str, tuple[str, dict[str, Param], tuple[str, ...]]] = {
     # type: (what it does, keys, tasks it applies to)
     "carry": ("a load carried on one side", {
@@ -79,11 +82,12 @@ MODIFIER_KEYS: dict[str, tuple[str, dict[str, Param], tuple[str, ...]]] = {
                          required=True),
         "side": Param("str", "side for names given without a side", "r", choices=("r", "l", "both")),
         "strength": dataclasses.replace(STRENGTH, default=0.5, required=True),
-        "compensation": Param("str", "single-leg stance only: a trunk lean toward the stance side found to cover "
-                              "a shortfall of the abductors (compensated Trendelenburg), a pelvic drop tried up "
-                              "to 25 degrees (uncompensated; in the model a drop enlarges the shortfall, which "
-                              "is reported), or nothing (the shortfall is reported)", "none",
-                              choices=("none", "lean", "drop")),
+        "compensation": dataclasses.replace(
+            GAIT_PARAMS["compensation"],
+            doc="single-leg stance and walking: a trunk lean toward the stance side found to cover a shortfall of "
+                "the abductors (compensated Trendelenburg; in walking frame by frame), a pelvic drop tried up to "
+                "25 degrees (uncompensated; in the model a drop enlarges the shortfall, which is reported), or "
+                "nothing (the shortfall is reported)"),
     }, ("single_leg_stance", "gait", "standing", "sitting")),
     "trendelenburg": ("a pelvic drop on the unsupported side, with or without a trunk lean", {
         "pelvic_drop_deg": SINGLE_LEG_STANCE_PARAMS["pelvic_drop_deg"].with_default(8.0, "single-leg stance: "
@@ -208,9 +212,10 @@ def _modifiers(src: str, where: str, data: Any, task: str) -> tuple[Modifier, ..
         if task not in tasks:
             raise input_error(src, f"{w}.type", t, f"this modifier applies to the tasks {', '.join(tasks)}, not {task}")
         vals = _table(src, w, {k: v for k, v in d.items() if k != "type"}, keys, fill_defaults=True)
-        if t == "weakness" and vals["compensation"] != "none" and task != "single_leg_stance":
+        if t == "weakness" and vals["compensation"] != "none" and task not in COMPENSATING_TASKS:
             raise input_error(src, f"{w}.compensation", vals["compensation"],
-                              f"a compensation applies to single_leg_stance only; use \"none\" for {task}")
+                              f"a compensation applies to {' and '.join(COMPENSATING_TASKS)} only; use \"none\" "
+                              f"for {task}")
         if t in ONE_PER_SCENARIO:
             first = next((j for j, m in enumerate(mods) if m.type == t), None)
             if first is not None:
