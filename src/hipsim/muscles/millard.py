@@ -692,8 +692,10 @@ def rigid_tendon_forces(compiled: CompiledMillard, mtu_length: np.ndarray, mtu_s
     """Static-optimisation forces of Millard muscles with an inextensible tendon.
 
     ``mtu_length`` (and optional ``mtu_speed``, lengthening positive; default zero fibre
-    velocity) are (muscles, frames). ``active`` is the fibre's active force along the tendon
-    at activation 1, F0 f_L f_V cos(alpha) -- OpenSim's StaticOptimization multiplies it by
+    velocity) are (muscles, frames). OpenSim's StaticOptimization evaluates f_V at the
+    state's path lengthening speed (fibre velocity v_MT cos(alpha) with a rigid tendon); pass
+    ``mtu_speed`` to reproduce that, or leave it out for f_V(0) = 1. ``active`` is the
+    fibre's active force along the tendon at activation 1, F0 f_L f_V cos(alpha) -- OpenSim's StaticOptimization multiplies it by
     the activation (``calcInextensibleTendonActiveFiberForce(s, 1.0)``; activation 1 is
     inside ``clampActivation``'s [minimum_activation, 1], so minimum_activation does not
     change it; it only bounds the activations through ``min_control``). ``passive`` is the
