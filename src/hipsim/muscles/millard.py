@@ -692,17 +692,21 @@ def rigid_tendon_forces(compiled: CompiledMillard, mtu_length: np.ndarray, mtu_s
     """Static-optimisation forces of Millard muscles with an inextensible tendon.
 
     ``mtu_length`` (and optional ``mtu_speed``, lengthening positive; default zero fibre
-    velocity) are (muscles, frames). OpenSim's StaticOptimization evaluates f_V at the
-    state's path lengthening speed (fibre velocity v_MT cos(alpha) with a rigid tendon); pass
-    ``mtu_speed`` to reproduce that, or leave it out for f_V(0) = 1. ``active`` is the
-    fibre's active force along the tendon at activation 1, F0 f_L f_V cos(alpha) -- OpenSim's StaticOptimization multiplies it by
-    the activation (``calcInextensibleTendonActiveFiberForce(s, 1.0)``; activation 1 is
-    inside ``clampActivation``'s [minimum_activation, 1], so minimum_activation does not
-    change it; it only bounds the activations through ``min_control``). ``passive`` is the
-    elastic fibre force along the tendon F0 f_PE cos(alpha); OpenSim's StaticOptimization
-    overrides each muscle's whole force by activation * active and so leaves it out. The
-    damping force F0 beta v~ is 0 at zero fibre velocity and is not included. With
-    ``pennation_from_normalized_length`` the active force reproduces OpenSim 4.6's
+    velocity) are (muscles, frames).
+
+    * ``active``: the fibre's active force along the tendon at activation 1,
+      F0 f_L f_V cos(alpha). OpenSim's StaticOptimization multiplies it by the activation
+      (``calcInextensibleTendonActiveFiberForce(s, 1.0)``). Activation 1 is inside
+      ``clampActivation``'s [minimum_activation, 1], so minimum_activation does not change
+      it; it bounds the activations only through ``min_control`` (which OpenSim requires to
+      be >= minimum_activation). StaticOptimization evaluates f_V at the state's path
+      lengthening speed (fibre velocity v_MT cos(alpha) with a rigid tendon): pass
+      ``mtu_speed`` to reproduce that, or leave it out for f_V(0) = 1.
+    * ``passive``: the elastic fibre force along the tendon F0 f_PE cos(alpha).
+      StaticOptimization overrides each muscle's whole force by activation * active and so
+      leaves it out. The damping force F0 beta v~ (0 at zero fibre velocity) is not included.
+
+    With ``pennation_from_normalized_length`` the active force reproduces OpenSim 4.6's
     ``calcInextensibleTendonActiveFiberForce`` exactly, including its use of the normalised
     fibre length in the pennation angle (see :func:`rigid_tendon_kernel`); without it, it
     equals ``getActiveFiberForceAlongTendon`` of an equilibrated rigid-tendon muscle.
