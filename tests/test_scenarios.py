@@ -377,3 +377,20 @@ def test_a_drop_compensation_reports_that_no_drop_covers_the_shortfall_and_why(t
     assert comp["pelvic_drop_deg"] is None
     assert "enlarges the shortfall" in comp["note"]
     assert res.derived["abduction_deficit_nm"] > 1.0
+
+
+def test_weak_abductors_gait__a_lean_over_the_stance_hip_lowers_its_abduction_moment_in_walking():
+    """Compensated Trendelenburg gait: leaning the trunk over the stance hip moves the centre of
+    mass toward it and shortens the body weight's lever, so the stance hip needs a smaller
+    abduction moment (Neumann 2010, J Orthop Sports Phys Ther 40:82). With the right abductors at
+    20 % the lean found frame by frame must lower the right hip's peak internal abduction moment
+    in stance, leave no frame short, and lean toward the right (stance) side in mid-stance."""
+    r = run("weak_abductors_gait")
+    j = r.scenario.model.coordinate_index("hip_adduction_r")
+    stance = slice(5, 55)  # right stance, away from the double-support transitions
+    base = -r.baseline.generalized_forces[stance, j].min()
+    scen = -r.scenario.generalized_forces[stance, j].min()
+    assert scen < 0.8 * base, (scen, base)
+    comp = r.derived["compensation"]
+    assert comp["frames_short"] == 0
+    assert min(comp["trunk_lean_deg_by_percent"][20:40]) > 3.0

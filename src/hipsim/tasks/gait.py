@@ -200,7 +200,7 @@ def _compensate(m: Model, pms: Sequence, ng: NormativeGait, first: TaskResult, k
         if not need.any():
             break
 
-        def short_at(extra_deg: np.ndarray) -> np.ndarray:
+        def short_at(extra_deg: np.ndarray, sign: np.ndarray = sign, base: NormativeGait = base) -> np.ndarray:
             signed = sign * extra_deg
             c = adjust_cycle(m, pms, base, deltas(signed), pins(signed), harmonics=None)
             s_new, _ = shortfall_and_side(solve(c))
