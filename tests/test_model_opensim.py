@@ -100,3 +100,153 @@ def test_simm_spline_matches_opensim(opensim):
             deriv = opensim.StdVectorInt()
             deriv.append(0)
             assert d == pytest.approx(ref.calcDerivative(deriv, vec), abs=1e-10)
+
+
+# --------------------------------------------------------------------------- Rajagopal (2016), Lai-Uhlrich (2023)
+
+MODERN = ("Rajagopal2016.osim", "RajagopalLaiUhlrich2023.osim")
+POSE_TOL_M = 1e-9      # body origins (m) and rotation matrix entries
+PATH_TOL_M = 1e-7      # muscle-tendon lengths and moment arms (m)
+
+
+def modern_poses(model, n: int, seed: int, wrists: bool = False) -> np.ndarray:
+    """Hip flexion -20..70 deg, adduction -30..25, rotation -35..35, knee 0..100, both legs; every
+    other coordinate at its default (and, with ``wrists``, the universal wrist joints -40..40)."""
+    rng = np.random.default_rng(seed)
+    q = np.tile(model.default_q, (n, 1))
+    ranges = {"hip_flexion": (-20, 70), "hip_adduction": (-30, 25), "hip_rotation": (-35, 35), "knee_angle": (0, 100)}
+    if wrists:
+        ranges.update({"wrist_flex": (-40, 40), "wrist_dev": (-20, 30)})
+    for side in "rl":
+        for c, (lo, hi) in ranges.items():
+            q[:, model.coordinate_index(f"{c}_{side}")] = np.radians(rng.uniform(lo, hi, n))
+    return q
+
+
+def without_path_wraps(src, tmp_path):
+    """A copy of ``src`` (in tmp_path, never in the project) whose muscles do not wrap: OpenSim then
+    computes every path as straight segments, as hipsim does."""
+    import re
+    text = re.sub(r"<PathWrapSet>.*?</PathWrapSet>", "<PathWrapSet><objects /><groups /></PathWrapSet>",
+                  src.read_text(), flags=re.S)
+    path = tmp_path / f"nowrap_{src.name}"
+    path.write_text(text)
+    return path
+
+
+def opensim_modern(osim, path, model, qs):
+    """OpenSim's body rotations and origins (nf, nb, ...), muscle lengths (nf, nm) and moment arms
+    (nf, nm, nc; only where ``model.crossing``) at ``qs``. Dependent coordinates are set from their
+    couplers' own OpenSim functions, so the constraints hold exactly; locked coordinates are unlocked."""
+    om = osim.Model(str(path))
+    s = om.initSystem()
+    cs = om.getCoordinateSet()
+    coords = [cs.get(n) for n in model.coordinate_names]
+    for c in coords:
+        c.setLocked(s, False)
+    cons = [osim.CoordinateCouplerConstraint.safeDownCast(om.getConstraintSet().get(i))
+            for i in range(om.getConstraintSet().getSize())]
+    bodies = [om.getBodySet().get(b) for b in model.body_names[1:]]
+    muscles = [om.getMuscles().get(a) for a in model.muscle_aliases]
+    nf, nb, nm = qs.shape[0], len(model.body_names), model.n_muscles
+    R = np.tile(np.eye(3), (nf, nb, 1, 1))
+    o = np.zeros((nf, nb, 3))
+    L = np.empty((nf, nm))
+    A = np.zeros((nf, nm, model.n_coordinates))
+    for f, q in enumerate(qs):
+        for c, v in zip(coords, q):
+            c.setValue(s, float(v), False)
+        for con in cons:
+            ind = cs.get(con.getIndependentCoordinateNames().get(0)).getValue(s)
+            scale = float(con.getPropertyByName("scale_factor").toString())
+            cs.get(con.getDependentCoordinateName()).setValue(s, scale * con.getFunction().calcValue(
+                osim.Vector(1, ind)), False)
+        om.realizePosition(s)
+        assert np.abs(s.getQErr().to_numpy()).max() < 1e-12
+        for i, b in enumerate(bodies):
+            X = b.getTransformInGround(s)
+            R[f, i + 1] = [[X.R().get(r, c) for c in range(3)] for r in range(3)]
+            o[f, i + 1] = [X.p().get(k) for k in range(3)]
+        for i, mu in enumerate(muscles):
+            L[f, i] = mu.getLength(s)
+            for k in np.flatnonzero(model.crossing[i]):
+                A[f, i, k] = mu.computeMomentArm(s, coords[k])
+    return R, o, L, A
+
+
+@pytest.mark.parametrize("name", MODERN)
+def test_modern_model_kinematics_match_opensim(opensim, reference_dir, tmp_path, name):
+    """Rajagopal et al. (2016) and Lai-Uhlrich (2023; PolynomialFunction knee) against OpenSim 4.6 at
+    200 random poses: every body's origin and rotation within 1e-9, and the lengths and moment arms
+    of the muscles that do not wrap within 1e-7 m. With the wraps taken out of a temporary copy,
+    every muscle agrees too, including the quadriceps' moment arms about the knee that come through
+    the patellofemoral coupler (knee_angle_beta = knee_angle)."""
+    import hipsim
+    from hipsim.model.osim import read_osim
+    src = reference_dir / name
+    model = hipsim.Model(read_osim(src, drop_wrapped_muscles=True))
+    assert model.n_muscles == 38 and "knee_angle_r_beta" not in model.coordinate_names
+    qs = modern_poses(model, 200, seed=11)
+    R_ref, o_ref, L_ref, A_ref = opensim_modern(opensim, src, model, qs)
+    R, o, _, _ = model.body_poses(qs)
+    L, A = model.lengths_and_moment_arms(qs)
+    dR, do = np.abs(R - R_ref).max(), np.abs(o - o_ref).max()
+    dl, da = np.abs(L - L_ref).max(), np.abs(np.where(model.crossing, A - A_ref, 0.0)).max()
+    print(f"{name}: rotation {dR:.2g}, origin {do:.2g} m, length {dl:.2g} m, moment arm {da:.2g} m")
+    assert dR <= POSE_TOL_M and do <= POSE_TOL_M, (dR, do)
+    assert dl <= PATH_TOL_M and da <= PATH_TOL_M, (dl, da)
+
+    straight = without_path_wraps(src, tmp_path)
+    model = hipsim.load_model(straight)
+    assert model.n_muscles == 80
+    _, _, L_ref, A_ref = opensim_modern(opensim, straight, model, qs)
+    L, A = model.lengths_and_moment_arms(qs)
+    knee = model.coordinate_index("knee_angle_r")
+    quads = [model.muscle_index(m) for m in ("recfem_r", "vasint_r", "vaslat_r", "vasmed_r")]
+    assert model.crossing[quads, knee].all() and np.abs(A_ref[:, quads, knee]).min() > 0.01
+    dl, da = np.abs(L - L_ref).max(), np.abs(np.where(model.crossing, A - A_ref, 0.0)).max()
+    print(f"{name} without wraps: length {dl:.2g} m, moment arm {da:.2g} m (all 80 muscles)")
+    assert dl <= PATH_TOL_M and da <= PATH_TOL_M, (dl, da)
+
+
+def test_universal_wrist_joints_match_opensim(opensim, reference_dir):
+    """The UniversalJoints (wrists) of Rajagopal (2016), moved over their range, place the hands as
+    OpenSim does."""
+    import hipsim
+    from hipsim.model.osim import read_osim
+    src = reference_dir / "Rajagopal2016.osim"
+    model = hipsim.Model(read_osim(src, drop_wrapped_muscles=True))
+    qs = modern_poses(model, 50, seed=12, wrists=True)
+    R_ref, o_ref, _, _ = opensim_modern(opensim, src, dataclass_free(model), qs)
+    R, o, _, _ = model.body_poses(qs)
+    hands = [model.body_names.index(b) for b in ("hand_r", "hand_l")]
+    assert np.abs(R - R_ref).max() <= POSE_TOL_M and np.abs(o - o_ref).max() <= POSE_TOL_M
+    assert np.abs(R[:, hands] - R[:1, hands]).max() > 0.3  # the wrists did move
+
+
+def dataclass_free(model):
+    """``model`` with its muscles left out (the wrist check needs body poses only)."""
+    import dataclasses
+
+    import hipsim
+    return hipsim.Model(dataclasses.replace(model.spec, muscles=()))
+
+
+def test_polynomial_function_matches_opensim(opensim):
+    """hipsim's polynomial (highest order first) gives OpenSim's PolynomialFunction values and slopes."""
+    from hipsim.model.functions import FunctionTableBuilder, feval
+    from hipsim.model.spec import Polynomial
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 4, 5):
+        c = rng.normal(size=n)
+        ref = opensim.PolynomialFunction(opensim.Vector(c.tolist()))
+        fb = FunctionTableBuilder()
+        fb.add(Polynomial(tuple(c)))
+        t = fb.build()
+        deriv = opensim.StdVectorInt()
+        deriv.append(0)
+        for x in np.linspace(-1.5, 2.5, 17):
+            v, d, _ = feval(0, x, *t)
+            vec = opensim.Vector(1, float(x))
+            assert v == pytest.approx(ref.calcValue(vec), abs=1e-12)
+            assert d == pytest.approx(ref.calcDerivative(deriv, vec), abs=1e-12)

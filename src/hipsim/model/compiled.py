@@ -187,6 +187,13 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
         own = [int(c) for c in dict.fromkeys(ax_coord[i]) if c >= 0]
         anc[i] = anc[body_parent[i]] | set(own)
         anc_list[i] = anc_list[body_parent[i]] + [c for c in own if c not in anc[body_parent[i]]]
+    # The joints (by child body) between each body and ground, and each joint's own coordinates: a
+    # coupled coordinate can drive several joints, so crossing is decided per joint (below).
+    chain: list[set[int]] = [set() for _ in range(nb)]
+    own_coords: list[set[int]] = [set() for _ in range(nb)]
+    for i in range(1, nb):
+        chain[i] = chain[body_parent[i]] | {i}
+        own_coords[i] = {int(c) for c in ax_coord[i] if c >= 0}
     anc_start = np.cumsum([0] + [len(a) for a in anc_list]).astype(np.int64)
     anc_coord = np.array([c for a in anc_list for c in a], dtype=np.int64)
 
@@ -195,13 +202,13 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
     mc_coord: list[int] = []
     kinds, pbody, ploc, pcoord, prange, pfn = [], [], [], [], [], []
     for m in spec.muscles:
-        sets = []
+        chains = []
         extra: set[int] = set()
         for p in m.path:
             kinds.append(FIXED if isinstance(p, PathPoint) else CONDITIONAL if isinstance(p, ConditionalPathPoint)
                          else MOVING)
             pbody.append(bidx[p.body])
-            sets.append(anc[bidx[p.body]])
+            chains.append(chain[bidx[p.body]])
             if isinstance(p, MovingPathPoint):
                 ploc.append((0.0, 0.0, 0.0))
                 (fx, cx), (fy, cy), (fz, cz) = (driven(p.x, p.x_coordinate), driven(p.y, p.y_coordinate),
@@ -219,8 +226,10 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
                     pcoord.append((-1, -1, -1))
                     prange.append((0.0, 0.0))
                 pfn.append((zero, zero, zero))
-        # A coordinate changes the length only if it moves some path bodies relative to others.
-        spanned = sets[0].union(*sets[1:]) - sets[0].intersection(*sets[1:])
+        # A coordinate changes the length only if it moves some path bodies relative to others: if it
+        # drives a joint that lies between ground and some path bodies but not all of them.
+        apart = chains[0].union(*chains[1:]) - chains[0].intersection(*chains[1:])
+        spanned = set().union(*(own_coords[j] for j in apart))
         mc_coord.extend(sorted(spanned | extra))
         mc_start.append(len(mc_coord))
         pt_start.append(len(kinds))

@@ -688,14 +688,31 @@ def _remove_wrap(w, pkind, pref, npath):
     return npath
 
 
+@njit(cache=True, inline="always")
+def _query(kind, ref, gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, out):
+    """Ground position as OpenSim's ``getLocationInGround`` returns it. OpenSim caches a tangent
+    point's ground location at its first query for a state and does not refresh it when a
+    later wrapping pass moves the point, so with ``use_stale`` the first value is kept."""
+    if kind < 0 or not use_stale:
+        _elem_pos(kind, ref, gp, cyl_R, cyl_o, wt, out)
+        return
+    if not svalid[kind, ref]:
+        _elem_pos(kind, ref, gp, cyl_R, cyl_o, wt, out)
+        for i in range(3):
+            stale[kind, ref, i] = out[i]
+        svalid[kind, ref] = True
+    for i in range(3):
+        out[i] = stale[kind, ref, i]
+
+
 @njit(cache=True)
-def _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc):
+def _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale):
     xa = np.empty(3)
     xb = np.empty(3)
     total = 0.0
-    _elem_pos(pkind[0], pref[0], gp, cyl_R, cyl_o, wt, xa)
+    _query(pkind[0], pref[0], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, xa)
     for e in range(1, npath):
-        _elem_pos(pkind[e], pref[e], gp, cyl_R, cyl_o, wt, xb)
+        _query(pkind[e], pref[e], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, xb)
         if pkind[e] >= 0 and pkind[e] == pkind[e - 1]:
             total += warc[pkind[e]]
         else:
@@ -706,7 +723,7 @@ def _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc):
 
 
 @njit(cache=True)
-def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v,
+def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v, cbody,
                         radius, length, axis, sign, active, rng, dl, status, seg_after):
     """Length of one muscle's path with its cylinder wraps, and d length / d q_k (exact).
 
@@ -715,11 +732,12 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, method, cyl_R, cyl_o, c
     * ``gp`` (n, 3): the path's *active* points in ground, in path order; ``dp`` (n, nk, 3):
       their derivatives per unit dq_k for the nk coordinates of interest (as in
       ``kernels._muscles_at_pose``); ``pidx`` (n,) int64: each active point's 0-based index in
-      the muscle's full path-point set (which has ``n_all`` points; ranges refer to it).
+      the muscle's full path-point set (which has ``n_all`` points; ranges refer to it);
+      ``pbody`` (n,) int64: the body of each point (any consistent body numbering).
     * Per entry w of the muscle's ``PathWrapSet``, in file order (nw entries): ``cyl_R``
       (nw, 3, 3) rotation of the cylinder frame to ground, ``cyl_o`` (nw, 3) its origin,
       ``cyl_w`` / ``cyl_v`` (nw, nk, 3) its angular velocity and origin velocity per unit dq_k
-      (see :func:`cylinder_in_ground`); ``radius``, ``length`` (nw,) float64; ``axis``,
+      (see :func:`cylinder_in_ground`); ``cbody`` (nw,) int64 its body; ``radius``, ``length`` (nw,) float64; ``axis``,
       ``sign`` (nw,) int64 (quadrant, -1 / 0 for "all"); ``active`` (nw,) bool; ``rng``
       (nw, 2) int64, the file's 1-based ``range`` (-1 for first / last).
 
@@ -761,6 +779,9 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, method, cyl_R, cyl_o, c
         status[w] = -1
     seg = np.empty(SEG_OUT_SIZE)
     best = np.empty(SEG_OUT_SIZE)
+    use_stale = method != GEODESIC and nw >= 2
+    stale = np.zeros((max(nw, 1), 2, 3))
+    svalid = np.zeros((max(nw, 1), 2), dtype=np.bool_)
     xa = np.empty(3)
     xb = np.empty(3)
     pa = np.empty(3)
@@ -815,6 +836,22 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, method, cyl_R, cyl_o, c
                     break
                 if code == WRAPPED:
                     change = seg[SEG_TOTAL] - seg[SEG_STRAIGHT]
+                    if use_stale and (pkind[pt1] >= 0 or pkind[pt2] >= 0):
+                        # OpenSim's calcPathLengthChange, with its cached ground locations
+                        _query(pkind[pt1], pref[pt1], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, xa)
+                        _query(pkind[pt2], pref[pt2], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, xb)
+                        change = seg[SEG_ARC] - math.sqrt((xb[0] - xa[0]) ** 2 + (xb[1] - xa[1]) ** 2
+                                                          + (xb[2] - xa[2]) ** 2)
+                        for side in range(2):
+                            ta0 = seg[SEG_T1 + 3 * side]
+                            ta1 = seg[SEG_T1 + 3 * side + 1]
+                            ta2 = seg[SEG_T1 + 3 * side + 2]
+                            x = xa if side == 0 else xb
+                            dd = 0.0
+                            for i in range(3):
+                                gi = cyl_o[w, i] + cyl_R[w, i, 0] * ta0 + cyl_R[w, i, 1] * ta1 + cyl_R[w, i, 2] * ta2
+                                dd += (x[i] - gi) ** 2
+                            change += math.sqrt(dd)
                     if change < best_change:
                         best_change = change
                         best[:] = seg
@@ -838,7 +875,7 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, method, cyl_R, cyl_o, c
                 warc[w] = best[SEG_ARC]
         if abort:
             break
-        total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc)
+        total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale)
         if abs(total - last) < _CONVERGED:
             break
         last = total
@@ -849,7 +886,7 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, method, cyl_R, cyl_o, c
                 if in_path[0]:
                     npath = _remove_wrap(0, pkind, pref, npath)
                     in_path[0] = False
-    total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc)
+    total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale)
     for i in range(nw):
         status[order[i]] = result[i]
     for w in range(nw):
@@ -868,14 +905,21 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, method, cyl_R, cyl_o, c
         dl[t] = 0.0
     va = np.empty(3)
     vb = np.empty(3)
-    # Straight segments, tangent points riding rigidly on their cylinders.
+    # Straight segments, tangent points riding rigidly on their cylinders. (With OpenSim's
+    # semantics the directions come from its cached ground locations, as in its moment arms.)
+    sa = np.empty(3)
+    sb = np.empty(3)
     _elem_pos(pkind[0], pref[0], gp, cyl_R, cyl_o, wt, xa)
+    _query(pkind[0], pref[0], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, sa)
     for e in range(1, npath):
         _elem_pos(pkind[e], pref[e], gp, cyl_R, cyl_o, wt, xb)
-        if not (pkind[e] >= 0 and pkind[e] == pkind[e - 1]):
-            u0 = xb[0] - xa[0]
-            u1 = xb[1] - xa[1]
-            u2 = xb[2] - xa[2]
+        _query(pkind[e], pref[e], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, sb)
+        ba = pbody[pref[e - 1]] if pkind[e - 1] < 0 else cbody[pkind[e - 1]]
+        bb = pbody[pref[e]] if pkind[e] < 0 else cbody[pkind[e]]
+        if ba != bb:      # (a segment within one body, such as an arc, does not change length)
+            u0 = sb[0] - sa[0]
+            u1 = sb[1] - sa[1]
+            u2 = sb[2] - sa[2]
             sl = math.sqrt(u0 * u0 + u1 * u1 + u2 * u2)
             if sl > 0.0:
                 u0 /= sl
@@ -887,6 +931,7 @@ def wrapped_path_length(gp, dp, pidx, n_all, want_deriv, method, cyl_R, cyl_o, c
                     dl[t] += u0 * (vb[0] - va[0]) + u1 * (vb[1] - va[1]) + u2 * (vb[2] - va[2])
         for i in range(3):
             xa[i] = xb[i]
+            sa[i] = sb[i]
     # Sliding of the tangent points: (g - e) . d(neighbour in the cylinder frame), zero when the
     # tangent points are consistent with the arc direction (the envelope argument).
     cv = np.empty(3)
