@@ -217,14 +217,14 @@ def test_universal_wrist_joints_match_opensim(opensim, reference_dir):
     src = reference_dir / "Rajagopal2016.osim"
     model = hipsim.Model(read_osim(src, drop_wrapped_muscles=True))
     qs = modern_poses(model, 50, seed=12, wrists=True)
-    R_ref, o_ref, _, _ = opensim_modern(opensim, src, dataclass_free(model), qs)
+    R_ref, o_ref, _, _ = opensim_modern(opensim, src, without_muscles(model), qs)
     R, o, _, _ = model.body_poses(qs)
     hands = [model.body_names.index(b) for b in ("hand_r", "hand_l")]
     assert np.abs(R - R_ref).max() <= POSE_TOL_M and np.abs(o - o_ref).max() <= POSE_TOL_M
     assert np.abs(R[:, hands] - R[:1, hands]).max() > 0.3  # the wrists did move
 
 
-def dataclass_free(model):
+def without_muscles(model):
     """``model`` with its muscles left out (the wrist check needs body poses only)."""
     import dataclasses
 
