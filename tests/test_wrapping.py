@@ -1,0 +1,511 @@
+"""Cylinder wrapping (hipsim.model.wrapping): geometry, exact derivatives, parsing, and OpenSim.
+
+The pure-python tests need no OpenSim. The cross-checks build small OpenSim models (one pin
+joint, one muscle of 2-4 points, wrap cylinders of various poses, radii, quadrants and
+ranges) and compare lengths with ``Muscle.getLength`` and moment arms with
+``Muscle.computeMomentArm``; the last one takes real wrapped hip muscles of
+RajagopalLaiUhlrich2023.osim. Run them with ``python -m pytest tests/test_wrapping.py -s`` to
+see the measured differences.
+"""
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from hipsim.errors import InputError
+from hipsim.model.wrapping import (GEODESIC, INSIDE_RADIUS, MANDATORY_WRAP, NO_WRAP, OPENSIM, OPENSIM_ITERATED,
+                                   OPENSIM_PLANE, SEG_ARC, SEG_G1, SEG_G2, SEG_OUT_SIZE, SEG_STRAIGHT, SEG_T1,
+                                   SEG_T2, SEG_TOTAL, WRAPPED, PathWrap, WrapCylinder, cylinder_in_ground,
+                                   read_path_wrap_set, read_wrap_cylinder, read_wrap_object_set, wrap_segment,
+                                   wrapped_path_length)
+
+QUADRANTS = {"all": (-1, 0), "+x": (0, 1), "-x": (0, -1), "+y": (1, 1), "-y": (1, -1), "+z": (2, 1), "-z": (2, -1)}
+
+
+def seg(p1, p2, radius=0.05, length=1.0, quadrant="all", method=GEODESIC):
+    out = np.empty(SEG_OUT_SIZE)
+    axis, sign = QUADRANTS[quadrant]
+    code = wrap_segment(np.asarray(p1, float), np.asarray(p2, float), radius, length, axis, sign, method, out)
+    return code, out
+
+
+# ------------------------------------------------------------------------------ geometry
+def test_a_line_that_misses_the_cylinder_is_straight():
+    p1, p2 = np.array([-0.2, 0.1, 0.0]), np.array([0.2, 0.08, 0.03])
+    u = (p2 - p1) / np.linalg.norm(p2 - p1)
+    for q in ("all", "+y"):
+        for method in (GEODESIC, OPENSIM_PLANE):
+            code, out = seg(p1, p2, quadrant=q, method=method)
+            assert code == NO_WRAP, q
+            assert out[SEG_TOTAL] == pytest.approx(np.linalg.norm(p2 - p1), abs=1e-15)
+            np.testing.assert_allclose(out[SEG_G2:SEG_G2 + 3], u, atol=1e-15)
+    # OpenSim's semantics: with both points off the active side (-y) the path wraps round it.
+    code, out = seg(p1, p2, quadrant="-y")
+    assert code == WRAPPED and out[SEG_T1 + 1] < 0 and out[SEG_TOTAL] > out[SEG_STRAIGHT]
+    # path level: a path that misses is the sum of its straight segments
+    c = WrapCylinder("c", "ground", (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), 0.05, 1.0)
+    pts = [p1, p2, p2 + (0.1, 0.0, 0.0)]
+    length, _, (status, _) = _pin_path(0.0, pts, [0, 0, 0], [(c, 0)], GEODESIC)
+    assert status == (NO_WRAP,) and length == pytest.approx(0.1 + np.linalg.norm(p2 - p1), abs=1e-15)
+
+
+def test_symmetric_case_matches_the_closed_form():
+    r, d = 0.04, 0.15
+    theta = math.pi - 2.0 * math.acos(r / d)
+    for method in (GEODESIC, OPENSIM_PLANE, OPENSIM_ITERATED):
+        code, out = seg((-d, 0.0, 0.0), (d, 0.0, 0.0), radius=r, quadrant="+y", method=method)
+        assert code == MANDATORY_WRAP
+        assert out[SEG_TOTAL] == pytest.approx(2.0 * math.sqrt(d * d - r * r) + r * theta, abs=1e-14)
+        assert out[SEG_ARC] == pytest.approx(r * theta, abs=1e-14)
+        assert out[SEG_T1 + 1] > 0.0 and out[SEG_T2 + 1] > 0.0   # over the +y side
+    # The same with an axial rise dz: the path unrolls into a straight line.
+    dz = 0.07
+    code, out = seg((-d, 0.0, -dz / 2), (d, 0.0, dz / 2), radius=r, quadrant="+y")
+    s = 2.0 * math.sqrt(d * d - r * r) + r * theta
+    assert out[SEG_TOTAL] == pytest.approx(math.hypot(s, dz), abs=1e-14)
+
+
+def test_quadrant_selects_the_side():
+    p1, p2 = (-0.15, 0.001, 0.01), (0.15, 0.001, -0.02)
+    _, up = seg(p1, p2, quadrant="+y")
+    _, down = seg(p1, p2, quadrant="-y")
+    _, free = seg(p1, p2, quadrant="all")
+    assert up[SEG_T1 + 1] > 0 and up[SEG_T2 + 1] > 0
+    assert down[SEG_T1 + 1] < 0 and down[SEG_T2 + 1] < 0
+    # Without a quadrant the path takes the shorter side, here +y (the line passes above the axis).
+    assert free[SEG_TOTAL] == pytest.approx(up[SEG_TOTAL], abs=1e-15)
+    assert down[SEG_TOTAL] > up[SEG_TOTAL]
+
+
+def test_inside_and_length_limit():
+    code, _ = seg((0.01, 0.0, 0.0), (0.3, 0.0, 0.0))
+    assert code == INSIDE_RADIUS
+    # Both tangent points beyond the cylinder's end: no wrap, even though the line crosses the axis.
+    code, out = seg((-0.2, 0.0, 0.3), (0.2, 0.0, 0.32), radius=0.05, length=0.2)
+    assert code == NO_WRAP and out[SEG_TOTAL] == out[SEG_STRAIGHT]
+    code, _ = seg((-0.2, 0.0, 0.3), (0.2, 0.0, 0.32), radius=0.05, length=0.7)
+    assert code == MANDATORY_WRAP
+
+
+coord = st.floats(-0.3, 0.3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(coord, coord, coord), st.tuples(coord, coord, coord), st.floats(0.01, 0.08),
+       st.sampled_from(sorted(QUADRANTS)))
+def test_wrapped_length_is_at_least_straight_and_opensim_placement_is_never_shorter(p1, p2, r, q):
+    code, geo = seg(p1, p2, radius=r, quadrant=q)
+    _, plane = seg(p1, p2, radius=r, quadrant=q, method=OPENSIM_PLANE)
+    _, it = seg(p1, p2, radius=r, quadrant=q, method=OPENSIM_ITERATED)
+    assert geo[SEG_TOTAL] >= geo[SEG_STRAIGHT] - 1e-12
+    if code >= WRAPPED:
+        # Same cross-section tangent points and arc; the exact axial placement is the shortest.
+        assert plane[SEG_TOTAL] >= geo[SEG_TOTAL] - 1e-12
+        assert it[SEG_TOTAL] >= geo[SEG_TOTAL] - 1e-12
+        # the tangent points lie on the surface
+        for out in (geo, plane, it):
+            for k in (SEG_T1, SEG_T2):
+                assert math.hypot(out[k], out[k + 1]) == pytest.approx(r, rel=1e-12)
+
+
+def _continuous_around(p1, p2, r, length, q, out):
+    """Same status and tangent points moving continuously (no switch) at 1e-6 .. 1e-3 m around."""
+    code = seg(p1, p2, radius=r, length=length, quadrant=q)[0]
+    for i in range(6):
+        for s in (-1e-3, -1e-4, -1e-6, 1e-6, 1e-4, 1e-3):
+            a, b = p1.copy(), p2.copy()
+            (a if i < 3 else b)[i % 3] += s
+            c2, o2 = seg(a, b, radius=r, length=length, quadrant=q)
+            if c2 != code or np.abs(o2[SEG_T1:SEG_T2 + 3] - out[SEG_T1:SEG_T2 + 3]).max() > 1e3 * abs(s):
+                return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(coord, coord, coord), st.tuples(coord, coord, coord), st.floats(0.01, 0.08),
+       st.floats(0.05, 0.6), st.sampled_from(sorted(QUADRANTS)))
+def test_gradient_matches_central_differences(p1, p2, r, length, q):
+    p1, p2 = np.array(p1), np.array(p2)
+    code, out = seg(p1, p2, radius=r, length=length, quadrant=q)
+    assume(code >= WRAPPED)
+    # Away from a switch (excluded: a jump within 1 mm).
+    assume(_continuous_around(p1, p2, r, length, q, out))
+    assume(min(math.hypot(*p1[:2]), math.hypot(*p2[:2])) > r * 1.05)
+    h = 1e-6
+    for i in range(6):
+        a, b = p1.copy(), p2.copy()
+        (a if i < 3 else b)[i % 3] += h
+        lp = seg(a, b, radius=r, length=length, quadrant=q)[1][SEG_TOTAL]
+        (a if i < 3 else b)[i % 3] -= 2 * h
+        lm = seg(a, b, radius=r, length=length, quadrant=q)[1][SEG_TOTAL]
+        fd = (lp - lm) / (2 * h)
+        g = out[SEG_G1 + i] if i < 3 else out[SEG_G2 + i - 3]
+        assert g == pytest.approx(fd, abs=2e-6), (i, g, fd)
+
+
+def _rot(axis, ang):
+    c, s = math.cos(ang), math.sin(ang)
+    x, y, z = axis
+    t = 1 - c
+    return np.array([[t * x * x + c, t * x * y - s * z, t * x * z + s * y],
+                     [t * x * y + s * z, t * y * y + c, t * y * z - s * x],
+                     [t * x * z - s * y, t * y * z + s * x, t * z * z + c]])
+
+
+def _pin_path(q, pts, on_body, cyls, method, axis=(0.0, 0.0, 1.0), centre=(0.0, 0.0, 0.0)):
+    """A body rotating by q about ``axis`` through ``centre``; points and cylinders on ground or on it."""
+    axis = np.asarray(axis) / np.linalg.norm(axis)
+    centre = np.asarray(centre)
+    rb = _rot(axis, q)
+    # body kinematics arrays in the layout of hipsim.model.kernels: body 0 ground, body 1 the rotating one
+    R = np.stack([np.eye(3), rb])
+    o = np.stack([np.zeros(3), centre - rb @ centre])
+    jw = np.zeros((2, 1, 3))
+    jv = np.zeros((2, 1, 3))
+    jw[1, 0] = axis
+    jv[1, 0] = np.cross(axis, o[1] - centre)
+    gp = np.array([o[b] + R[b] @ p for p, b in zip(pts, on_body)])
+    dp = np.array([jv[b, 0] + np.cross(jw[b, 0], R[b] @ p) for p, b in zip(pts, on_body)]).reshape(-1, 1, 3)
+    nw = len(cyls)
+    cR, co, cw, cv = np.zeros((nw, 3, 3)), np.zeros((nw, 3)), np.zeros((nw, 1, 3)), np.zeros((nw, 1, 3))
+    coords = np.zeros(1, np.int64)
+    for w, (c, b) in enumerate(cyls):
+        cylinder_in_ground(R, o, jw, jv, b, c.rotation_matrix(), np.array(c.translation), coords, cR[w], co[w],
+                           cw[w], cv[w])
+    dl = np.zeros(1)
+    status = np.zeros(nw, np.int64)
+    after = np.zeros(nw, np.int64)
+    n = len(pts)
+    length = wrapped_path_length(gp, dp, np.arange(n), np.array(on_body, np.int64), n, True, method, cR, co, cw, cv,
+                                 np.array([b for _, b in cyls], np.int64), np.array([c.radius for c, _ in cyls]),
+                                 np.array([c.length for c, _ in cyls]),
+                                 np.array([c.wrap_axis for c, _ in cyls], np.int64),
+                                 np.array([c.wrap_sign for c, _ in cyls], np.int64),
+                                 np.array([c.active for c, _ in cyls]), np.full((nw, 2), -1, np.int64), dl, status,
+                                 after)
+    return length, dl[0], (tuple(status), tuple(after))
+
+
+def test_path_derivative_matches_central_differences():
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(60):
+        pts = [rng.normal(0, 0.03, 3) + (0, 0.2, 0), rng.normal(0, 0.03, 3) + (0, -0.2, 0)]
+        on_body = [0, 1]
+        if rng.random() < 0.5:
+            pts.append(rng.normal(0, 0.03, 3) + (0.05, -0.25, 0))
+            on_body.append(1)
+        cyl = WrapCylinder("c", "b", tuple(rng.uniform(-1.5, 1.5, 3)), tuple(rng.normal(0, 0.01, 3)),
+                           float(rng.uniform(0.02, 0.05)), float(rng.uniform(0.1, 0.5)),
+                           str(rng.choice(sorted(QUADRANTS))))
+        cyls = [(cyl, int(rng.integers(0, 2)))]
+        axis = rng.normal(size=3)
+        for q in rng.uniform(-1.2, 1.2, 5):
+            _, d, key = _pin_path(q, pts, on_body, cyls, GEODESIC, axis)
+            h = 1e-6
+            keys = {_pin_path(q + s, pts, on_body, cyls, GEODESIC, axis)[2] for s in np.linspace(-1e-3, 1e-3, 5)}
+            if len(keys) > 1 or max(key[0]) < WRAPPED:
+                continue
+            lp = _pin_path(q + h, pts, on_body, cyls, GEODESIC, axis)[0]
+            lm = _pin_path(q - h, pts, on_body, cyls, GEODESIC, axis)[0]
+            assert d == pytest.approx((lp - lm) / (2 * h), abs=1e-7)
+            checked += 1
+    assert checked > 20
+
+
+def test_two_wraps_on_separate_segments_add_up():
+    # Two cylinders, each over its own segment of a 3-point path: the length is the sum.
+    c1 = WrapCylinder("a", "ground", (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), 0.03, 1.0, "+y")
+    c2 = WrapCylinder("b", "ground", (0.0, 0.0, 0.0), (0.3, 0.0, 0.0), 0.03, 1.0, "-y")
+    pts = [np.array([-0.15, 0.0, 0.0]), np.array([0.15, 0.0, 0.01]), np.array([0.45, 0.0, 0.0])]
+    both, _, (status, after) = _pin_path(0.0, pts, [0, 0, 0], [(c1, 0), (c2, 0)], GEODESIC)
+    one, _, _ = _pin_path(0.0, pts[:2], [0, 0], [(c1, 0)], GEODESIC)
+    other, _, _ = _pin_path(0.0, pts[1:], [0, 0], [(c2, 0)], GEODESIC)
+    # (c2: both points at y = 0 count as +y, off its active side, so it is a plain WRAPPED)
+    assert status == (MANDATORY_WRAP, WRAPPED) and after == (0, 1)
+    assert both == pytest.approx(one + other, abs=1e-14)
+
+
+# ------------------------------------------------------------------------------- parsing
+CYL_XML = """<WrapCylinder name="Gmax1_at_pelvis_r">
+  <active>true</active>
+  <xyz_body_rotation>-0.6 0.45 0</xyz_body_rotation>
+  <translation>-0.077 -0.099 0.061</translation>
+  <quadrant>{quadrant}</quadrant>
+  <radius>{radius}</radius>
+  <length>0.15</length>
+</WrapCylinder>"""
+
+
+def test_reads_a_wrap_cylinder_and_a_path_wrap_set():
+    c = read_wrap_cylinder(ET.fromstring(CYL_XML.format(quadrant="-X", radius=0.04)), "pelvis", "m.osim")
+    assert c == WrapCylinder("Gmax1_at_pelvis_r", "pelvis", (-0.6, 0.45, 0.0), (-0.077, -0.099, 0.061), 0.04, 0.15,
+                             "-x", True)
+    assert (c.wrap_axis, c.wrap_sign) == (0, -1)
+    r = c.rotation_matrix()
+    expected = _rot((1, 0, 0), -0.6) @ _rot((0, 1, 0), 0.45)
+    np.testing.assert_allclose(r, expected, atol=1e-15)
+    ws = ET.fromstring(f"<WrapObjectSet><objects>{CYL_XML.format(quadrant='all', radius=0.04)}</objects>"
+                       "</WrapObjectSet>")
+    assert read_wrap_object_set(ws, "pelvis", "m.osim")[0].quadrant == "all"
+    pws = ET.fromstring("<PathWrapSet><objects><PathWrap name='pathwrap'><wrap_object>IL_at_brim_r</wrap_object>"
+                        "<method>hybrid</method><range>2 3</range></PathWrap></objects></PathWrapSet>")
+    assert read_path_wrap_set(pws, "m.osim", "iliacus_r", 4) == (PathWrap("IL_at_brim_r", "hybrid", (2, 3)),)
+
+
+@pytest.mark.parametrize("xml,key,value,allowed", [
+    (CYL_XML.format(quadrant="diagonal", radius=0.04), "quadrant", "diagonal", "-x"),
+    (CYL_XML.format(quadrant="+y", radius=0.0), "radius", 0.0, "greater than zero"),
+    (CYL_XML.format(quadrant="+y", radius=-0.01), "radius", -0.01, "greater than zero"),
+    (CYL_XML.format(quadrant="+y", radius="abc"), "radius", "abc", "numbers"),
+    ("<WrapEllipsoid name='e'><dimensions>0.1 0.1 0.1</dimensions></WrapEllipsoid>", "WrapObjectSet",
+     "WrapEllipsoid", "WrapCylinder"),
+])
+def test_refuses_unsupported_wrap_objects(xml, key, value, allowed):
+    ws = ET.fromstring(f"<WrapObjectSet><objects>{xml}</objects></WrapObjectSet>")
+    with pytest.raises(InputError) as e:
+        read_wrap_object_set(ws, "pelvis", "m.osim")
+    msg = str(e.value)
+    assert msg.startswith("m.osim: ") and key in e.value.key and allowed in msg
+    assert e.value.value == value and msg.count(".") >= 1 and "\n" not in msg
+
+
+def test_refuses_bad_path_wraps():
+    bad = ET.fromstring("<PathWrapSet><objects><PathWrap name='p'><wrap_object>c</wrap_object>"
+                        "<method>spline</method></PathWrap></objects></PathWrapSet>")
+    with pytest.raises(InputError, match="method = 'spline' is not allowed"):
+        read_path_wrap_set(bad, "m.osim", "mus")
+    bad = ET.fromstring("<PathWrapSet><objects><PathWrap name='p'><wrap_object>c</wrap_object>"
+                        "<range>1 9</range></PathWrap></objects></PathWrapSet>")
+    with pytest.raises(InputError, match="range = '1 9'"):
+        read_path_wrap_set(bad, "m.osim", "mus", 3)
+
+
+# ------------------------------------------------------------------ OpenSim cross-checks
+def _build(osim, points, cyls, ranges=None, pin_axis_rot=(0.0, 0.0, 0.0)):
+    """One pin joint (ground -> body 'b'), one muscle; ``points`` = [(on_body, xyz)], ``cyls`` =
+    [dict(on_body, rot, trans, radius, length, quadrant, active)]."""
+    m = osim.Model()
+    body = osim.Body("b", 1.0, osim.Vec3(0), osim.Inertia(0.1, 0.1, 0.1))
+    m.addBody(body)
+    m.addJoint(osim.PinJoint("pin", m.getGround(), osim.Vec3(0.0, 0.02, 0.0), osim.Vec3(*pin_axis_rot), body,
+                             osim.Vec3(0), osim.Vec3(0)))
+    mus = osim.Thelen2003Muscle("mus", 100.0, 0.1, 0.1, 0.0)
+    for i, (on_body, loc) in enumerate(points):
+        mus.addNewPathPoint(f"p{i}", body if on_body else m.getGround(), osim.Vec3(*loc))
+    m.addForce(mus)
+    specs = []
+    for i, c in enumerate(cyls):
+        w = osim.WrapCylinder()
+        w.setName(f"cyl{i}")
+        w.set_radius(c["radius"])
+        w.set_length(c["length"])
+        w.set_xyz_body_rotation(osim.Vec3(*c["rot"]))
+        w.set_translation(osim.Vec3(*c["trans"]))
+        w.set_quadrant(c["quadrant"])
+        w.set_active(c.get("active", True))
+        frame = body if c["on_body"] else m.updGround()
+        frame.addWrapObject(w)
+        mus.updGeometryPath().addPathWrap(frame.getWrapObject(f"cyl{i}"))
+        specs.append((WrapCylinder(f"cyl{i}", "b" if c["on_body"] else "ground", tuple(c["rot"]), tuple(c["trans"]),
+                                   c["radius"], c["length"], c["quadrant"], c.get("active", True)), ranges[i]
+                      if ranges else (-1, -1)))
+    wraps = mus.updGeometryPath().updWrapSet()
+    for i, (_, (a, b)) in enumerate(specs):
+        wraps.get(i).set_range(0, a)
+        wraps.get(i).set_range(1, b)
+    state = m.initSystem()
+    return m, mus, specs, state
+
+
+def _mine(m, mus, specs, state, method):
+    """hipsim's length and moment arm at the model's current pose, from OpenSim's point positions."""
+    pin = m.getJointSet().get(0)
+    pf = pin.getParentFrame().getTransformInGround(state)
+    rpf = np.array([[pf.R().get(i, j) for j in range(3)] for i in range(3)])
+    opf = np.array([pf.p().get(i) for i in range(3)])
+    bt = m.getBodySet().get("b").getTransformInGround(state)
+    rb = np.array([[bt.R().get(i, j) for j in range(3)] for i in range(3)])
+    ob = np.array([bt.p().get(i) for i in range(3)])
+    # body kinematics in the layout of hipsim.model.kernels (0 ground, 1 the body)
+    R = np.stack([np.eye(3), rb])
+    o = np.stack([np.zeros(3), ob])
+    omega = rpf[:, 2]
+    jw = np.zeros((2, 1, 3))
+    jv = np.zeros((2, 1, 3))
+    jw[1, 0] = omega
+    jv[1, 0] = np.cross(omega, ob - opf)
+    pps = mus.getGeometryPath().getPathPointSet()
+    gp, dp, pidx, pbody = [], [], [], []
+    for i in range(pps.getSize()):
+        pp = pps.get(i)
+        if not pp.isActive(state):
+            continue
+        b = 1 if pp.getParentFrame().getName() == "b" else 0
+        x = pp.getLocationInGround(state).to_numpy()
+        gp.append(x)
+        dp.append(jv[b, 0] + np.cross(jw[b, 0], x - o[b]))
+        pidx.append(i)
+        pbody.append(b)
+    nw = len(specs)
+    cR, co, cw, cv = np.zeros((nw, 3, 3)), np.zeros((nw, 3)), np.zeros((nw, 1, 3)), np.zeros((nw, 1, 3))
+    cb = np.array([1 if c.body == "b" else 0 for c, _ in specs], np.int64)
+    for w, (c, _) in enumerate(specs):
+        cylinder_in_ground(R, o, jw, jv, cb[w], c.rotation_matrix(), np.array(c.translation), np.zeros(1, np.int64),
+                           cR[w], co[w], cw[w], cv[w])
+    dl = np.zeros(1)
+    status = np.zeros(nw, np.int64)
+    after = np.zeros(nw, np.int64)
+    length = wrapped_path_length(np.array(gp), np.array(dp).reshape(-1, 1, 3), np.array(pidx, np.int64),
+                                 np.array(pbody, np.int64), pps.getSize(), True, method, cR, co, cw, cv, cb,
+                                 np.array([c.radius for c, _ in specs]), np.array([c.length for c, _ in specs]),
+                                 np.array([c.wrap_axis for c, _ in specs], np.int64),
+                                 np.array([c.wrap_sign for c, _ in specs], np.int64),
+                                 np.array([c.active for c, _ in specs]),
+                                 np.array([r for _, r in specs], np.int64).reshape(nw, 2), dl, status, after)
+    return length, -dl[0], (tuple(status), tuple(after))
+
+
+#: Small models: (points, cylinders, ranges). Cylinders on ground or on the moving body, at
+#: various orientations, radii, lengths and quadrants; 2-4 points; ranges; one and two wraps.
+CASES = {
+    "ground_all": ([(0, (0.0, 0.3, 0.0)), (1, (0.0, -0.3, 0.02))],
+                   [dict(on_body=0, rot=(0.0, 0.0, 0.0), trans=(0.0, 0.0, 0.0), radius=0.05, length=0.5,
+                         quadrant="all")], None),
+    "body_tilted_-x": ([(0, (0.03, 0.25, -0.02)), (1, (0.05, -0.2, 0.04))],
+                       [dict(on_body=1, rot=(0.3, -0.5, 0.2), trans=(0.01, 0.02, 0.0), radius=0.04, length=0.3,
+                             quadrant="-x")], None),
+    "ground_+y_short": ([(0, (-0.03, 0.28, 0.05)), (1, (0.04, -0.22, -0.03))],
+                        [dict(on_body=0, rot=(1.2, 0.3, -0.4), trans=(0.0, 0.01, 0.01), radius=0.03, length=0.08,
+                              quadrant="+y")], None),
+    "three_points_-y": ([(0, (0.0, 0.3, 0.01)), (1, (0.06, -0.15, 0.02)), (1, (0.08, -0.3, 0.0))],
+                        [dict(on_body=1, rot=(-0.4, 0.9, 0.0), trans=(0.0, 0.0, 0.02), radius=0.06, length=0.4,
+                              quadrant="-y")], None),
+    "four_points_range_+x": ([(0, (0.02, 0.35, 0.0)), (0, (0.05, 0.2, 0.02)), (1, (0.03, -0.2, 0.0)),
+                              (1, (0.0, -0.33, -0.02))],
+                             [dict(on_body=0, rot=(0.0, 1.0, 0.5), trans=(0.0, 0.0, 0.0), radius=0.035, length=0.4,
+                                   quadrant="+x")], [(2, 3)]),
+    "ground_+z": ([(0, (0.05, 0.25, 0.03)), (1, (-0.03, -0.25, 0.0))],
+                  [dict(on_body=0, rot=(0.5, 0.0, 1.0), trans=(0.0, 0.0, 0.0), radius=0.045, length=0.6,
+                        quadrant="+z")], None),
+    "two_wraps_disjoint": ([(0, (0.0, 0.3, 0.0)), (1, (0.0, -0.1, 0.03)), (1, (0.02, -0.35, 0.0))],
+                           [dict(on_body=0, rot=(0.0, 0.0, 0.0), trans=(0.0, 0.02, 0.0), radius=0.04, length=0.5,
+                                 quadrant="all"),
+                            dict(on_body=1, rot=(0.2, 0.0, 0.0), trans=(0.02, -0.22, 0.0), radius=0.03, length=0.5,
+                                 quadrant="-x")], [(1, 2), (2, 3)]),
+    "two_wraps_one_segment": ([(0, (0.01, 0.3, 0.0)), (1, (0.0, -0.3, 0.03))],
+                              [dict(on_body=0, rot=(0.1, 0.2, 0.0), trans=(0.0, 0.06, 0.0), radius=0.03,
+                                    length=0.4, quadrant="+x"),
+                               dict(on_body=1, rot=(0.0, 0.3, 0.0), trans=(0.0, -0.08, 0.0), radius=0.03,
+                                    length=0.4, quadrant="-x")], None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_small_models_match_opensim(opensim, case):
+    points, cyls, ranges = CASES[case]
+    m, mus, specs, state = _build(opensim, points, cyls, ranges)
+    coord = m.getCoordinateSet().get(0)
+    rng = np.random.default_rng(11)
+    half_deg = math.radians(0.5)
+    worst_l = worst_ma = worst_geo = 0.0
+    n_wrapped = n_near = 0
+    for q in rng.uniform(-1.6, 1.6, 300):
+        coord.setValue(state, q)
+        m.realizePosition(state)
+        length = mus.getLength(state)
+        ma = mus.computeMomentArm(state, coord)
+        mine, mine_ma, key = _mine(m, mus, specs, state, OPENSIM)
+        geo = _mine(m, mus, specs, state, GEODESIC)[0]
+        worst_l = max(worst_l, abs(mine - length))
+        worst_geo = max(worst_geo, abs(geo - length))
+        n_wrapped += max(key[0]) >= WRAPPED
+        # a wrap switch within 0.5 deg?
+        near = False
+        for s in np.linspace(-half_deg, half_deg, 5):
+            coord.setValue(state, q + s)
+            m.realizePosition(state)
+            near |= _mine(m, mus, specs, state, OPENSIM)[2] != key
+        n_near += near
+        if not near:
+            worst_ma = max(worst_ma, abs(mine_ma - ma))
+        assert abs(mine - length) < 1e-7, (case, q, mine, length)
+    print(f"\n{case}: {n_wrapped}/300 wrapped, {n_near} within 0.5 deg of a switch; max |length - OpenSim| "
+          f"{worst_l:.1e} m (exact-geodesic placement: {worst_geo:.1e} m); max |moment arm - OpenSim| away from "
+          f"switches {worst_ma:.1e} m")
+    assert n_wrapped > 0
+    if case != "two_wraps_one_segment":
+        # OpenSim's moment arm holds the tangent points fixed, as the OPENSIM derivative does.
+        assert worst_ma < 1e-5
+
+
+def test_rajagopal_hip_muscles_match_opensim(opensim, reference_dir):
+    """Real wrapped muscles: lengths from OpenSim's path point and cylinder poses at random poses."""
+    path = reference_dir / "RajagopalLaiUhlrich2023.osim"
+    root = ET.parse(path).getroot()
+    cylinders = {}
+    for body in root.iter("Body"):
+        for c in read_wrap_object_set(body.find("WrapObjectSet"), body.get("name"), str(path)):
+            cylinders[c.name] = c
+    assert len(cylinders) == 44
+    names = ["glmax1_r", "iliacus_r", "psoas_r", "gaslat_r", "recfem_r"]
+    wraps = {}
+    for el in root.iter():
+        if el.get("name") in names and el.find("GeometryPath") is not None:
+            gp = el.find("GeometryPath")
+            wraps[el.get("name")] = read_path_wrap_set(gp.find("PathWrapSet"), str(path), el.get("name"),
+                                                       len(list(gp.find("PathPointSet/objects"))))
+    model = opensim.Model(str(path))
+    state = model.initSystem()
+    cs = model.getCoordinateSet()
+    rng = np.random.default_rng(5)
+    worst = dict.fromkeys(names, 0.0)
+    wrapped = dict.fromkeys(names, 0)
+    for _ in range(150):
+        for i in range(cs.getSize()):
+            c = cs.get(i)
+            if c.getMotionType() == 1 and not c.get_locked(0) and c.getName() not in ("pelvis_tilt", "pelvis_list",
+                                                                                     "pelvis_rotation"):
+                lo, hi = c.getRangeMin(), c.getRangeMax()
+                c.setValue(state, rng.uniform(lo, hi), False)
+        model.assemble(state)
+        model.realizePosition(state)
+        for name in names:
+            mus = model.getMuscles().get(name)
+            pps = mus.getGeometryPath().getPathPointSet()
+            gp, pidx, pbody = [], [], []
+            for i in range(pps.getSize()):
+                if pps.get(i).isActive(state):
+                    gp.append(pps.get(i).getLocationInGround(state).to_numpy())
+                    pidx.append(i)
+                    pbody.append(0)
+            pw = wraps[name]
+            nw = len(pw)
+            cR, co = np.zeros((nw, 3, 3)), np.zeros((nw, 3))
+            cyl = [cylinders[p.wrap_object] for p in pw]
+            for w, c in enumerate(cyl):
+                t = model.getBodySet().get(c.body).getTransformInGround(state)
+                rb = np.array([[t.R().get(i, j) for j in range(3)] for i in range(3)])
+                cR[w] = rb @ c.rotation_matrix()
+                co[w] = t.p().to_numpy() + rb @ np.array(c.translation)
+            status = np.zeros(nw, np.int64)
+            mine = wrapped_path_length(np.array(gp), np.zeros((len(gp), 0, 3)), np.array(pidx, np.int64),
+                                       np.array(pbody, np.int64), pps.getSize(), False, OPENSIM, cR, co,
+                                       np.zeros((nw, 0, 3)), np.zeros((nw, 0, 3)), np.arange(1, nw + 1),
+                                       np.array([c.radius for c in cyl]), np.array([c.length for c in cyl]),
+                                       np.array([c.wrap_axis for c in cyl], np.int64),
+                                       np.array([c.wrap_sign for c in cyl], np.int64),
+                                       np.array([c.active for c in cyl]), np.array([p.range for p in pw], np.int64),
+                                       np.zeros(0), status, np.zeros(nw, np.int64))
+            worst[name] = max(worst[name], abs(mine - mus.getLength(state)))
+            wrapped[name] += max(status) >= WRAPPED
+    print("\nRajagopalLaiUhlrich2023, 150 random poses: max |length - OpenSim| (m), poses wrapped")
+    for name in names:
+        print(f"  {name:10s} {worst[name]:.1e}  {wrapped[name]}")
+    assert all(v < 1e-7 for v in worst.values()), worst
+    assert all(wrapped[n] > 0 for n in ("glmax1_r", "iliacus_r", "psoas_r"))
