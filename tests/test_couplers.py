@@ -108,8 +108,10 @@ PATELLA_AXES = (
 )
 
 
-def knee_spec(coupled: bool = True, scale: float = 0.9, function=Polynomial((0.05, 0.8, 0.02)),
-              muscles: bool = True) -> ModelSpec:
+PF_FUNCTION = Polynomial((0.05, 0.8, 0.02))
+
+
+def knee_spec(coupled: bool = True, scale: float = 0.9, function=PF_FUNCTION, muscles: bool = True) -> ModelSpec:
     """ground -(pin hip)- thigh -(universal knee: flexion, varus)- shank; thigh -(custom)- patella
     driven by 'beta', coupled to knee flexion when ``coupled``; muscles over the knee to the patella."""
     joints = (
@@ -210,6 +212,27 @@ def test_coupled_accelerations_include_the_coupler_curvature():
     wm, _, _, _ = motion(q0 - h * qd + 0.5 * h * h * qdd, qd - h * qdd, qdd)
     p = m.body_names.index("patella")
     assert al0[p] == pytest.approx((wp[p] - wm[p]) / (2 * h), abs=1e-6)
+
+
+def test_static_generalised_forces_of_a_coupled_model_are_the_gravity_gradient():
+    """Inverse dynamics (static) gives dV/dq of the potential energy, the patella's weight acting on
+    knee flexion through the coupler (also guards against stale compiled kernels)."""
+    from hipsim.dynamics.inverse import inverse_dynamics
+    m = Model(knee_spec(muscles=False))
+    cm = m.compiled
+
+    def potential(q):
+        R, o, _, _ = m.body_poses(q)
+        com = o[0] + np.einsum("bij,bj->bi", R[0], cm.body_com)
+        return -float((cm.body_mass * (com @ cm.gravity)).sum())
+
+    q = np.array([0.3, 1.2, -0.2])
+    tau = inverse_dynamics(m, q[None])[0]
+    h = 1e-6
+    for k in range(3):
+        e = np.zeros(3)
+        e[k] = h
+        assert tau[k] == pytest.approx((potential(q + e) - potential(q - e)) / (2 * h), abs=1e-6)
 
 
 # --------------------------------------------------------------------------- UniversalJoint
@@ -338,29 +361,39 @@ def _osim(constraint: str = "", joint_extra: str = "", forces: str = "", wraps: 
 <BodySet><objects>
 <Body name="thigh"><mass>5</mass><mass_center>0 -0.2 0</mass_center><inertia>0.1 0.01 0.1 0 0 0</inertia>
 <WrapObjectSet><objects>{wraps}</objects></WrapObjectSet></Body>
-<Body name="hand"><mass>0.5</mass><mass_center>0 -0.05 0</mass_center><inertia>0.001 0.001 0.001 0 0 0</inertia></Body>
-<Body name="patella"><mass>0.1</mass><mass_center>0 0 0</mass_center><inertia>0.0001 0.0001 0.0001 0 0 0</inertia></Body>
+<Body name="hand"><mass>0.5</mass><mass_center>0 -0.05 0</mass_center>
+<inertia>0.001 0.001 0.001 0 0 0</inertia></Body>
+<Body name="patella"><mass>0.1</mass><mass_center>0 0 0</mass_center>
+<inertia>0.0001 0.0001 0.0001 0 0 0</inertia></Body>
 </objects></BodySet>
 <JointSet><objects>
 <PinJoint name="hip"><socket_parent_frame>/ground</socket_parent_frame><socket_child_frame>thigh</socket_child_frame>
-<coordinates><Coordinate name="knee"><default_value>0</default_value><range>0 2</range></Coordinate>{joint_extra}</coordinates>
+<coordinates><Coordinate name="knee"><default_value>0</default_value><range>0 2</range>
+</Coordinate>{joint_extra}</coordinates>
 </PinJoint>
-<UniversalJoint name="wrist"><socket_parent_frame>thigh_offset</socket_parent_frame><socket_child_frame>hand</socket_child_frame>
-<coordinates><Coordinate name="wflex"><range>-1 1</range></Coordinate><Coordinate name="wdev"><range>-1 1</range></Coordinate></coordinates>
+<UniversalJoint name="wrist"><socket_parent_frame>thigh_offset</socket_parent_frame>
+<socket_child_frame>hand</socket_child_frame>
+<coordinates><Coordinate name="wflex"><range>-1 1</range></Coordinate><Coordinate name="wdev">
+<range>-1 1</range></Coordinate></coordinates>
 <frames><PhysicalOffsetFrame name="thigh_offset"><socket_parent>/bodyset/thigh</socket_parent>
 <translation>0 -0.4 0</translation><orientation>0.1 0 0</orientation></PhysicalOffsetFrame></frames>
 </UniversalJoint>
-<CustomJoint name="pf"><socket_parent_frame>/bodyset/thigh</socket_parent_frame><socket_child_frame>patella</socket_child_frame>
+<CustomJoint name="pf"><socket_parent_frame>/bodyset/thigh</socket_parent_frame>
+<socket_child_frame>patella</socket_child_frame>
 <coordinates><Coordinate name="beta"><range>-99999 99999</range></Coordinate></coordinates>
 <SpatialTransform>
 <TransformAxis name="rotation1"><coordinates>beta</coordinates><axis>0 0 1</axis>
 <PolynomialFunction name="function"><coefficients>0.01 -0.5 0</coefficients></PolynomialFunction></TransformAxis>
-<TransformAxis name="rotation2"><coordinates></coordinates><axis>0 1 0</axis><Constant><value>0</value></Constant></TransformAxis>
-<TransformAxis name="rotation3"><coordinates></coordinates><axis>1 0 0</axis><Constant><value>0</value></Constant></TransformAxis>
+<TransformAxis name="rotation2"><coordinates></coordinates><axis>0 1 0</axis><Constant><value>0</value>
+</Constant></TransformAxis>
+<TransformAxis name="rotation3"><coordinates></coordinates><axis>1 0 0</axis><Constant><value>0</value>
+</Constant></TransformAxis>
 <TransformAxis name="translation1"><coordinates>beta</coordinates><axis>1 0 0</axis>
 <PolynomialFunction name="function"><coefficients>0.001 0.05</coefficients></PolynomialFunction></TransformAxis>
-<TransformAxis name="translation2"><coordinates></coordinates><axis>0 1 0</axis><Constant><value>-0.4</value></Constant></TransformAxis>
-<TransformAxis name="translation3"><coordinates></coordinates><axis>0 0 1</axis><Constant><value>0</value></Constant></TransformAxis>
+<TransformAxis name="translation2"><coordinates></coordinates><axis>0 1 0</axis><Constant><value>-0.4</value>
+</Constant></TransformAxis>
+<TransformAxis name="translation3"><coordinates></coordinates><axis>0 0 1</axis><Constant><value>0</value>
+</Constant></TransformAxis>
 </SpatialTransform></CustomJoint>
 </objects></JointSet>
 <ConstraintSet><objects>{constraint}</objects></ConstraintSet>
@@ -370,24 +403,29 @@ def _osim(constraint: str = "", joint_extra: str = "", forces: str = "", wraps: 
 
 
 COUPLER = """<CoordinateCouplerConstraint name="pf_con"><isEnforced>true</isEnforced>
-<coupled_coordinates_function><LinearFunction><coefficients>1 0</coefficients></LinearFunction></coupled_coordinates_function>
+<coupled_coordinates_function><LinearFunction><coefficients>1 0</coefficients></LinearFunction>
+</coupled_coordinates_function>
 <independent_coordinate_names>{ind}</independent_coordinate_names>
 <dependent_coordinate_name>beta</dependent_coordinate_name><scale_factor>{scale}</scale_factor>
 </CoordinateCouplerConstraint>"""
 
 MILLARD = """<Millard2012EquilibriumMuscle name="vas">
 <GeometryPath><PathPointSet><objects>
-<PathPoint name="p1"><socket_parent_frame>/bodyset/thigh</socket_parent_frame><location>0.03 -0.1 0</location></PathPoint>
-<PathPoint name="p2"><socket_parent_frame>/bodyset/patella</socket_parent_frame><location>0.01 0.02 0</location></PathPoint>
+<PathPoint name="p1"><socket_parent_frame>/bodyset/thigh</socket_parent_frame>
+<location>0.03 -0.1 0</location></PathPoint>
+<PathPoint name="p2"><socket_parent_frame>/bodyset/patella</socket_parent_frame>
+<location>0.01 0.02 0</location></PathPoint>
 </objects></PathPointSet>
 <PathWrapSet><objects>{wrap}</objects></PathWrapSet></GeometryPath>
 <max_isometric_force>1000</max_isometric_force><optimal_fiber_length>0.1</optimal_fiber_length>
 <tendon_slack_length>0.15</tendon_slack_length><pennation_angle_at_optimal>0.05</pennation_angle_at_optimal>
 <ignore_tendon_compliance>true</ignore_tendon_compliance><fiber_damping>0.1</fiber_damping>
-<ActiveForceLengthCurve name="c"><min_norm_active_fiber_length>0.47</min_norm_active_fiber_length></ActiveForceLengthCurve>
+<ActiveForceLengthCurve name="c"><min_norm_active_fiber_length>0.47</min_norm_active_fiber_length>
+</ActiveForceLengthCurve>
 <TendonForceLengthCurve name="t"></TendonForceLengthCurve>
 </Millard2012EquilibriumMuscle>
-<CoordinateActuator name="knee_reserve"><coordinate>knee</coordinate><optimal_force>1</optimal_force></CoordinateActuator>"""
+<CoordinateActuator name="knee_reserve"><coordinate>knee</coordinate><optimal_force>1</optimal_force>
+</CoordinateActuator>"""
 
 CYLINDER = """<WrapCylinder name="cyl"><active>true</active><xyz_body_rotation>0 1.5708 0</xyz_body_rotation>
 <translation>0 -0.38 0</translation><quadrant>y</quadrant><radius>0.025</radius><length>0.1</length></WrapCylinder>"""

@@ -154,7 +154,7 @@ def opensim_modern(osim, path, model, qs):
     L = np.empty((nf, nm))
     A = np.zeros((nf, nm, model.n_coordinates))
     for f, q in enumerate(qs):
-        for c, v in zip(coords, q):
+        for c, v in zip(coords, q, strict=True):
             c.setValue(s, float(v), False)
         for con in cons:
             ind = cs.get(con.getIndependentCoordinateNames().get(0)).getValue(s)

@@ -190,7 +190,7 @@ def _millard(t: _Table) -> MillardParameters:
     groups = {}
     for g in MILLARD_GROUPS:
         sub = t.sub(g, {})
-        props = []
+        props: list[tuple[str, float | bool]] = []
         for k, v in sub.data.items():
             if isinstance(v, bool):
                 props.append((k, v))

@@ -625,10 +625,10 @@ def validate(spec: ModelSpec) -> None:
                                   f"a wrap range is two whole numbers: first and last path point (1 to {len(m.path)}),"
                                   " -1 for the path's end")
         if m.millard is not None:
-            for g in MILLARD_GROUPS:
-                for pname, v in getattr(m.millard, g):
-                    if not isinstance(v, bool):
-                        _finite(src, f"{key}.millard.{g}.{pname}", v)
+            for group in MILLARD_GROUPS:
+                for pname, pvalue in getattr(m.millard, group):
+                    if not isinstance(pvalue, bool):
+                        _finite(src, f"{key}.millard.{group}.{pname}", pvalue)
         if isinstance(m.path[0], ConditionalPathPoint) or isinstance(m.path[-1], ConditionalPathPoint):
             raise input_error(src, f"{key}.path", "conditional end point",
                               "the first and last path points must be fixed or moving, not conditional")
