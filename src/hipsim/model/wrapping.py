@@ -526,15 +526,14 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
     hit2, zp2 = _plane_z(t2x, t2y, z2, nx, ny, nz, dpl)
     zt1 = z1
     zt2 = z2
-    if hit1:
-        # closest point to (t1, zp1) on the line through the axis point of p1 along +-z
-        cz = zp1 if abs(z2) >= _EPS else z1
-        if (cz - z2) ** 2 < (z1 - z2) ** 2:
-            zt1 = zp1
-    if hit2:
-        cz = zp2 if abs(z1) >= _EPS else z2
-        if (cz - z1) ** 2 < (z2 - z1) ** 2:
-            zt2 = zp2
+    # A slid tangent point is kept if it is axially nearer the other end point than its own end
+    # point is. (OpenSim measures this along the line through p11 "along" the point p22, i.e.
+    # along +-z; only when p22 is exactly the origin does its code fall back to no sliding,
+    # which rounding noise in p22 usually prevents. Here the axial test is always used.)
+    if hit1 and (zp1 - z2) ** 2 < (z1 - z2) ** 2:
+        zt1 = zp1
+    if hit2 and (zp2 - z1) ** 2 < (z2 - z1) ** 2:
+        zt2 = zp2
     half = 0.5 * length
     if (zt1 < -half or zt1 > half) and (zt2 < -half or zt2 > half):
         return NO_WRAP
