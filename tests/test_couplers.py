@@ -19,7 +19,7 @@ from hipsim.model.hipfile import read_model, write_model
 from hipsim.model.model import Model
 from hipsim.model.osim import read_osim
 from hipsim.model.spec import (Body, Constant, CoordinateCoupler, Coordinate, Frame, Joint, Linear,
-                               MillardParameters, ModelSpec, Multiplier, Muscle, PathPoint, PathWrap, Polynomial,
+                               MillardProperties, ModelSpec, Multiplier, Muscle, PathPoint, PathWrap, Polynomial,
                                SimmSpline, TransformAxis, WrapCylinder)
 
 finite = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
@@ -339,7 +339,7 @@ def test_wrap_records_are_validated():
 
 def test_new_records_round_trip_through_the_toml_format(tmp_path):
     spec = _wrapped_spec()
-    millard = MillardParameters(active_force_length=(("min_norm_active_fiber_length", 0.47),),
+    millard = MillardProperties(active_force_length=(("min_norm_active_fiber_length", 0.47),),
                                 muscle=(("ignore_tendon_compliance", True), ("fiber_damping", 0.1)))
     spec = dataclasses.replace(spec, muscles=(dataclasses.replace(spec.muscles[0], kind="Millard2012EquilibriumMuscle",
                                                                   millard=millard), spec.muscles[1]))
@@ -519,3 +519,23 @@ def test_gait2392_is_unchanged(default_model):
 
 def spec_mass(spec):
     return sum(b.mass for b in spec.bodies)
+
+
+def test_millard_records_rebuild_the_muscle_element(reference_dir):
+    """The Millard properties kept in the description give the Millard module the parameters it reads
+    from the original element (millard_element bridges the two)."""
+    import xml.etree.ElementTree as ET
+
+    from hipsim.model.osim import millard_element
+    from hipsim.muscles.millard import millard_parameters_from_xml
+    for name in ("Rajagopal2016.osim", "RajagopalLaiUhlrich2023.osim"):
+        path = reference_dir / name
+        spec = read_osim(path)
+        forces = ET.parse(path).getroot().find("Model/ForceSet/objects")
+        elements = {e.get("name"): e for e in forces.iter("Millard2012EquilibriumMuscle")}
+        assert len(spec.muscles) == len(elements) == 80
+        for m in spec.muscles:
+            assert m.kind == "Millard2012EquilibriumMuscle" and m.millard is not None
+            assert millard_parameters_from_xml(millard_element(m)) == millard_parameters_from_xml(elements[m.alias])
+        assert sum(bool(m.wraps) for m in spec.muscles) == 42
+        assert {w.body for w in spec.wrap_objects} >= {"pelvis", "femur_r", "femur_l"}

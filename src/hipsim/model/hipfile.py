@@ -48,7 +48,7 @@ import tomlkit
 from hipsim.errors import input_error
 from hipsim.fileio import atomic_write_text, read_toml
 from hipsim.model.spec import (MAX_FUNCTION_DEPTH, MILLARD_GROUPS, Body, ConditionalPathPoint, Constant, Coordinate,
-                               CoordinateCoupler, Frame, Function, Joint, Linear, MillardParameters, ModelSpec,
+                               CoordinateCoupler, Frame, Function, Joint, Linear, MillardProperties, ModelSpec,
                                MovingPathPoint, Multiplier, Muscle, PathPoint, PathWrap, Polynomial, SimmSpline,
                                ThelenParameters, TransformAxis, WrapCylinder)
 
@@ -186,7 +186,7 @@ def _path_wrap(t: _Table) -> PathWrap:
     return w
 
 
-def _millard(t: _Table) -> MillardParameters:
+def _millard(t: _Table) -> MillardProperties:
     groups = {}
     for g in MILLARD_GROUPS:
         sub = t.sub(g, {})
@@ -202,7 +202,7 @@ def _millard(t: _Table) -> MillardParameters:
         sub.done()
         groups[g] = tuple(props)
     t.done()
-    return MillardParameters(**groups)
+    return MillardProperties(**groups)
 
 
 def spec_from_toml(data: dict, source: str) -> ModelSpec:

@@ -6,7 +6,7 @@ coordinates, Constant / LinearFunction / SimmSpline / PolynomialFunction /
 MultiplierFunction, CoordinateCouplerConstraints with one independent coordinate (as coupled
 coordinates, :class:`~hipsim.model.spec.CoordinateCoupler`), fixed / conditional / moving path
 points, Thelen2003Muscle and Millard2012EquilibriumMuscle parameters (a Millard muscle's curve
-parameters are kept as read, :class:`~hipsim.model.spec.MillardParameters`), and WrapCylinder
+parameters are kept as read, :class:`~hipsim.model.spec.MillardProperties`), and WrapCylinder
 wrap objects with each muscle's PathWrap references, as geometry: hipsim does not compute
 wrapping yet, so such a model is read but does not compile unless its wrapped muscles are left
 out (``read_osim(path, drop_wrapped_muscles=True)``). Anything else that changes the mechanics
@@ -26,7 +26,7 @@ from hipsim.errors import InputError, input_error
 from hipsim.fileio import atomic_write_xml, read_xml
 from hipsim.model.names import descriptive_name
 from hipsim.model.spec import (GROUND, MAX_FUNCTION_DEPTH, Body, ConditionalPathPoint, Constant, Coordinate,
-                               CoordinateCoupler, Frame, Function, Joint, Linear, MillardParameters, ModelSpec,
+                               CoordinateCoupler, Frame, Function, Joint, Linear, MillardProperties, ModelSpec,
                                MovingPathPoint, Multiplier, Muscle, PathPoint, PathWrap, Polynomial, Properties,
                                SimmSpline, ThelenParameters, TransformAxis, WrapCylinder)
 
@@ -41,10 +41,10 @@ _JOINT_KINDS: dict[str, Literal["custom", "pin", "universal", "weld"]] = {
     "CustomJoint": "custom", "PinJoint": "pin", "UniversalJoint": "universal", "WeldJoint": "weld"}
 #: Forces that act only when a controller drives them (noted, not imported, when no controller does).
 _CONTROLLED_FORCES = ("CoordinateActuator",)
-#: A Millard2012EquilibriumMuscle's curve elements -> MillardParameters field.
+#: A Millard2012EquilibriumMuscle's curve elements -> MillardProperties field.
 _MILLARD_CURVES = {"ActiveForceLengthCurve": "active_force_length", "ForceVelocityCurve": "force_velocity",
                    "FiberForceLengthCurve": "fiber_force_length", "TendonForceLengthCurve": "tendon_force_length"}
-#: Muscle properties read into Muscle's own fields (not repeated in MillardParameters.muscle).
+#: Muscle properties read into Muscle's own fields (not repeated in MillardProperties.muscle).
 _COMMON_MUSCLE_PROPERTIES = {"max_isometric_force", "optimal_fiber_length", "tendon_slack_length",
                              "pennation_angle_at_optimal", "max_contraction_velocity"}
 #: OpenSim quadrant spellings -> hipsim's (spec.WRAP_QUADRANTS).
@@ -282,10 +282,10 @@ class _Reader:
                 continue  # not a scalar (a name, an empty element, a list): nothing to compile
         return tuple(out)
 
-    def millard(self, el: ET.Element, key: str) -> MillardParameters:
+    def millard(self, el: ET.Element, key: str) -> MillardProperties:
         curves = {field: self.properties(c, f"{key}.{tag}") for tag, field in _MILLARD_CURVES.items()
                   for c in [el.find(tag)] if c is not None}
-        return MillardParameters(**curves, muscle=self.properties(el, key, _COMMON_MUSCLE_PROPERTIES))
+        return MillardProperties(**curves, muscle=self.properties(el, key, _COMMON_MUSCLE_PROPERTIES))
 
     def wrap_objects(self, holder: ET.Element, body: str) -> list[WrapCylinder]:
         out = []
@@ -408,6 +408,37 @@ def read_osim(path: str | Path, drop_wrapped_muscles: bool = False) -> ModelSpec
                      license=_license_from(credits), notes=tuple(notes), source=str(path),
                      couplers=tuple(couplers), wrap_objects=tuple(wraps))
     return spec.without_wrapped_muscles() if drop_wrapped_muscles else spec
+
+
+def millard_element(muscle: Muscle) -> ET.Element:
+    """A ``<Millard2012EquilibriumMuscle>`` element holding ``muscle``'s common properties (as the
+    spec has them now: a weakened muscle's force is its reduced one) and the properties of
+    ``muscle.millard`` as they were read, so that an XML reader of Millard muscles (such as
+    :func:`hipsim.muscles.millard.millard_parameters_from_xml`) can build its parameters from a
+    model description. The path is left out."""
+    if muscle.millard is None:
+        raise input_error("argument", "muscle", muscle.alias,
+                          "a muscle read from a Millard2012EquilibriumMuscle (with Muscle.millard) is required")
+    el = ET.Element("Millard2012EquilibriumMuscle", name=muscle.alias)
+
+    def put(parent: ET.Element, tag: str, value: float | bool) -> None:
+        ET.SubElement(parent, tag).text = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+
+    for tag, value in (("max_isometric_force", muscle.max_isometric_force),
+                       ("optimal_fiber_length", muscle.optimal_fiber_length),
+                       ("tendon_slack_length", muscle.tendon_slack_length),
+                       ("pennation_angle_at_optimal", muscle.pennation_angle),
+                       ("max_contraction_velocity", muscle.max_contraction_velocity)):
+        put(el, tag, float(value))
+    for tag, value in muscle.millard.muscle:
+        put(el, tag, value)
+    for ctag, group in _MILLARD_CURVES.items():
+        props = getattr(muscle.millard, group)
+        if props:  # an absent curve and an empty one both take OpenSim's defaults
+            curve = ET.SubElement(el, ctag)
+            for tag, value in props:
+                put(curve, tag, value)
+    return el
 
 
 def _inertia(v: tuple[float, ...]) -> tuple[float, float, float, float, float, float]:

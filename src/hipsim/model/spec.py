@@ -363,7 +363,7 @@ Properties = tuple[tuple[str, Union[float, bool]], ...]
 
 
 @dataclass(frozen=True)
-class MillardParameters:
+class MillardProperties:
     """The parameters of an OpenSim Millard2012EquilibriumMuscle beyond the common ones, as read
     from the model file and not yet compiled: each curve's properties (``ActiveForceLengthCurve``,
     ``ForceVelocityCurve``, ``FiberForceLengthCurve``, ``TendonForceLengthCurve``; a property the
@@ -382,7 +382,7 @@ class MillardParameters:
         return {f: dict(getattr(self, f)) for f in MILLARD_GROUPS}
 
 
-#: The groups of :class:`MillardParameters`, in order.
+#: The groups of :class:`MillardProperties`, in order.
 MILLARD_GROUPS = ("active_force_length", "force_velocity", "fiber_force_length", "tendon_force_length", "muscle")
 
 
@@ -409,7 +409,7 @@ class Muscle:
     #: so a model with a wrap over an active wrap object does not compile).
     wraps: tuple[PathWrap, ...] = ()
     #: A Millard2012EquilibriumMuscle's own parameters as read from its file (None otherwise).
-    millard: MillardParameters | None = None
+    millard: MillardProperties | None = None
     #: Fraction of the muscle's normal strength that ``max_isometric_force`` already includes
     #: (1 unless the model was weakened with :meth:`hipsim.Model.with_strength`), so that every
     #: result can say what strength each muscle ran at.
