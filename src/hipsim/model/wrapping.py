@@ -40,31 +40,50 @@ Biomech Biomed Engin 3:1-30). The facts used here:
 * The wrapped length is straight + helical arc + straight, the helix angle being the
   signed angle between the tangent points (``2 pi`` minus it for a long wrap).
 
-One deliberate, documented difference: OpenSim places the tangent points' axial positions
-by an iteration that stops within 0.1 degree of tangency (or, with visualisation disabled
-and a single wrap, by the plane construction alone). Here they are exact: for the chosen
-cross-section tangent points and arc angle, the shortest such path unrolls to a straight
-line, so the length is ``sqrt((h1 + r|theta| + h2)^2 + dz^2)`` (h the tangent lengths in the
-cross-section, dz the axial distance of the end points). OpenSim's value is the same
-expression evaluated at slightly non-optimal tangent heights, so it is never shorter; the
-difference is second order in its tangency error (see tests/test_wrapping.py for the
-measured size).
+Placing the tangent points along the axis: two methods
+--------------------------------------------------------
+The cross-section tangent points and the arc angle are always OpenSim's. Their axial
+positions (and so the length) come from one of two methods:
+
+* ``OPENSIM`` reproduces ``Muscle.getLength`` to rounding (measured <= 2e-15 m on small
+  models and on RajagopalLaiUhlrich2023's wrapped muscles). OpenSim slides the tangent points
+  to the plane through the end points and an "apex" on the surface; with a single wrap that
+  is final (``singleWrap``: no tangency iteration), with two or more wraps it then iterates
+  (``_make_spiral_path``/``_adjust_tangent_point``: restart until the straight parts meet
+  the spiral, sampled every 2 mm, within 0.1 degree; at most 100 restarts; none for an arc
+  shorter than 4 mm). OpenSim also caches a tangent point's ground location at its first
+  query for a state (``Point::getLocationInGround``) and does not refresh it when a later
+  pass moves the point, and its convergence test, length-change comparison, final length
+  and moment arm use that stale value; this is reproduced (it matters only when wraps
+  interact on a segment). One rounding detail is not: where an end point lies exactly at z = 0
+  in the cylinder frame, OpenSim's test for keeping a slid tangent point depends on rounding
+  noise in a computed axis point (see ``wrap_segment``); the intended axial test is used.
+  The derivative in this mode holds the tangent points fixed on their cylinders, which is
+  OpenSim's moment arm (its ``MomentArmSolver`` applies the path's point forces); it is not
+  the derivative of this length (the plane placement is not the shortest path, so the
+  tangent points' sliding changes the length at first order).
+* ``GEODESIC`` places them exactly: for the given tangent points and arc angle the shortest
+  path unrolls to a straight line, so the length is ``sqrt((h1 + r|theta| + h2)^2 + dz^2)``
+  (h the tangent lengths in the cross-section, dz the axial distance of the end points). It
+  is smooth, never longer than OpenSim's (same expression at other tangent heights), and its
+  derivative is exact. It differs from OpenSim by the plane construction's error: 1e-9 m to
+  1e-5 m where the path lies nearly across the axis, up to centimetres for steep helices.
 
 Derivatives
 -----------
-For a wrapped segment the derivative of the length with respect to each end point is
-analytic: the tangent points move, but in the axial direction the length is stationary
+In ``GEODESIC`` mode the derivative of a wrapped segment's length with respect to each end
+point is analytic: in the axial direction the length is stationary in the tangent heights
 (envelope argument), and in the cross-section the derivative of ``h + r|theta|`` is taken
 through the tangent angles. When the tangent points are consistent with the arc direction
-(the usual case) this reduces to the unit vector from the tangent point to the end point;
-the general formula also covers OpenSim's inconsistent combinations (a "long wrap" leaving
-from the near tangent point). At path level the derivative per coordinate is the sum over
-straight segments of ``u . (dp_b - dp_a)``, tangent points moving rigidly with their
-cylinder's body (the arcs are rigid and contribute nothing), plus for each wrap the
-correction ``(g - e) . dP_cyl`` between the exact end-point gradient g and the rigid-point
-one e (zero in the consistent case). It is exact for a single wrap and for several wraps
-whose segments do not interact; when two wraps share a segment OpenSim's fixed-point
-iteration stops at 0.5 mm and neither its length nor this derivative is exactly stationary.
+(the usual case) this is the unit vector from the tangent point to the end point; the
+general formula also covers OpenSim's inconsistent combinations (a "long wrap" leaving from
+the near tangent point). At path level the derivative per coordinate is the sum over
+straight segments between different bodies of ``u . (dp_b - dp_a)``, tangent points moving
+rigidly with their cylinder's body (arcs are rigid), plus for each wrap the correction
+``(g - e) . dP_cyl`` between the exact end-point gradient g and the rigid-point one e (zero
+in the consistent case). It is exact for a single wrap and for wraps that do not share a
+segment; when two wraps share one, OpenSim's fixed-point iteration stops at 0.5 mm and the
+length is not exactly stationary.
 
 Switching between wrapping and not
 ----------------------------------
