@@ -220,6 +220,7 @@ def test_universal_wrist_joints_match_opensim(opensim, reference_dir):
     R_ref, o_ref, _, _ = opensim_modern(opensim, src, without_muscles(model), qs)
     R, o, _, _ = model.body_poses(qs)
     hands = [model.body_names.index(b) for b in ("hand_r", "hand_l")]
+    print(f"wrists: rotation {np.abs(R - R_ref).max():.2g}, origin {np.abs(o - o_ref).max():.2g} m")
     assert np.abs(R - R_ref).max() <= POSE_TOL_M and np.abs(o - o_ref).max() <= POSE_TOL_M
     assert np.abs(R[:, hands] - R[:1, hands]).max() > 0.3  # the wrists did move
 
