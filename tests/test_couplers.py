@@ -420,6 +420,7 @@ MILLARD = """<Millard2012EquilibriumMuscle name="vas">
 <max_isometric_force>1000</max_isometric_force><optimal_fiber_length>0.1</optimal_fiber_length>
 <tendon_slack_length>0.15</tendon_slack_length><pennation_angle_at_optimal>0.05</pennation_angle_at_optimal>
 <ignore_tendon_compliance>true</ignore_tendon_compliance><fiber_damping>0.1</fiber_damping>
+<max_control>Inf</max_control>
 <ActiveForceLengthCurve name="c"><min_norm_active_fiber_length>0.47</min_norm_active_fiber_length>
 </ActiveForceLengthCurve>
 <TendonForceLengthCurve name="t"></TendonForceLengthCurve>

@@ -18,6 +18,7 @@ controllers, probes, CoordinateActuators that no controller drives) are listed i
 """
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Literal
@@ -266,8 +267,11 @@ class _Reader:
             raise self.err(f"{key}.range", list(rng), "a wrap range is two whole numbers (path point numbers)")
         return PathWrap(obj, method, (int(rng[0]), int(rng[1])))
 
-    def properties(self, el: ET.Element, key: str, skip: set[str] | frozenset[str] = frozenset()) -> Properties:
-        """The scalar properties of ``el`` (children holding one number or true/false), in file order."""
+    def properties(self, el: ET.Element, key: str, skip: set[str] | frozenset[str] = frozenset(),
+                   finite_only: bool = False) -> Properties:
+        """The scalar properties of ``el`` (children holding one number or true/false), in file order;
+        with ``finite_only``, an infinite or NaN value (a control limit of Inf) is left out rather than
+        refused by the description's checks."""
         out: list[tuple[str, float | bool]] = []
         for c in el:
             if not isinstance(c.tag, str) or c.tag in skip or len(c):
@@ -277,7 +281,10 @@ class _Reader:
                 out.append((c.tag, raw.lower() == "true"))
                 continue
             try:
-                out.append((c.tag, float(raw)))
+                v = float(raw)
+                if finite_only and not math.isfinite(v):
+                    continue
+                out.append((c.tag, v))
             except ValueError:
                 continue  # not a scalar (a name, an empty element, a list): nothing to compile
         return tuple(out)
@@ -285,7 +292,7 @@ class _Reader:
     def millard(self, el: ET.Element, key: str) -> MillardProperties:
         curves = {field: self.properties(c, f"{key}.{tag}") for tag, field in _MILLARD_CURVES.items()
                   for c in [el.find(tag)] if c is not None}
-        return MillardProperties(**curves, muscle=self.properties(el, key, _COMMON_MUSCLE_PROPERTIES))
+        return MillardProperties(**curves, muscle=self.properties(el, key, _COMMON_MUSCLE_PROPERTIES, True))
 
     def wrap_objects(self, holder: ET.Element, body: str) -> list[WrapCylinder]:
         out = []
