@@ -21,8 +21,8 @@ from hipsim.errors import InputError
 from hipsim.model.wrapping import (GEODESIC, INSIDE_RADIUS, MANDATORY_WRAP, NO_WRAP, OPENSIM, OPENSIM_ITERATED,
                                    OPENSIM_PLANE, SEG_ARC, SEG_G1, SEG_G2, SEG_OUT_SIZE, SEG_STRAIGHT, SEG_T1,
                                    SEG_T2, SEG_TOTAL, WRAPPED, PathWrap, WrapCylinder, cylinder_in_ground,
-                                   read_path_wrap_set, read_wrap_cylinder, read_wrap_object_set, wrap_segment,
-                                   wrapped_path_length)
+                                   muscle_wrapped_length, read_path_wrap_set, read_wrap_cylinder,
+                                   read_wrap_object_set, wrap_arrays, wrap_segment, wrapped_path_length)
 
 QUADRANTS = {"all": (-1, 0), "+x": (0, 1), "-x": (0, -1), "+y": (1, 1), "-y": (1, -1), "+z": (2, 1), "-z": (2, -1)}
 
@@ -170,7 +170,8 @@ def _pin_path(q, pts, on_body, cyls, method, axis=(0.0, 0.0, 1.0), centre=(0.0, 
     jw[1, 0] = axis
     jv[1, 0] = np.cross(axis, o[1] - centre)
     gp = np.array([o[b] + R[b] @ p for p, b in zip(pts, on_body, strict=True)])
-    dp = np.array([jv[b, 0] + np.cross(jw[b, 0], R[b] @ p) for p, b in zip(pts, on_body, strict=True)]).reshape(-1, 1, 3)
+    dp = np.array([jv[b, 0] + np.cross(jw[b, 0], R[b] @ p)
+                   for p, b in zip(pts, on_body, strict=True)]).reshape(-1, 1, 3)
     nw = len(cyls)
     cR, co, cw, cv = np.zeros((nw, 3, 3)), np.zeros((nw, 3)), np.zeros((nw, 1, 3)), np.zeros((nw, 1, 3))
     coords = np.zeros(1, np.int64)
@@ -229,6 +230,37 @@ def test_two_wraps_on_separate_segments_add_up():
     # (c2: both points at y = 0 count as +y, off its active side, so it is a plain WRAPPED)
     assert status == (MANDATORY_WRAP, WRAPPED) and after == (0, 1)
     assert both == pytest.approx(one + other, abs=1e-14)
+
+
+def test_compiled_model_arrays_give_the_same_path():
+    """wrap_arrays + muscle_wrapped_length (the integration entry point) equal the direct call."""
+    c1 = WrapCylinder("a", "ground", (0.1, 0.0, 0.0), (0.0, 0.0, 0.0), 0.03, 1.0, "+x")
+    c2 = WrapCylinder("b", "b", (0.0, 0.4, 0.0), (0.01, -0.1, 0.0), 0.02, 0.5, "all")
+    wa = wrap_arrays([c1, c2], [[], [PathWrap("b"), PathWrap("a", range=(1, 2))]], {"ground": 0, "b": 1})
+    assert wa.pw_start.tolist() == [0, 0, 2] and wa.pw_cyl.tolist() == [1, 0]
+    pts = [np.array([0.02, 0.25, 0.0]), np.array([0.0, -0.25, 0.03]), np.array([0.03, -0.3, 0.0])]
+    on_body = [0, 1, 1]
+    axis = np.array([0.0, 0.0, 1.0])
+    for q in (-0.6, 0.0, 0.4):
+        direct, d_direct, key = _pin_path(q, pts, on_body, [(c2, 1), (c1, 0)], OPENSIM, axis)
+        # body kinematics in kernels.py's layout
+        rb = _rot(axis, q)
+        R = np.stack([np.eye(3), rb])
+        o = np.zeros((2, 3))
+        jw = np.zeros((2, 1, 3))
+        jv = np.zeros((2, 1, 3))
+        jw[1, 0] = axis
+        gp = np.array([o[b] + R[b] @ p for p, b in zip(pts, on_body, strict=True)])
+        dp = np.array([np.cross(jw[b, 0], R[b] @ p) for p, b in zip(pts, on_body, strict=True)]).reshape(-1, 1, 3)
+        dl = np.zeros(1)
+        status = np.zeros(4, np.int64)
+        after = np.zeros(4, np.int64)
+        got = muscle_wrapped_length(1, gp, dp, np.arange(3), np.array(on_body, np.int64), 3, np.zeros(1, np.int64),
+                                    R, o, jw, jv, True, OPENSIM, *wa, dl, status, after)
+        assert got == direct and dl[0] == pytest.approx(d_direct, abs=1e-15)
+        assert (tuple(status[:2]), tuple(after[:2])) == key
+    with pytest.raises(InputError, match="PathWrapSet.wrap_object = 'c' is not allowed"):
+        wrap_arrays([c1], [[PathWrap("c")]], {"ground": 0}, "m.osim", ["mus"])
 
 
 # ------------------------------------------------------------------------------- parsing

@@ -100,7 +100,9 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -344,8 +346,8 @@ def _adjust(px, py, pz, rx, ry, rz, wx, wy, wz):
     omega = math.acos(rwz)
     if abs(alpha - omega) > _TANGENCY:
         ok, zi = _nearest_on_vertical(px, py, pz, wx, wy, wz, rx, ry, pz, wz, rz)
-        if not ok:
-            zi = np.nan
+        if not ok:     # parallel lines: OpenSim reads an unset point here; hipsim leaves it
+            return False, rz
         return True, rz + 1.5 * (zi - rz)
     return False, rz
 
@@ -383,11 +385,13 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
     OPENSIM_PLANE (OpenSim's plane construction, as OpenSim does for a path with one wrap) or
     OPENSIM_ITERATED (plane construction then OpenSim's tangency iteration, as OpenSim does when
     the path has two or more wraps); with the last two the gradients are those with the
-    tangent points held fixed (OpenSim's moment-arm semantics). Returns OpenSim's status: NO_WRAP (0), INSIDE_RADIUS (1), WRAPPED (2) or
-    MANDATORY_WRAP (3). ``out`` (SEG_OUT_SIZE,) receives, for a wrap (status >= 2): the total
-    length straight + arc + straight [SEG_TOTAL], the arc length [SEG_ARC], the tangent points
-    T1, T2 in the cylinder frame [SEG_T1:+3, SEG_T2:+3], the exact gradients of the total length
-    with respect to p1 and p2 [SEG_G1:+3, SEG_G2:+3]; always the straight length [SEG_STRAIGHT].
+    tangent points held fixed (OpenSim's moment-arm semantics).
+
+    Returns OpenSim's status: NO_WRAP (0), INSIDE_RADIUS (1), WRAPPED (2) or MANDATORY_WRAP (3).
+    ``out`` (SEG_OUT_SIZE,) receives, for a wrap (status >= 2): the total length straight + arc
+    + straight [SEG_TOTAL], the arc length [SEG_ARC], the tangent points T1, T2 in the cylinder
+    frame [SEG_T1:+3, SEG_T2:+3], the gradients of the total length with respect to p1 and p2
+    [SEG_G1:+3, SEG_G2:+3]; always the straight length [SEG_STRAIGHT].
     Without a wrap SEG_TOTAL is the straight length, the gradients are those of the straight
     line and the tangent points are p1, p2.
     """
@@ -988,3 +992,108 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
                     cv[i] = cyl_R[w, 0, i] * vb[0] + cyl_R[w, 1, i] * vb[1] + cyl_R[w, 2, i] * vb[2]
                 dl[t] += c0 * cv[0] + c1 * cv[1] + c2 * cv[2]
     return total
+
+
+# ------------------------------------------------------------------ flat arrays for a model
+class WrapArrays(NamedTuple):
+    """A model's wrap cylinders and its muscles' path wraps as flat arrays (compiled-model style).
+
+    Cylinder c: ``wc_body`` (nc,) int64 body index, ``wc_rot`` (nc,3,3) and ``wc_trans`` (nc,3)
+    its frame in the body, ``wc_radius``, ``wc_length`` (nc,), ``wc_axis``, ``wc_sign`` (nc,)
+    int64 quadrant, ``wc_active`` (nc,) bool. Muscle m's path wraps are entries
+    ``pw_start[m]:pw_start[m+1]`` of ``pw_cyl`` (int64 cylinder index) and ``pw_range`` (.., 2)
+    int64 (the file's 1-based range, -1 for first / last).
+    """
+
+    wc_body: np.ndarray
+    wc_rot: np.ndarray
+    wc_trans: np.ndarray
+    wc_radius: np.ndarray
+    wc_length: np.ndarray
+    wc_axis: np.ndarray
+    wc_sign: np.ndarray
+    wc_active: np.ndarray
+    pw_start: np.ndarray
+    pw_cyl: np.ndarray
+    pw_range: np.ndarray
+
+
+def wrap_arrays(cylinders: Sequence[WrapCylinder], path_wraps: Sequence[Sequence[PathWrap]],
+                body_index: Mapping[str, int], source: str | None = None,
+                muscle_names: Sequence[str] | None = None) -> WrapArrays:
+    """Flatten ``cylinders`` and each muscle's ``path_wraps`` (in muscle order); ``body_index``
+    maps body names to the compiled model's body indices. A path wrap naming no cylinder is
+    refused."""
+    cidx = {c.name: i for i, c in enumerate(cylinders)}
+    for c in cylinders:
+        if c.body not in body_index:
+            raise input_error(source, f"{c.body}.WrapObjectSet.WrapCylinder '{c.name}'", c.body,
+                              "a wrap object must belong to a body of the model")
+    pw_start = [0]
+    pw_cyl: list[int] = []
+    pw_range: list[tuple[int, int]] = []
+    for m, wraps in enumerate(path_wraps):
+        for w in wraps:
+            if w.wrap_object not in cidx:
+                who = muscle_names[m] if muscle_names is not None else f"muscle {m}"
+                raise input_error(source, f"{who}.PathWrapSet.wrap_object", w.wrap_object,
+                                  "it must name a WrapCylinder of the model")
+            pw_cyl.append(cidx[w.wrap_object])
+            pw_range.append(w.range)
+        pw_start.append(len(pw_cyl))
+    n = len(cylinders)
+    return WrapArrays(
+        wc_body=np.array([body_index[c.body] for c in cylinders], dtype=np.int64).reshape(n),
+        wc_rot=np.array([c.rotation_matrix() for c in cylinders], dtype=np.float64).reshape(n, 3, 3),
+        wc_trans=np.array([c.translation for c in cylinders], dtype=np.float64).reshape(n, 3),
+        wc_radius=np.array([c.radius for c in cylinders], dtype=np.float64).reshape(n),
+        wc_length=np.array([c.length for c in cylinders], dtype=np.float64).reshape(n),
+        wc_axis=np.array([c.wrap_axis for c in cylinders], dtype=np.int64).reshape(n),
+        wc_sign=np.array([c.wrap_sign for c in cylinders], dtype=np.int64).reshape(n),
+        wc_active=np.array([c.active for c in cylinders], dtype=np.bool_).reshape(n),
+        pw_start=np.array(pw_start, dtype=np.int64),
+        pw_cyl=np.array(pw_cyl, dtype=np.int64),
+        pw_range=np.array(pw_range, dtype=np.int64).reshape(len(pw_cyl), 2))
+
+
+@njit(cache=True)
+def muscle_wrapped_length(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv, want_deriv, method,
+                          wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
+                          pw_start, pw_cyl, pw_range, dl, status, seg_after):
+    """:func:`wrapped_path_length` for muscle ``m`` of a compiled model, from body kinematics.
+
+    ``gp`` (n,3), ``dp`` (n,nk,3), ``pidx``, ``pbody`` (n,) and ``n_all`` describe the muscle's
+    active points as in :func:`wrapped_path_length`; ``coords`` (nk,) are the coordinates of
+    ``dp``'s second axis (``mc_coord[mc_start[m]:mc_start[m+1]]`` in kernels.py); ``R, o, jw, jv``
+    are the body kinematics of ``kernels.body_kinematics``; the ``wc_*`` and ``pw_*`` arrays are a
+    :class:`WrapArrays`. ``status`` and ``seg_after`` must hold at least the muscle's number of
+    path wraps. Returns the length; fills ``dl`` (nk,) with d length / d q.
+    """
+    lo = pw_start[m]
+    nw = pw_start[m + 1] - lo
+    nk = coords.shape[0]
+    cyl_R = np.empty((nw, 3, 3))
+    cyl_o = np.empty((nw, 3))
+    cyl_w = np.zeros((nw, nk, 3))
+    cyl_v = np.zeros((nw, nk, 3))
+    cbody = np.empty(nw, dtype=np.int64)
+    radius = np.empty(nw)
+    length = np.empty(nw)
+    axis = np.empty(nw, dtype=np.int64)
+    sign = np.empty(nw, dtype=np.int64)
+    active = np.empty(nw, dtype=np.bool_)
+    rng = np.empty((nw, 2), dtype=np.int64)
+    for w in range(nw):
+        c = pw_cyl[lo + w]
+        cbody[w] = wc_body[c]
+        cylinder_in_ground(R, o, jw, jv, wc_body[c], wc_rot[c], wc_trans[c], coords if want_deriv else coords[:0],
+                           cyl_R[w], cyl_o[w], cyl_w[w], cyl_v[w])
+        radius[w] = wc_radius[c]
+        length[w] = wc_length[c]
+        axis[w] = wc_axis[c]
+        sign[w] = wc_sign[c]
+        active[w] = wc_active[c]
+        rng[w, 0] = pw_range[lo + w, 0]
+        rng[w, 1] = pw_range[lo + w, 1]
+    return wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v, cbody,
+                               radius, length, axis, sign, active, rng, dl, status[:nw], seg_after[:nw])
