@@ -29,27 +29,11 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from hipsim.errors import input_error
+from hipsim.motion.gait_ground import whole_body_wrench
 
 __all__ = ["adjust_cycle", "whole_body_wrench", "periodic_series"]
 
 _TRANSLATIONS = ("pelvis_tx", "pelvis_ty", "pelvis_tz")
-
-
-def whole_body_wrench(model, q: np.ndarray, qd: np.ndarray, qdd: np.ndarray,
-                      point_masses: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
-    """External force (n, 3) in N and moment about the ground origin (n, 3) in N m that the
-    motion needs: the pelvis' six generalised forces of whole-body inverse dynamics without
-    external loads, expressed as a wrench in ground."""
-    from hipsim.dynamics.inverse import inverse_dynamics
-    names = ("pelvis_tilt", "pelvis_list", "pelvis_rotation") + _TRANSLATIONS
-    ci = [model.coordinate_index(n) for n in names]
-    tau = inverse_dynamics(model, q, qd, qdd, point_masses=point_masses)
-    _, o, jw, jv = model.body_poses(q)
-    pel = model.body_names.index("pelvis")
-    a = np.concatenate([jv[:, pel][:, ci, :], jw[:, pel][:, ci, :]], axis=2)  # (n, 6, 6)
-    w = np.linalg.solve(a, tau[:, ci][..., None])[..., 0]
-    force, m_o = w[:, :3], w[:, 3:]
-    return force, m_o + np.cross(o[:, pel], force)
 
 
 def periodic_series(x: np.ndarray, period_s: float, harmonics: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -141,7 +141,24 @@ class _Timing:
         return np.mod(self.toe_off(other) - self.strike[leading], 100.0)
 
 
-def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics, trailing_force=None):
+def whole_body_wrench(model, q: np.ndarray, qd: np.ndarray, qdd: np.ndarray,
+                      point_masses: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
+    """External force (n, 3) in N and moment about the ground origin (n, 3) in N m that the
+    motion needs: the pelvis' six generalised forces of whole-body inverse dynamics without
+    external loads, expressed as a wrench in ground."""
+    from hipsim.dynamics.inverse import inverse_dynamics
+    ci = [model.coordinate_index(n) for n in ("pelvis_tilt", "pelvis_list", "pelvis_rotation",
+                                               "pelvis_tx", "pelvis_ty", "pelvis_tz")]
+    tau = inverse_dynamics(model, q, qd, qdd, point_masses=point_masses)
+    _, o, jw, jv = model.body_poses(q)
+    pel = model.body_names.index("pelvis")
+    a = np.concatenate([jv[:, pel][:, ci, :], jw[:, pel][:, ci, :]], axis=2)  # (n, 6, 6)
+    w = np.linalg.solve(a, tau[:, ci][..., None])[..., 0]
+    force, m_o = w[:, :3], w[:, 3:]
+    return force, m_o + np.cross(o[:, pel], force)
+
+
+def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, trailing_force=None):
     """Per-foot ground reactions from whole-body Newton–Euler (see the module docstring).
 
     ``trailing_force(side, p)``, when given, is the trailing foot's force (n, 3) in N over double
@@ -149,21 +166,10 @@ def _ground_reactions(b: "_Fit", p, q, qd, qdd, at_strikes, inverse_dynamics, tr
     passes its measured per-foot forces); the leading foot carries the rest either way."""
     m = b.m
     g_bw = b.mass * float(np.linalg.norm(m.compiled.gravity))  # one body weight (N), the results' unit
-    ci_pel = [m.coordinate_index(n) for n in ("pelvis_tilt", "pelvis_list", "pelvis_rotation",
-                                               "pelvis_tx", "pelvis_ty", "pelvis_tz")]
-
-    def total_wrench(qq, qqd, qqdd):
-        tau0 = inverse_dynamics(m, qq, qqd, qqdd, point_masses=b.pm)
-        R, o, jw, jv = m.body_poses(qq)
-        pel = b.bi["pelvis"]
-        a = np.concatenate([jv[:, pel][:, ci_pel, :], jw[:, pel][:, ci_pel, :]], axis=2)  # (n, 6, 6)
-        w = np.linalg.solve(a, tau0[:, ci_pel][..., None])[..., 0]
-        force, m_o = w[:, :3], w[:, 3:]
-        m_ground = m_o + np.cross(o[:, pel], force)  # moment about the ground origin
-        return force, m_ground, R, o
-
-    force, mom, R, o = total_wrench(q, qd, qdd)
-    fx, mx, _, _ = total_wrench(*at_strikes)
+    force, mom = whole_body_wrench(m, q, qd, qdd, b.pm)
+    R, o, _, _ = m.body_poses(q)
+    q_hs, qd_hs, qdd_hs = at_strikes
+    fx, mx = whole_body_wrench(m, q_hs, qd_hs, qdd_hs, b.pm)
     t = b.t
     n = p.size
     feet_f = {s: np.zeros((n, 3)) for s in ("r", "l")}

@@ -127,16 +127,9 @@ from scipy.interpolate import PchipInterpolator
 
 from hipsim.errors import input_error
 from hipsim.motion import measured_gait
-from hipsim.motion.normative_gait import (
-    COP_TIMING_STANCE,
-    GAIT2392_COORDINATES,
-    NormativeGait,
-    _ground_reactions,
-    cycle_inputs,
-    _Timing,
-    sta_vertical,
-)
-from hipsim.motion.normative_gait import GRAVITY_M_S2 as GRAVITY
+from hipsim.motion.gait_ground import _ground_reactions, _Timing, sta_vertical
+from hipsim.motion.gait_keypoints import COP_TIMING_STANCE, GAIT2392_COORDINATES
+from hipsim.motion.normative_gait import NormativeGait, cycle_inputs
 
 __all__ = ["measured_walk", "N_HARMONICS", "MEASURED_SPEEDS_M_S"]
 
@@ -309,6 +302,9 @@ class _Builder:
         self.ci = {n: i for i, n in enumerate(self.names)}
         self.bi = {b: i for i, b in enumerate(model.body_names)}
         self.mass = float(model.mass)
+        # Gravity from the model, along the -y axis the cycle treats as vertical (the measured
+        # forces are in body weights, so they scale with it).
+        self.g_up = float(-model.compiled.gravity[1])
         self.total_mass = self.mass + sum(p.mass_kg for p in point_masses)
         curves, stance0, self.speed_weight = _curves_at_speed(speed)
         self.curves = curves
@@ -443,7 +439,7 @@ class _Builder:
     def _measured_foot_force(self, side: str, p: np.ndarray) -> np.ndarray:
         """The trailing foot's force in double support (N): its measured share of body weight
         (carried loads included, which walk with the same accelerations)."""
-        return self._foot_forces_bw(np.asarray(p, dtype=float))[side] * self.total_mass * GRAVITY
+        return self._foot_forces_bw(np.asarray(p, dtype=float))[side] * self.total_mass * self.g_up
 
     def _com_path(self, trans, stride_time: float, R: np.ndarray, o: np.ndarray):
         """Pelvis translations that carry the whole-body COM along the path the measured ground
@@ -453,7 +449,7 @@ class _Builder:
         p = self.grid
         feet = self._foot_forces_bw(p)
         total = feet["r"] + feet["l"]
-        acc = GRAVITY * (total - total.mean(axis=0))  # steady walking: no mean acceleration
+        acc = self.g_up * (total - total.mean(axis=0))  # steady walking: no mean acceleration
         # The measured accelerations belong to the measured cycle time; per percent of the cycle
         # the path keeps its measured size, so a held shape walked slower accelerates less.
         acc_pct = acc * (float(self.curves[_CYCLE]) / 100.0) ** 2
@@ -500,7 +496,6 @@ class _Builder:
 
     # ------------------------------------------------------------------ the cycle
     def build(self, n_frames: int) -> NormativeGait:
-        from hipsim.dynamics.inverse import inverse_dynamics
         # The step width is measured on a coarse grid (it moves by well under a millimetre on
         # the fine one), the hips abducted by the angle that corrects it (the heels move out by
         # about leg length x angle each), then the cycle is built on the fine grid.
@@ -529,7 +524,7 @@ class _Builder:
         q, qd, qdd = evaluate(p)
         at_strikes = evaluate(np.array([self.strike["r"], self.strike["l"]]))
         ctx: Any = _Context(self, timing, heel)  # duck-types the keypoint builder for _ground_reactions
-        grf, com, arms = _ground_reactions(ctx, p, q, qd, qdd, at_strikes, inverse_dynamics,
+        grf, com, arms = _ground_reactions(ctx, p, q, qd, qdd, at_strikes,
                                            trailing_force=self._measured_foot_force)
         cadence = 120.0 / stride_time
         names = GAIT2392_COORDINATES

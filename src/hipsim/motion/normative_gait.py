@@ -233,7 +233,6 @@ def cycle_inputs(model, point_masses: Sequence, speed_m_s: float, step_width_m: 
 
 def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_drop_scale: float,
            trunk_lean_deg: float, stance_asymmetry: float, n_frames: int) -> NormativeGait:
-    from hipsim.dynamics.inverse import inverse_dynamics
     from hipsim.model import load_model
     # Dynamic similarity (Alexander & Jayes 1983; Kuo 2001): step length over leg length is a
     # function of the Froude number v^2/(g L), so Grieve's step ∝ speed^0.42 becomes
@@ -257,7 +256,7 @@ def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_dr
     p = np.linspace(0.0, 100.0, int(n_frames))
     q, qd, qdd = fit.evaluate(p)
     at_strikes = fit.evaluate(np.array([timing.strike["r"], timing.strike["l"]]))
-    grf, com, arms = _ground_reactions(fit, p, q, qd, qdd, at_strikes, inverse_dynamics)
+    grf, com, arms = _ground_reactions(fit, p, q, qd, qdd, at_strikes)
     dp_dt = 100.0 / stride_time
     heel_strike = {s: fit.heel_anchor[s][int(np.argmin(np.abs(fit.p - timing.strike[s])))].copy()
                    for s in ("r", "l")}
