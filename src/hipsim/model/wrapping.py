@@ -770,7 +770,7 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
     Returns the length and, if ``want_deriv``, fills ``dl`` (nk,) with d length / d q_k (the
     moment arm is minus that). ``status`` (nw,) int64 receives each wrap's outcome: WRAPPED or
     MANDATORY_WRAP if its tangent points are in the final path, else the status OpenSim
-    recorded for it (NO_WRAP, INSIDE_RADIUS; -1 if it was not evaluated). ``seg_after``
+    recorded for it (NO_WRAP, also when inactive or not evaluated, or INSIDE_RADIUS). ``seg_after``
     (nw,) int64 receives, for a wrap in the path, the index in ``gp`` of the active point
     just before its first tangent point following path points only (else -1): together with
     ``status`` it identifies the wrapping configuration, whose change between poses is a
@@ -779,6 +779,13 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
     n = gp.shape[0]
     nw = radius.shape[0]
     nk = dl.shape[0]
+    if n == 0:
+        for w in range(nw):
+            status[w] = NO_WRAP
+            seg_after[w] = -1
+        for t in range(nk):
+            dl[t] = 0.0
+        return 0.0
     if method == GEODESIC:
         seg_method = GEODESIC
     else:               # OpenSim iterates on the tangent points only when the path has 2+ wraps
