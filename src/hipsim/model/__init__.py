@@ -47,8 +47,12 @@ def _shipped(name: str) -> Model:
     return Model(load_spec(name))
 
 
-def load_model(path_or_name: str | Path = "default", height_m: float | None = None) -> Model:
+def load_model(path_or_name: str | Path = "default", height_m: float | None = None,
+               wrap_method: str | None = None) -> Model:
     """Load and compile a model: a shipped name (``"default"``), a hipsim ``.toml`` file or an OpenSim ``.osim``.
+
+    ``wrap_method`` (``"opensim"`` or ``"geodesic"``; None: the file's own, else ``"opensim"``)
+    says how wrapped muscle paths are computed (:attr:`hipsim.model.spec.ModelSpec.wrap_method`).
 
     ``height_m`` records the standing height of the person a model file represents when the file
     does not say (an OpenSim model scaled to a subject); nothing is scaled. A file that records
@@ -65,6 +69,11 @@ def load_model(path_or_name: str | Path = "default", height_m: float | None = No
     else:
         spec = load_spec(path_or_name)
         model = None
+    if wrap_method is not None and wrap_method != spec.wrap_method:
+        from hipsim.model.spec import WRAP_PATH_METHODS
+        if wrap_method not in WRAP_PATH_METHODS:
+            raise input_error("argument", "wrap_method", wrap_method, f"use one of {', '.join(WRAP_PATH_METHODS)}")
+        spec, model = dataclasses.replace(spec, wrap_method=wrap_method), None
     if height_m is None:
         return model if model is not None else Model(spec)
     if spec.height_m is not None and abs(spec.height_m - height_m) > 1e-9:

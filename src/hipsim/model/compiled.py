@@ -17,8 +17,8 @@ coordinate include the dependent coordinate's contribution exactly (the chain ru
 OpenSim reports them with the constraint enforced. The coordinate arrays and names list the
 independent coordinates only, in file order.
 
-Muscle wrapping is not computed yet: a model with a muscle that wraps over an active wrap
-object does not compile (see :meth:`~hipsim.model.spec.ModelSpec.without_wrapped_muscles`).
+Muscle paths wrap over the model's wrap cylinders with OpenSim's semantics
+(:mod:`hipsim.model.wrapping`): ``wrap`` holds the cylinders and each muscle's path wraps.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from hipsim.errors import input_error
 from hipsim.model.functions import FunctionTable, FunctionTableBuilder
+from hipsim.model.wrapping import GEODESIC, OPENSIM, WrapArrays, wrap_arrays
 from hipsim.model.spec import (GROUND, ConditionalPathPoint, Constant, CoordinateCoupler, Function, Linear,
                                ModelSpec, MovingPathPoint, PathPoint, TransformAxis)
 
@@ -87,6 +87,8 @@ class CompiledModel(NamedTuple):
     # functions
     fn: FunctionTable
     gravity: np.ndarray         # (3,)
+    wrap: WrapArrays            # wrap cylinders and each muscle's path wraps (hipsim.model.wrapping)
+    wrap_method: int            # wrapping.OPENSIM or wrapping.GEODESIC
 
 
 def _inertia(v: tuple[float, ...]) -> np.ndarray:
@@ -103,17 +105,9 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
     """Compile ``spec``; return the arrays, the body names (ground first) and the coordinate names
     (the independent coordinates: a coupled coordinate is not one, see the module docstring).
 
-    Raises :class:`~hipsim.errors.InputError` for a muscle that wraps over an active wrap object.
+    A muscle's path wraps over the model's wrap cylinders as OpenSim computes it
+    (:mod:`hipsim.model.wrapping`).
     """
-    for m in spec.muscles:
-        wraps = spec.active_wraps(m)
-        if wraps:
-            raise input_error(spec.source, f"muscle '{m.alias}'.PathWrap",
-                              ", ".join(f"WrapCylinder '{w.wrap_object}'" for w in wraps),
-                              "hipsim does not represent wrapping in its path computations yet (it reads the wrap "
-                              "geometry only), so it cannot give this muscle's path; for kinematics-only use leave "
-                              "such muscles out with read_osim(path, drop_wrapped_muscles=True) or "
-                              "ModelSpec.without_wrapped_muscles()")
     joint_of = {j.child: j for j in spec.joints}
     # Topological order: repeatedly take bodies whose parent is already placed.
     order = [GROUND]
@@ -201,8 +195,9 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
     mc_start = [0]
     mc_coord: list[int] = []
     kinds, pbody, ploc, pcoord, prange, pfn = [], [], [], [], [], []
+    wobj = {w.name: w for w in spec.wrap_objects}
     for m in spec.muscles:
-        chains = []
+        chains = [chain[bidx[wobj[w.wrap_object].body]] for w in m.wraps if w.wrap_object in wobj]
         extra: set[int] = set()
         for p in m.path:
             kinds.append(FIXED if isinstance(p, PathPoint) else CONDITIONAL if isinstance(p, ConditionalPathPoint)
@@ -247,7 +242,10 @@ def compile_spec(spec: ModelSpec) -> tuple[CompiledModel, list[str], list[str]]:
         pt_range=np.array(prange, dtype=np.float64).reshape(-1, 2),
         pt_fn=np.array(pfn, dtype=np.int64).reshape(-1, 3),
         mc_start=np.array(mc_start, dtype=np.int64), mc_coord=np.array(mc_coord, dtype=np.int64),
-        fn=fb.build(), gravity=np.asarray(spec.gravity, dtype=np.float64))
+        fn=fb.build(), gravity=np.asarray(spec.gravity, dtype=np.float64),
+        wrap=wrap_arrays(spec.wrap_objects, [m.wraps for m in spec.muscles], bidx, spec.source,
+                         [m.alias for m in spec.muscles]),
+        wrap_method=OPENSIM if spec.wrap_method == "opensim" else GEODESIC)
     for arr in _arrays(cm):
         arr.setflags(write=False)
     return cm, order, [c.name for c in coords]
@@ -257,5 +255,5 @@ def _arrays(cm: CompiledModel):
     for v in cm:
         if isinstance(v, np.ndarray):
             yield v
-        else:
+        elif isinstance(v, tuple):
             yield from (a for a in v)

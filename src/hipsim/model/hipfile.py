@@ -13,6 +13,7 @@ format"). In short::
     gravity = [x, y, z]          # m/s^2
     notes = ["..."]              # free text, e.g. what an import left out
     height_m = 1.80              # optional: standing height of the person the model represents (m)
+    wrap_method = "opensim"      # optional: "opensim" (as OpenSim 4.6) or "geodesic" (shortest path)
 
     [[body]]   name, mass (kg), mass_center (m), inertia [Ixx,Iyy,Izz,Ixy,Ixz,Iyz] (kg m^2, about COM)
     [[wrap_object]] (optional) type = "cylinder", name, body, translation (m), xyz_body_rotation (rad),
@@ -260,7 +261,8 @@ def spec_from_toml(data: dict, source: str) -> ModelSpec:
                      gravity=top.vec3("gravity", (0.0, -9.80665, 0.0)), credits=top.get("credits", str, ""),
                      license=top.get("license", str, ""), notes=tuple(top.get("notes", list, [])),
                      height_m=top.num("height_m", None), source=source, couplers=tuple(couplers),
-                     wrap_objects=tuple(_wrap_object(w) for w in top.items("wrap_object")))
+                     wrap_objects=tuple(_wrap_object(w) for w in top.items("wrap_object")),
+                     wrap_method=top.get("wrap_method", str, "opensim"))
     top.done()
     return spec
 
@@ -307,6 +309,7 @@ def spec_to_toml(spec: ModelSpec) -> dict:
         "format": FORMAT, "version": VERSION, "name": spec.name, "credits": spec.credits, "license": spec.license,
         "gravity": list(spec.gravity), "notes": list(spec.notes),
         **({"height_m": spec.height_m} if spec.height_m is not None else {}),
+        **({"wrap_method": spec.wrap_method} if spec.wrap_method != "opensim" else {}),
         "body": [{"name": b.name, "mass": b.mass, "mass_center": list(b.mass_center), "inertia": list(b.inertia)}
                  for b in spec.bodies],
         **({"wrap_object": [{"type": "cylinder", "name": w.name, "body": w.body, "translation": list(w.translation),

@@ -30,6 +30,7 @@ import numpy as np
 from numba import njit, prange
 
 from hipsim.model.functions import feval
+from hipsim.model.wrapping import muscle_wrapped_length
 
 #: Below this many frames the batch kernels run on one thread: a 101-frame gait cycle takes
 #: about 2 ms serially, less than starting a parallel region costs on a loaded 2-core machine
@@ -316,9 +317,15 @@ def to_ground(R, b, lx, ly, lz):
 @njit(cache=True)
 def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn,
                      mc_start, mc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd,
-                     lengths, arms, want_arms, gp, dp):
+                     wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
+                     pw_start, pw_cyl, pw_range, wrap_method,
+                     lengths, arms, want_arms, gp, dp, pidx, pbody, dldq, wstatus, wafter, status_out):
     """Lengths (nm,) and, if ``want_arms``, moment arms (nm, nc) at one pose whose body kinematics
-    are in R, o, jw, jv. ``gp`` (max points, 3) and ``dp`` (max points, max coords, 3) are scratch."""
+    are in R, o, jw, jv. ``gp`` (max points, 3) and ``dp`` (max points, max coords, 3) are scratch,
+    as are ``pidx``, ``pbody`` (max points,), ``dldq`` (max coords,) and ``wstatus``, ``wafter`` (max
+    wraps,) for a muscle that wraps (the ``wc_*``/``pw_*`` arrays, :mod:`hipsim.model.wrapping`);
+    ``status_out`` (nm, max wraps) receives each path wrap's OpenSim wrap action (NO_WRAP,
+    INSIDE_RADIUS, WRAPPED, MANDATORY_WRAP; -1 where a muscle has fewer wraps)."""
     nm = pt_start.shape[0] - 1
     for m in range(nm):
         c0 = mc_start[m]
@@ -345,6 +352,8 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
                 ly = pt_loc[ip, 1]
                 lz = pt_loc[ip, 2]
             b = pt_body[ip]
+            pidx[npts] = ip - pt_start[m]
+            pbody[npts] = b
             s0 = R[b, 0, 0] * lx + R[b, 0, 1] * ly + R[b, 0, 2] * lz
             s1 = R[b, 1, 0] * lx + R[b, 1, 1] * ly + R[b, 1, 2] * lz
             s2 = R[b, 2, 0] * lx + R[b, 2, 1] * ly + R[b, 2, 2] * lz
@@ -372,6 +381,20 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
         if want_arms:
             for k in range(arms.shape[1]):
                 arms[m, k] = 0.0
+        if pw_start[m + 1] > pw_start[m]:
+            # A wrapping muscle: OpenSim's path over its wrap cylinders (hipsim.model.wrapping).
+            lengths[m] = muscle_wrapped_length(
+                m, gp[:npts], dp[:npts, :ncm], pidx[:npts], pbody[:npts], pt_start[m + 1] - pt_start[m],
+                mc_coord[c0:c0 + ncm], R, o, jw, jv, want_arms, wrap_method, wc_body, wc_rot, wc_trans, wc_radius,
+                wc_length, wc_axis, wc_sign, wc_active, pw_start, pw_cyl, pw_range, dldq[:ncm], wstatus, wafter)
+            if want_arms:
+                for t in range(ncm):
+                    arms[m, mc_coord[c0 + t]] = -dldq[t]
+            for w in range(status_out.shape[1]):
+                status_out[m, w] = wstatus[w] if w < pw_start[m + 1] - pw_start[m] else -1
+            continue
+        for w in range(status_out.shape[1]):
+            status_out[m, w] = -1
         for i in range(npts - 1):
             u0 = gp[i + 1, 0] - gp[i, 0]
             u1 = gp[i + 1, 1] - gp[i, 1]
@@ -393,11 +416,14 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
 def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
                            anc_start, anc_coord, pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn,
                            mc_start, mc_coord,
-                           fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd):
+                           fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd,
+                           wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
+                           pw_start, pw_cyl, pw_range, wrap_method):
     """Muscle-tendon lengths (nf, nm) and moment arms (nf, nm, nc) for poses ``qs`` (nf, nc).
 
     Frames are independent, so the result does not depend on the number of threads. When
     ``want_arms`` is False only lengths are computed and the moment-arm array is empty (0, nm, nc).
+    Also returns each path wrap's wrap action (nf, nm, max wraps), as ``_muscles_at_pose``.
     """
     nf, nc = qs.shape
     nb = body_parent.shape[0]
@@ -408,8 +434,12 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
     maxc = 1
     for m in range(nm):
         maxc = max(maxc, mc_start[m + 1] - mc_start[m])
+    maxw = 1
+    for m in range(nm):
+        maxw = max(maxw, pw_start[m + 1] - pw_start[m])
     lengths = np.empty((nf, nm))
     arms = np.empty((nf if want_arms else 0, nm, nc))  # every row is written in full below
+    status = np.empty((nf, nm, maxw), dtype=np.int64)
     # Frames split in fixed chunks so that scratch is allocated once per chunk, not per frame.
     chunk = 64
     nchunks = (nf + chunk - 1) // chunk
@@ -423,14 +453,23 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
         gp = np.empty((maxp, 3))
         dp = np.empty((maxp, maxc, 3))
         dummy = np.zeros((nm, nc))
+        pidx = np.empty(maxp, dtype=np.int64)
+        pbody = np.empty(maxp, dtype=np.int64)
+        dldq = np.zeros(maxc)
+        wstatus = np.zeros(maxw, dtype=np.int64)
+        wafter = np.zeros(maxw, dtype=np.int64)
         for f in range(ch * chunk, min(nf, (ch + 1) * chunk)):
             body_kinematics(qs[f], want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
                             anc_start, anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv, sc, sv,
                             False, qs[f], qs[f], R[0], R[0], R[0])
+            arms_f = arms[f] if want_arms else dummy
             _muscles_at_pose(qs[f], R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range,
                              pt_fn, mc_start, mc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd,
-                             lengths[f], arms[f] if want_arms else dummy, want_arms, gp, dp)
-    return lengths, arms
+                             wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
+                             pw_start, pw_cyl, pw_range, wrap_method,
+                             lengths[f], arms_f, want_arms, gp, dp, pidx, pbody, dldq,
+                             wstatus, wafter, status[f])
+    return lengths, arms, status
 
 
 @njit(cache=True, parallel=True)

@@ -204,7 +204,7 @@ class Model:
                               float(out[tuple(bad)]), "coordinates must be finite numbers")
         return out
 
-    def _run(self, q: PoseLike | None, want_arms: bool) -> tuple[np.ndarray, np.ndarray, bool]:
+    def _run(self, q: PoseLike | None, want_arms: bool, want_status: bool = False):
         single = q is None or (not isinstance(q, Mapping) and np.ndim(q) == 1)
         if isinstance(q, Mapping):
             single = all(np.ndim(v) == 0 for v in q.values())
@@ -212,11 +212,22 @@ class Model:
         cm = self.compiled
         f = cm.fn
         with kernels.threads_for(qs.shape[0]):
-            lengths, arms = kernels.lengths_and_arms_batch(
+            lengths, arms, status = kernels.lengths_and_arms_batch(
                 qs, want_arms, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn, cm.ax_coord,
                 cm.anc_start, cm.anc_coord, cm.pt_start, cm.pt_kind, cm.pt_body, cm.pt_loc, cm.pt_coord, cm.pt_range,
-                cm.pt_fn, cm.mc_start, cm.mc_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd)
+                cm.pt_fn, cm.mc_start, cm.mc_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc, f.kd,
+                *cm.wrap, cm.wrap_method)
+        if want_status:
+            return status, single
         return lengths, arms, single
+
+    def wrap_status(self, q: PoseLike | None = None) -> np.ndarray:
+        """Each muscle's path wraps at the pose(s): OpenSim's wrap action per wrap (0 no wrap, 1
+        an end point inside the cylinder, 2 wrapped, 3 wrapped where the straight line would cross
+        the cylinder), -1 where a muscle has fewer wraps; shape (n_muscles, max wraps) or
+        (n_frames, n_muscles, max wraps). A change between two poses is a wrap switch."""
+        status, single = self._run(q, False, want_status=True)
+        return status[0] if single else status
 
     def muscle_lengths(self, q: PoseLike | None = None) -> np.ndarray:
         """Muscle-tendon lengths (m), shape (n_muscles,) for one pose or (n_frames, n_muscles)."""

@@ -270,6 +270,8 @@ class CoordinateCoupler:
 WRAP_QUADRANTS = ("all", "+x", "-x", "+y", "-y", "+z", "-z")
 #: Wrapping methods of OpenSim's PathWrap.
 WRAP_METHODS = ("hybrid", "midpoint", "axial")
+#: How hipsim computes a wrapped path (:attr:`ModelSpec.wrap_method`).
+WRAP_PATH_METHODS = ("opensim", "geodesic")
 
 
 @dataclass(frozen=True)
@@ -278,7 +280,7 @@ class WrapCylinder:
     orientation ``xyz_body_rotation`` (rad, X-Y-Z body-fixed) in the body frame, its axis the
     local z axis; ``radius`` and ``length`` (m); ``quadrant`` restricts the side a path may wrap
     over (one of :data:`WRAP_QUADRANTS`); an inactive object is ignored by every path.
-    Geometry only: hipsim records it and does not compute wrapping yet."""
+    Paths wrap over it as :mod:`hipsim.model.wrapping` computes them."""
 
     name: str
     body: str
@@ -439,8 +441,14 @@ class ModelSpec:
     source: str | None = field(default=None, compare=False)
     #: Coupled coordinates (:class:`CoordinateCoupler`).
     couplers: tuple[CoordinateCoupler, ...] = ()
-    #: Wrap objects fixed in bodies (geometry only, see :class:`WrapCylinder`).
+    #: Wrap objects fixed in bodies (see :class:`WrapCylinder`).
     wrap_objects: tuple[WrapCylinder, ...] = ()
+    #: How a wrapped path is computed (:data:`WRAP_PATH_METHODS`, :mod:`hipsim.model.wrapping`):
+    #: ``"opensim"`` places the tangent points as OpenSim 4.6 does, so lengths and moment arms equal
+    #: OpenSim's (its moment arm is not the derivative of its length where those points are not on
+    #: the shortest path); ``"geodesic"`` takes the shortest path over the cylinder, whose moment
+    #: arms are exactly minus the derivative of its length.
+    wrap_method: str = "opensim"
 
     def __post_init__(self) -> None:
         validate(self)
@@ -464,7 +472,7 @@ class ModelSpec:
 
     def without_wrapped_muscles(self) -> "ModelSpec":
         """This model without the muscles that wrap over an active wrap object (recorded in
-        ``notes``): for kinematics-only uses until hipsim computes wrapping."""
+        ``notes``): their straight-line paths without the wraps would be wrong."""
         import dataclasses
         dropped = [m.alias for m in self.muscles if self.active_wraps(m)]
         if not dropped:
@@ -507,6 +515,8 @@ def validate(spec: ModelSpec) -> None:
     bodies with positive sizes and muscle wrap references to known wrap objects.
     """
     src = spec.source
+    if spec.wrap_method not in WRAP_PATH_METHODS:
+        raise input_error(src, "wrap_method", spec.wrap_method, f"use one of {', '.join(WRAP_PATH_METHODS)}")
     if not spec.bodies:
         raise input_error(src, "bodies", 0, "a model needs at least one body besides ground")
     names: set[str] = {GROUND}

@@ -99,15 +99,14 @@ return the status of each wrap so that callers can detect a switch between poses
 from __future__ import annotations
 
 import math
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from hipsim.errors import input_error
+from hipsim.model.spec import PathWrap, WrapCylinder
 
 # OpenSim's WrapObject::WrapAction codes.
 NO_WRAP, INSIDE_RADIUS, WRAPPED, MANDATORY_WRAP = 0, 1, 2, 3
@@ -116,10 +115,6 @@ NO_WRAP, INSIDE_RADIUS, WRAPPED, MANDATORY_WRAP = 0, 1, 2, 3
 SEG_TOTAL, SEG_ARC, SEG_T1, SEG_T2, SEG_G1, SEG_G2, SEG_STRAIGHT = 0, 1, 2, 5, 8, 11, 14
 SEG_OUT_SIZE = 15
 
-_QUADRANTS = {"-x": (0, -1), "x": (0, 1), "+x": (0, 1), "-y": (1, -1), "y": (1, 1), "+y": (1, 1),
-              "-z": (2, -1), "z": (2, 1), "+z": (2, 1), "all": (-1, 0), "unassigned": (-1, 0)}
-_ALLOWED_QUADRANTS = "one of -x, +x, x, -y, +y, y, -z, +z, z, all (any case) is allowed"
-_METHODS = ("hybrid", "midpoint", "axial")
 
 _EPS = 2.220446049250313e-16      # SimTK::Eps (NormalizeOrZero threshold)
 _ROUNDOFF = 2e-13                 # SimmMacros ROUNDOFF_ERROR (IntersectLines parallel test)
@@ -135,153 +130,21 @@ GEODESIC, OPENSIM_PLANE, OPENSIM_ITERATED = 0, 1, 2
 OPENSIM = 1
 
 
-# ---------------------------------------------------------------------------------- parsing
-@dataclass(frozen=True)
-class WrapCylinder:
-    """An OpenSim ``WrapCylinder`` fixed to ``body``.
+# ------------------------------------------------------------------------- geometry records
+# The wrap objects and path wraps themselves are the model description's records
+# (hipsim.model.spec.WrapCylinder and PathWrap, read from .osim files by hipsim.model.osim);
+# this module turns them into arrays.
 
-    ``rotation`` are body-fixed X-Y-Z Euler angles (rad) and ``translation`` the offset (m)
-    of the cylinder frame in the body frame; the cylinder's axis is that frame's z axis.
-    ``quadrant`` is normalised to lower case with an explicit sign (``"+x"``) or ``"all"``.
-    """
-
-    name: str
-    body: str
-    rotation: tuple[float, float, float]
-    translation: tuple[float, float, float]
-    radius: float
-    length: float
-    quadrant: str = "all"
-    active: bool = True
-
-    @property
-    def wrap_axis(self) -> int:
-        """Index of the constrained axis (0, 1, 2), or -1 without a quadrant."""
-        return _QUADRANTS[self.quadrant][0]
-
-    @property
-    def wrap_sign(self) -> int:
-        """+1 or -1 for a quadrant, 0 for ``"all"``."""
-        return _QUADRANTS[self.quadrant][1]
-
-    def rotation_matrix(self) -> np.ndarray:
-        """Rotation of the cylinder frame in its body frame (columns are the cylinder axes)."""
-        r = np.eye(3)
-        for i, ang in enumerate(self.rotation):
-            c, s = math.cos(ang), math.sin(ang)
-            m = np.eye(3)
-            j, k = (i + 1) % 3, (i + 2) % 3
-            m[j, j], m[j, k], m[k, j], m[k, k] = c, -s, s, c
-            r = r @ m
-        return r
+#: hipsim's quadrant spellings (spec.WRAP_QUADRANTS) -> (constrained axis, sign); -1, 0 for "all".
+QUADRANT_AXIS_SIGN = {"all": (-1, 0), "+x": (0, 1), "-x": (0, -1), "+y": (1, 1), "-y": (1, -1),
+                      "+z": (2, 1), "-z": (2, -1)}
 
 
-@dataclass(frozen=True)
-class PathWrap:
-    """One entry of a muscle's ``PathWrapSet``: the wrap object's name, the method (which
-    does not matter for cylinders) and the 1-based point ``range`` (-1 for first / last)."""
-
-    wrap_object: str
-    method: str = "hybrid"
-    range: tuple[int, int] = (-1, -1)
-
-
-def _text(el: ET.Element, tag: str) -> str | None:
-    child = el.find(tag)
-    if child is None or child.text is None or not child.text.strip():
-        return None
-    return child.text.strip()
-
-
-def _floats(el: ET.Element, tag: str, n: int, source: str, key: str,
-            default: tuple[float, ...] | None) -> tuple[float, ...]:
-    raw = _text(el, tag)
-    if raw is None:
-        if default is None:
-            raise input_error(source, f"{key}.{tag}", None, f"the element <{tag}> is required")
-        return default
-    try:
-        vals = tuple(float(v) for v in raw.split())
-    except ValueError:
-        raise input_error(source, f"{key}.{tag}", raw, f"{n} numbers separated by spaces are required") from None
-    if len(vals) != n or not all(math.isfinite(v) for v in vals):
-        raise input_error(source, f"{key}.{tag}", raw, f"{n} finite numbers are required")
-    return vals
-
-
-def read_wrap_cylinder(el: ET.Element, body: str, source: str) -> WrapCylinder:
-    """Read one ``<WrapCylinder>`` element of body ``body``; ``source`` names the file."""
-    name = el.get("name", "")
-    key = f"{body}.WrapObjectSet.{el.tag} '{name}'"
-    if el.tag != "WrapCylinder":
-        raise input_error(source, f"{body}.WrapObjectSet", el.tag,
-                          "hipsim wraps muscles over WrapCylinder objects only")
-    rot = _floats(el, "xyz_body_rotation", 3, source, key, (0.0, 0.0, 0.0))
-    trans = _floats(el, "translation", 3, source, key, (0.0, 0.0, 0.0))
-    radius = _floats(el, "radius", 1, source, key, (1.0,))[0]      # OpenSim's defaults
-    length = _floats(el, "length", 1, source, key, (1.0,))[0]
-    if not radius > 0.0:
-        raise input_error(source, f"{key}.radius", radius, "a radius greater than zero is required")
-    if not length > 0.0:
-        raise input_error(source, f"{key}.length", length, "a length greater than zero is required")
-    raw_q = _text(el, "quadrant") or "Unassigned"
-    q = raw_q.lower()
-    # OpenSim accepts "-x", "x", "+x", "X", "all", "ALL", "All"; hipsim accepts any case.
-    if q not in _QUADRANTS:
-        raise input_error(source, f"{key}.quadrant", raw_q, _ALLOWED_QUADRANTS)
-    if q in ("x", "y", "z"):
-        q = "+" + q
-    if q == "unassigned":
-        q = "all"
-    raw_a = (_text(el, "active") or "true").lower()
-    if raw_a not in ("true", "false"):
-        raise input_error(source, f"{key}.active", raw_a, "true or false is allowed")
-    return WrapCylinder(name=name, body=body, rotation=(rot[0], rot[1], rot[2]),
-                        translation=(trans[0], trans[1], trans[2]), radius=radius, length=length,
-                        quadrant=q, active=raw_a == "true")
-
-
-def read_wrap_object_set(wrap_object_set: ET.Element | None, body: str, source: str) -> tuple[WrapCylinder, ...]:
-    """Read a body's ``<WrapObjectSet>`` (its ``objects`` children); refuse other wrap types."""
-    if wrap_object_set is None:
-        return ()
-    objs = wrap_object_set.find("objects")
-    kids = [c for c in (objs if objs is not None else []) if isinstance(c.tag, str)]
-    return tuple(read_wrap_cylinder(c, body, source) for c in kids)
-
-
-def read_path_wrap_set(path_wrap_set: ET.Element | None, source: str, key: str,
-                       n_points: int | None = None) -> tuple[PathWrap, ...]:
-    """Read a muscle's ``<PathWrapSet>``; ``key`` names the muscle (for messages) and
-    ``n_points``, if given, the number of path points the range may refer to."""
-    if path_wrap_set is None:
-        return ()
-    objs = path_wrap_set.find("objects")
-    out = []
-    for el in [c for c in (objs if objs is not None else []) if isinstance(c.tag, str)]:
-        k = f"{key}.PathWrapSet.{el.tag} '{el.get('name', '')}'"
-        if el.tag != "PathWrap":
-            raise input_error(source, f"{key}.PathWrapSet", el.tag, "only PathWrap elements are allowed")
-        obj = _text(el, "wrap_object")
-        if obj is None:
-            raise input_error(source, f"{k}.wrap_object", None, "the name of a wrap object is required")
-        method = (_text(el, "method") or "hybrid").lower()
-        if method == "unassigned":
-            method = "hybrid"
-        if method not in _METHODS:
-            raise input_error(source, f"{k}.method", _text(el, "method"), "hybrid, midpoint or axial is allowed")
-        raw = _text(el, "range") or "-1 -1"
-        try:
-            rng = tuple(int(v) for v in raw.split())
-        except ValueError:
-            rng = ()
-        if len(rng) != 2 or (n_points is not None and max(rng) > n_points):
-            allowed = "two whole numbers (1-based path point indices, -1 for the first / last point)"
-            if n_points is not None:
-                allowed += f" no greater than {n_points}"
-            raise input_error(source, f"{k}.range", raw, allowed)
-        out.append(PathWrap(wrap_object=obj, method=method, range=(rng[0], rng[1])))
-    return tuple(out)
+def cylinder_rotation(c: WrapCylinder) -> np.ndarray:
+    """Rotation of the cylinder frame in its body frame (OpenSim's X-Y-Z body-fixed
+    ``xyz_body_rotation``; the columns are the cylinder's axes, its own z the cylinder axis)."""
+    from hipsim.model.compiled import euler_xyz_body_fixed  # compiled imports this module
+    return euler_xyz_body_fixed(c.xyz_body_rotation)
 
 
 # ------------------------------------------------------------------------- segment kernel
@@ -1051,12 +914,12 @@ def wrap_arrays(cylinders: Sequence[WrapCylinder], path_wraps: Sequence[Sequence
     n = len(cylinders)
     return WrapArrays(
         wc_body=np.array([body_index[c.body] for c in cylinders], dtype=np.int64).reshape(n),
-        wc_rot=np.array([c.rotation_matrix() for c in cylinders], dtype=np.float64).reshape(n, 3, 3),
+        wc_rot=np.array([cylinder_rotation(c) for c in cylinders], dtype=np.float64).reshape(n, 3, 3),
         wc_trans=np.array([c.translation for c in cylinders], dtype=np.float64).reshape(n, 3),
         wc_radius=np.array([c.radius for c in cylinders], dtype=np.float64).reshape(n),
         wc_length=np.array([c.length for c in cylinders], dtype=np.float64).reshape(n),
-        wc_axis=np.array([c.wrap_axis for c in cylinders], dtype=np.int64).reshape(n),
-        wc_sign=np.array([c.wrap_sign for c in cylinders], dtype=np.int64).reshape(n),
+        wc_axis=np.array([QUADRANT_AXIS_SIGN[c.quadrant][0] for c in cylinders], dtype=np.int64).reshape(n),
+        wc_sign=np.array([QUADRANT_AXIS_SIGN[c.quadrant][1] for c in cylinders], dtype=np.int64).reshape(n),
         wc_active=np.array([c.active for c in cylinders], dtype=np.bool_).reshape(n),
         pw_start=np.array(pw_start, dtype=np.int64),
         pw_cyl=np.array(pw_cyl, dtype=np.int64),
