@@ -38,6 +38,7 @@ EPILOG = """examples:
   hipsim run my_scenario.toml              run your own scenario file (see README, 'Scenario files')
   hipsim compare bag_opposite_hand bag_same_hand
   hipsim plot weak_gluteus_medius --kind frontal --out gmed.png
+  hipsim study studies/bag_sobol.toml      a sensitivity study on Dask (--scheduler ADDRESS: on a cluster)
 
 hipsim computes mechanical loads; it does not diagnose."""
 EPILOG = EPILOG.format(overview=" and ".join(", ".join(OVERVIEW).rsplit(", ", 1)))
@@ -90,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--side", default="r", choices=("r", "l"), help="activation plot: side (default r)")
     pl.add_argument("--percent", type=float, default=None,
                     help="frontal plot of a gait: %% of the cycle to draw (default: peak right hip contact)")
+    from hipsim.studies.cli import add_parser as add_study_parser
+    add_study_parser(sub)
     return p
 
 
@@ -311,6 +314,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _cmd_study(args) -> int:
+    from hipsim.studies.cli import cmd_study
+    return cmd_study(args)
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -319,7 +327,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
-        return {"run": cmd_run, "compare": cmd_compare, "list": cmd_list, "plot": cmd_plot}[args.command](args)
+        return {"run": cmd_run, "compare": cmd_compare, "list": cmd_list, "plot": cmd_plot,
+                "study": _cmd_study}[args.command](args)
     except InputError as exc:
         print(f"hipsim: error: {exc}", file=sys.stderr)
         return 2
