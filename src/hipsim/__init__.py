@@ -9,6 +9,7 @@ Data flows one way through the package:
     -> tasks (stance, gait, standing, sitting)    hipsim.tasks
     -> fibre-load analysis                        hipsim.analysis
     -> scenarios, report, plots, CLI              hipsim.scenarios, hipsim.report, hipsim.cli
+    -> studies (designs, Dask, Parquet)           hipsim.studies
 
 hipsim computes mechanical loads. It does not diagnose anything.
 
@@ -33,9 +34,10 @@ _EXPORTS = {
     "gait_from_opensim": "hipsim.tasks", "lever_diagram": "hipsim.tasks", "single_leg_stance": "hipsim.tasks",
     "standing": "hipsim.tasks.posture", "sitting": "hipsim.tasks.posture",
     "run_scenario": "hipsim.scenarios",
+    "read_study": "hipsim.studies",
 }
 _SUBMODULES = {"model", "motion", "dynamics", "muscles", "optimize", "tasks", "analysis", "scenarios", "report",
-               "errors", "cli"}
+               "errors", "cli", "studies"}
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
@@ -61,5 +63,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from hipsim.model.scaling import Subject
     from hipsim.optimize import static_optimization
     from hipsim.scenarios import run_scenario
+    from hipsim.studies import read_study
     from hipsim.tasks import Load, TaskResult, gait, gait_from_opensim, lever_diagram, single_leg_stance
     from hipsim.tasks.posture import sitting, standing

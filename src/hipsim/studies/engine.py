@@ -38,6 +38,8 @@ RESULTS = "results.parquet"
 SUMMARY = "summary.json"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks"
+#: ``scheduler`` value that runs the chunks one after another in this process, without Dask.
+SYNCHRONOUS = "synchronous"
 
 Progress = Callable[[int, int], None]  # (samples done, samples total)
 
@@ -60,13 +62,20 @@ def _state(path: str, digest: str):
     return _STATE[key]
 
 
-def chunk_task(path: str, digest: str, first: int, last: int) -> pd.DataFrame:
-    """Evaluate design rows first..last-1 of the study at ``path`` (runs on a worker, one core)."""
+def chunk_task(path: str, digest: str, first: int, last: int, target: str | None = None) -> pd.DataFrame | int:
+    """Evaluate design rows first..last-1 of the study at ``path`` (runs on a worker, one core).
+
+    With ``target`` the worker writes the chunk there itself (atomically) and returns its row
+    count, so the table never travels through the scheduler; else the table is returned."""
     import numba
     from hipsim.studies.evaluate import evaluate_chunk
     numba.set_num_threads(1)
     spec, ev, design = _state(path, digest)
-    return evaluate_chunk(spec, ev, design, first, last)
+    df = evaluate_chunk(spec, ev, design, first, last)
+    if target is None:
+        return df
+    write_parquet(df, Path(target))
+    return len(df)
 
 
 def warm_up() -> float:
@@ -114,6 +123,7 @@ class StudyRun:
     seconds: float
     workers: int
     summary: dict[str, Any] = field(default_factory=dict)
+    compute_seconds: float = 0.0
 
 
 def chunk_bounds(spec: StudySpec) -> list[tuple[int, int]]:
@@ -180,7 +190,8 @@ def run_study(path: str | Path, out: str | Path = "out", scheduler: str | None =
     """Run (or resume) the study at ``path``; results in ``out/<name>/``.
 
     ``client``: an existing Dask client to use (else one is made from ``scheduler``/``workers``
-    and closed at the end). ``max_chunks`` stops after that many newly computed chunks (for
+    and closed at the end); ``scheduler="synchronous"`` runs the chunks in this process, without
+    Dask. ``max_chunks`` stops after that many newly computed chunks (for
     tests and probes). Returns a :class:`StudyRun`; the table is ``results.parquet`` and the
     indices ``summary.json`` once every chunk is done.
     """
@@ -197,7 +208,17 @@ def run_study(path: str | Path, out: str | Path = "out", scheduler: str | None =
     own = client is None
     computed = 0
     n_workers = 0
-    if todo:
+    compute_seconds = 0.0
+    if todo and scheduler == SYNCHRONOUS:
+        # No cluster: chunk after chunk in this process (notebooks, debugging).
+        for k in todo[:max_chunks] if max_chunks else todo:
+            a, b = bounds[k]
+            chunk_task(str(Path(path).resolve()), spec.digest, a, b, str(_chunk_path(folder, k)))
+            computed += 1
+            done_samples += b - a
+            say(done_samples, spec.n_runs)
+        n_workers = 1
+    elif todo:
         if own:
             from hipsim.studies.evaluate import Evaluator
             Evaluator.build(spec)  # input errors (an offset on a task without them) before any worker starts
@@ -205,20 +226,25 @@ def run_study(path: str | Path, out: str | Path = "out", scheduler: str | None =
         try:
             n_workers = len(client.scheduler_info().get("workers", {}))
             ap = str(Path(path).resolve())
+            t_submit = time.perf_counter()
             futures = {}
             for k in todo[:max_chunks] if max_chunks else todo:
                 a, b = bounds[k]
-                fut = client.submit(chunk_task, ap, spec.digest, a, b, key=f"hipsim-{spec.digest}-{k}", retries=3,
-                                    pure=False)
+                target = str(_chunk_path(folder, k).resolve())
+                fut = client.submit(chunk_task, ap, spec.digest, a, b, target, key=f"hipsim-{spec.digest}-{k}",
+                                    retries=3, pure=False)
                 futures[fut] = k
             for fut in as_completed(list(futures)):
                 k = futures[fut]
-                df = fut.result()
-                write_parquet(df, _chunk_path(folder, k))
+                fut.result()
+                if not _chunk_path(folder, k).exists():
+                    raise RuntimeError(f"a worker wrote chunk {k} where this machine cannot see it: --out must be on "
+                                       "a file system the workers share")
                 computed += 1
                 done_samples += bounds[k][1] - bounds[k][0]
                 say(done_samples, spec.n_runs)
                 fut.release()
+            compute_seconds = time.perf_counter() - t_submit
         finally:
             if own:
                 cluster = getattr(client, "cluster", None)
@@ -226,7 +252,8 @@ def run_study(path: str | Path, out: str | Path = "out", scheduler: str | None =
                 if cluster is not None:
                     cluster.close()
     seconds = time.perf_counter() - t0
-    run = StudyRun(folder, spec.n_runs, len(bounds), computed, len(bounds) - len(todo), seconds, n_workers)
+    run = StudyRun(folder, spec.n_runs, len(bounds), computed, len(bounds) - len(todo), seconds, n_workers,
+                   compute_seconds=compute_seconds)
     if all(_chunk_path(folder, k).exists() for k in range(len(bounds))):
         table = pd.concat([pd.read_parquet(_chunk_path(folder, k)) for k in range(len(bounds))], ignore_index=True)
         write_parquet(table, folder / RESULTS)

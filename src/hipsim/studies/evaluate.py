@@ -63,10 +63,10 @@ def _offset_model(model: Model, offsets: dict[tuple[str, str, int], float]) -> M
             if not isinstance(p, (PathPoint, ConditionalPathPoint)):
                 raise input_error("study", f"attachment_offset_mm.{name}.{end}", mm,
                                   "a fixed path point to move (this muscle's end moves with a coordinate)")
-            loc = list(p.location)
+            loc = [float(c) for c in p.location]
             loc[axis] += mm / 1000.0
             path = list(mu.path)
-            path[k] = dataclasses.replace(p, location=tuple(loc))
+            path[k] = dataclasses.replace(p, location=(loc[0], loc[1], loc[2]))
             muscles[i] = dataclasses.replace(mu, path=tuple(path))
     return Model(dataclasses.replace(model.spec, muscles=tuple(muscles)))
 
@@ -159,15 +159,12 @@ class Evaluator:
     def _fast(self, samples: np.ndarray, first: int) -> pd.DataFrame:
         n = samples.shape[0]
         offs = [j for j, p in enumerate(self.spec.parameters) if p.target.kind == "attachment_offset_mm"]
-        groups: dict[tuple, np.ndarray]
+        groups: dict[tuple, np.ndarray] = {(): np.arange(n)}
         if offs:
-            keys = [tuple(samples[i, offs]) for i in range(n)]
-            groups = {}
-            for i, k in enumerate(keys):
-                groups.setdefault(k, []).append(i)  # type: ignore[arg-type]
-            groups = {k: np.asarray(v) for k, v in groups.items()}
-        else:
-            groups = {(): np.arange(n)}
+            members: dict[tuple, list[int]] = {}
+            for i in range(n):
+                members.setdefault(tuple(samples[i, offs]), []).append(i)
+            groups = {k: np.asarray(v) for k, v in members.items()}
         parts = []
         for key, rows in groups.items():
             model = self.model

@@ -346,14 +346,14 @@ def _digest(s: StudySpec) -> str:
 def design_matrix(spec: StudySpec) -> np.ndarray:
     """The study's samples (n_runs, n_parameters), deterministic in the seed. Distributions are
     applied by SALib (``SALib.util.scale_samples``: uniform, or normal truncated at low/high)."""
-    from SALib.util import scale_samples
+    from SALib.util import scale_samples  # type: ignore[import-untyped]
     problem = spec.problem()
     kind, d = spec.design["type"], len(spec.parameters)
     if kind == "saltelli":
-        from SALib.sample import sobol
+        from SALib.sample import sobol  # type: ignore[import-untyped]
         return np.asarray(sobol.sample(problem, spec.design["samples"], calc_second_order=False, seed=spec.seed))
     if kind == "latin_hypercube":
-        from SALib.sample import latin
+        from SALib.sample import latin  # type: ignore[import-untyped]
         return np.asarray(latin.sample(problem, spec.design["samples"], seed=spec.seed))
     if kind == "monte_carlo":
         unit = np.random.default_rng(spec.seed).random((spec.design["samples"], d))

@@ -55,7 +55,6 @@ def outputs(spec: StudySpec, table: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def sobol(spec: StudySpec, table: pd.DataFrame) -> tuple[dict[str, Any], dict[str, str]]:
     """Sobol indices of every output (SALib.analyze.sobol), and why an output has none."""
-    from SALib.analyze import sobol as sobol_analyze
     problem = spec.problem()
     result: dict[str, Any] = {}
     skipped: dict[str, str] = {}
@@ -66,12 +65,19 @@ def sobol(spec: StudySpec, table: pd.DataFrame) -> tuple[dict[str, Any], dict[st
         if np.ptp(y) <= 1e-9 * max(1.0, float(np.abs(y).max())):
             skipped[name] = "the output did not vary"
             continue
-        si = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=RESAMPLES,
-                                   conf_level=CONF_LEVEL, seed=spec.seed)
-        result[name] = {"parameters": spec.names,
-                        **{k: [float(v) for v in si[k]] for k in ("S1", "S1_conf", "ST", "ST_conf")},
+        result[name] = {"parameters": spec.names, **sobol_indices(problem, y, spec.seed),
                         "variance": float(np.var(y)), "mean": float(np.mean(y))}
     return result, skipped
+
+
+def sobol_indices(problem: dict[str, Any], y: np.ndarray, seed: int) -> dict[str, list[float]]:
+    """First-order and total Sobol indices of outputs ``y`` of a saltelli design (SALib's
+    estimators: Saltelli et al. 2010 for S1, Jansen 1999 for ST) with bootstrap confidence
+    half-widths at :data:`CONF_LEVEL`."""
+    from SALib.analyze import sobol as sobol_analyze  # type: ignore[import-untyped]
+    si = sobol_analyze.analyze(problem, np.asarray(y, dtype=float), calc_second_order=False,
+                               num_resamples=RESAMPLES, conf_level=CONF_LEVEL, seed=seed)
+    return {k: [float(v) for v in si[k]] for k in ("S1", "S1_conf", "ST", "ST_conf")}
 
 
 def summarise(spec: StudySpec, table: pd.DataFrame, folder: Path) -> dict[str, Any]:
@@ -80,7 +86,8 @@ def summarise(spec: StudySpec, table: pd.DataFrame, folder: Path) -> dict[str, A
     summary: dict[str, Any] = {
         "study": spec.name, "title": spec.title, "scenario": str(spec.scenario_path.name),
         "design": spec.design, "seed": spec.seed, "samples": spec.n_runs,
-        "parameters": [{"key": p.key, "distribution": p.distribution, "low": p.low, "high": p.high,
+        "parameters": [{"key": p.key, "label": parameter_label(spec, p.key),
+                        "distribution": p.distribution, "low": p.low, "high": p.high,
                         **({"mean": p.mean, "sd": p.sd} if p.distribution == "normal" else {}),
                         **({"source": p.source} if p.source else {})} for p in spec.parameters],
         "status": {k: int(v) for k, v in status["status"].value_counts().items()},
@@ -95,6 +102,30 @@ def summarise(spec: StudySpec, table: pd.DataFrame, folder: Path) -> dict[str, A
     if summary.get("sobol", {}).get("indices"):
         plot_sobol(summary, folder / "sobol_indices.png")
     return summary
+
+
+def parameter_label(spec: StudySpec, key: str) -> str:
+    """A parameter in words for pictures: ``body mass (kg)``, ``carry mass (kg)``, ``gluteus medius strength``."""
+    p = next(q for q in spec.parameters if q.key == key)
+    t = p.target
+    unit = f" ({p.rule.unit})" if p.rule.unit else ""
+    words = t.name
+    for suffix in ("_kg", "_deg", "_m", "_s", "_cm"):
+        words = words.removesuffix(suffix)
+    words = words.replace("_", " ")
+    if t.kind == "subject":
+        return f"body {words}{unit}"
+    if t.kind == "modifier":
+        mods = spec.scenario_data.get("baseline", {}).get("modifiers", []) if t.where.startswith("baseline") \
+            else spec.scenario_data.get("modifiers", [])
+        return f"{'baseline ' if t.where.startswith('baseline') else ''}{mods[t.index]['type']} {words}{unit}"
+    if t.kind == "strength":
+        return f"{words} strength"
+    if t.kind == "max_isometric_force_n":
+        return f"{words} F0 (N)"
+    if t.kind == "attachment_offset_mm":
+        return f"{words} {t.end} {'xyz'[t.axis]} (mm)"
+    return f"{words}{unit}"
 
 
 def _short(name: str) -> str:
@@ -120,7 +151,8 @@ def plot_sobol(summary: dict[str, Any], path: Path) -> None:
         x = np.arange(len(d["parameters"]))
         ax.bar(x - 0.2, d["S1"], 0.4, yerr=d["S1_conf"], label="first order S1", color="#4c72b0", capsize=3)
         ax.bar(x + 0.2, d["ST"], 0.4, yerr=d["ST_conf"], label="total ST", color="#dd8452", capsize=3)
-        ax.set_xticks(x, [p.split(".")[-1].replace("_", " ") for p in d["parameters"]], fontsize=7, rotation=20)
+        labels = {q["key"]: q["label"] for q in summary["parameters"]}
+        ax.set_xticks(x, [labels[p] for p in d["parameters"]], fontsize=7, rotation=20)
         ax.set_title(_short(name), fontsize=9)
         ax.axhline(0, color="k", lw=0.5)
     for ax in list(axes.flat)[len(names):]:

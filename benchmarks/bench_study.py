@@ -1,0 +1,148 @@
+"""Studies: batched samples per second per core, gait samples per second, and Dask's speed-up.
+
+* ``stance_samples_per_s_per_core``: design rows of the shipped study ``studies/bag_sobol.toml``
+  evaluated in one process on one numba thread, after a warm-up. One sample is everything a row
+  of the table needs: the scenario (bag) and its baseline (no bag) single-leg stances, the fibre
+  metrics and the trigger-point indices, in one batched call (hipsim.studies.batch).
+* ``unbatched_stance_per_s``: the peer measured in the same run: hipsim.single_leg_stance called
+  in a loop (one stance per call, so two calls make one sample); ``batched_speedup`` is the ratio
+  of samples per second, batched against looped.
+* ``gait_samples_per_s_per_core``: a gait study (the shipped trendelenburg_gait scenario over body
+  mass) evaluated sample by sample: gait is not batched, each sample runs as a scenario.
+* ``speedup_2_workers``: the same study cut to ``--speedup-samples`` samples, run on a local Dask
+  cluster of 2 single-threaded workers against 1, wall time from submission to the last chunk
+  written (cluster start, warm-up, the final table and summary excluded). ``worker_rss_mb``: the
+  largest worker's resident memory after the run. ``load_average_*``: the machine's 1-minute load
+  average before and after, since other processes sharing the cores slow every figure.
+
+    python benchmarks/bench_study.py            # table
+    python benchmarks/bench_study.py --json     # one JSON object
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDY = ROOT / "studies" / "bag_sobol.toml"
+
+GAIT_STUDY = """name = "gait_bench"
+scenario = "trendelenburg_gait"
+seed = 1
+[design]
+type = "monte_carlo"
+samples = {n}
+[[parameters]]
+key = "subject.mass_kg"
+low = 55
+high = 100
+"""
+
+
+def _cut(text: str, base: int, chunk: int, name: str) -> str:
+    """The study with ``base`` saltelli base samples and chunks of ``chunk`` samples."""
+    import re
+    text = re.sub(r"(?m)^samples = \d+.*$", f"samples = {base}", text)
+    text = re.sub(r"(?m)^chunk_size = \d+.*$", f"chunk_size = {chunk}", text)
+    return re.sub(r'(?m)^name = ".*"$', f'name = "{name}"', text)
+
+
+def _timed_study(path: Path, out: Path, workers: int) -> tuple[float, float]:
+    import psutil
+    from hipsim.studies.engine import make_client, run_study
+    client = make_client(workers=workers)
+    try:
+        client.wait_for_workers(workers)
+        client.run(lambda: None)  # every worker up and warmed
+        dt = run_study(path, out, client=client).compute_seconds
+        rss = max(client.run(lambda: psutil.Process().memory_info().rss).values()) / 1e6
+    finally:
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+    return dt, rss
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="print one JSON object of the figures")
+    ap.add_argument("--samples", type=int, default=4096, help="stance samples timed in one process")
+    ap.add_argument("--loop", type=int, default=100, help="single_leg_stance calls timed (the unbatched peer)")
+    ap.add_argument("--gait-samples", type=int, default=2, help="gait samples timed (0 skips them)")
+    ap.add_argument("--speedup-samples", type=int, default=1024,
+                    help="saltelli base samples of the Dask run (x 7 samples; 0 skips it)")
+    ap.add_argument("--chunk", type=int, default=512, help="chunk size of the Dask run")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+    import numba
+    import hipsim
+    from hipsim.studies.evaluate import Evaluator, evaluate_chunk
+    from hipsim.studies.schema import design_matrix, read_study
+
+    numba.set_num_threads(1)
+    out: dict = {"cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()}
+    out["load_average_at_start"] = os.getloadavg()[0]  # other processes on the machine share its cores
+    spec = read_study(STUDY)
+    ev = Evaluator.build(spec)
+    design = design_matrix(spec)
+    n = min(args.samples, spec.n_runs)
+    evaluate_chunk(spec, ev, design, 0, 64)  # warm-up
+    t = time.perf_counter()
+    chunk = spec.design["chunk_size"]
+    for a in range(0, n, chunk):
+        evaluate_chunk(spec, ev, design, a, min(a + chunk, n))
+    out["stance_samples"] = n
+    out["stance_samples_per_s_per_core"] = n / (time.perf_counter() - t)
+
+    model = hipsim.load_model("default")
+    hipsim.single_leg_stance(model, loads=[hipsim.Load("hand", "l", 5.0)])
+    t = time.perf_counter()
+    for i in range(args.loop):
+        hipsim.single_leg_stance(model, subject=hipsim.Subject(60.0 + 0.3 * i, 1.80), pelvic_drop_deg=0.05 * i,
+                                 loads=[hipsim.Load("hand", "l", 0.1 * i)])
+    out["unbatched_stance_per_s"] = args.loop / (time.perf_counter() - t)
+    out["batched_speedup"] = out["stance_samples_per_s_per_core"] / (out["unbatched_stance_per_s"] / 2.0)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.gait_samples:
+            g = Path(tmp) / "gait.toml"
+            g.write_text(GAIT_STUDY.format(n=args.gait_samples + 1))
+            gspec = read_study(g)
+            gev = Evaluator.build(gspec)
+            gdesign = design_matrix(gspec)
+            evaluate_chunk(gspec, gev, gdesign, 0, 1)  # warm-up
+            t = time.perf_counter()
+            evaluate_chunk(gspec, gev, gdesign, 1, 1 + args.gait_samples)
+            out["gait_samples_per_s_per_core"] = args.gait_samples / (time.perf_counter() - t)
+
+        if args.speedup_samples:
+            s = Path(tmp) / "speed.toml"
+            s.write_text(_cut(STUDY.read_text(), args.speedup_samples, args.chunk, "speed"))
+            sspec = read_study(s)
+            out["speedup_study_samples"] = sspec.n_runs
+            t1, rss1 = _timed_study(s, Path(tmp) / "w1", 1)
+            t2, rss2 = _timed_study(s, Path(tmp) / "w2", 2)
+            out["one_worker_s"] = t1
+            out["two_workers_s"] = t2
+            out["speedup_2_workers"] = t1 / t2
+            out["worker_rss_mb"] = max(rss1, rss2)
+    out["load_average_at_end"] = os.getloadavg()[0]
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"studies on {out['cores']} cores")
+        for k, v in out.items():
+            if k != "cores":
+                print(f"  {k:<32} {v:12.2f}" if isinstance(v, float) else f"  {k:<32} {v:12d}")
+        print("one sample = scenario and baseline stances, fibre metrics and trigger-point indices")
+    return out
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

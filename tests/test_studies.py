@@ -1,0 +1,283 @@
+"""Studies (issue 19): the batched stance against hipsim.single_leg_stance, the Sobol estimator on
+the Ishigami function, bad study files, resuming after SIGINT and surviving a killed worker."""
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hipsim
+from hipsim.anatomy import FIBRE_GROUPS
+from hipsim.cli import main
+from hipsim.studies.batch import ANGLES, StanceInputs, stance_batch, stance_pose_batch
+from hipsim.tasks.stance import stance_pose
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------- the batched stance
+
+def test_batched_stance_equals_single_leg_stance(default_model):
+    """Random subjects (mass and height), bags, postures and weak gluteus medius: each sample of one
+    batched call gives the forces, hip contact forces and pose of its own single_leg_stance."""
+    m = default_model
+    rng = np.random.default_rng(7)
+    n = 4
+    mass, height = rng.uniform(48, 115, n), rng.uniform(1.52, 1.98, n)
+    bag, drop, lean = rng.uniform(0, 18, n), rng.uniform(-4, 9, n), rng.uniform(-5, 10, n)
+    weak = rng.uniform(0.3, 1.0, n)
+    angles = {a: np.zeros(n) for a in ANGLES}
+    angles |= {"pelvic_drop_deg": drop, "trunk_lean_deg": lean, "swing_hip_flexion_deg": np.full(n, 30.0),
+               "swing_knee_flexion_deg": np.full(n, 60.0)}
+    gmed = [f"gluteus_medius_{p}_r" for p in ("anterior", "middle", "posterior")]
+    strength = np.ones((n, m.n_muscles))
+    strength[:, [m.muscle_index(g) for g in gmed]] = weak[:, None]
+    out = stance_batch(m, StanceInputs("r", mass, height, angles, np.full(n, 0.05), [("hand", "l", bag)], strength))
+    assert list(out.status) == ["ok"] * n
+    for i in range(n):
+        r = hipsim.single_leg_stance(m, subject=hipsim.Subject(mass[i], height[i]), pelvic_drop_deg=drop[i],
+                                     trunk_lean_deg=lean[i], loads=[hipsim.Load("hand", "l", bag[i])],
+                                     strength={g: weak[i] for g in gmed})
+        np.testing.assert_allclose(out.forces[i], r.muscle_forces[0], rtol=1e-6, atol=1e-6)
+        for s in ("r", "l"):
+            np.testing.assert_allclose(out.hip_contact[s][i], r.hip_contact_force_ground[s][0], rtol=1e-8, atol=1e-6)
+        assert out.extra["body_pitch_deg"][i] == pytest.approx(r.parameters["body_pitch_deg"], abs=1e-7)
+
+
+def test_stance_pose_batch_equals_stance_pose(default_model):
+    vals = {"pelvic_drop_deg": 7.0, "trunk_lean_deg": -3.0, "hip_flexion_deg": 12.0, "hip_rotation_deg": -5.0,
+            "swing_hip_flexion_deg": 40.0, "swing_knee_flexion_deg": 70.0}
+    for side in ("r", "l"):
+        batch = stance_pose_batch(default_model, side, {k: np.array([v]) for k, v in vals.items()})
+        np.testing.assert_array_equal(batch, stance_pose(default_model, side, **vals))
+
+
+def test_unbalanced_sample_is_marked_not_nan_silently(default_model):
+    """A posture that cannot balance within the joints' ranges gets a status, and no numbers."""
+    m = default_model
+    angles = {a: np.zeros(2) for a in ANGLES} | {"hip_flexion_deg": np.array([0.0, 89.0]),
+                                                 "hip_rotation_deg": np.array([0.0, 40.0])}
+    out = stance_batch(m, StanceInputs("r", np.full(2, 75.0), np.full(2, 1.8), angles, np.array([0.05, 0.11]),
+                                       [("hand", "l", np.array([0.0, 60.0]))], np.ones((2, m.n_muscles))))
+    assert out.status[0] == "ok" and out.status[1] != "ok"
+    assert np.isfinite(out.forces[0]).all() and np.isnan(out.forces[1]).all()
+
+
+# --------------------------------------------------------------------------- the Sobol estimator
+
+def test_sobol_estimator_on_ishigami():
+    """Ishigami function, a = 7, b = 0.1 (Ishigami & Homma 1990; indices from Sobol' & Levitan 1999):
+    S1 = 0.3139, 0.4424, 0; ST = 0.5576, 0.4424, 0.2437."""
+    from SALib.sample import sobol as sobol_sample
+    from hipsim.studies.summary import sobol_indices
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3,
+               "dists": ["unif"] * 3}
+    x = sobol_sample.sample(problem, 4096, calc_second_order=False, seed=3)
+    y = np.sin(x[:, 0]) + 7.0 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    si = sobol_indices(problem, y, seed=3)
+    np.testing.assert_allclose(si["S1"], [0.3139, 0.4424, 0.0], atol=0.03)
+    np.testing.assert_allclose(si["ST"], [0.5576, 0.4424, 0.2437], atol=0.03)
+    assert all(0 < c < 0.1 for c in si["S1_conf"] + si["ST_conf"])
+
+
+# --------------------------------------------------------------------------- bad study files
+
+GOOD = """
+name = "t"
+scenario = "bag_opposite_hand"
+seed = 1
+[design]
+type = "monte_carlo"
+samples = 8
+[[parameters]]
+key = "subject.mass_kg"
+low = 60
+high = 90
+"""
+
+
+@pytest.mark.parametrize("change, key", [
+    (("seed = 1", "seed = 1\ncolour = \"red\""), "colour"),                                  # unknown top key
+    (("key = \"subject.mass_kg\"", "key = \"subject.shoe_size\""), "parameters[0].key"),      # unknown parameter
+    (("high = 90", "high = 400"), "parameters[0].high"),                                    # beyond mass limits
+    (("low = 60", "low = 60\nspread = 3"), "parameters[0].spread"),                         # unknown parameter key
+    (("samples = 8", "samples = 0"), "design.samples"),                                     # no samples
+    (("[[parameters]]\nkey = \"subject.mass_kg\"\nlow = 60\nhigh = 90", "parameters = []"), "parameters"),
+    (("type = \"monte_carlo\"\nsamples = 8", "type = \"saltelli\"\nsamples = 10"), "design.samples"),
+])
+def test_bad_study_files_exit_2_with_one_sentence(tmp_path, capsys, change, key):
+    text = GOOD.replace(*change)
+    assert text != GOOD
+    if key == "parameters":  # an empty list must come before the design table in TOML
+        text = text.replace("parameters = []", "").replace("seed = 1", "seed = 1\nparameters = []")
+    f = tmp_path / "bad.toml"
+    f.write_text(text)
+    code = main(["study", str(f), "--dry-run"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert str(f) in err and f"{key} = " in err
+
+
+def test_good_study_file_dry_run(tmp_path, capsys):
+    f = tmp_path / "good.toml"
+    f.write_text(GOOD)
+    assert main(["study", str(f), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "8 samples" in out and "estimated time" in out
+
+
+def test_normal_distribution_stays_inside_the_rule(tmp_path):
+    """A normal distribution is truncated at the key's limits: every sample is a valid input."""
+    from hipsim.studies.schema import design_matrix, read_study
+    f = tmp_path / "n.toml"
+    f.write_text(GOOD.replace("low = 60\nhigh = 90", "distribution = \"normal\"\nmean = 240\nsd = 40"))
+    x = design_matrix(read_study(f))
+    assert x.shape == (8, 1) and (x <= 250).all() and (x >= 20).all()
+
+
+# --------------------------------------------------------------------------- running on Dask
+
+SMALL = """
+name = "small"
+scenario = "bag_opposite_hand"
+seed = 5
+[design]
+type = "monte_carlo"
+samples = {samples}
+chunk_size = {chunk}
+[[parameters]]
+key = "subject.mass_kg"
+low = 55
+high = 100
+[[parameters]]
+key = "modifiers[0].mass_kg"
+low = 0
+high = 12
+{extra}
+"""
+#: An attachment offset makes each sample its own geometry (a model per sample): slow enough chunks
+#: to interrupt mid-study.
+OFFSET = """[[parameters]]
+key = "attachment_offset_mm.gluteus_minimus_anterior.insertion.y"
+low = -5
+high = 5
+"""
+
+
+def _study(tmp_path: Path, name: str, samples: int, chunk: int, extra: str = "") -> Path:
+    f = tmp_path / f"{name}.toml"
+    f.write_text(SMALL.format(samples=samples, chunk=chunk, extra=extra).replace('"small"', f'"{name}"'))
+    return f
+
+
+@pytest.fixture(scope="module")
+def client():
+    from hipsim.studies.engine import make_client
+    c = make_client(workers=2)
+    yield c
+    cluster = c.cluster
+    c.close()
+    cluster.close()
+
+
+def _complete(table: pd.DataFrame, n: int) -> None:
+    """Every sample once, with one row per fibre group and side."""
+    counts = table.groupby("sample").size()
+    assert list(counts.index) == list(range(n))
+    assert (counts == 2 * len(FIBRE_GROUPS)).all()
+    assert not table.duplicated(["sample", "muscle", "side"]).any()
+
+
+@pytest.mark.slow
+def test_killed_worker_loses_nothing(tmp_path, client):
+    """SIGKILL one worker after the first chunk: the study completes with every sample once, equal
+    to a run without the kill; a resumed run computes nothing."""
+    from hipsim.studies.engine import run_study
+    f = _study(tmp_path, "kill", 96, 8)
+    ref = run_study(f, tmp_path / "ref", client=client)
+    killed: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        if done > 0 and not killed:
+            pids = client.run(os.getpid)
+            pid = sorted(pids.values())[0]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    run = run_study(f, tmp_path / "kill", client=client, progress=progress)
+    assert killed
+    table = hipsim.read_study(run.folder)
+    _complete(table, 96)
+    pd.testing.assert_frame_equal(table, hipsim.read_study(ref.folder))
+    again = run_study(f, tmp_path / "kill", client=client)
+    assert again.computed == 0 and again.resumed == run.n_chunks
+
+
+@pytest.mark.slow
+def test_interrupted_study_resumes_to_the_same_table(tmp_path, client):
+    """SIGINT to `hipsim study` after some chunks; the same command again finishes the study, and
+    the table equals an uninterrupted run's."""
+    from hipsim.studies.engine import run_study
+    f = _study(tmp_path, "intr", 160, 4, OFFSET)
+    ref = run_study(f, tmp_path / "ref", client=client)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "hipsim.cli", "study", str(f), "--out", str(out), "--workers", "1", "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    chunks = out / "intr" / "chunks"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(chunks.glob("chunk_*.parquet"))) < 3 and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the study finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    kept = len(list(chunks.glob("chunk_*.parquet")))
+    assert 3 <= kept < 40 and not (out / "intr" / "results.parquet").exists()
+    again = run_study(f, out, client=client)
+    assert again.resumed == kept and again.computed == 40 - kept
+    table = hipsim.read_study(out / "intr")
+    _complete(table, 160)
+    pd.testing.assert_frame_equal(table, hipsim.read_study(ref.folder))
+
+
+def test_read_study_has_every_input_column(tmp_path):
+    """A tiny study run in-process (no cluster): the tidy table and summary.json."""
+    from hipsim.studies.engine import RESULTS, write_parquet
+    from hipsim.studies.evaluate import Evaluator, evaluate_chunk
+    from hipsim.studies.schema import design_matrix, read_study
+    f = _study(tmp_path, "tiny", 3, 3)
+    spec = read_study(f)
+    df = evaluate_chunk(spec, Evaluator.build(spec), design_matrix(spec), 0, 3)
+    write_parquet(df, tmp_path / RESULTS)
+    table = hipsim.read_study(tmp_path)
+    assert {"subject.mass_kg", "modifiers[0].mass_kg", "muscle", "side", "peak_force_n", "hip_contact_force_bw",
+            "acute_overload"} <= set(table.columns)
+    _complete(table, 3)
+    heavy = table[(table.side == "r") & (table.muscle == "gluteus_medius_middle")]
+    # more body mass and a heavier bag load the stance-side abductors more than the baseline
+    assert (heavy.peak_force_n > heavy.peak_force_n_baseline).all()
+
+
+def test_shipped_studies_are_valid():
+    from hipsim.studies.schema import read_study
+    for f in sorted((ROOT / "studies").glob("*.toml")):
+        spec = read_study(f)
+        assert spec.n_runs >= 10_000, f
+
+
+def test_readme_or_docs_show_the_commands():
+    text = (ROOT / "README.md").read_text() + (ROOT / "docs" / "how-to" / "studies.md").read_text()
+    assert "hipsim study studies/bag_sobol.toml" in text and "--scheduler" in text
+
+
+_ = textwrap
