@@ -91,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--side", default="r", choices=("r", "l"), help="activation plot: side (default r)")
     pl.add_argument("--percent", type=float, default=None,
                     help="frontal plot of a gait: %% of the cycle to draw (default: peak right hip contact)")
+    te = sub.add_parser("teach", help="build the teaching site (static HTML that opens from disk, offline)")
+    tsub = te.add_subparsers(dest="teach_command", metavar="ACTION", required=True)
+    tb = tsub.add_parser("build", help="solve the site's grids and write OUT/index.html and its files")
+    tb.add_argument("out", metavar="OUT", help="folder to write the site into")
+    tb.add_argument("--walks", default=None, help="comma-separated walking cycles to include: normal and shipped "
+                    "gait scenarios (default: normal and every shipped gait scenario)")
+    tb.add_argument("--workers", type=int, default=None, help="processes to solve on (default: up to 2)")
     from hipsim.studies.cli import add_parser as add_study_parser
     add_study_parser(sub)
     return p
@@ -158,6 +165,8 @@ def cmd_run(args) -> int:
         try:
             result = _run_with_progress(prep, args.quiet)
             written = write_outputs(result, folder, plots=not args.no_plots)
+            from hipsim.report.html import write_run_extras
+            written += [p for p in write_run_extras(result, folder, plots=not args.no_plots) if p not in written]
         except InputError as exc:
             earlier = f" ({', '.join(done)} were written)" if done else ""
             raise InputError(f"scenario {name} ({prep.path}) failed and nothing of it was written{earlier}: {exc}",
@@ -295,6 +304,26 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_teach(args) -> int:
+    from hipsim.teach.grid import GAIT_SCENARIOS
+    from hipsim.teach.site import build_site
+    walks = None
+    if args.walks is not None:
+        walks = [w.strip() for w in args.walks.split(",") if w.strip()]
+        allowed = ("normal",) + GAIT_SCENARIOS
+        for w in walks:
+            if w not in allowed:
+                raise input_error("argument", "--walks", w, f"use {_or(allowed)}")
+    if args.workers is not None and args.workers < 1:
+        raise input_error("argument", "--workers", args.workers, "use 1 or more")
+    _writable_folder("OUT", args.out, Path(args.out))
+    rep = build_site(args.out, walks=walks, workers=args.workers)
+    print(f"wrote {Path(args.out) / 'index.html'} ({rep['total_bytes'] / 1e6:.2f} MB, {rep['stance_points']} stance "
+          f"solves, {len(rep['walks'])} walking cycles, {rep['seconds']:.0f} s); open it in a browser, no server "
+          "needed")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hipsim`` console script; returns the exit code."""
     try:
@@ -328,7 +357,7 @@ def _main(argv: Sequence[str] | None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         return {"run": cmd_run, "compare": cmd_compare, "list": cmd_list, "plot": cmd_plot,
-                "study": _cmd_study}[args.command](args)
+                "teach": cmd_teach, "study": _cmd_study}[args.command](args)
     except InputError as exc:
         print(f"hipsim: error: {exc}", file=sys.stderr)
         return 2

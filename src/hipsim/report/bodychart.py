@@ -415,3 +415,20 @@ def save_body_chart(path: str | os.PathLike[str], change_pct: Mapping[str, float
     with atomic_open(target, "wb") as fh:
         fig.savefig(fh, format="png", dpi=dpi)
     return target
+
+
+def chart_shapes() -> dict[str, Any]:
+    """The chart's drawing as plain coordinates (normalised body height), for drawing it
+    elsewhere (the teaching site's SVG): per view (``front``, ``side``, ``back``) the body
+    outline, the marks, the side view's arm, and each zone's polygons under ``<group>_<side>``
+    (the side view: right side only), exactly as :func:`draw_body_chart` places them."""
+    out: dict[str, Any] = {}
+    for view in _VIEWS:
+        outline = _SIDE_OUTLINE if view == "side" else _FRONT_OUTLINE
+        marks = _SIDE_MARKS if view == "side" else _BACK_MARKS if view == "back" else ()
+        zones = {f"{g}_{side}": [_zone_xy(p, view, side).tolist() for p in REFERRAL_ZONES[g].polygons[view]]
+                 for g in BODY_CHART_GROUPS for side in (("r",) if view == "side" else _SIDES)}
+        out[view] = {"title": _VIEW_TITLES[view], "outline": outline.tolist(),
+                     "marks": [np.asarray(m).tolist() for m in marks],
+                     "arm": _SIDE_ARM.tolist() if view == "side" else None, "zones": zones}
+    return out
