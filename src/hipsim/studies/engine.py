@@ -292,9 +292,9 @@ def dry_run(path: str | Path, workers: int | None = None, probe: int = 64) -> Dr
     spec = read_study(path)
     ev = Evaluator.build(spec)
     design = design_matrix(spec)
-    n = min(probe, spec.n_runs) if ev.fast else min(2, spec.n_runs)
+    n = min(probe, spec.n_runs) if ev.fast else 1  # a scenario-by-scenario sample takes seconds
     numba.set_num_threads(1)
-    evaluate_chunk(spec, ev, design, 0, min(2, n))  # warm-up: compile or load kernels
+    evaluate_chunk(spec, ev, design, 0, min(2, n))  # warm-up: compile or load kernels, load the model
     t = time.perf_counter()
     df = evaluate_chunk(spec, ev, design, 0, n)
     dt = time.perf_counter() - t

@@ -39,12 +39,11 @@ import numpy as np
 
 from hipsim.analysis.metrics import METRIC_COLUMNS
 from hipsim.anatomy import FIBRE_GROUPS, MUSCLE_GROUPS
-from hipsim.errors import input_error
+from hipsim.errors import InputError, input_error
 from hipsim.fileio import read_toml
 from hipsim.model.scaling import SUBJECT_PARAMS
 from hipsim.params import STRENGTH, Param, check_params
-from hipsim.scenarios.schema import (MODIFIER_KEYS, MODIFIER_SETS_TASK_KEYS, TASK_KEYS, check_name,
-                                     parse_scenario)
+from hipsim.scenarios.schema import MODIFIER_KEYS, MODIFIER_SETS_TASK_KEYS, TASK_KEYS, check_name, read_scenario
 
 #: What ``design.type`` may be: the designs and the SALib sampler each uses.
 DESIGNS: dict[str, str] = {
@@ -293,11 +292,11 @@ def read_study(path: str | Path) -> StudySpec:
         raise input_error(src, "seed", seed, "a whole number from 0 to 4294967295")
     scen_path = _resolve_scenario(data.get("scenario"), src, path.parent)
     scen_data = read_toml(scen_path, "scenario")
-    spec = parse_scenario(scen_data, str(scen_path))  # the scenario itself must be valid
+    spec = read_scenario(scen_path)  # the scenario itself must be valid (its model path resolved)
     try:
-        model = load_model(spec.model if spec.model != "default" else "default")
-    except Exception:
-        model = load_model("default")
+        model = load_model(spec.model)
+    except InputError as exc:
+        raise input_error(str(scen_path), "model", spec.model, str(exc)) from None
     muscle_names = set(model.muscle_names) | set(model.muscle_aliases)
     if "design" not in data or not isinstance(data["design"], dict):
         raise input_error(src, "design", data.get("design"), "a study needs a [design] table with a type "
