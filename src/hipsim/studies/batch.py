@@ -156,11 +156,13 @@ def _load_locations(model: Model, loads: Sequence[tuple[str, str, np.ndarray]], 
 
 def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w: np.ndarray,
              pms: list[tuple[int, np.ndarray, np.ndarray]], tol: float = 1e-12, max_iter: int = 30
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """Stand each sample's centre of mass over the stance foot (see balance_over_foot).
 
     ``body_w`` (n, nb): each body's mass per sample; ``pms``: (body, location (n, 3), mass (n,)).
-    Returns the poses (n, nc), the pitch and stance-hip shift (rad) and a mask of balanced samples."""
+    Returns the poses (n, nc), the unknowns (pitch, stance-hip shift, ankle, subtalar; rad), a mask
+    of balanced samples, and the body poses and Jacobians at the returned poses (the last evaluation
+    of each sample, which the joint moments reuse)."""
     cm = model.compiled
     n = q0.shape[0]
     ix = [model.coordinate_index(c) for c in ("pelvis_tilt", f"hip_adduction_{side}", f"ankle_angle_{side}",
@@ -170,6 +172,7 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
     toes = model.body_names.index(f"toes_{side}")
     r0, _, _, _ = model.body_poses(model.default_q)
     up = r0[0, calcn].T @ np.array([0.0, 1.0, 0.0])
+    sign_x = np.array([-1.0, 1.0, 1.0, 1.0])[None, None, :, None]
     ey = np.array([0.0, 1.0, 0.0])
     x = np.zeros((n, 4))
     x[:, 0] = q0[:, model.coordinate_index(f"hip_flexion_{side}")]
@@ -183,11 +186,16 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
 
     active = np.arange(n)
     done = np.zeros(n, dtype=bool)
+    nb, nc = cm.body_mass.shape[0], model.n_coordinates
+    kept = (np.zeros((n, nb, 3, 3)), np.zeros((n, nb, 3)), np.zeros((n, nb, nc, 3)), np.zeros((n, nb, nc, 3)))
     for _ in range(max_iter):
         if active.size == 0:
             break
         qq = pose(x[active], active)
-        R, o, jw, jv = model.body_poses(qq)
+        R, o, jw_all, jv_all = model.body_poses(qq)
+        # Derivatives by the four unknowns only (the pitch lowers pelvis_tilt, hence its sign).
+        jw = jw_all[:, :, ix, :] * sign_x
+        jv = jv_all[:, :, ix, :] * sign_x
         rc = np.einsum("fbij,bj->fbi", R, cm.body_com)          # body COM offsets in ground
         pc = o + rc
         dpc = jv + _cross(jw, rc[:, :, None, :])                  # (f, b, nc, 3)
@@ -216,11 +224,12 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
         dflat = -np.einsum("fji,fkj->fki", Rc, _cross(jw[:, calcn], ey[None, None, :]))
         res = np.concatenate([(com[:, 0] - o[:, talus, 0] - ahead[active])[:, None],
                               (com[:, 2] - axis_z)[:, None], flat], axis=1)       # (f, 5)
-        jq = np.concatenate([(dcom[:, :, 0] - jv[:, talus, :, 0])[:, None, :], (dcom[:, :, 2] - daxis)[:, None, :],
-                             np.transpose(dflat, (0, 2, 1))], axis=1)            # (f, 5, nc)
-        jx = np.stack([-jq[:, :, ix[0]], jq[:, :, ix[1]], jq[:, :, ix[2]], jq[:, :, ix[3]]], axis=2)
+        jx = np.concatenate([(dcom[:, :, 0] - jv[:, talus, :, 0])[:, None, :], (dcom[:, :, 2] - daxis)[:, None, :],
+                             np.transpose(dflat, (0, 2, 1))], axis=1)            # (f, 5, 4)
         small = np.abs(res).max(axis=1) < tol
         done[active[small]] = True
+        for full, part in zip(kept, (R, o, jw_all, jv_all), strict=True):
+            full[active[small]] = part[small]
         keep = ~small
         if not keep.any():
             active = active[keep]
@@ -239,19 +248,19 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
     rng = model.compiled.coord_range[ix[1:]]
     inside = (np.abs(x[:, 0]) <= MAX_PITCH_RAD + 1e-9) & np.all(
         (q[:, ix[1:]] >= rng[:, 0] - 1e-9) & (q[:, ix[1:]] <= rng[:, 1] + 1e-9), axis=1)
-    return q, x, done & inside & np.isfinite(x).all(axis=1)
+    return q, x, done & inside & np.isfinite(x).all(axis=1), kept
 
 
 def _generalized_forces(model: Model, q: np.ndarray, body_w: np.ndarray,
-                        pms: list[tuple[int, np.ndarray, np.ndarray]], side: str
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                        pms: list[tuple[int, np.ndarray, np.ndarray]], side: str,
+                        poses: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Generalised forces of a held posture (what the joints must supply against gravity and the
     ground reaction), per sample with per-sample masses, in the reference geometry; the ground
     reaction is vertical through the point on the floor under the centre of mass (as in
     single_leg_stance). Returns tau (n, nc), the ground-reaction force (n, 3) and its point (n, 3)."""
     cm = model.compiled
     g = np.asarray(cm.gravity, dtype=float)
-    R, o, jw, jv = model.body_poses(q)
+    R, o, jw, jv = model.body_poses(q) if poses is None else poses
     rc = np.einsum("fbij,bj->fbi", R, cm.body_com)
     dpc = jv + _cross(jw, rc[:, :, None, :])
     # Applied generalised forces: sum of F . dp/dq.
@@ -290,7 +299,7 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     outside = ~((heel < ahead_ref) & (ahead_ref < mtp))
     status[outside] = STATUS_OUTSIDE_FOOT
     q0 = stance_pose_batch(model, side, inp.angles)
-    q, x, balanced = _balance(model, q0, side, ahead_ref, body_w, pms)
+    q, x, balanced, poses = _balance(model, q0, side, ahead_ref, body_w, pms)
     status[~balanced & ~outside] = STATUS_UNBALANCED
     ok = status == STATUS_OK
     nm = model.n_muscles
@@ -307,7 +316,8 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
         return out
     qk, sk, mrk = q[rows], s[rows], mr[rows]
     pk = [(b, loc[rows], m[rows]) for b, loc, m in pms]
-    tau_ref, grf_force, grf_point = _generalized_forces(model, qk, body_w[rows], pk, side)
+    tau_ref, grf_force, grf_point = _generalized_forces(model, qk, body_w[rows], pk, side,
+                                                        tuple(a[rows] for a in poses))
     tau = sk[:, None] * tau_ref
     if inp.passive_joint_moments:
         # the subject's moment_scale: strength rule times length rule (hipsim.model.scaling)
