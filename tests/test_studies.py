@@ -250,6 +250,15 @@ def test_interrupted_study_resumes_to_the_same_table(tmp_path, client):
     pd.testing.assert_frame_equal(table, hipsim.read_study(ref.folder))
 
 
+@pytest.mark.slow
+def test_scheduler_flag_runs_on_an_existing_cluster(tmp_path, client, capsys):
+    """`--scheduler ADDRESS` sends the study to a running cluster (here the fixture's local one)."""
+    f = _study(tmp_path, "remote", 24, 8)
+    assert main(["study", str(f), "--out", str(tmp_path), "--scheduler", client.scheduler.address, "--quiet"]) == 0
+    _complete(hipsim.read_study(tmp_path / "remote"), 24)
+    assert len(client.scheduler_info()["workers"]) == 2  # the cluster is still there for others
+
+
 def test_read_study_has_every_input_column(tmp_path):
     """A tiny study run in-process (no cluster): the tidy table and summary.json."""
     from hipsim.studies.engine import RESULTS, write_parquet
