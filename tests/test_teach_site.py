@@ -59,7 +59,7 @@ pytestmark_browser = [pytest.mark.slow,
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """A site built now (normal walking and one gait scenario: the stance grid is the full one), or
+    """A site built now (the full stance grid; normal walking only in the walking panel), or
     $HIPSIM_TEACH_SITE, a site already built with `hipsim teach build` (to measure the full site)."""
     given = os.environ.get("HIPSIM_TEACH_SITE")
     if given:
@@ -67,7 +67,7 @@ def site(tmp_path_factory):
         return out, {"seconds": None, "total_bytes": sum(p.stat().st_size for p in out.iterdir() if p.is_file())}
     from hipsim.teach.site import build_site
     out = tmp_path_factory.mktemp("teach_site")
-    report = build_site(out, walks=["normal", "shoulder_bag_walk"])
+    report = build_site(out, walks=["normal"])
     return out, report
 
 

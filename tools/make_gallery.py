@@ -1,35 +1,96 @@
-"""Render the scenario gallery: one picture per shipped scenario in docs/gallery/, and docs/scenario-gallery.md.
+"""Render the scenario gallery: one picture per shipped scenario in docs/gallery/, the numbers each
+picture shows in docs/gallery/<name>.json, and docs/scenario-gallery.md; and the numbers of the
+interactive demo's thumbnail in docs/teaching/5_interactive_demo.json.
 
-Run from the repository root after changing a scenario or the mechanics:
+Run from the repository root after changing a scenario, the mechanics or the pictures:
 
-    python tools/make_gallery.py
+    python tools/make_gallery.py            # every scenario, the page and the demo numbers
+    python tools/make_gallery.py wallet     # one scenario (the page is rewritten too)
 
-Each picture puts the % change per fibre group (left) beside the frontal-plane view of the
-scenario (right). Held postures and sitting show fibre length, the others peak force.
+Each picture is the demo's whole-body figure of the scenario (``hipsim run``'s frontal.png: the
+body from the front, every fibre line labelled and coloured by activation on one fixed scale,
+force against maximum, hip contact force) above the % change per fibre group with its metric and
+unit. Held postures and sitting show fibre length, the others peak force. tests/test_gallery_numbers.py
+recomputes the JSON numbers and fails when a committed picture no longer shows what the code computes.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from hipsim.report.plots import plot_change_bars, plot_frontal, save_figure
 from hipsim.scenarios import run_scenario, shipped_scenarios
 
+#: The first picture of the demo notebook's thumbnail cell (notebooks/5_interactive_demo.ipynb).
+DEMO_THUMBNAIL_KNOBS: dict[str, Any] = {"load_kg": 10.0, "load_side": "opposite"}
+
+
+def metric_for(task: str) -> str:
+    return "mean_norm_fiber_length" if task in ("sitting", "standing") else "peak_force_n"
+
+
+def picture_frame(result: Any) -> int:
+    """The frame a gallery picture shows: the peak of the right hip contact force."""
+    return int(result.scenario.hip_contact_force_bw["r"].to_numpy().argmax())
+
+
+def wallet_of(result: Any) -> tuple[str, float] | None:
+    from hipsim.report.frontal import wallet_of as spec_wallet
+    return spec_wallet(result.spec)
+
+
+def picture_numbers(result: Any) -> dict[str, Any]:
+    """The numbers a gallery picture shows, as printed on it (the test recomputes them)."""
+    from hipsim.report.frontal import abduction_shortfall_nm, picture_side
+    res = result.scenario
+    frame = picture_frame(result)
+    side = picture_side(res, wallet_of(result))
+    m = res.model
+    hcf = float(np.linalg.norm(res.hip_contact_force_ground[side][frame]))
+    metric = metric_for(result.spec.task)
+    tab = result.metrics
+    change = {}
+    from hipsim.anatomy import FIBRE_GROUPS
+    for _, r in tab[tab.muscle.isin(FIBRE_GROUPS)].iterrows():
+        v = r[f"{metric}_pct_change"]
+        change[f"{r.muscle}_{r.side}"] = ("negl." if r[f"{metric}_negligible"] else
+                                          "new" if not np.isfinite(v) else round(float(v), 1))
+    return {"scenario": result.spec.name, "frame": frame,
+            "percent": None if res.percent is None else round(float(res.percent[frame]), 1),
+            "side": side, "hip_contact_bw": round(hcf / res.body_weight_n, 2), "hip_contact_n": round(hcf),
+            "forces_n": {g: round(float(res.muscle_forces[frame, m.muscle_index(f"{g}_{side}")]))
+                         for g in FIBRE_GROUPS},
+            "shortfall_nm": round(abduction_shortfall_nm(res, frame, side)),
+            "metric": metric, "change_pct": change}
+
 
 def render(name: str, out: Path) -> Path:
     r = run_scenario(name)
-    fig = Figure(figsize=(11, 4.6))
-    left = fig.add_axes([0.06, 0.2, 0.5, 0.68])
-    right = fig.add_axes([0.62, 0.08, 0.3, 0.84])
-    metric = "mean_norm_fiber_length" if r.spec.task in ("sitting", "standing") else "peak_force_n"
-    plot_change_bars(r.metrics, metric, title=r.spec.title, ax=left)
-    left.title.set_fontsize(10)
-    frame = int(r.scenario.hip_contact_force_bw["r"].to_numpy().argmax())
-    plot_frontal(r.scenario, frame, title="frontal plane" + (f", {r.scenario.percent[frame]:.0f} % of cycle"
-                                                             if r.scenario.percent is not None else ""), ax=right)
-    return save_figure(fig, out / f"{name}.png", dpi=80)
+    fig = Figure(figsize=(13, 10.2))
+    plot_frontal(r.scenario, picture_frame(r), title=r.spec.title, wallet=wallet_of(r), fig=fig,
+                 box=(0.0, 0.36, 1.0, 0.64))
+    bars = fig.add_axes((0.07, 0.06, 0.88, 0.25))
+    plot_change_bars(r.metrics, metric_for(r.spec.task), title=f"{r.spec.title}: change against the baseline",
+                     ax=bars)
+    bars.title.set_fontsize(10)
+    path = save_figure(fig, out / f"{name}.png", dpi=70)
+    from hipsim.fileio import atomic_write_text
+    atomic_write_text(out / f"{name}.json", json.dumps(picture_numbers(r), indent=1) + "\n")
+    return path
+
+
+def demo_numbers(knobs: dict[str, Any] = DEMO_THUMBNAIL_KNOBS) -> dict[str, Any]:
+    """What the interactive demo's thumbnail prints (its first picture), from the demo itself."""
+    from hipsim.report.demo import StanceDemo
+    rd = StanceDemo().update(**knobs)
+    return {"notebook": "notebooks/5_interactive_demo.ipynb", "knobs": knobs,
+            "hip_contact_bw": round(rd.hip_contact_bw, 2), "hip_contact_n": round(rd.hip_contact_n),
+            "abductor_force_bw": round(rd.abductor_force_bw, 2)}
 
 
 #: Per scenario: what the picture shows, and how to read it (two sentences for the gallery page).
@@ -42,8 +103,8 @@ TEXT = {
     "bag_opposite_hand": ("A 10 kg bag in the left hand while standing on the right leg raises every right "
                           "abductor's force by more than a third (gluteus minimus by 95-160 %) and the hip "
                           "contact force by about 1.5 BW.",
-                          "Bars: % change of peak force per fibre group; right: the frontal view with each "
-                          "fibre line coloured by its force and the bag drawn where it hangs."),
+                          "Bars: % change of peak force per fibre group; top: the body from the front with each "
+                          "fibre line coloured by activation and the bag drawn where it hangs."),
     "bag_same_hand": ("The same bag in the right hand, beside the stance hip, offsets part of the body "
                       "weight's moment: the right abductors and the hip contact force do less.",
                       "Negative bars are less load than standing on one leg empty-handed."),
@@ -53,7 +114,7 @@ TEXT = {
                      "the hand, so the larger rise comes from the larger mass (12 kg against 10 kg)."),
     "shoulder_bag_walk": ("An 8 kg bag on the left shoulder during walking: the right hip's peak abduction "
                           "moment rises by almost a third (0.81 to 1.06 N m/kg) and the left one's falls.",
-                          "Bars: % change of peak force per fibre group over the cycle; right: the frontal "
+                          "Bars: % change of peak force per fibre group over the cycle; top: the frontal "
                           "view at the frame of peak right hip contact force."),
     "weak_gluteus_medius": ("With the right gluteus medius at half strength, gluteus minimus and TFL take "
                             "over its share of the same abduction moment: their force more than doubles.",
@@ -69,7 +130,7 @@ TEXT = {
                             "lurch) until the abductors' shortfall is closed; the weak right fibres' peak "
                             "forces fall by 40-94 %, the left abductors' rise by 8-58 % as the trunk swings back, "
                             "and the right hip contact force peaks at 5.6 BW against 4.7.",
-                            "Bars: % change of peak force per fibre group over the cycle; right: the frontal view "
+                            "Bars: % change of peak force per fibre group over the cycle; top: the frontal view "
                             "at the frame of peak right hip contact force, with the trunk leaning over the "
                             "stance hip. The lean over the cycle is in summary.json."),
     "trendelenburg_stance": ("An 8 degree pelvic drop on the lifted side adducts the stance hip: its "
@@ -121,6 +182,8 @@ def gallery_markdown(names: list[str]) -> str:
 
 
 def main(names: list[str]) -> None:
+    from hipsim.fileio import atomic_write_text
+    atomic_write_text(Path("docs/teaching/5_interactive_demo.json"), json.dumps(demo_numbers(), indent=1) + "\n")
     out = Path("docs/gallery")
     names = names or sorted(shipped_scenarios())
     for name in names:

@@ -28,7 +28,7 @@ from hipsim.model.scaling import REFERENCE_HEIGHT_M
 from hipsim.tasks.result import ABDUCTOR_SHORTFALL_NM, TaskResult
 
 __all__ = ["ACTIVATION_NORM", "ACTIVATION_CMAP", "FIBRE_COLOURS", "frontal_geometry", "draw_frontal_figure",
-           "stance_side", "abduction_shortfall_nm", "frame_label", "wallet_of"]
+           "stance_side", "abduction_shortfall_nm", "frame_label", "wallet_of", "picture_side"]
 
 #: One fixed colour scale for activation (a resting fibre still shows as pale yellow).
 ACTIVATION_NORM = Normalize(-0.15, 1.0)
@@ -69,6 +69,17 @@ def abduction_shortfall_nm(result: TaskResult, frame: int = 0, side: str | None 
     if c not in result.reserve_coordinates:
         return 0.0
     return float(abs(result.reserves[frame, result.reserve_coordinates.index(c)]))
+
+
+def picture_side(result: TaskResult, wallet: tuple[str, float] | None = None) -> str:
+    """The side a picture reports (bars, hip contact force): single-leg stance's stance leg, a
+    wallet's side when seated on one, otherwise the right (``hipsim run`` draws the frame of the
+    right hip's peak contact force)."""
+    if result.task == "single_leg_stance" and result.parameters.get("side") in ("r", "l"):
+        return str(result.parameters["side"])
+    if result.task == "sitting" and wallet is not None:
+        return wallet[0]
+    return "r"
 
 
 def wallet_of(spec: Any) -> tuple[str, float] | None:
@@ -225,18 +236,20 @@ def _draw_body(ax: Any, g: dict[str, Any], fibre_lw: float, bone_lw: float, wall
 
 def draw_frontal_figure(result: TaskResult, frame: int = 0, title: str = "", groups: Sequence[str] = FIBRE_GROUPS,
                         wallet: tuple[str, float] | None = None, fig: Figure | None = None,
-                        box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)) -> Figure:
+                        box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0),
+                        side: str | None = None) -> Figure:
     """The demo's whole-body figure, static: body from the front, the hips enlarged with every fibre
     line labelled and coloured by activation on one fixed scale, each fibre group's force against
     its maximum, the hip contact force, and the "pelvis would drop" state when the abductors fall short.
 
     ``fig`` and ``box`` (left, bottom, width, height as fractions of ``fig``): draw into part of a
     larger figure (the gallery). ``wallet``: (side, thickness in cm) of a wallet under a seated
-    buttock, drawn on the seat.
+    buttock, drawn on the seat. ``side``: the side whose bars and hip contact force are shown
+    (default :func:`picture_side`).
     """
     g = frontal_geometry(result, frame, groups)
     m = result.model
-    st = g["stance"]
+    st = side or picture_side(result, wallet)
     fig = fig or Figure(figsize=(13.0, 6.4))
     bx, by, bw_, bh = box
 
@@ -249,11 +262,12 @@ def draw_frontal_figure(result: TaskResult, frame: int = 0, title: str = "", gro
     text = place(0.63, 0.05, 0.37, 0.26)
     cax = place(0.31, 0.13, 0.24, 0.022)
     seated = result.task == "sitting"
-    if seated:  # the side a wallet lifts, else the right
-        st = wallet[0] if wallet else "r"
     # Whole body.
     _draw_body(body, g, fibre_lw=1.4, bone_lw=2.6, wallet=wallet, seated=seated)
-    body.axhline(0.0, color="0.5", lw=1.2, zorder=0)
+    # The floor: the ground (y = 0), or under the feet of a seated body (the sitting task places the
+    # pelvis, not the feet).
+    floor = min(float(p[:, 1].min()) for p in g["legs"].values()) - 0.01 if seated else 0.0
+    body.axhline(floor, color="0.5", lw=1.2, zorder=0)
     bw = result.body_weight_n
     gnorm = float(np.linalg.norm(m.compiled.gravity))
     for xy, mass, label in g["loads"]:
@@ -263,7 +277,7 @@ def draw_frontal_figure(result: TaskResult, frame: int = 0, title: str = "", gro
                   fontsize=7, color="#7d3c98", ha="center", va="top", zorder=5)
     com = g["com"]
     total = bw + gnorm * sum(ms for _, ms, _ in g["loads"])
-    body.plot([com[0], com[0]], [0.0, com[1]], ls="--", color="#2e86c1", lw=1.0, zorder=1)
+    body.plot([com[0], com[0]], [floor, com[1]], ls="--", color="#2e86c1", lw=1.0, zorder=1)
     body.add_patch(FancyArrow(com[0], com[1] - 0.03, 0.0, -0.25 * total / bw, width=0.012, head_width=0.045,
                               head_length=0.05, length_includes_head=True, color="#2e86c1", zorder=6))
     body.text(com[0] + 0.04, com[1] + 0.08, f"weight\n{total / bw:.2f} BW", fontsize=7.5, color="#2e86c1")
@@ -278,7 +292,7 @@ def draw_frontal_figure(result: TaskResult, frame: int = 0, title: str = "", gro
     ys = [p[:, 1] for p in g["legs"].values()] + [g["trunk"][:, 1], np.array([g["head"][0][1] + g["head"][1]])]
     top = float(max(float(y.max()) for y in ys))
     body.set_xlim(-0.6, 0.6)
-    body.set_ylim(-0.2, top + 0.08)
+    body.set_ylim(floor - 0.2, top + 0.08)
     body.set_title("Whole body, from the front\n(the subject's right on your left)", fontsize=9)
     # Hips enlarged.
     _draw_body(hip, g, fibre_lw=4.0, bone_lw=4.0, wallet=None, seated=False)

@@ -26,8 +26,8 @@ from hipsim.model.scaling import REFERENCE_HEIGHT_M, SUBJECT_PARAMS, Subject
 from hipsim.params import STRENGTH
 from hipsim.tasks.stance import LOAD_PARAMS, SINGLE_LEG_STANCE_PARAMS
 
-__all__ = ["STANCE_AXES", "CONTROLS", "PLACES", "StanceKnobs", "solve_stance", "stance_values", "stance_cases", "assemble_stance",
-           "build_data", "GAIT_SCENARIOS"]
+__all__ = ["STANCE_AXES", "CONTROLS", "PLACES", "StanceKnobs", "solve_stance", "stance_values", "stance_cases",
+           "assemble_stance", "build_data", "GAIT_SCENARIOS"]
 
 SIDE = "r"  # the stance leg of the site's single-leg stance
 OTHER = "l"
@@ -55,7 +55,7 @@ class Axis:
 #: Strength, drop and lean use Keys' cubic convolution (exact for quadratics).
 STANCE_AXES: tuple[Axis, ...] = (
     Axis("mass_kg", "body mass", "kg", (50.0, 120.0), 75.0, "linear"),
-    Axis("load_ratio", "bag mass / body mass", "", (0.0, 0.075, 0.15, 0.225, 0.3), 0.0, "linear"),
+    Axis("load_ratio", "bag mass / body mass", "", (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3), 0.0, "linear"),
     Axis("gmed_strength", "gluteus medius strength", "x normal", (0.2, 0.6, 1.0), 1.0, "cubic"),
     Axis("gmin_strength", "gluteus minimus strength", "x normal", (0.2, 0.6, 1.0), 1.0, "cubic"),
     Axis("pelvic_drop_deg", "pelvic drop (unsupported side lower)", "deg", (-10.0, 0.0, 10.0, 20.0), 0.0, "cubic"),
@@ -198,8 +198,8 @@ def _grid_chunk(args: tuple[float, str, float]) -> list[tuple[tuple[int, ...], d
                         ax["pelvic_drop_deg"].values[i_drop], ax["trunk_lean_deg"].values[i_lean])
         res = solve_stance(k)
         geo = None
-        if k.gmed_strength == 1.0 and k.gmin_strength == 1.0:
-            geo = geometry_vector(res)
+        if k.gmed_strength == 1.0 and k.gmin_strength == 1.0 and mass == STANCE_AXES[0].values[0]:
+            geo = geometry_vector(res)  # the pose depends on the bag ratio, not on the body mass
         out.append(((i_med, i_min, i_drop, i_lean), stance_values(res), geo))
     return out
 
@@ -234,8 +234,9 @@ def assemble_stance(cases: Sequence[tuple[float, str, float]], chunks: Sequence[
 
     Layout: ``cases`` lists (mass index, place, bag-ratio index) in the order of the data blocks; each
     block holds, for every (gmed, gmin, drop, lean) index in C order, the values named in
-    ``fields`` (per body weight). ``geometry``: per case, for every (drop, lean), the drawing
-    vector named by ``geometry_names``.
+    ``fields`` (per body weight). ``geometry``: per case of the first body mass (the pose depends
+    on the bag ratio, not on the mass), for every (drop, lean), the drawing vector named by
+    ``geometry_names``.
     """
     ax = {a.name: a for a in STANCE_AXES}
     fields = ["hcf_bw", "shortfall_m"] + [f"f:{g}_{sd}" for sd in (SIDE, OTHER) for g in FIBRE_GROUPS]
@@ -260,7 +261,8 @@ def assemble_stance(cases: Sequence[tuple[float, str, float]], chunks: Sequence[
                 gl.append((idx[2], idx[3], g[1]))
         gl.sort(key=lambda t: (t[0], t[1]))
         blocks.append(_round(vals))
-        geoms.append([_round(t[2], 4) for t in gl])
+        if gl:
+            geoms.append([_round(t[2], 3) for t in gl])
     return dict(axes=[dict(name=a.name, label=a.label, unit=a.unit, values=list(a.values), default=a.default,
                            interp=a.interp) for a in STANCE_AXES],
                 places=[dict(key=p[0], place=p[1], side=p[2], label=p[3]) for p in PLACES],

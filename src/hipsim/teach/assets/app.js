@@ -120,13 +120,18 @@
      on the interpolated grid from the current lean up to the grid's end; null if none does. */
   function compensation(k) {
     var sfi = [FIELD.shortfall_m], bw = bodyWeight(k), top = AX.trunk_lean_deg.values[AX.trunk_lean_deg.values.length - 1];
-    var kk = Object.assign({}, k), prev = k.trunk_lean_deg;
-    for (var lean = k.trunk_lean_deg; lean <= top + 1e-9; lean += 0.25) {
-      kk.trunk_lean_deg = lean;
-      if (values(kk, sfi)[0] * bw <= D.shortfall_threshold_nm) return { lean: lean, from: prev };
+    var kk = Object.assign({}, k);
+    function short(lean) { kk.trunk_lean_deg = lean; return values(kk, sfi)[0] * bw > D.shortfall_threshold_nm; }
+    // Scan up in 2-degree steps to the first lean that closes the gap, then bisect to 0.1 degree.
+    var lo = k.trunk_lean_deg, hi = null;
+    for (var lean = Math.min(lo + 2, top); ; lean = Math.min(lean + 2, top)) {
+      if (!short(lean)) { hi = lean; break; }
+      lo = lean;
+      if (lean >= top) break;
     }
-    kk.trunk_lean_deg = top;
-    return { lean: null, left_nm: values(kk, sfi)[0] * bw, top: top };
+    if (hi === null) { kk.trunk_lean_deg = top; return { lean: null, left_nm: values(kk, sfi)[0] * bw, top: top }; }
+    while (hi - lo > 0.1) { var mid = 0.5 * (lo + hi); if (short(mid)) lo = mid; else hi = mid; }
+    return { lean: hi };
   }
 
   // ------------------------------------------------------------------ geometry
@@ -140,7 +145,8 @@
     return out;
   }
   function geometry(k) {
-    var cw = caseWeights(k, true);
+    // Drawn at the first body mass: the pose depends on the bag ratio, not on the mass.
+    var cw = caseWeights(Object.assign({}, k, { mass_kg: AX.mass_kg.values[0] }), true);
     var c = linear(AX.pelvic_drop_deg.values, k.pelvic_drop_deg), d = linear(AX.trunk_lean_deg.values, k.trunk_lean_deg);
     var nl = AX.trunk_lean_deg.values.length, len = S.geometry[0][0].length;
     var out = new Float64Array(len), wsum = new Float64Array(len);
