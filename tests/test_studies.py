@@ -136,6 +136,23 @@ def test_good_study_file_dry_run(tmp_path, capsys):
     assert "8 samples" in out and "estimated time" in out
 
 
+@pytest.mark.parametrize("design, runs", [
+    ('type = "grid"\nlevels = 3', 9), ('type = "latin_hypercube"\nsamples = 10', 10),
+    ('type = "saltelli"\nsamples = 8', 32), ('type = "monte_carlo"\nsamples = 5', 5)])
+def test_designs_give_their_sample_counts_inside_the_ranges(tmp_path, design, runs):
+    from hipsim.studies.schema import design_matrix, read_study
+    f = tmp_path / "d.toml"
+    f.write_text(GOOD.replace("type = \"monte_carlo\"\nsamples = 8", design) + OFFSET.replace(
+        "attachment_offset_mm.gluteus_minimus_anterior.insertion.y", "task.trunk_lean_deg"))
+    spec = read_study(f)
+    x = design_matrix(spec)
+    assert spec.n_runs == runs and x.shape == (runs, 2)
+    assert (x[:, 0] >= 60).all() and (x[:, 0] <= 90).all() and (x[:, 1] >= -5).all() and (x[:, 1] <= 5).all()
+    if "grid" in design:  # a uniform grid spans each range end to end
+        assert sorted(set(x[:, 0])) == [60.0, 75.0, 90.0]
+    np.testing.assert_array_equal(x, design_matrix(read_study(f)))  # the seed fixes the samples
+
+
 def test_normal_distribution_stays_inside_the_rule(tmp_path):
     """A normal distribution is truncated at the key's limits: every sample is a valid input."""
     from hipsim.studies.schema import design_matrix, read_study
