@@ -53,28 +53,34 @@ def _cut(text: str, base: int, chunk: int, name: str) -> str:
     return re.sub(r'(?m)^name = ".*"$', f'name = "{name}"', text)
 
 
-def _timed_studies(path: Path, out: Path, repeats: int) -> tuple[float, float, float]:
+def _timed_studies(path: Path, out: Path, repeats: int) -> tuple[float, float, float, float, float]:
     """Compute times on local clusters of 1 and 2 workers, the fastest of ``repeats`` runs each, the
     runs interleaved (1, 2, 1, 2...) so that both meet the same background load; and the largest
-    worker's resident memory (MB)."""
+    worker's resident memory (MB), and the workers' CPU seconds per run (the least of the repeats)."""
     import psutil
     from hipsim.studies.engine import make_client, run_study
     clients = {w: make_client(workers=w) for w in (1, 2)}
     best = {1: float("inf"), 2: float("inf")}
+    cpu = {1: float("inf"), 2: float("inf")}
+
+    def busy(c) -> float:  # CPU seconds the workers have used so far
+        return sum(c.run(lambda: sum(psutil.Process().cpu_times()[:2])).values())
     try:
         for w, c in clients.items():
             c.wait_for_workers(w)
             c.run(lambda: None)  # every worker up and warmed
         for k in range(repeats):
             for w, c in clients.items():
+                before = busy(c)
                 best[w] = min(best[w], run_study(path, out / f"w{w}_{k}", client=c).compute_seconds)
+                cpu[w] = min(cpu[w], busy(c) - before)
         rss = max(max(c.run(lambda: psutil.Process().memory_info().rss).values()) for c in clients.values()) / 1e6
     finally:
         for c in clients.values():
             cluster = c.cluster
             c.close()
             cluster.close()
-    return best[1], best[2], rss
+    return best[1], best[2], rss, cpu[1], cpu[2]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -136,10 +142,12 @@ def main(argv: list[str] | None = None) -> dict:
             s.write_text(_cut(STUDY.read_text(), args.speedup_samples, args.chunk, "speed"))
             sspec = read_study(s)
             out["speedup_study_samples"] = sspec.n_runs
-            t1, t2, rss = _timed_studies(s, Path(tmp), args.repeats)
+            t1, t2, rss, c1, c2 = _timed_studies(s, Path(tmp), args.repeats)
             out["one_worker_s"] = t1
             out["two_workers_s"] = t2
             out["speedup_2_workers"] = t1 / t2
+            out["one_worker_cpu_s"] = c1
+            out["two_workers_cpu_s"] = c2
             out["worker_rss_mb"] = rss
     out["load_average_at_end"] = os.getloadavg()[0]
     if args.json:
