@@ -51,6 +51,22 @@ def test_batched_stance_equals_single_leg_stance(default_model):
         for s in ("r", "l"):
             np.testing.assert_allclose(out.hip_contact[s][i], r.hip_contact_force_ground[s][0], rtol=1e-8, atol=1e-6)
         assert out.extra["body_pitch_deg"][i] == pytest.approx(r.parameters["body_pitch_deg"], abs=1e-7)
+        assert out.beyond_muscles[i] == r.beyond_muscles
+
+
+def test_batched_stance_flags_a_posture_beyond_the_muscles(default_model):
+    """Abductors at 10 % of their strength cannot hold the pelvis: flagged as single_leg_stance flags it."""
+    from hipsim.tasks.stance import ABDUCTORS
+    m = default_model
+    weak = [m.muscle_index(f"{a}_r") for a in ABDUCTORS]
+    strength = np.ones((2, m.n_muscles))
+    strength[1, weak] = 0.1
+    angles = {a: np.zeros(2) for a in ANGLES} | {"swing_hip_flexion_deg": np.full(2, 30.0),
+                                                 "swing_knee_flexion_deg": np.full(2, 60.0)}
+    out = stance_batch(m, StanceInputs("r", np.full(2, 75.0), np.full(2, 1.8), angles, np.full(2, 0.05), [],
+                                       strength))
+    r = hipsim.single_leg_stance(m, strength={f"{a}_r": 0.1 for a in ABDUCTORS})
+    assert r.beyond_muscles and list(out.beyond_muscles) == [False, True]
 
 
 def test_stance_pose_batch_equals_stance_pose(default_model):

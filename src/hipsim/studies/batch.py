@@ -50,6 +50,7 @@ from hipsim.model.scaling import Subject
 from hipsim.muscles.passive_joints import passive_joint_moments
 from hipsim.muscles.thelen import rigid_tendon_state
 from hipsim.optimize import DEFAULT_COORDINATES, solve_arrays
+from hipsim.tasks.result import RESERVE_LIMIT_FRACTION, RESERVE_LIMIT_NM, RESERVE_SLACK_NM
 from hipsim.tasks.stance import Load, _foot_span, point_masses_for
 
 #: Stance angles of :func:`hipsim.single_leg_stance`, in degrees.
@@ -90,7 +91,9 @@ class StanceOutputs:
     """What :func:`stance_batch` returns, per sample: ``status`` (``ok`` or why not), muscle
     ``activations``, tendon ``forces`` and ``fiber_forces`` (N), ``norm_fiber_length``, each
     muscle's maximum isometric force ``f0`` (N, after scaling and strength), hip contact force in
-    ground per side (N), body weight (N) and the largest reserve (N m)."""
+    ground per side (N), body weight (N), the largest reserve (N m) and ``beyond_muscles``: reserve
+    actuators carry more than :func:`hipsim.tasks.result.assess_feasibility` allows, so the
+    muscles cannot hold the posture (its forces are not ones the muscles can produce)."""
 
     status: np.ndarray
     activations: np.ndarray
@@ -101,6 +104,7 @@ class StanceOutputs:
     hip_contact: dict[str, np.ndarray]
     body_weight_n: np.ndarray
     max_reserve_nm: np.ndarray
+    beyond_muscles: np.ndarray
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -309,7 +313,7 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
                         * inp.strength,
                         hip_contact={sd: np.full((n, 3), np.nan) for sd in ("r", "l")},
                         body_weight_n=inp.mass_kg * float(np.linalg.norm(cm.gravity)),
-                        max_reserve_nm=np.full(n, np.nan),
+                        max_reserve_nm=np.full(n, np.nan), beyond_muscles=np.zeros(n, dtype=bool),
                         extra={"body_pitch_deg": np.degrees(x[:, 0]), "stance_hip_shift_deg": np.degrees(x[:, 1])})
     rows = np.flatnonzero(ok)
     if rows.size == 0:
@@ -319,6 +323,7 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     tau_ref, grf_force, grf_point = _generalized_forces(model, qk, body_w[rows], pk, side,
                                                         tuple(a[rows] for a in poses))
     tau = sk[:, None] * tau_ref
+    net = tau.copy()  # the joints' whole moments, against which reserves are judged
     if inp.passive_joint_moments:
         # the subject's moment_scale: strength rule times length rule (hipsim.model.scaling)
         scale = mrk ** (2.0 / 3.0) * sk
@@ -360,7 +365,12 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     out.forces[rows] = tendon
     out.fiber_forces[rows] = fiber
     out.norm_fiber_length[rows] = st.fiber_length / np.asarray(model.optimal_fiber_lengths)[None, :]
-    out.max_reserve_nm[rows] = np.abs(sol["reserves"]).max(axis=1) * 1.0
+    res_abs = np.abs(sol["reserves"])
+    out.max_reserve_nm[rows] = res_abs.max(axis=1)
+    # hipsim.tasks.result.assess_feasibility's rule, per sample
+    over = (res_abs > RESERVE_LIMIT_NM) | ((res_abs > RESERVE_SLACK_NM)
+                                           & (res_abs > RESERVE_LIMIT_FRACTION * np.abs(net[:, sel])))
+    out.beyond_muscles[rows] = over.any(axis=1)
     bad = rows[~conv]
     status[bad] = STATUS_NOT_CONVERGED
     for b in (out.activations, out.forces, out.fiber_forces, out.norm_fiber_length):

@@ -7,9 +7,11 @@ and a stance with a searched compensation, run each sample as a scenario through
 
 Columns: ``sample``; one column per parameter (named by its key); ``muscle`` (the fibre group),
 ``side``; ``status`` and ``status_baseline`` (``ok`` or why a sample has no result: its metrics
-are then empty, never silently NaN in a solved row); the fibre metrics of the scenario and (with
-``_baseline``) of its baseline; ``hip_contact_force_n`` / ``_bw`` of that side (peak over the task)
-and their baseline; the five trigger-point factor indices of
+are then empty, never silently NaN in a solved row); ``beyond_muscles`` (and its baseline): reserve
+actuators carried part of a joint moment, so the muscles cannot hold that posture and its forces
+are not ones they can produce (hipsim.tasks.result.assess_feasibility's rule); the fibre metrics of
+the scenario and (with ``_baseline``) of its baseline; ``hip_contact_force_n`` / ``_bw`` of that
+side (peak over the task) and their baseline; the five trigger-point factor indices of
 :mod:`hipsim.analysis.trigger_points` (scenario over baseline).
 """
 from __future__ import annotations
@@ -195,6 +197,7 @@ class Evaluator:
         cols["side_order"] = np.tile(np.arange(2), n * len(FIBRE_GROUPS))
         for suffix, rows, ex in (("", slice(0, n), ex_s), ("_baseline", slice(n, 2 * n), ex_b)):
             cols["status" + suffix] = np.repeat(out.status[rows], k)
+            cols["beyond_muscles" + suffix] = np.repeat(out.beyond_muscles[rows], k)
             met = _held_metrics(model, out, rows, idx, ex["hold_s"], ex["holds_per_day"])
             for c, v in met.items():
                 cols[c + suffix] = v
@@ -220,6 +223,7 @@ class Evaluator:
                 met["hip_contact_force_bw" + suffix] = [float(bw[s]) for s in met.side]
                 met["hip_contact_force_n" + suffix] = met["hip_contact_force_bw" + suffix] * task.body_weight_n
                 met["status" + suffix] = "ok" if bool(np.all(task.solver_converged)) else "not_converged"
+                met["beyond_muscles" + suffix] = bool(task.beyond_muscles)
             met.insert(0, "sample", first + i)
             for j, p in enumerate(self.spec.parameters):
                 met.insert(1 + j, p.key, float(samples[i, j]))
@@ -334,9 +338,10 @@ def _with_indices(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _columns(spec: StudySpec) -> list[str]:
-    cols = ["sample", *spec.names, "muscle", "side", "status"]
+    cols = ["sample", *spec.names, "muscle", "side", "status", "beyond_muscles"]
     cols += list(METRIC_COLUMNS) + list(CONTEXT) + list(HIP)
-    cols += ["status_baseline"] + [c + "_baseline" for c in (*METRIC_COLUMNS, *CONTEXT, *HIP)]
+    cols += ["status_baseline", "beyond_muscles_baseline"]
+    cols += [c + "_baseline" for c in (*METRIC_COLUMNS, *CONTEXT, *HIP)]
     return cols + list(FACTOR_NAMES)
 
 

@@ -95,6 +95,10 @@ MAX_ISOMETRIC_FORCE = Param("float", "a muscle's maximum isometric force in the 
 ATTACHMENT_OFFSET = Param("float", "shift of a muscle's origin (first path point) or insertion (last path "
                           "point) in its body's frame", 0.0, "mm", -30.0, 30.0)
 
+#: The version of the results table's layout, part of every study's digest: chunks written by an
+#: older layout are never mixed into a resumed table.
+TABLE_VERSION = 2
+
 TOP_KEYS = ("name", "title", "description", "scenario", "seed", "design", "parameters", "outputs")
 
 _MODIFIER_KEY = re.compile(r"(baseline\.)?modifiers\[(\d+)\]\.([a-z_]+)")
@@ -335,8 +339,9 @@ def read_study(path: str | Path) -> StudySpec:
 
 
 def _digest(s: StudySpec) -> str:
-    """What makes two runs the same study: the design, parameters, seed, chunking and the scenario."""
-    blob = json.dumps({"scenario": s.scenario_data, "seed": s.seed, "design": s.design,
+    """What makes two runs the same study: the design, parameters, seed, chunking, the scenario and
+    the table layout (:data:`TABLE_VERSION`)."""
+    blob = json.dumps({"table": TABLE_VERSION, "scenario": s.scenario_data, "seed": s.seed, "design": s.design,
                        "parameters": [dataclasses.asdict(p) | {"rule": None} for p in s.parameters],
                        "outputs": s.outputs}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -92,6 +92,10 @@ def summarise(spec: StudySpec, table: pd.DataFrame, folder: Path) -> dict[str, A
                         **({"source": p.source} if p.source else {})} for p in spec.parameters],
         "status": {k: int(v) for k, v in status["status"].value_counts().items()},
         "status_baseline": {k: int(v) for k, v in status["status_baseline"].value_counts().items()},
+        "beyond_muscles": {"scenario": int(status["beyond_muscles"].sum()),
+                           "baseline": int(status["beyond_muscles_baseline"].sum()),
+                           "meaning": "samples whose reserve actuators carried part of a joint moment: the muscles "
+                                      "cannot hold that posture, and its forces are not ones they can produce"},
         "rows": len(table),
     }
     if spec.design["type"] == "saltelli":
