@@ -77,7 +77,10 @@ def report_html(result: Any, folder: str | Path | None = None) -> str:
                 "sustained_position", "compression", "dominant_factor", "reading", "examine_also")
         cols = [c for c in want if c in ind.columns] or list(ind.columns)
         trows = [[(f"{v:.3g}" if isinstance(v, float) else v) for v in r] for r in ind[cols].itertuples(index=False)]
-        parts += ["<h2>Trigger-point load indices</h2>", _table(trows, cols)]
+        parts += ["<h2>Trigger-point load indices</h2>",
+                  "<p class='small'>Each index is the scenario's load against the baseline's (1 = unchanged) for "
+                  "one trigger-point factor named in the literature; the reading names the dominant one.</p>",
+                  _table(trows, [c.replace("_", " ") for c in cols])]
     lines = [ln for ln in summarise_indices(result.indices, max_lines=6) if ln != CAVEAT]
     if lines:
         parts.append("<ul>" + "".join(f"<li>{_e(ln)}</li>" for ln in lines) + "</ul>")

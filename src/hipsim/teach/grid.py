@@ -40,7 +40,9 @@ class Axis:
     unit: str
     values: tuple[float, ...]
     default: float
-    interp: str  # "linear" or "cubic" (Keys' cubic convolution, exact for quadratics)
+    interp: str  # "linear"; "cubic" (Keys' cubic convolution, exact for quadratics); "cuberoot":
+    # linear in mass^(-1/3), the factor by which hipsim's scaling changes maximum force per body
+    # weight (F0 grows as mass^(2/3)), so capacities and shortfalls per body weight are linear in it
 
     def check(self, rule: Any) -> None:
         lo, hi = rule.interval
@@ -50,11 +52,12 @@ class Axis:
 
 #: The grid's axes. The bag enters as its mass over the body mass (``load_ratio``): per body weight,
 #: hipsim's values then hardly change with body mass (the body-weight moment and the bag's both
-#: scale with it), so two body masses with linear interpolation carry the mass axis. Along the bag
+#: scale with it); maximum forces grow as mass^(2/3), so per body weight they, and the abductors'
+#: shortfall, are linear in mass^(-1/3), and two body masses carry the mass axis. Along the bag
 #: ratio the forces bend where a muscle reaches its maximum, so that axis is linear and finer.
 #: Strength, drop and lean use Keys' cubic convolution (exact for quadratics).
 STANCE_AXES: tuple[Axis, ...] = (
-    Axis("mass_kg", "body mass", "kg", (50.0, 120.0), 75.0, "linear"),
+    Axis("mass_kg", "body mass", "kg", (50.0, 120.0), 75.0, "cuberoot"),
     Axis("load_ratio", "bag mass / body mass", "", (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3), 0.0, "linear"),
     Axis("gmed_strength", "gluteus medius strength", "x normal", (0.2, 0.6, 1.0), 1.0, "cubic"),
     Axis("gmin_strength", "gluteus minimus strength", "x normal", (0.2, 0.6, 1.0), 1.0, "cubic"),

@@ -20,6 +20,15 @@
 
   // ------------------------------------------------------------------ interpolation
   function axisWeights(values, x, interp) {
+    if (interp === "cuberoot") {   // linear in x^(-1/3) (maximum force per body weight scales so)
+      var u = values.map(function (v) { return Math.pow(v, -1 / 3); }), ux = Math.pow(x, -1 / 3);
+      for (var j = 0; j < values.length - 1; j++) {
+        if (x <= values[j + 1] || j === values.length - 2) {
+          var tt = Math.max(0, Math.min(1, (ux - u[j]) / (u[j + 1] - u[j])));
+          return [[j, 1 - tt], [j + 1, tt]];
+        }
+      }
+    }
     var n = values.length, h = values[1] - values[0];
     var u = (x - values[0]) / h;
     if (u < 0) u = 0;
@@ -43,7 +52,7 @@
 
   function caseWeights(k, lin) {   // lin: linear on every axis (the drawing)
     var out = [];
-    linear(AX.mass_kg.values, k.mass_kg).forEach(function (m) {
+    axisWeights(AX.mass_kg.values, k.mass_kg, AX.mass_kg.interp).forEach(function (m) {
       axisWeights(AX.load_ratio.values, k.load_kg / k.mass_kg, lin ? "linear" : AX.load_ratio.interp).forEach(function (l) {
         var w = m[1] * l[1];
         if (w === 0) return;
@@ -69,20 +78,35 @@
   }
   /* Interpolated per-body-weight values of the fields listed (indices), for knobs k. */
   var SF = S.fields.indexOf("shortfall_m");
-  /* Interpolated per-body-weight values of the fields listed (indices), for knobs k; out.edge is the
-     largest shortfall (per body weight) among the grid points used. */
+  var RIGHT = GROUPS.map(function (g) { return [S.fields.indexOf("f:" + g + "_r"), g + "_r", g]; });
+  /* Interpolated per-body-weight values of the fields listed (indices), for knobs k. out.edge: the
+     largest shortfall (per body weight) among the grid points used; out.saturated: whether some of
+     them has a right-side fibre group at its maximum force while others do not (the solution bends
+     there, so a blend across it is rough). */
   function values(k, fields) {
     var nf = S.fields.length, out = new Float64Array(fields.length);
-    var cw = caseWeights(k), iw = innerWeights(k), edge = 0;
+    var cw = caseWeights(k), iw = innerWeights(k), edge = 0, sat = 0, unsat = 0;
+    var nInner = INNER[2] * INNER[3], nMin = INNER[1];
     for (var c = 0; c < cw.length; c++) {
       var block = S.data[cw[c][0]], wc = cw[c][1];
+      var caps = S.max_force_per_bw[fmt(AX.mass_kg.values[S.cases[cw[c][0]][0]])];
       for (var r = 0; r < iw.length; r++) {
         var base = iw[r][0] * nf, w = wc * iw[r][1];
         if (block[base + SF] > edge) edge = block[base + SF];
+        if (fields.length > 1) {
+          var im = Math.floor(iw[r][0] / nInner), sMed = AX.gmed_strength.values[Math.floor(im / nMin)],
+              sMin = AX.gmin_strength.values[im % nMin], any = false;
+          for (var q = 0; q < RIGHT.length; q++) {
+            var g = RIGHT[q][2], cap = caps[RIGHT[q][1]] * (g.indexOf("gluteus_medius") === 0 ? sMed : g.indexOf("gluteus_minimus") === 0 ? sMin : 1);
+            if (block[base + RIGHT[q][0]] >= 0.98 * cap) { any = true; break; }
+          }
+          if (any) sat++; else unsat++;
+        }
         for (var f = 0; f < fields.length; f++) out[f] += w * block[base + fields[f]];
       }
     }
     out.edge = edge;
+    out.saturated = sat > 0 && unsat > 0;
     return out;
   }
   var ALL_FIELDS = S.fields.map(function (_, i) { return i; });
@@ -91,7 +115,7 @@
   function maxForces(k) {
     // Maximum isometric force per body weight at the grid masses (linear in mass), times strength.
     var out = {};
-    var lw = linear(AX.mass_kg.values, k.mass_kg);
+    var lw = axisWeights(AX.mass_kg.values, k.mass_kg, AX.mass_kg.interp);
     Object.keys(S.max_force_per_bw[fmt(AX.mass_kg.values[0])]).forEach(function (key) {
       var v = 0;
       lw.forEach(function (m) { v += m[1] * S.max_force_per_bw[fmt(AX.mass_kg.values[m[0]])][key]; });
@@ -113,8 +137,9 @@
     var beyond = sf > D.shortfall_threshold_nm;
     return { hcf_bw: v[FIELD.hcf_bw], hcf_n: v[FIELD.hcf_bw] * bw, forces: forces, max: maxForces(k),
              shortfall_nm: sf, beyond: beyond, bw: bw,
-             // Some grid points used lie beyond the muscles: there the solution jumps, so the blend is rough.
-             near_limit: !beyond && v.edge * bw > D.shortfall_threshold_nm };
+             // Some grid points used lie beyond the muscles (the solution jumps there) or some have a
+             // fibre group at its maximum and others not (it bends there): the blend is rough.
+             near_limit: v.edge * bw > D.shortfall_threshold_nm || v.saturated };
   }
   /* The trunk lean (deg, over the stance hip) at which the abductors' shortfall closes, searched
      on the interpolated grid from the current lean up to the grid's end; null if none does. */
@@ -368,9 +393,9 @@
     setText("hcf-n", Math.round(r.hcf_n) + " N", r.hcf_n);
     var note = document.getElementById("hcf-note");
     note.setAttribute("data-near", r.near_limit ? "1" : "0");
-    note.textContent = r.beyond ? "Beyond the muscles: not a force the muscles can produce (reserve actuators carry the rest)." :
-      r.near_limit ? "Next to the muscles' limit: these numbers are interpolated between a posture the muscles can hold " +
-                     "and one they cannot, and are rough." : "";
+    note.textContent = (r.beyond ? "Beyond the muscles: not a force the muscles can produce (reserve actuators carry the rest). " : "") +
+      (r.near_limit ? "Rough: next to the muscles' limit (a fibre group at its maximum or the pelvis about to drop), " +
+                      "where hipsim's solution bends or jumps between the grid points these numbers are interpolated from." : "");
     setText("bw-n", Math.round(r.bw) + " N", r.bw);
     var xmax = 0;
     GROUPS.forEach(function (g) { xmax = Math.max(xmax, S.bar_max_n || 0, r.max[g + "_r"]); });
@@ -389,8 +414,9 @@
       st.setAttribute("data-beyond", "1");
       setText("state-text", "Beyond the muscles: the abductors are short by " + r.shortfall_nm.toFixed(1) +
               " N m. The pelvis would drop toward the lifted leg.", r.shortfall_nm);
-      if (c.lean !== null) setText("compensation", "To hold it level the trunk would have to lean about " +
-                                   c.lean.toFixed(1) + "° over the stance hip (compensated Trendelenburg).", c.lean);
+      if (c.lean !== null) setText("compensation", "To hold it level the trunk would have to lean roughly " +
+                                   c.lean.toFixed(0) + "° over the stance hip (compensated Trendelenburg; interpolated " +
+                                   "on the grid, a few degrees either way).", c.lean);
       else setText("compensation", "Even a " + c.top + "° trunk lean leaves " + c.left_nm.toFixed(1) +
                    " N m uncovered: the muscles cannot hold this posture.", "none");
     } else {
