@@ -128,11 +128,16 @@ def test_unknown_model_name():
         hipsim.load_model("gait9999")
 
 
-def test_osim_with_wrap_objects_is_refused_by_name(reference_dir):
-    """Rajagopal et al. (2016) wraps muscles over cylinders; hipsim does not represent wrapping and
-    must say which element stops the import rather than drop it."""
-    with pytest.raises(hipsim.InputError, match=r"Wrap\w+ '\w+'.*does not represent wrap"):
-        hipsim.load_model(reference_dir / "Rajagopal2016.osim")
+def test_osim_with_an_unsupported_wrap_object_is_refused_by_name(reference_dir, tmp_path):
+    """hipsim wraps paths over cylinders (Rajagopal et al. 2016 has 40 of them and loads); any other
+    wrap object must stop the import with its name rather than be dropped."""
+    assert hipsim.load_model(reference_dir / "Rajagopal2016.osim").n_muscles == 80
+    text = (reference_dir / "Rajagopal2016.osim").read_text()
+    text = text.replace("<WrapCylinder name=", "<WrapEllipsoid name=", 1).replace("</WrapCylinder>", "</WrapEllipsoid>", 1)
+    path = tmp_path / "m.osim"
+    path.write_text(text)
+    with pytest.raises(hipsim.InputError, match=r"WrapEllipsoid"):
+        hipsim.load_model(path)
 
 
 def test_osim_with_unsupported_function_is_refused(reference_dir, tmp_path):

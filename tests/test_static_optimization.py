@@ -230,6 +230,13 @@ class FakeModel:
     def muscle_index(self, name):
         return self.muscle_names.index(name)
 
+    def rigid_tendon_state(self, lmt, vmt, opensim_static_optimization=False):
+        from hipsim.muscles.thelen import rigid_tendon_state
+        th = self.thelen
+        return rigid_tendon_state(lmt, vmt, self.max_isometric_forces, self.optimal_fiber_lengths,
+                                  self.tendon_slack_lengths, self.pennation_angles, self.max_contraction_velocities,
+                                  th.k_shape_active, th.k_shape_passive, th.fmax_muscle_strain, th.af, th.flen)
+
     def muscle_lengths(self, q):
         FakeModel.calls += 1
         q = np.atleast_2d(q)

@@ -18,7 +18,6 @@ from numpy.typing import ArrayLike
 
 from hipsim.anatomy import ASSOCIATED, FIBRE_GROUPS
 from hipsim.errors import input_error
-from hipsim.muscles.thelen import rigid_tendon_state
 from hipsim.model import Model
 from hipsim.tasks.gait import gait
 from hipsim.tasks.result import TaskResult
@@ -246,10 +245,7 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
     span = float(t[-1] - t[0]) if not static else exposure.duration_s
     lengths = m.muscle_lengths(result.q)
     vel = m.lengthening_velocities(result.q, result.qdot)
-    th = m.thelen
-    state = rigid_tendon_state(lengths, vel, m.max_isometric_forces, m.optimal_fiber_lengths, m.tendon_slack_lengths,
-                               m.pennation_angles, m.max_contraction_velocities, th.k_shape_active,
-                               th.k_shape_passive, th.fmax_muscle_strain, th.af, th.flen)
+    state = m.rigid_tendon_state(lengths, vel)
     norm_len = state.fiber_length / m.optimal_fiber_lengths
     rows = []
     comp = dict(compression_kpa or {})

@@ -348,6 +348,63 @@ class Model:
                         if i in idx else m for i, m in enumerate(self.spec.muscles))
         return Model(dataclasses.replace(self.spec, muscles=muscles))
 
+    # ------------------------------------------------------------------ muscle force models
+    @functools.cached_property
+    def millard_muscles(self) -> np.ndarray:
+        """Indices of the muscles with Millard et al. (2013) curves (read from OpenSim's
+        ``Millard2012EquilibriumMuscle``); the others use Thelen (2003) curves."""
+        return np.array([i for i, m in enumerate(self.spec.muscles) if m.millard is not None], dtype=np.int64)
+
+    @functools.cached_property
+    def _millard_compiled(self):
+        from hipsim.model.osim import millard_element
+        from hipsim.muscles.millard import compile_muscles, millard_parameters_from_xml
+        ms = [self.spec.muscles[i] for i in self.millard_muscles]
+        return compile_muscles([millard_parameters_from_xml(millard_element(m), source=self.spec.source) for m in ms])
+
+    def rigid_tendon_state(self, muscle_tendon_lengths: np.ndarray, lengthening_velocities: np.ndarray, *,
+                           opensim_static_optimization: bool = False):
+        """Each muscle's rigid-tendon force model at the given lengths and lengthening speeds
+        (n_frames, n_muscles): a :class:`hipsim.muscles.thelen.RigidTendonState`. Thelen (2003)
+        muscles by :func:`hipsim.muscles.thelen.rigid_tendon_state`, Millard (2013) muscles by
+        :func:`hipsim.muscles.millard.rigid_tendon_forces`, each with its own curves.
+        ``opensim_static_optimization`` reproduces OpenSim 4.6's StaticOptimization force for
+        Millard muscles, whose pennation it takes from the normalised fibre length (see
+        :func:`hipsim.muscles.millard.rigid_tendon_kernel`)."""
+        from hipsim.muscles.millard import curve_values, rigid_tendon_forces
+        from hipsim.muscles.thelen import RigidTendonState, rigid_tendon_state
+        lmt = np.atleast_2d(np.asarray(muscle_tendon_lengths, dtype=np.float64))
+        vmt = np.broadcast_to(np.asarray(lengthening_velocities, dtype=np.float64), lmt.shape)
+        th = self.thelen
+        st = rigid_tendon_state(lmt, vmt, self.max_isometric_forces, self.optimal_fiber_lengths,
+                                self.tendon_slack_lengths, self.pennation_angles, self.max_contraction_velocities,
+                                th.k_shape_active, th.k_shape_passive, th.fmax_muscle_strain, th.af, th.flen)
+        idx = self.millard_muscles
+        if idx.size == 0:
+            return st
+        cm = self._millard_compiled
+        f = rigid_tendon_forces(cm, np.ascontiguousarray(lmt[:, idx].T), np.ascontiguousarray(vmt[:, idx].T),
+                                pennation_from_normalized_length=opensim_static_optimization)
+        out = {k: np.array(v, dtype=np.float64, copy=True) for k, v in st._asdict().items()}
+        cos_a = np.cos(f.pennation_angle.T)
+        out["active_force_per_activation"][:, idx] = f.active.T
+        out["passive_force"][:, idx] = f.passive.T
+        out["cos_pennation"][:, idx] = cos_a
+        out["fiber_length"][:, idx] = f.fiber_length.T
+        out["fiber_velocity"][:, idx] = vmt[:, idx] * cos_a  # rigid tendon: the fibre takes the path's speed
+        lopt = cm.geometry[:, 1]
+        vmax = cm.geometry[:, 5] * lopt
+        for j in range(idx.size):
+            norm_len = np.ascontiguousarray(f.fiber_length[j] / lopt[j])
+            norm_vel = np.ascontiguousarray(out["fiber_velocity"][:, idx[j]] / vmax[j])
+            out["active_force_length"][:, idx[j]] = curve_values(cm.fal_x[j], cm.fal_y[j], cm.fal_n[j], cm.fal_ends[j],
+                                                                 norm_len)[0]
+            out["passive_force_length"][:, idx[j]] = curve_values(cm.fpe_x[j], cm.fpe_y[j], cm.fpe_n[j],
+                                                                  cm.fpe_ends[j], norm_len)[0]
+            out["force_velocity"][:, idx[j]] = curve_values(cm.fv_x[j], cm.fv_y[j], cm.fv_n[j], cm.fv_ends[j],
+                                                            norm_vel)[0]
+        return RigidTendonState(**out)
+
     def save(self, path: str | Path) -> None:
         """Write the model in hipsim's TOML format (see :mod:`hipsim.model.hipfile`)."""
         from hipsim.model.hipfile import write_model

@@ -1,7 +1,8 @@
 """Descriptive muscle names beside their OpenSim names.
 
 The OpenSim names are those of the Delp et al. (1990) lower-limb model as distributed with
-OpenSim as gait2392; the descriptive names follow the muscle and compartment labels of
+OpenSim as gait2392 and of the Rajagopal et al. (2016) model (and its Lai et al. 2017 / Uhlrich et
+al. 2022 revision); the descriptive names follow the muscle and compartment labels of
 Delp et al. (1990, IEEE Trans Biomed Eng 37:757-767, Table I), e.g. gluteus medius
 anterior/middle/posterior, adductor magnus superior/middle/inferior.
 """
@@ -52,6 +53,41 @@ DESCRIPTIVE: dict[str, str] = {
     "per_tert": "peroneus_tertius",
     "ext_dig": "extensor_digitorum_longus",
     "ext_hal": "extensor_hallucis_longus",
+    # Rajagopal et al. (2016) names (also in the Lai et al. 2017 / Uhlrich et al. 2022 revision):
+    # the gluteal compartments numbered as in Delp et al. (1990), adductor magnus in four parts.
+    "glmed1": "gluteus_medius_anterior",
+    "glmed2": "gluteus_medius_middle",
+    "glmed3": "gluteus_medius_posterior",
+    "glmin1": "gluteus_minimus_anterior",
+    "glmin2": "gluteus_minimus_middle",
+    "glmin3": "gluteus_minimus_posterior",
+    "glmax1": "gluteus_maximus_superior",
+    "glmax2": "gluteus_maximus_middle",
+    "glmax3": "gluteus_maximus_inferior",
+    "addbrev": "adductor_brevis",
+    "addlong": "adductor_longus",
+    "addmagDist": "adductor_magnus_distal",
+    "addmagIsch": "adductor_magnus_ischial",
+    "addmagMid": "adductor_magnus_middle",
+    "addmagProx": "adductor_magnus_proximal",
+    "bflh": "biceps_femoris_long_head",
+    "bfsh": "biceps_femoris_short_head",
+    "sart": "sartorius",
+    "piri": "piriformis",
+    "recfem": "rectus_femoris",
+    "vasint": "vastus_intermedius",
+    "vaslat": "vastus_lateralis",
+    "vasmed": "vastus_medialis",
+    "gasmed": "gastrocnemius_medial",
+    "gaslat": "gastrocnemius_lateral",
+    "tibant": "tibialis_anterior",
+    "tibpost": "tibialis_posterior",
+    "perbrev": "peroneus_brevis",
+    "perlong": "peroneus_longus",
+    "edl": "extensor_digitorum_longus",
+    "ehl": "extensor_hallucis_longus",
+    "fdl": "flexor_digitorum_longus",
+    "fhl": "flexor_hallucis_longus",
     "ercspn": "erector_spinae",
     "intobl": "internal_oblique",
     "extobl": "external_oblique",

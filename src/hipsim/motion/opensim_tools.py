@@ -154,11 +154,14 @@ _POSE_FRAMES = 11
 
 
 def static_pose_reaction(osim: Any, model: Any, pose: Mapping[str, float], foot: str, work: str | Path,
-                         side: str = "r", convergence: float = 1e-10, max_iterations: int = 5000) -> OpenSimSolution:
+                         side: str = "r", convergence: float = 1e-10, max_iterations: int = 5000,
+                         reserve_prefixes: Sequence[str] = ("pelvis", "lumbar")) -> OpenSimSolution:
     """Hold ``model`` (an ``osim.Model``, not yet initialised) still at ``pose`` (coordinate name ->
     value in the model's units; others 0; locked ones untouched), stand it on ``foot`` (a body) with a
     vertical ground force equal to its weight under its centre of mass, and solve it with
-    :func:`static_optimization_reaction` (which adds reserves to ``model``). The result has one
+    :func:`static_optimization_reaction` (which adds reserves to ``model`` for the coordinates named
+    by ``reserve_prefixes``). A coordinate coupled to another (CoordinateCouplerConstraint) follows
+    it. The result has one
     frame, the middle of the held motion (away from the splines' ends). Raises ValueError for a
     ``pose`` key that is not a coordinate of the model."""
     from hipsim.motion.external_loads import write_external_loads
@@ -174,6 +177,16 @@ def static_pose_reaction(osim: Any, model: Any, pose: Mapping[str, float], foot:
     for n in names:
         if not cs.get(n).get_locked():
             cs.get(n).setValue(state, float(pose.get(n, 0.0)), False)
+    # A coupled coordinate follows its independent one (set here, so that assembling does not move
+    # the independent one instead to meet the constraint).
+    constraints = model.getConstraintSet()
+    for i in range(constraints.getSize()):
+        con = osim.CoordinateCouplerConstraint.safeDownCast(constraints.get(i))
+        if con is not None and con.getDependentCoordinateName() not in pose:
+            ind = cs.get(con.getIndependentCoordinateNames().get(0)).getValue(state)
+            scale = float(con.getPropertyByName("scale_factor").toString())
+            cs.get(con.getDependentCoordinateName()).setValue(
+                state, scale * con.getFunction().calcValue(osim.Vector(1, ind)), False)
     model.assemble(state)
     model.realizePosition(state)
     values = {n: cs.get(n).getValue(state) for n in names}
@@ -188,7 +201,8 @@ def static_pose_reaction(osim: Any, model: Any, pose: Mapping[str, float], foot:
     write_external_loads(work / "grf.xml", t, [("grf", foot, ones * [0.0, weight, 0.0], ones * [com[0], 0.0, com[2]],
                                                 ones * [0.0, 0.0, 0.0])])
     sol = static_optimization_reaction(osim, model, work / "q.mot", work / "grf.xml", 0.2, 0.8, work, side=side,
-                                       convergence=convergence, max_iterations=max_iterations)
+                                       convergence=convergence, max_iterations=max_iterations,
+                                       reserve_prefixes=reserve_prefixes)
     k = len(sol.time) // 2
     return OpenSimSolution(time=sol.time[k:k + 1], hip_force_n=sol.hip_force_n[k:k + 1], weight_n=sol.weight_n,
                            forces={n: v[k:k + 1] for n, v in sol.forces.items()},

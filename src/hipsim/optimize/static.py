@@ -38,7 +38,6 @@ from typing import Any, Mapping, NamedTuple, Sequence
 import numpy as np
 
 from hipsim.errors import input_error, is_real, is_whole
-from hipsim.muscles.thelen import rigid_tendon_state
 from hipsim.optimize import _kernels
 
 #: Coordinates selected by default: hip, knee and ankle of both legs (gait2392 names).
@@ -377,7 +376,8 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
                         weights: Any = None, reserve_optimal_force: Any = 1.0, *,
                         passive: bool = True, min_activation: float = 0.0, tolerance: float = 1e-9,
                         max_iterations: int = 100,
-                        threads: int | None = None) -> StaticOptimizationResult:
+                        threads: int | None = None,
+                        opensim_millard_pennation: bool = False) -> StaticOptimizationResult:
     """Muscle activations and forces that produce the generalized forces ``tau``.
 
     Parameters
@@ -400,8 +400,9 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         p in sum w_i a_i^p: 2 (OpenSim's default), 3 (Crowninshield & Brand 1981), any
         p >= 1.5; or ``"minmax"`` (Rasmussen et al. 2001, solved as a linear program).
     physiology
-        True: F = a F0 f_L f_V cos(alpha) + passive (Thelen 2003, rigid tendon);
-        False: F = a F0.
+        True: F = a F0 f_L f_V cos(alpha) + passive with a rigid tendon, each muscle with its own
+        curves (Thelen 2003, or Millard et al. 2013 for a model's Millard muscles:
+        :meth:`hipsim.Model.rigid_tendon_state`); False: F = a F0.
     weights
         Per-muscle weights w_i > 0: None (all 1), an array in model muscle order, or a
         mapping name/alias -> weight (others 1). See :func:`volume_weights`.
@@ -427,6 +428,10 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         (default numba's thread count). Every frame is solved on its own: a frame gives the
         same bits alone or in a batch, with any thread count. None of the three applies to
         ``"minmax"``, which is solved as a linear program (HiGHS).
+    opensim_millard_pennation
+        For Millard muscles, take the pennation angle from the normalised fibre length as
+        OpenSim 4.6's StaticOptimization does (its ``calcInextensibleTendonActiveFiberForce``),
+        to pose OpenSim's own problem; False (default) uses the muscle's own pennation angle.
 
     Raises
     ------
@@ -499,11 +504,7 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     if physiology:
         lmt = np.asarray(lmt_all, dtype=np.float64).reshape(n_frames, n_mus)
         vmt = -np.einsum("fmc,fc->fm", arms_all, np.asarray(qd, dtype=np.float64).reshape(n_frames, n_coords))
-        th = model.thelen
-        st = rigid_tendon_state(lmt, vmt, f0, model.optimal_fiber_lengths,
-                                model.tendon_slack_lengths, model.pennation_angles,
-                                model.max_contraction_velocities, th.k_shape_active,
-                                th.k_shape_passive, th.fmax_muscle_strain, th.af, th.flen)
+        st = model.rigid_tendon_state(lmt, vmt, opensim_static_optimization=opensim_millard_pennation)
         f_act = st.active_force_per_activation
         f_pas = st.passive_force if passive else np.zeros_like(f_act)
         cos_a = st.cos_pennation

@@ -441,7 +441,8 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
                percent: np.ndarray | None = None, parameters: dict[str, Any] | None = None,
                coordinates: Sequence[str] | None = None, exponent: float | str = 2,
                reserve_optimal_force: float = 1.0, warnings: Sequence[str] = (),
-               passive_joint_moments: bool = True, min_activation: float = 0.0) -> TaskResult:
+               passive_joint_moments: bool = True, min_activation: float = 0.0,
+               opensim_static_optimization: bool = False) -> TaskResult:
     """Run inverse dynamics, static optimisation and the hip contact forces for one motion.
 
     With ``passive_joint_moments`` the passive elastic moments of hip, knee and ankle (Riener &
@@ -449,7 +450,8 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
     moments and the muscles the rest; without them the muscles carry it all, as in OpenSim's
     StaticOptimization on gait2392 (which has no passive joint forces). ``coordinates``,
     ``exponent``, ``reserve_optimal_force`` and ``min_activation`` go to
-    :func:`hipsim.optimize.static_optimization`.
+    :func:`hipsim.optimize.static_optimization`; ``opensim_static_optimization`` poses its Millard
+    muscles' force as OpenSim 4.6's StaticOptimization does (``opensim_millard_pennation``).
     """
     if not isinstance(passive_joint_moments, (bool, np.bool_)):
         raise input_error("argument", "passive_joint_moments", passive_joint_moments, "use True or False")
@@ -461,7 +463,7 @@ def solve_task(task: str, model: Model, subject: Subject, time: np.ndarray, q: n
     muscle_tau = tau if passive is None else tau - passive
     so = static_optimization(model, q, muscle_tau, coordinates=coordinates, qdot=qdot, exponent=exponent,
                              reserve_optimal_force=reserve_optimal_force, passive=False,
-                             min_activation=min_activation)
+                             min_activation=min_activation, opensim_millard_pennation=opensim_static_optimization)
     ground, pelvis, femur = {}, {}, {}
     for s in SIDES:
         f = joint_reaction(model, f"femur_{s}", q, so.muscle_forces, qdot, qddot, external=external,
@@ -498,17 +500,21 @@ OPENSIM_MIN_ACTIVATION = 0.01
 
 def solve_like_opensim(result: TaskResult) -> TaskResult:
     """The same motion and loads re-solved with the problem OpenSim 4.6's StaticOptimization poses
-    for a model of Thelen muscles: no passive fibre or joint forces, the moment equation of every
-    coordinate but the pelvis's, every taking-part muscle at least :data:`OPENSIM_MIN_ACTIVATION`
+    (for Millard muscles with its pennation, see :func:`hipsim.optimize.static_optimization`): no
+    passive fibre or joint forces, the moment equation of every
+    coordinate but the pelvis's and the locked ones, every taking-part muscle at least :data:`OPENSIM_MIN_ACTIVATION`
     active. For comparing with OpenSim (tests/test_static_optimization_opensim.py), not as a
     better answer: the floor makes every muscle pull."""
     if not isinstance(result, TaskResult):
         raise input_error("argument", "result", type(result).__name__,
                           "a TaskResult (e.g. of single_leg_stance or gait)")
-    coords = [c for c in result.coordinate_names if not c.startswith("pelvis")]
+    # OpenSim holds a locked coordinate with a constraint, so its moment equation is not the muscles'.
+    locked = result.model.compiled.coord_locked
+    coords = [c for c in result.coordinate_names
+              if not c.startswith("pelvis") and not locked[result.model.coordinate_index(c)]]
     params = {k: v for k, v in result.parameters.items() if k != "passive_joint_moments"}
     params["solved_like_opensim"] = True
     return solve_task(result.task, result.model, result.subject, result.time, result.q, result.qdot, result.qddot,
                       external=result.external_loads, point_masses=result.point_masses, percent=result.percent,
                       parameters=params, coordinates=coords, passive_joint_moments=False,
-                      min_activation=OPENSIM_MIN_ACTIVATION)
+                      min_activation=OPENSIM_MIN_ACTIVATION, opensim_static_optimization=True)
