@@ -310,6 +310,23 @@ def test_read_study_has_every_input_column(tmp_path):
     assert (heavy.peak_force_n > heavy.peak_force_n_baseline).all()
 
 
+def test_synchronous_run_resumes_and_refuses_another_study_in_its_folder(tmp_path):
+    """Without Dask (scheduler "synchronous"): a run stopped after one chunk resumes to the full
+    table; the same folder refuses a study with another seed (exit 2 from the command line)."""
+    from hipsim.errors import InputError
+    from hipsim.studies.engine import run_study
+    f = _study(tmp_path, "sync", 6, 3)
+    first = run_study(f, tmp_path, scheduler="synchronous", max_chunks=1)
+    assert first.computed == 1 and not (first.folder / "results.parquet").exists()
+    second = run_study(f, tmp_path, scheduler="synchronous")
+    assert second.resumed == 1 and second.computed == 1
+    _complete(hipsim.read_study(second.folder), 6)
+    f.write_text(f.read_text().replace("seed = 5", "seed = 6"))
+    with pytest.raises(InputError, match="different study"):
+        run_study(f, tmp_path, scheduler="synchronous")
+    assert main(["study", str(f), "--out", str(tmp_path), "--quiet"]) == 2
+
+
 def test_shipped_studies_are_valid():
     from hipsim.studies.schema import read_study
     for f in sorted((ROOT / "studies").glob("*.toml")):
