@@ -14,7 +14,10 @@ from hipsim.errors import input_error
 from hipsim.model.model import SPECIFIC_TENSION_PA, Model
 
 #: Shipped model names -> file in the models/ folder. "default" is gait2392.
-SHIPPED = {"default": "gait2392.toml", "gait2392": "gait2392.toml"}
+#: Shipped models by name: gait2392 (Delp et al. 1990; the default), Rajagopal et al. (2016), and
+#: Rajagopal et al. (2016) with the Lai et al. (2017) and Uhlrich et al. (2022) revisions.
+SHIPPED = {"default": "gait2392.toml", "gait2392": "gait2392.toml", "rajagopal2016": "rajagopal2016.toml",
+           "lai_uhlrich2023": "lai_uhlrich2023.toml"}
 
 
 def shipped_model_path(name: str) -> Path:

@@ -348,6 +348,19 @@ class Model:
                         if i in idx else m for i, m in enumerate(self.spec.muscles))
         return Model(dataclasses.replace(self.spec, muscles=muscles))
 
+    def knee_flexion_sign(self, side: str) -> float:
+        """+1 where increasing ``knee_angle_<side>`` flexes the knee (Rajagopal et al. 2016), -1
+        where it extends it (gait2392, whose knee angle is negative in flexion). Read from the
+        model's own kinematics, not from its name: flexing the straight knee of the default pose
+        carries the foot (calcn origin) backward."""
+        k = self.coordinate_index(f"knee_angle_{side}")
+        _, _, _, jv = self.body_poses(self.default_q)
+        dx = float(jv[0, self.body_names.index(f"calcn_{side}"), k, 0])
+        if not abs(dx) > 1e-6:
+            raise input_error(str(self.spec.source or self.name), f"knee_angle_{side}", "default pose",
+                              "a knee coordinate that moves the foot fore and aft in the default pose")
+        return -1.0 if dx > 0 else 1.0
+
     # ------------------------------------------------------------------ muscle force models
     @functools.cached_property
     def millard_muscles(self) -> np.ndarray:

@@ -401,7 +401,8 @@ def read_osim(path: str | Path, drop_wrapped_muscles: bool = False) -> ModelSpec
             raise r.err(f"{f.tag} '{f.get('name')}'", f.tag,
                         f"hipsim imports muscles of type {', '.join(_MUSCLE_TAGS)} only")
         muscles.append(r.muscle(f, bnames, cnames))
-    others = [m.alias for m in muscles if m.kind != "Thelen2003Muscle"]
+    # Millard muscles keep their own curves (Muscle.millard); any other type takes Thelen's.
+    others = [m.alias for m in muscles if m.kind != "Thelen2003Muscle" and m.millard is None]
     if others:
         notes.append(f"{len(others)} muscle(s) of another type than Thelen2003Muscle ({', '.join(others)}): their "
                      "curves are approximated by Thelen (2003) curves; their own parameters are kept")

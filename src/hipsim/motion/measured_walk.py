@@ -350,6 +350,9 @@ class _Builder:
             warped = self._warp(s, tau)
             for j in _LEG:
                 q[:, self.ci[f"{j}_{s}"]] = _eval_complex(c[j], warped)
+            # The curves carry gait2392's knee sign (negative in flexion); a model whose knee angle
+            # is positive in flexion (Rajagopal et al. 2016) takes them mirrored.
+            q[:, self.ci[f"knee_angle_{s}"]] *= -self.m.knee_flexion_sign(s)
         for j in _EVEN + _ODD:
             q[:, self.ci[j]] = _eval_complex(c[j], p)
         extra_list = (self.drop - 1.0) * q[:, self.ci["pelvis_list"]]
@@ -527,7 +530,7 @@ class _Builder:
         grf, com, arms = _ground_reactions(ctx, p, q, qd, qdd, at_strikes,
                                            trailing_force=self._measured_foot_force)
         cadence = 120.0 / stride_time
-        names = GAIT2392_COORDINATES
+        names = self.names  # the model's coordinates (gait2392's, or more: a full-body model's arms held still)
         return NormativeGait(
             percent=p, time=p / dp_dt,
             coordinates={n: q[:, self.ci[n]] for n in names},

@@ -98,7 +98,8 @@ def passive_joint_moments(model: "Model", q: np.ndarray, scale: float = 1.0) -> 
     """Passive joint moments as generalized forces (n_frames, n_coordinates), N m.
 
     Non-zero only on ``hip_flexion_<s>``, ``knee_angle_<s>`` and ``ankle_angle_<s>`` of each side
-    whose three coordinates the model has (gait2392 naming and signs); other coordinates get 0.
+    whose three coordinates the model has (gait2392 naming; the knee's sign read from the model,
+    :meth:`hipsim.Model.knee_flexion_sign`); other coordinates get 0.
     ``scale`` multiplies every moment (the subject's :func:`~hipsim.model.scaling.moment_scale`).
     """
     q = np.atleast_2d(np.asarray(q, dtype=float))
@@ -110,8 +111,9 @@ def passive_joint_moments(model: "Model", q: np.ndarray, scale: float = 1.0) -> 
         if not all(c in names for c in cols):
             continue
         ih, ik, ia = (names.index(c) for c in cols)
-        hip, knee, ankle = riener_edrich_moments(q[:, ih] * deg, -q[:, ik] * deg, q[:, ia] * deg)
+        flex = model.knee_flexion_sign(s)  # gait2392's knee_angle is negative in flexion, Rajagopal's positive
+        hip, knee, ankle = riener_edrich_moments(q[:, ih] * deg, flex * q[:, ik] * deg, q[:, ia] * deg)
         out[:, ih] = hip
-        out[:, ik] = -knee  # knee_angle is positive in extension
+        out[:, ik] = flex * knee
         out[:, ia] = ankle
     return out * scale

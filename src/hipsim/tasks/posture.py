@@ -165,7 +165,7 @@ def sitting(model: Model | str = "default", subject: Subject | None = None, hip_
         m = m.with_strength(strength)
     hf, kf = math.radians(hip_flexion_deg), math.radians(knee_flexion_deg)
     pose = {f"hip_flexion_{s}": hf for s in "rl"}
-    pose.update({f"knee_angle_{s}": -kf for s in "rl"})
+    pose.update({f"knee_angle_{s}": m.knee_flexion_sign(s) * kf for s in "rl"})
     if crossed_top_side:
         s = crossed_top_side
         pose[f"hip_adduction_{s}"] = math.radians(20.0)

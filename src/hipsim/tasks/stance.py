@@ -143,7 +143,7 @@ def stance_pose(model: Model, side: str, pelvic_drop_deg: float, trunk_lean_deg:
         f"hip_flexion_{side}": math.radians(hip_flexion_deg),
         f"hip_rotation_{side}": math.radians(hip_rotation_deg),
         f"hip_flexion_{other}": math.radians(swing_hip_flexion_deg),
-        f"knee_angle_{other}": -math.radians(swing_knee_flexion_deg),
+        f"knee_angle_{other}": model.knee_flexion_sign(other) * math.radians(swing_knee_flexion_deg),
     }
     return model.pose(q)
 
@@ -159,12 +159,17 @@ def balance_over_foot(model: Model, q: np.ndarray, side: str, ahead_m: float,
     axis (heel to metatarsal heads). Sagittally the whole body pitches forward about the ankle
     (pelvis tilt; the ankle strategy of quiet standing) until the centre of mass is ``ahead_m``
     in front of the ankle joint centre; a flexed stance hip therefore bends the trunk forward
-    over the leg. The stance ankle and subtalar joints keep the sole flat on the floor. Every
-    other joint angle is kept. Returns the pose, the forward pitch and the added stance-hip
+    over the leg. The stance ankle and subtalar joints keep the sole flat on the floor; where the
+    model locks the subtalar joint (Rajagopal et al. 2016), it stays at its value, the ankle keeps
+    the sole level fore and aft and the sole rolls with the leg, as OpenSim poses such a model.
+    Every other joint angle is kept. Returns the pose, the forward pitch and the added stance-hip
     adduction (rad). Raises ValueError when no such balance lies within the joints' ranges.
     """
     ix = [model.coordinate_index(c) for c in ("pelvis_tilt", f"hip_adduction_{side}", f"ankle_angle_{side}",
                                                 f"subtalar_angle_{side}")]
+    subtalar_locked = bool(model.compiled.coord_locked[ix[3]])
+    if subtalar_locked:
+        ix = ix[:3]
     talus = model.body_names.index(f"talus_{side}")
     calcn = model.body_names.index(f"calcn_{side}")
     toes = model.body_names.index(f"toes_{side}")
@@ -183,6 +188,8 @@ def balance_over_foot(model: Model, q: np.ndarray, side: str, ahead_m: float,
         heel, ball = o[0, calcn], o[0, toes]
         axis_z = heel[2] + (ball[2] - heel[2]) * (com[0, 0] - heel[0]) / (ball[0] - heel[0])
         flat = r[0, calcn].T @ np.array([0.0, 1.0, 0.0]) - up_in_foot
+        if subtalar_locked:
+            flat = flat[:1]  # the floor normal's heel-to-toe component: the sole's pitch only
         return np.concatenate([[com[0, 0] - o[0, talus, 0] - ahead_m, com[0, 2] - axis_z], flat])
 
     # Start with the stance thigh vertical and keep the solution within 35 degrees of pitch of it
@@ -190,10 +197,10 @@ def balance_over_foot(model: Model, q: np.ndarray, side: str, ahead_m: float,
     # balances (the body pitched 150 degrees). The unknowns are offsets from that start, because
     # scipy's trust region starts at the size of the initial guess (it stalled at 1e-76 rad).
     rng = model.compiled.coord_range[ix[1:]]
-    x0 = np.array([float(q[0, model.coordinate_index(f"hip_flexion_{side}")]), 0.0, 0.0, 0.0])
+    x0 = np.array([float(q[0, model.coordinate_index(f"hip_flexion_{side}")])] + [0.0] * (len(ix) - 1))
     lo = np.concatenate([[-math.radians(35.0)], rng[:, 0] - q[0, ix[1:]]])
     hi = np.concatenate([[math.radians(35.0)], rng[:, 1] - q[0, ix[1:]]])
-    sol = least_squares(lambda y: residual(x0 + y), np.clip(np.zeros(4), lo + 1e-9, hi - 1e-9),
+    sol = least_squares(lambda y: residual(x0 + y), np.clip(np.zeros(len(ix)), lo + 1e-9, hi - 1e-9),
                         bounds=(lo, hi), xtol=1e-15, ftol=1e-15, gtol=1e-15)
     sol.x = x0 + sol.x
     if np.abs(sol.fun).max() > 1e-8:
