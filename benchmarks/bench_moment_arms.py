@@ -1,6 +1,8 @@
 """Moment-arm throughput: hipsim's numba kernel against OpenSim's computeMomentArm, same poses.
 
-A "muscle-pose" is all moment arms (and the length) of one muscle at one pose. hipsim computes
+A "muscle-pose" is all moment arms (and the length) of one muscle at one pose, for gait2392 (straight
+muscles) and for the Lai-Uhlrich model (Millard muscles over wrap cylinders, OpenSim's tangent-point
+placement). hipsim computes
 every muscle at every pose; OpenSim is asked, per muscle, for the moment arm about each
 coordinate the muscle crosses (the others are zero), which is the least work OpenSim can do
 for the same answer. Both run on one core; hipsim is timed after JIT compilation.
@@ -23,13 +25,14 @@ REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" 
 
 def random_poses(model, n: int, seed: int = 0) -> np.ndarray:
     """Poses over the model tests' ranges (hip flexion -20..70 deg, adduction -30..25, rotation -35..35,
-    knee -100..0), both legs."""
+    knee flexion 0..100, with the model's own knee sign), both legs."""
     rng = np.random.default_rng(seed)
     q = np.tile(model.default_q, (n, 1))
     for side in "rl":
-        for c, lo, hi in (("hip_flexion", -20, 70), ("hip_adduction", -30, 25), ("hip_rotation", -35, 35),
-                          ("knee_angle", -100, 0)):
+        for c, lo, hi in (("hip_flexion", -20, 70), ("hip_adduction", -30, 25), ("hip_rotation", -35, 35)):
             q[:, model.coordinate_index(f"{c}_{side}")] = np.radians(rng.uniform(lo, hi, n))
+        q[:, model.coordinate_index(f"knee_angle_{side}")] = (model.knee_flexion_sign(side)
+                                                              * np.radians(rng.uniform(0, 100, n)))
     return q
 
 
@@ -45,13 +48,14 @@ def time_hipsim(model, qs: np.ndarray, batch: int, repeats: int = 5) -> float:
     return best
 
 
-def time_opensim(model, qs: np.ndarray) -> float | None:
-    """Wall time (s) of OpenSim 4.6 computing the same muscle-poses, or None when unavailable."""
+def time_opensim(model, qs: np.ndarray, osim_file: str = "gait2392_thelen2003muscle.osim") -> float | None:
+    """Wall time (s) of OpenSim 4.6 computing the same muscle-poses, or None when unavailable.
+    A coupled coordinate (the patella of Rajagopal et al. 2016) is set from its coupler."""
     try:
         import opensim
     except ImportError:
         return None
-    path = REFERENCE / "gait2392_thelen2003muscle.osim"
+    path = REFERENCE / osim_file
     if not path.exists():
         return None
     opensim.Logger.setLevelString("off")  # its log goes to stdout, which --json keeps for the JSON alone
@@ -59,12 +63,18 @@ def time_opensim(model, qs: np.ndarray) -> float | None:
     s = om.initSystem()
     cs = om.getCoordinateSet()
     coords = [cs.get(n) for n in model.coordinate_names]
+    cons = [opensim.CoordinateCouplerConstraint.safeDownCast(om.getConstraintSet().get(i))
+            for i in range(om.getConstraintSet().getSize())]
+    couplers = [(cs.get(c.getIndependentCoordinateNames().get(0)), cs.get(c.getDependentCoordinateName()),
+                 c.getFunction()) for c in cons if c is not None]
     muscles = [om.getMuscles().get(a) for a in model.muscle_aliases]
     crossed = [[coords[k] for k in np.flatnonzero(model.crossing[i])] for i in range(model.n_muscles)]
     t = time.perf_counter()
     for q in qs:
         for c, v in zip(coords, q, strict=True):
             c.setValue(s, float(v), False)
+        for ind, dep, fn in couplers:
+            dep.setValue(s, fn.calcValue(opensim.Vector(1, ind.getValue(s))), False)
         om.realizePosition(s)
         for mu, cl in zip(muscles, crossed, strict=True):
             mu.getLength(s)
@@ -99,6 +109,17 @@ def main(argv: list[str] | None = None) -> dict:
         out["opensim_poses"] = args.opensim_poses
         out["opensim_muscle_poses_per_s"] = model.n_muscles * args.opensim_poses / t_o
         out["speedup_vs_opensim"] = out["hipsim_muscle_poses_per_s"] / out["opensim_muscle_poses_per_s"]
+    # The wrapped model: Lai-Uhlrich (80 Millard muscles over 44 wrap cylinders), same measure.
+    lu = hipsim.load_model("lai_uhlrich2023")
+    qs_lu = random_poses(lu, args.poses)
+    t_lu = time_hipsim(lu, qs_lu, args.batch)
+    out["lai_uhlrich2023_muscles"] = lu.n_muscles
+    out["lai_uhlrich2023_muscle_poses_per_s"] = lu.n_muscles * args.poses / t_lu
+    t_lo = time_opensim(lu, qs_lu[: args.opensim_poses], "RajagopalLaiUhlrich2023.osim")
+    if t_lo is not None:
+        out["lai_uhlrich2023_opensim_muscle_poses_per_s"] = lu.n_muscles * args.opensim_poses / t_lo
+        out["lai_uhlrich2023_speedup_vs_opensim"] = (out["lai_uhlrich2023_muscle_poses_per_s"]
+                                                     / out["lai_uhlrich2023_opensim_muscle_poses_per_s"])
     if args.json:
         print(json.dumps(out))
     else:
@@ -114,6 +135,11 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"hipsim is {out['speedup_vs_opensim']:,.0f} times OpenSim 4.6 on the same poses")
         else:
             print("OpenSim not measured (opensim not installed or reference folder absent)")
+        print(f"{'hipsim':<10} {out['lai_uhlrich2023_muscle_poses_per_s']:>24,.0f}   (lai_uhlrich2023: "
+              f"{lu.n_muscles} muscles over wrap cylinders)")
+        if t_lo is not None:
+            print(f"{'OpenSim':<10} {out['lai_uhlrich2023_opensim_muscle_poses_per_s']:>24,.0f}   "
+                  f"(lai_uhlrich2023; hipsim {out['lai_uhlrich2023_speedup_vs_opensim']:,.0f} times)")
     return out
 
 
