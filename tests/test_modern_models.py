@@ -79,3 +79,20 @@ def test_the_shipped_files_are_the_published_models(reference_dir, name, osim):
         assert np.array_equal(a, b)
     assert np.array_equal(shipped.body_poses(q)[1], published.body_poses(q)[1])
     assert "Rajagopal" in shipped.spec.credits
+
+
+@pytest.mark.slow
+def test_the_cli_runs_a_scenario_with_another_model(tmp_path):
+    """`hipsim run SCENARIO --model NAME` runs the scenario with that model (summary.json says so);
+    an unknown model exits 2 with one sentence and no traceback."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(sys.executable).with_name("hipsim")  # the installed console script
+    run = [str(script), "run", "trunk_lean", "--no-plots", "--quiet", "--out", str(tmp_path)]
+    done = subprocess.run(run + ["--model", "lai_uhlrich2023"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "trunk_lean" / "summary.json").read_text())["model"] == "lai_uhlrich2023"
+    bad = subprocess.run(run + ["--model", "nosuch"], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "nosuch" in bad.stderr

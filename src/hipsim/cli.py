@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="shipped scenario name or .toml file")
     r.add_argument("--out", default="out", help="output folder; each scenario gets a subfolder (default: out)")
+    r.add_argument("--model", default=None, metavar="MODEL",
+                   help="run with this model instead of each scenario's own: a shipped name (gait2392, "
+                        "rajagopal2016, lai_uhlrich2023) or a model file (.toml, .osim)")
     r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
     c = sub.add_parser("compare", help="compare the loads of scenario A against scenario B")
@@ -135,11 +138,11 @@ def _writable_folder(option: str, value: str, folder: Path) -> None:
         raise refuse(f"hipsim may not write into {folder}")
 
 
-def _prepare_all(names: Sequence[str]) -> list:
-    """Check and plan every scenario before solving any; two scenarios with one name (one results
-    folder) are refused, naming both files."""
+def _prepare_all(names: Sequence[str], model: str | None = None) -> list:
+    """Check and plan every scenario before solving any (with ``model`` instead of each one's own,
+    when given); two scenarios with one name (one results folder) are refused, naming both files."""
     from hipsim.scenarios.runner import PreparedScenario, prepare_scenario
-    preps = [prepare_scenario(n) for n in names]
+    preps = [prepare_scenario(n, model=model) for n in names]
     seen: dict[str, PreparedScenario] = {}
     for p in preps:
         first = seen.setdefault(p.spec.name, p)
@@ -155,7 +158,7 @@ def cmd_run(args) -> int:
     for p in args.scenarios:
         resolve(p)  # fail fast on a bad name before any work
     _writable_folder("--out", args.out, Path(args.out))
-    preps = _prepare_all(args.scenarios)
+    preps = _prepare_all(args.scenarios, getattr(args, "model", None))
     console = _console()
     done: list[str] = []
     for k, (name, prep) in enumerate(zip(args.scenarios, preps, strict=True)):

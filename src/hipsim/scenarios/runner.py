@@ -352,30 +352,38 @@ class PreparedScenario:
     plan: _Plan
 
 
-def prepare_scenario(path_or_name: str | Path) -> PreparedScenario:
+def prepare_scenario(path_or_name: str | Path, model: str | Path | None = None) -> PreparedScenario:
     """Read, validate and plan a scenario without solving it: the file, its model, its muscle
     names, how its modifiers compose, and the derived limits (a wallet's obliquity, a total
-    leg-length difference). Every input error a scenario can have before solving is raised here."""
+    leg-length difference). Every input error a scenario can have before solving is raised here.
+    ``model`` (a shipped name or a model file) replaces the file's ``model`` key."""
     path = resolve(path_or_name)
+    override = None if model is None else str(model)
     # Parse once without the model to learn which model to load, then check muscle names.
     spec = read_scenario(path)
+    if override is not None:
+        spec = dataclasses.replace(spec, model=override)
     try:
-        model = load_model(spec.model)
+        the_model = load_model(spec.model)
     except InputError as exc:
+        if override is not None:
+            raise  # the caller's model, not the file's: its own message says what is allowed
         raise input_error(str(path), "model", spec.model, str(exc)) from None
 
     def check_muscle(name: str) -> None:
-        model.muscle_index(name if name[-2:] in ("_r", "_l") else f"{name}_r")
+        the_model.muscle_index(name if name[-2:] in ("_r", "_l") else f"{name}_r")
 
     spec = read_scenario(path, check_muscle)
+    if override is not None:
+        spec = dataclasses.replace(spec, model=override)
     # The subject keys not given are the model's own (the subject it records).
-    own = model.subject
+    own = the_model.subject
     subject = Subject(**{"mass_kg": own.mass_kg, "height_m": own.height_m, **spec.subject}) if spec.subject else None
     base_values = {**spec.task_values, **spec.baseline_task_values}
-    base_plan = _plan(model, spec, spec.baseline_modifiers, base_values, "baseline.modifiers")
-    base_plan.compression_kpa.update(_baseline_compression(model, spec))
-    plan = _plan(model, spec, spec.modifiers, spec.task_values)
-    return PreparedScenario(path, spec, model, subject, base_plan, plan)
+    base_plan = _plan(the_model, spec, spec.baseline_modifiers, base_values, "baseline.modifiers")
+    base_plan.compression_kpa.update(_baseline_compression(the_model, spec))
+    plan = _plan(the_model, spec, spec.modifiers, spec.task_values)
+    return PreparedScenario(path, spec, the_model, subject, base_plan, plan)
 
 
 def run_scenario(path_or_name: str | Path | PreparedScenario, progress: Progress | None = None) -> ScenarioResult:
