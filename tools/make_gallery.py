@@ -66,7 +66,17 @@ def picture_numbers(result: Any) -> dict[str, Any]:
             "forces_n": {g: round(float(res.muscle_forces[frame, m.muscle_index(f"{g}_{side}")]))
                          for g in FIBRE_GROUPS},
             "shortfall_nm": round(abduction_shortfall_nm(res, frame, side)),
-            "metric": metric, "change_pct": change}
+            "metric": metric, "change_pct": change, **_levers(res)}
+
+
+def _levers(res: Any) -> dict[str, Any]:
+    """Single-leg stance pictures print Pauwels' levers (cm, one decimal)."""
+    if res.task != "single_leg_stance":
+        return {}
+    from hipsim.tasks.stance import lever_diagram
+    ld = lever_diagram(res)
+    return {"weight_lever_cm": round(100 * ld.weight_lever_m, 1),
+            "abductor_lever_cm": round(100 * ld.abductor_lever_m, 1)}
 
 
 def render(name: str, out: Path) -> Path:

@@ -28,7 +28,7 @@ from hipsim.model.scaling import REFERENCE_HEIGHT_M
 from hipsim.tasks.result import ABDUCTOR_SHORTFALL_NM, TaskResult
 
 __all__ = ["ACTIVATION_NORM", "ACTIVATION_CMAP", "FIBRE_COLOURS", "frontal_geometry", "draw_frontal_figure",
-           "stance_side", "abduction_shortfall_nm", "frame_label", "wallet_of", "picture_side"]
+           "stance_side", "foot_loads_n", "abduction_shortfall_nm", "frame_label", "wallet_of", "picture_side"]
 
 #: One fixed colour scale for activation (a resting fibre still shows as pale yellow).
 ACTIVATION_NORM = Normalize(-0.15, 1.0)
@@ -50,11 +50,26 @@ def _frontal(p: np.ndarray) -> np.ndarray:
     return np.stack([-p[..., 2], p[..., 1]], axis=-1)
 
 
+def foot_loads_n(result: TaskResult, frame: int = 0) -> dict[str, float]:
+    """Vertical ground reaction (N) under each foot at ``frame`` (0 for a foot in the air), from the
+    result's external loads on each side's foot bodies."""
+    out = {"r": 0.0, "l": 0.0}
+    for ld in result.external_loads:
+        for sd in ("r", "l"):
+            if ld.body in (f"calcn_{sd}", f"toes_{sd}", f"talus_{sd}"):
+                out[sd] += float(max(0.0, ld.force[frame, 1]))
+    return out
+
+
 def stance_side(result: TaskResult, frame: int = 0) -> str:
-    """The stance leg: single-leg stance's ``side``; otherwise the side whose heel is lower."""
+    """The stance leg: single-leg stance's ``side``; otherwise the foot carrying the larger vertical
+    ground reaction, or, without ground reactions, the side whose heel is lower."""
     side = result.parameters.get("side")
     if result.task == "single_leg_stance" and side in ("r", "l"):
         return str(side)
+    loads = foot_loads_n(result, frame)
+    if max(loads.values()) > 0.0:
+        return "r" if loads["r"] >= loads["l"] else "l"
     m = result.model
     _, o, _, _ = m.body_poses(result.q[frame:frame + 1])
     yr = o[0, m.body_names.index("calcn_r"), 1]
@@ -327,8 +342,10 @@ def draw_frontal_figure(result: TaskResult, frame: int = 0, title: str = "", gro
         hip.plot([h[0], fpt[0]], [h[1], fpt[1]], color="#7d3c98", lw=1.6, zorder=6)
         ins, org = lv["abductor_insertion"], lv["abductor_origin"]
         hip.plot([ins[0], org[0]], [ins[1], org[1]], color="#7d3c98", lw=0.8, ls="--", zorder=6)
-        hip.text(fpt[0], fpt[1] - 0.012, f"abductor lever\na = {100 * lv['abductor_lever_m']:.1f} cm", fontsize=7.5,
-                 color="#7d3c98", ha="center", va="top")
+        mid = (0.5 * (h[0] + fpt[0]), 0.5 * (h[1] + fpt[1]))
+        hip.annotate(f"abductor lever a = {100 * lv['abductor_lever_m']:.1f} cm", mid,
+                     xytext=(cx, cy - 0.19), fontsize=7.5, color="#7d3c98", ha="center", va="center",
+                     arrowprops=dict(arrowstyle="-", color="#7d3c98", lw=0.6))
     hip.set_title("Pelvis and hips enlarged: every fibre line coloured by activation;\n"
                   f"blue arrow: force of the pelvis on the {'right' if st == 'r' else 'left'} femoral head",
                   fontsize=8.5)

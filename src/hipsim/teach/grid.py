@@ -307,11 +307,20 @@ def _walk(name: str) -> dict[str, Any]:
     return dict(key=name, title=title, percent=_round(res.percent if res.percent is not None else res.time, 4),
                 forces_n=forces, max_forces_n=caps, hcf_bw={"r": _round(hcf["r"].to_numpy(), 4),
                                                             "l": _round(hcf["l"].to_numpy(), 4)},
-                stance=[stance_side(res, f) for f in range(res.n_frames)], geometry_names=names, geometry=geo,
+                stance=[stance_side(res, f) for f in range(res.n_frames)],
+                feet=[_feet(res, f) for f in range(res.n_frames)], geometry_names=names, geometry=geo,
                 beyond_muscles=bool(beyond.beyond_muscles),
                 beyond_text=(f"beyond the muscles: reserve actuators carry {beyond.joints_text()}"
                              if beyond.beyond_muscles else ""),
                 body_weight_n=float(res.body_weight_n))
+
+
+def _feet(res: Any, frame: int) -> str:
+    """Which feet carry weight at ``frame``: "r", "l" or "both" (each above 5 % of body weight)."""
+    from hipsim.report.frontal import foot_loads_n
+    loads = foot_loads_n(res, frame)
+    on = [sd for sd in ("r", "l") if loads[sd] > 0.05 * res.body_weight_n]
+    return "both" if len(on) == 2 else on[0] if on else "none"
 
 
 def build_data(walks: Sequence[str] = ("normal",) + GAIT_SCENARIOS, workers: int | None = None,

@@ -147,9 +147,9 @@
     var sfi = [FIELD.shortfall_m], bw = bodyWeight(k), top = AX.trunk_lean_deg.values[AX.trunk_lean_deg.values.length - 1];
     var kk = Object.assign({}, k);
     function short(lean) { kk.trunk_lean_deg = lean; return values(kk, sfi)[0] * bw > D.shortfall_threshold_nm; }
-    // Scan up in 2-degree steps to the first lean that closes the gap, then bisect to 0.1 degree.
+    // Scan up in 5-degree steps to the first lean that closes the gap, then bisect to 0.1 degree.
     var lo = k.trunk_lean_deg, hi = null;
-    for (var lean = Math.min(lo + 2, top); ; lean = Math.min(lean + 2, top)) {
+    for (var lean = Math.min(lo + 5, top); ; lean = Math.min(lean + 5, top)) {
       if (!short(lean)) { hi = lean; break; }
       lo = lean;
       if (lean >= top) break;
@@ -467,9 +467,13 @@
   }
   /* % change of peak force per chart zone against standing on one leg with nothing changed (same
      body mass), by hipsim's rule: negligible below 2 % of the muscles' maximum force; "new" from a negligible baseline. */
+  var baseCache = {};
   function updateChart(k, r) {
-    var base = Object.assign({}, k, { load_kg: 0, gmed_strength: 1, gmin_strength: 1, pelvic_drop_deg: 0, trunk_lean_deg: 0 });
-    var rb = readout(base), table = document.getElementById("chart-table");
+    // The baseline depends on the body mass only: computed once per mass.
+    var rb = baseCache[k.mass_kg];
+    if (!rb) rb = baseCache[k.mass_kg] = readout(Object.assign({}, k, { load_kg: 0, gmed_strength: 1, gmin_strength: 1,
+                                                                        pelvic_drop_deg: 0, trunk_lean_deg: 0 }));
+    var table = document.getElementById("chart-table");
     var rows = [];
     Object.keys(D.chart.group_muscles).forEach(function (grp) {
       ["r", "l"].forEach(function (sd) {
@@ -551,8 +555,10 @@
     Object.keys(w.forces_n).forEach(function (key) { frac[key] = w.forces_n[key][f] / w.max_forces_n[key]; });
     walkFig.draw(w.geometry[f], names, frac, { stance: w.stance[f], lifted: null, loadKg: 0 });
     walkPlot.cursor.setAttribute("x1", walkPlot.x(w.percent[f])); walkPlot.cursor.setAttribute("x2", walkPlot.x(w.percent[f]));
-    setText("walk-now", w.percent[f].toFixed(0) + " % of the gait cycle; " + (w.stance[f] === "r" ? "right" : "left") +
-            " foot lower; hip contact right " + w.hcf_bw.r[f].toFixed(2) + " BW, left " + w.hcf_bw.l[f].toFixed(2) + " BW", w.percent[f]);
+    var feet = { r: "right foot on the ground", l: "left foot on the ground", both: "both feet on the ground",
+                 none: "no foot on the ground" }[w.feet ? w.feet[f] : w.stance[f]];
+    setText("walk-now", w.percent[f].toFixed(0) + " % of the gait cycle; " + feet + "; hip contact right " +
+            w.hcf_bw.r[f].toFixed(2) + " BW, left " + w.hcf_bw.l[f].toFixed(2) + " BW", w.percent[f]);
     GROUPS.forEach(function (g) {
       setText("wforce-" + g, Math.round(w.forces_n[g + "_" + sd][f]) + " N", w.forces_n[g + "_" + sd][f]);
     });
