@@ -48,7 +48,6 @@ from hipsim.dynamics.inverse import ExternalLoad, PointMass, joint_reaction
 from hipsim.model import Model
 from hipsim.model.scaling import Subject
 from hipsim.muscles.passive_joints import passive_joint_moments
-from hipsim.muscles.thelen import rigid_tendon_state
 from hipsim.optimize import DEFAULT_COORDINATES, solve_arrays
 from hipsim.tasks.result import RESERVE_LIMIT_FRACTION, RESERVE_LIMIT_NM, RESERVE_SLACK_NM
 from hipsim.tasks.stance import Load, _foot_span, point_masses_for
@@ -333,11 +332,8 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     part = np.flatnonzero(crossing[:, sel].any(axis=1))
     lmt, arms = model.lengths_and_moment_arms(qk)
     arms = np.asarray(arms).reshape(rows.size, nm, model.n_coordinates)
-    th = model.thelen
-    f0_ref = np.asarray(model.max_isometric_forces, dtype=float)
-    st = rigid_tendon_state(lmt, np.zeros_like(lmt), f0_ref, model.optimal_fiber_lengths, model.tendon_slack_lengths,
-                            model.pennation_angles, model.max_contraction_velocities, th.k_shape_active,
-                            th.k_shape_passive, th.fmax_muscle_strain, th.af, th.flen)
+    # each muscle's own force model (Thelen 2003 or Millard 2013), as static_optimization uses it
+    st = model.rigid_tendon_state(lmt, np.zeros_like(lmt))
     fs = (mrk[:, None] ** (2.0 / 3.0)) * inp.strength[rows]
     f_act = st.active_force_per_activation * fs
     arms_sel = arms[:, :, sel] * crossing[None, :, sel] * sk[:, None, None]
