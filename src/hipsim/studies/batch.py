@@ -123,7 +123,7 @@ def stance_pose_batch(model: Model, side: str, angles: Mapping[str, np.ndarray])
         f"hip_flexion_{side}": np.radians(angles["hip_flexion_deg"]),
         f"hip_rotation_{side}": np.radians(angles["hip_rotation_deg"]),
         f"hip_flexion_{other}": np.radians(angles["swing_hip_flexion_deg"]),
-        f"knee_angle_{other}": -np.radians(angles["swing_knee_flexion_deg"]),
+        f"knee_angle_{other}": model.knee_flexion_sign(other) * np.radians(angles["swing_knee_flexion_deg"]),
     }
     return model.pose(q)
 
@@ -284,9 +284,22 @@ def _generalized_forces(model: Model, q: np.ndarray, body_w: np.ndarray,
     return -Q, force, point
 
 
+def batchable(model: Model) -> bool:
+    """Whether :func:`stance_batch` takes this model: both subtalar joints free (the full-body
+    models lock them, and :func:`hipsim.tasks.stance.balance_over_foot` then balances with one
+    unknown less; their studies run scenario by scenario)."""
+    try:
+        ix = [model.coordinate_index(f"subtalar_angle_{s}") for s in ("r", "l")]
+    except Exception:
+        return False
+    return not bool(np.asarray(model.compiled.coord_locked)[ix].any())
+
+
 def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) -> StanceOutputs:
     """Solve single-leg stance for every sample of ``inp`` on ``model`` (its recorded subject is
     the reference geometry; see the module docstring). One call per kernel for the whole batch."""
+    if not batchable(model):
+        raise ValueError(f"{model.name}: the batched stance needs free subtalar joints (see batchable)")
     n = inp.n
     cm = model.compiled
     side = inp.side

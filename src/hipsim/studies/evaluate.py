@@ -32,7 +32,7 @@ from hipsim.model import Model, load_model
 from hipsim.model.spec import ConditionalPathPoint, PathPoint
 from hipsim.scenarios.runner import PreparedScenario, _plan, _weak_factors, run_scenario
 from hipsim.scenarios.schema import parse_scenario
-from hipsim.studies.batch import ANGLES, STATUS_OK, StanceInputs, stance_batch
+from hipsim.studies.batch import ANGLES, STATUS_OK, StanceInputs, batchable, stance_batch
 from hipsim.studies.schema import Parameter, StudySpec
 
 SIDES = ("r", "l")
@@ -88,7 +88,7 @@ class Evaluator:
         prep = prepare_scenario(spec.scenario_path)
         comp = any(m.type == "weakness" and m.values["compensation"] != "none"
                    for m in prep.spec.modifiers + prep.spec.baseline_modifiers)
-        fast = prep.spec.task == "single_leg_stance" and not comp
+        fast = prep.spec.task == "single_leg_stance" and not comp and batchable(prep.model)
         if not fast and any(p.target.kind == "attachment_offset_mm" for p in spec.parameters):
             p = next(p for p in spec.parameters if p.target.kind == "attachment_offset_mm")
             raise input_error(spec.source, "parameters.key", p.key, "attachment offsets apply to single-leg stance "
