@@ -3,9 +3,12 @@
 Rules (uniform, documented, and explicit in every result through :class:`Subject`):
 
 * Lengths (joint offsets, centres of mass, path points, joint translations that are functions
-  of an angle, moving-point functions, optimal fibre and tendon slack lengths) scale by
-  ``s = height / reference height``. Uniform scaling keeps every muscle's normalised fibre
-  length at a given posture, so force-length behaviour is preserved.
+  of an angle, moving-point functions, wrap cylinders' centres, radii and lengths, the scale
+  factor of a coordinate coupler whose dependent coordinate is a translation, optimal fibre and
+  tendon slack lengths) scale by ``s = height / reference height``. Uniform scaling keeps every
+  muscle's normalised fibre length at a given posture, so force-length behaviour is preserved.
+  A subject's own per-segment scaling (OpenSim ScaleSets, scaled models) is in
+  :mod:`hipsim.model.scaleset`.
 * Masses scale by ``m = mass / reference mass``; inertias by ``m * s**2``.
 * Maximum isometric forces scale by ``m ** (2/3)``: force follows physiological
   cross-sectional area, and under geometric similarity area grows as mass^(2/3)
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 
 from hipsim.params import Param, check_params
 from hipsim.model.spec import (AnyPathPoint, Body, ConditionalPathPoint, Constant, Frame, Function, Linear, ModelSpec,
-                               MovingPathPoint, Multiplier, PathPoint, SimmSpline, TransformAxis)
+                               MovingPathPoint, Multiplier, PathPoint, Polynomial, SimmSpline, TransformAxis)
 
 #: Height (m) of the generic gait2392 subject.
 REFERENCE_HEIGHT_M = 1.80
@@ -73,16 +76,24 @@ class Subject:
                 and abs(self.height_m - other.height_m) <= rel * other.height_m)
 
 
-def _scale_fn(f: Function, s: float) -> Function:
-    """A function whose output is ``s`` times that of ``f`` (spline y values, linear coefficients)."""
+def scale_function(f: Function, s: float) -> Function:
+    """A function whose output is ``s`` times that of ``f`` (a constant's value, linear and
+    polynomial coefficients, spline y values, a multiplier's scale): the same values OpenSim gets
+    by wrapping ``f`` in a MultiplierFunction of scale ``s``."""
     if isinstance(f, Constant):
         return Constant(f.value * s)
     if isinstance(f, Linear):
         return Linear(f.slope * s, f.intercept * s)
     if isinstance(f, SimmSpline):
         return SimmSpline(f.x, tuple(v * s for v in f.y))
-    assert isinstance(f, Multiplier)
-    return Multiplier(f.scale * s, f.inner)
+    if isinstance(f, Polynomial):
+        return Polynomial(tuple(c * s for c in f.coefficients))
+    if isinstance(f, Multiplier):
+        return Multiplier(f.scale * s, f.inner)
+    raise TypeError(f"unknown function record {type(f).__name__}")
+
+
+_scale_fn = scale_function
 
 
 def _v(v, s: float):
@@ -108,6 +119,13 @@ def scale_spec(spec: ModelSpec, current: Subject, subject: Subject) -> ModelSpec
         joints.append(dataclasses.replace(
             j, parent_frame=Frame(_v(j.parent_frame.translation, s), j.parent_frame.orientation),
             child_frame=Frame(_v(j.child_frame.translation, s), j.child_frame.orientation), transform=axes))
+    translational = {c.name: j for j in spec.joints for c in j.coordinates if c.motion == "translational"}
+    # A coupler whose dependent coordinate is a distance scales its output (OpenSim's
+    # CoordinateCouplerConstraint::scale); the joint axes that use that coordinate keep theirs.
+    couplers = tuple(dataclasses.replace(c, scale_factor=c.scale_factor * s) if c.dependent in translational
+                     and translational[c.dependent].parent != "ground" else c for c in spec.couplers)
+    wraps = tuple(dataclasses.replace(w, translation=_v(w.translation, s), radius=w.radius * s, length=w.length * s)
+                  for w in spec.wrap_objects)
     muscles = []
     for mu in spec.muscles:
         path: list[AnyPathPoint] = []
@@ -124,5 +142,5 @@ def scale_spec(spec: ModelSpec, current: Subject, subject: Subject) -> ModelSpec
             optimal_fiber_length=mu.optimal_fiber_length * s, tendon_slack_length=mu.tendon_slack_length * s))
     note = (f"scaled from {current.mass_kg:g} kg, {current.height_m:g} m to {subject.mass_kg:g} kg, "
             f"{subject.height_m:g} m: lengths x{s:.4f}, masses x{m:.4f}, muscle forces x{fs:.4f} (mass^(2/3))")
-    return dataclasses.replace(spec, bodies=bodies, joints=tuple(joints), muscles=tuple(muscles),
-                               notes=spec.notes + (note,), height_m=subject.height_m)
+    return dataclasses.replace(spec, bodies=bodies, joints=tuple(joints), muscles=tuple(muscles), couplers=couplers,
+                               wrap_objects=wraps, notes=spec.notes + (note,), height_m=subject.height_m)
