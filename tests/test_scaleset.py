@@ -157,7 +157,7 @@ def test_unknown_bodies_and_implausible_factors_are_refused(lai):
 
 # --------------------------------------------------------------------------- against OpenSim
 
-def _opensim_scaled(osim, src: Path, factors, out: Path, mass_kg: float) -> None:
+def _opensim_scaled(osim, src: Path, factors, out: Path, preserve: bool, mass_kg: float | None) -> None:
     om = osim.Model(str(src))
     s = om.initSystem()
     ss = osim.ScaleSet()
@@ -167,13 +167,15 @@ def _opensim_scaled(osim, src: Path, factors, out: Path, mass_kg: float) -> None
         sc.setScaleFactors(osim.Vec3(*f))
         sc.setApply(True)
         ss.cloneAndAppend(sc)
-    om.scale(s, ss, True, mass_kg)
+    om.scale(s, ss, preserve, -1.0 if mass_kg is None else mass_kg)
     om.printToXML(str(out))
 
 
-def test_a_scale_set_scales_rajagopal_as_opensim_does(opensim, reference_dir, tmp_path):
+@pytest.mark.parametrize("preserve, mass_kg", [(True, 60.0), (False, None)])
+def test_a_scale_set_scales_rajagopal_as_opensim_does(opensim, reference_dir, tmp_path, preserve, mass_kg):
     """Rajagopal et al. (2016) scaled by random per-body, per-axis factors (0.85-1.2) with OpenSim
-    4.6's Model::scale (mass distribution preserved, total 60 kg) and with apply_scale_set: every
+    4.6's Model::scale (mass distribution preserved and a total of 60 kg, or masses scaled by the
+    product of the factors) and with apply_scale_set: every
     body pose at 100 random poses within 1e-9 m, every muscle-tendon length (wraps included) within
     1e-6 m, optimal fibre and tendon slack lengths, masses, inertias and wrap cylinders to 1e-9."""
     import hipsim
@@ -182,9 +184,9 @@ def test_a_scale_set_scales_rajagopal_as_opensim_does(opensim, reference_dir, tm
     generic = read_osim(src)
     factors = _random_factors(generic, 7)
     out = tmp_path / "scaled.osim"
-    _opensim_scaled(opensim, src, factors, out, 60.0)
+    _opensim_scaled(opensim, src, factors, out, preserve, mass_kg)
     ref = hipsim.Model(read_osim(out))
-    ours = hipsim.Model(apply_scale_set(generic, factors, mass_kg=60.0))
+    ours = hipsim.Model(apply_scale_set(generic, factors, preserve_mass_distribution=preserve, mass_kg=mass_kg))
 
     rng = np.random.default_rng(3)
     lo = np.array([c.range[0] for c in ours.spec.independent_coordinates])
