@@ -547,3 +547,24 @@ def test_rajagopal_hip_muscles_match_opensim(opensim, reference_dir):
     assert all(v < 1e-7 for v in worst.values()), worst
     assert all(v < 1e-5 for v in worst_ma.values()), worst_ma
     assert all(wrapped[n] > 0 for n in ("glmax1_r", "iliacus_r", "psoas_r"))
+
+
+@pytest.mark.parametrize("method", ["opensim", "geodesic"])
+def test_batch_reuses_wrapping_scratch_without_leaks(method):
+    """The batch kernel allocates the wrapping scratch once per chunk of poses and reuses it for
+    every wrapped muscle and pose: a batch equals pose-by-pose calls bit for bit."""
+    import hipsim
+    m = hipsim.load_model("lai_uhlrich2023", wrap_method=method)
+    n = 40
+    rng = np.random.default_rng(3)
+    q = np.tile(m.default_q, (n, 1))
+    for side in "rl":
+        q[:, m.coordinate_index(f"hip_flexion_{side}")] = np.radians(rng.uniform(-20, 70, n))
+        q[:, m.coordinate_index(f"hip_adduction_{side}")] = np.radians(rng.uniform(-30, 25, n))
+        q[:, m.coordinate_index(f"knee_angle_{side}")] = m.knee_flexion_sign(side) * np.radians(rng.uniform(0, 100, n))
+    lengths, arms = m.lengths_and_moment_arms(q)
+    status = m.wrap_status(q)
+    for k in range(0, n, 7):
+        one_l, one_a = m.lengths_and_moment_arms(q[k])
+        assert np.array_equal(one_l, lengths[k]) and np.array_equal(one_a, arms[k])
+        assert np.array_equal(m.wrap_status(q[k]), status[k])

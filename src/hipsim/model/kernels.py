@@ -18,7 +18,8 @@ kinematic tree), never finite differences:
 numba caches compiled kernels per source file and does not notice a change in a function it
 inlines from another file (``feval``): a change to :mod:`hipsim.model.functions` must come with
 a change to this file (and to every module whose cached kernels call these), or stale caches
-will run the old code.
+will run the old code. The same holds for the wrapping kernels of :mod:`hipsim.model.wrapping`
+that ``_muscles_at_pose`` calls (numba 0.68 keys a cache on the hash of its own file only).
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from hipsim.model.functions import feval
-from hipsim.model.wrapping import muscle_wrapped_length
+from hipsim.model.wrapping import muscle_workspace_sizes, muscle_wrapped_length_ws
 
 #: Below this many frames the batch kernels run on one thread: a 101-frame gait cycle takes
 #: about 2 ms serially, less than starting a parallel region costs on a loaded 2-core machine
@@ -319,11 +320,13 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
                      mc_start, mc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd,
                      wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
                      pw_start, pw_cyl, pw_range, wrap_method,
-                     lengths, arms, want_arms, gp, dp, pidx, pbody, dldq, wstatus, wafter, status_out):
+                     lengths, arms, want_arms, gp, dp, pidx, pbody, dldq, wstatus, wafter, wfw, wiw, status_out):
     """Lengths (nm,) and, if ``want_arms``, moment arms (nm, nc) at one pose whose body kinematics
     are in R, o, jw, jv. ``gp`` (max points, 3) and ``dp`` (max points, max coords, 3) are scratch,
     as are ``pidx``, ``pbody`` (max points,), ``dldq`` (max coords,) and ``wstatus``, ``wafter`` (max
-    wraps,) for a muscle that wraps (the ``wc_*``/``pw_*`` arrays, :mod:`hipsim.model.wrapping`);
+    wraps,) for a muscle that wraps (the ``wc_*``/``pw_*`` arrays, :mod:`hipsim.model.wrapping`),
+    and ``wfw`` (float64), ``wiw`` (int64), the wrapping kernel's workspaces
+    (``wrapping.muscle_workspace_sizes`` for the maximum points, coordinates and wraps per muscle);
     ``status_out`` (nm, max wraps) receives each path wrap's OpenSim wrap action (NO_WRAP,
     INSIDE_RADIUS, WRAPPED, MANDATORY_WRAP; -1 where a muscle has fewer wraps)."""
     nm = pt_start.shape[0] - 1
@@ -383,10 +386,11 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
                 arms[m, k] = 0.0
         if pw_start[m + 1] > pw_start[m]:
             # A wrapping muscle: OpenSim's path over its wrap cylinders (hipsim.model.wrapping).
-            lengths[m] = muscle_wrapped_length(
+            lengths[m] = muscle_wrapped_length_ws(
                 m, gp[:npts], dp[:npts, :ncm], pidx[:npts], pbody[:npts], pt_start[m + 1] - pt_start[m],
                 mc_coord[c0:c0 + ncm], R, o, jw, jv, want_arms, wrap_method, wc_body, wc_rot, wc_trans, wc_radius,
-                wc_length, wc_axis, wc_sign, wc_active, pw_start, pw_cyl, pw_range, dldq[:ncm], wstatus, wafter)
+                wc_length, wc_axis, wc_sign, wc_active, pw_start, pw_cyl, pw_range, dldq[:ncm], wstatus, wafter,
+                wfw, wiw)
             if want_arms:
                 for t in range(ncm):
                     arms[m, mc_coord[c0 + t]] = -dldq[t]
@@ -440,6 +444,8 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
     lengths = np.empty((nf, nm))
     arms = np.empty((nf if want_arms else 0, nm, nc))  # every row is written in full below
     status = np.empty((nf, nm, maxw), dtype=np.int64)
+    # The wrapping kernel's scratch, sized for the largest muscle (it allocates nothing per pose).
+    nwf, nwi = muscle_workspace_sizes(maxp, maxc, maxw)
     # Frames split in fixed chunks so that scratch is allocated once per chunk, not per frame.
     chunk = 64
     nchunks = (nf + chunk - 1) // chunk
@@ -458,6 +464,8 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
         dldq = np.zeros(maxc)
         wstatus = np.zeros(maxw, dtype=np.int64)
         wafter = np.zeros(maxw, dtype=np.int64)
+        wfw = np.empty(nwf)
+        wiw = np.empty(nwi, dtype=np.int64)
         for f in range(ch * chunk, min(nf, (ch + 1) * chunk)):
             body_kinematics(qs[f], want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord,
                             anc_start, anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R, o, jw, jv, sc, sv,
@@ -468,7 +476,7 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
                              wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
                              pw_start, pw_cyl, pw_range, wrap_method,
                              lengths[f], arms_f, want_arms, gp, dp, pidx, pbody, dldq,
-                             wstatus, wafter, status[f])
+                             wstatus, wafter, wfw, wiw, status[f])
     return lengths, arms, status
 
 

@@ -522,9 +522,12 @@ def cylinder_in_ground(R, o, jw, jv, body, rot, trans, coords, Rc, oc, wc, vc):
         vc[t, 2] = jv[body, k, 2] + w0 * s1 - w1 * s0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _elem_pos(kind, ref, gp, cyl_R, cyl_o, wt, out):
-    """Ground position of a path element: a path point (kind -1) or a tangent point of wrap kind."""
+    """Ground position of a path element: a path point (kind -1) or a tangent point of wrap kind.
+    (The hot loops of :func:`wrapped_path_length_ws` write this out, with the element's velocity
+    per coordinate (tangent points riding on their cylinder) and the change to a cylinder's frame:
+    calls passing arrays cost reference counting, more than the arithmetic.)"""
     if kind < 0:
         for i in range(3):
             out[i] = gp[ref, i]
@@ -532,34 +535,6 @@ def _elem_pos(kind, ref, gp, cyl_R, cyl_o, wt, out):
         for i in range(3):
             out[i] = (cyl_o[kind, i] + cyl_R[kind, i, 0] * wt[kind, ref, 0] + cyl_R[kind, i, 1] * wt[kind, ref, 1]
                       + cyl_R[kind, i, 2] * wt[kind, ref, 2])
-
-
-@njit(cache=True, inline="always")
-def _elem_vel(kind, ref, t, x, dp, cyl_o, cyl_w, cyl_v, out):
-    """d(position)/dq_t of a path element at ground position x (tangent points ride on their cylinder)."""
-    if kind < 0:
-        for i in range(3):
-            out[i] = dp[ref, t, i]
-    else:
-        r0 = x[0] - cyl_o[kind, 0]
-        r1 = x[1] - cyl_o[kind, 1]
-        r2 = x[2] - cyl_o[kind, 2]
-        w0 = cyl_w[kind, t, 0]
-        w1 = cyl_w[kind, t, 1]
-        w2 = cyl_w[kind, t, 2]
-        out[0] = cyl_v[kind, t, 0] + w1 * r2 - w2 * r1
-        out[1] = cyl_v[kind, t, 1] + w2 * r0 - w0 * r2
-        out[2] = cyl_v[kind, t, 2] + w0 * r1 - w1 * r0
-
-
-@njit(cache=True, inline="always")
-def _to_cyl(x, cyl_R, cyl_o, w, out):
-    """Ground point x in the frame of cylinder w."""
-    d0 = x[0] - cyl_o[w, 0]
-    d1 = x[1] - cyl_o[w, 1]
-    d2 = x[2] - cyl_o[w, 2]
-    for i in range(3):
-        out[i] = cyl_R[w, 0, i] * d0 + cyl_R[w, 1, i] * d1 + cyl_R[w, 2, i] * d2
 
 
 @njit(cache=True)
@@ -573,7 +548,7 @@ def _remove_wrap(w, pkind, pref, npath):
     return npath
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _query(kind, ref, gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, out):
     """Ground position as OpenSim's ``getLocationInGround`` returns it. OpenSim caches a tangent
     point's ground location at its first query for a state and does not refresh it when a
@@ -591,25 +566,59 @@ def _query(kind, ref, gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, out):
 
 
 @njit(cache=True)
-def _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale):
-    xa = np.empty(3)
-    xb = np.empty(3)
+def _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale, xa, xb):
+    """Length of the current path (``xa``, ``xb`` (3,) are scratch). The element positions are
+    :func:`_query`'s, written out here: calling it per element passes arrays, whose reference
+    counting cost more than the arithmetic."""
     total = 0.0
-    _query(pkind[0], pref[0], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, xa)
-    for e in range(1, npath):
-        _query(pkind[e], pref[e], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, xb)
-        if pkind[e] >= 0 and pkind[e] == pkind[e - 1]:
-            total += warc[pkind[e]]
+    for e in range(npath):
+        kind = pkind[e]
+        ref = pref[e]
+        if kind < 0:
+            for i in range(3):
+                xb[i] = gp[ref, i]
+        elif use_stale and svalid[kind, ref]:
+            for i in range(3):
+                xb[i] = stale[kind, ref, i]
         else:
-            total += math.sqrt((xb[0] - xa[0]) ** 2 + (xb[1] - xa[1]) ** 2 + (xb[2] - xa[2]) ** 2)
+            for i in range(3):
+                xb[i] = (cyl_o[kind, i] + cyl_R[kind, i, 0] * wt[kind, ref, 0] + cyl_R[kind, i, 1] * wt[kind, ref, 1]
+                         + cyl_R[kind, i, 2] * wt[kind, ref, 2])
+            if use_stale:
+                for i in range(3):
+                    stale[kind, ref, i] = xb[i]
+                svalid[kind, ref] = True
+        if e > 0:
+            if kind >= 0 and kind == pkind[e - 1]:
+                total += warc[kind]
+            else:
+                total += math.sqrt((xb[0] - xa[0]) ** 2 + (xb[1] - xa[1]) ** 2 + (xb[2] - xa[2]) ** 2)
         for i in range(3):
             xa[i] = xb[i]
     return total
 
 
 @njit(cache=True)
+def path_workspace_sizes(n, nw):
+    """Sizes (float64, int64) of the scratch :func:`wrapped_path_length_ws` needs for a path of ``n``
+    active points and ``nw`` wraps."""
+    nwm = max(nw, 1)
+    return 19 * nwm + 2 * SEG_OUT_SIZE + 33, 2 * (n + 2 * nw) + 6 * nwm
+
+
+@njit(cache=True)
 def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v, cbody,
                         radius, length, axis, sign, active, rng, dl, status, seg_after):
+    """:func:`wrapped_path_length_ws` with its scratch allocated here (see it for the arguments)."""
+    nfw, niw = path_workspace_sizes(gp.shape[0], radius.shape[0])
+    return wrapped_path_length_ws(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v,
+                                  cbody, radius, length, axis, sign, active, rng, dl, status, seg_after,
+                                  np.empty(nfw), np.empty(niw, dtype=np.int64))
+
+
+@njit(cache=True)
+def wrapped_path_length_ws(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v, cbody,
+                           radius, length, axis, sign, active, rng, dl, status, seg_after, fw, iw):
     """Length of one muscle's path with its cylinder wraps, and d length / d q_k (exact).
 
     Inputs (one muscle, one pose):
@@ -638,6 +647,9 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
     just before its first tangent point following path points only (else -1): together with
     ``status`` it identifies the wrapping configuration, whose change between poses is a
     switch.
+
+    ``fw`` (float64) and ``iw`` (int64) are scratch, at least :func:`path_workspace_sizes` long:
+    this kernel allocates nothing (the batch kernels allocate the scratch once per chunk of poses).
     """
     n = gp.shape[0]
     nw = radius.shape[0]
@@ -654,30 +666,54 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
     else:               # OpenSim iterates on the tangent points only when the path has 2+ wraps
         seg_method = OPENSIM_ITERATED if nw >= 2 else OPENSIM_PLANE
     m_max = n + 2 * nw
-    pkind = np.empty(m_max, dtype=np.int64)
-    pref = np.empty(m_max, dtype=np.int64)
+    nwm = max(nw, 1)
+    # Scratch: views of the workspaces, laid out as path_workspace_sizes counts them.
+    pkind = iw[0:m_max]
+    pref = iw[m_max:2 * m_max]
+    io = 2 * m_max
+    wcode = iw[io:io + nwm]
+    in_path = iw[io + nwm:io + 2 * nwm]          # 0 / 1
+    order = iw[io + 2 * nwm:io + 3 * nwm]
+    result = iw[io + 3 * nwm:io + 4 * nwm]
+    svalid = iw[io + 4 * nwm:io + 6 * nwm].reshape((nwm, 2))   # 0 / 1
+    wt = fw[0:6 * nwm].reshape((nwm, 2, 3))
+    wg = fw[6 * nwm:12 * nwm].reshape((nwm, 2, 3))
+    stale = fw[12 * nwm:18 * nwm].reshape((nwm, 2, 3))
+    warc = fw[18 * nwm:19 * nwm]
+    fo = 19 * nwm
+    seg = fw[fo:fo + SEG_OUT_SIZE]
+    best = fw[fo + SEG_OUT_SIZE:fo + 2 * SEG_OUT_SIZE]
+    fo += 2 * SEG_OUT_SIZE
+    xa = fw[fo:fo + 3]
+    xb = fw[fo + 3:fo + 6]
+    pa = fw[fo + 6:fo + 9]
+    pb = fw[fo + 9:fo + 12]
+    va = fw[fo + 12:fo + 15]
+    vb = fw[fo + 15:fo + 18]
+    sa = fw[fo + 18:fo + 21]
+    sb = fw[fo + 21:fo + 24]
+    cv = fw[fo + 24:fo + 27]
+    ya = fw[fo + 27:fo + 30]
+    yb = fw[fo + 30:fo + 33]
+    for w in range(nwm):
+        wcode[w] = 0
+        in_path[w] = 0
+        order[w] = w
+        result[w] = 0
+        warc[w] = 0.0
+        for e in range(2):
+            svalid[w, e] = 0
+            for a in range(3):
+                wt[w, e, a] = 0.0
+                wg[w, e, a] = 0.0
+                stale[w, e, a] = 0.0
     for j in range(n):
         pkind[j] = -1
         pref[j] = j
     npath = n
-    wt = np.zeros((max(nw, 1), 2, 3))
-    warc = np.zeros(max(nw, 1))
-    wg = np.zeros((max(nw, 1), 2, 3))
-    wcode = np.zeros(max(nw, 1), dtype=np.int64)
-    in_path = np.zeros(max(nw, 1), dtype=np.bool_)
-    order = np.arange(max(nw, 1))
-    result = np.zeros(max(nw, 1), dtype=np.int64)
     for w in range(nw):
         status[w] = -1
-    seg = np.empty(SEG_OUT_SIZE)
-    best = np.empty(SEG_OUT_SIZE)
     use_stale = method != GEODESIC and nw >= 2
-    stale = np.zeros((max(nw, 1), 2, 3))
-    svalid = np.zeros((max(nw, 1), 2), dtype=np.bool_)
-    xa = np.empty(3)
-    xb = np.empty(3)
-    pa = np.empty(3)
-    pb = np.empty(3)
     max_iter = 1 if nw < 2 else 8
     last = np.inf
     abort = False
@@ -715,14 +751,40 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
                 pt2 = pt1 + 1
                 if pkind[pt1] >= 0 and pkind[pt1] == pkind[pt2]:
                     continue
-                _elem_pos(pkind[pt1], pref[pt1], gp, cyl_R, cyl_o, wt, xa)
-                _elem_pos(pkind[pt2], pref[pt2], gp, cyl_R, cyl_o, wt, xb)
-                _to_cyl(xa, cyl_R, cyl_o, w, pa)
-                _to_cyl(xb, cyl_R, cyl_o, w, pb)
+                # (_elem_pos and _to_cyl written out: calls passing arrays cost reference counting)
+                ka = pkind[pt1]
+                ra = pref[pt1]
+                kb = pkind[pt2]
+                rb = pref[pt2]
+                if ka < 0:
+                    for j3 in range(3):
+                        xa[j3] = gp[ra, j3]
+                else:
+                    for j3 in range(3):
+                        xa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
+                                  + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
+                if kb < 0:
+                    for j3 in range(3):
+                        xb[j3] = gp[rb, j3]
+                else:
+                    for j3 in range(3):
+                        xb[j3] = (cyl_o[kb, j3] + cyl_R[kb, j3, 0] * wt[kb, rb, 0] + cyl_R[kb, j3, 1] * wt[kb, rb, 1]
+                                  + cyl_R[kb, j3, 2] * wt[kb, rb, 2])
+                d0 = xa[0] - cyl_o[w, 0]
+                d1 = xa[1] - cyl_o[w, 1]
+                d2 = xa[2] - cyl_o[w, 2]
+                for j3 in range(3):
+                    pa[j3] = cyl_R[w, 0, j3] * d0 + cyl_R[w, 1, j3] * d1 + cyl_R[w, 2, j3] * d2
+                d0 = xb[0] - cyl_o[w, 0]
+                d1 = xb[1] - cyl_o[w, 1]
+                d2 = xb[2] - cyl_o[w, 2]
+                for j3 in range(3):
+                    pb[j3] = cyl_R[w, 0, j3] * d0 + cyl_R[w, 1, j3] * d1 + cyl_R[w, 2, j3] * d2
                 code = wrap_segment(pa, pb, radius[w], length[w], axis[w], sign[w], seg_method, seg)
                 result[i] = code
                 if code == MANDATORY_WRAP:
-                    best[:] = seg
+                    for a in range(SEG_OUT_SIZE):
+                        best[a] = seg[a]
                     best_pos = pt2
                     wcode[w] = code
                     break
@@ -746,7 +808,8 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
                             change += math.sqrt(dd)
                     if change < best_change:
                         best_change = change
-                        best[:] = seg
+                        for a in range(SEG_OUT_SIZE):
+                            best[a] = seg[a]
                         best_pos = pt2
                         wcode[w] = code
             if best_pos >= 0:
@@ -767,7 +830,7 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
                 warc[w] = best[SEG_ARC]
         if abort:
             break
-        total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale)
+        total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale, ya, yb)
         if abs(total - last) < _CONVERGED:
             break
         last = total
@@ -778,7 +841,7 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
                 if in_path[0]:
                     npath = _remove_wrap(0, pkind, pref, npath)
                     in_path[0] = False
-    total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale)
+    total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale, ya, yb)
     for i in range(nw):
         status[order[i]] = result[i]
     for w in range(nw):
@@ -795,17 +858,72 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
         return total
     for t in range(nk):
         dl[t] = 0.0
-    va = np.empty(3)
-    vb = np.empty(3)
     # Straight segments, tangent points riding rigidly on their cylinders. (With OpenSim's
     # semantics the directions come from its cached ground locations, as in its moment arms.)
-    sa = np.empty(3)
-    sb = np.empty(3)
-    _elem_pos(pkind[0], pref[0], gp, cyl_R, cyl_o, wt, xa)
-    _query(pkind[0], pref[0], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, sa)
+    # (_elem_pos and _query written out: calls passing arrays cost reference counting)
+    ka = pkind[0]
+    ra = pref[0]
+    if ka < 0:
+        for j3 in range(3):
+            xa[j3] = gp[ra, j3]
+    else:
+        for j3 in range(3):
+            xa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
+                      + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
+    if ka >= 0 and use_stale:
+        if not svalid[ka, ra]:
+            if ka < 0:
+                for j3 in range(3):
+                    sa[j3] = gp[ra, j3]
+            else:
+                for j3 in range(3):
+                    sa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
+                              + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
+            for j3 in range(3):
+                stale[ka, ra, j3] = sa[j3]
+            svalid[ka, ra] = True
+        for j3 in range(3):
+            sa[j3] = stale[ka, ra, j3]
+    else:
+        if ka < 0:
+            for j3 in range(3):
+                sa[j3] = gp[ra, j3]
+        else:
+            for j3 in range(3):
+                sa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
+                          + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
     for e in range(1, npath):
-        _elem_pos(pkind[e], pref[e], gp, cyl_R, cyl_o, wt, xb)
-        _query(pkind[e], pref[e], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, sb)
+        kb = pkind[e]
+        rb = pref[e]
+        if kb < 0:
+            for j3 in range(3):
+                xb[j3] = gp[rb, j3]
+        else:
+            for j3 in range(3):
+                xb[j3] = (cyl_o[kb, j3] + cyl_R[kb, j3, 0] * wt[kb, rb, 0] + cyl_R[kb, j3, 1] * wt[kb, rb, 1]
+                          + cyl_R[kb, j3, 2] * wt[kb, rb, 2])
+        if kb >= 0 and use_stale:
+            if not svalid[kb, rb]:
+                if kb < 0:
+                    for j3 in range(3):
+                        sb[j3] = gp[rb, j3]
+                else:
+                    for j3 in range(3):
+                        sb[j3] = (cyl_o[kb, j3] + cyl_R[kb, j3, 0] * wt[kb, rb, 0] + cyl_R[kb, j3, 1] * wt[kb, rb, 1]
+                                  + cyl_R[kb, j3, 2] * wt[kb, rb, 2])
+                for j3 in range(3):
+                    stale[kb, rb, j3] = sb[j3]
+                svalid[kb, rb] = True
+            for j3 in range(3):
+                sb[j3] = stale[kb, rb, j3]
+        else:
+            if kb < 0:
+                for j3 in range(3):
+                    sb[j3] = gp[rb, j3]
+            else:
+                for j3 in range(3):
+                    sb[j3] = (cyl_o[kb, j3] + cyl_R[kb, j3, 0] * wt[kb, rb, 0] + cyl_R[kb, j3, 1] * wt[kb, rb, 1]
+                              + cyl_R[kb, j3, 2] * wt[kb, rb, 2])
         ba = pbody[pref[e - 1]] if pkind[e - 1] < 0 else cbody[pkind[e - 1]]
         bb = pbody[pref[e]] if pkind[e] < 0 else cbody[pkind[e]]
         if ba != bb:      # (a segment within one body, such as an arc, does not change length)
@@ -817,24 +935,64 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
                 u0 /= sl
                 u1 /= sl
                 u2 /= sl
+                # (_elem_vel for both ends, written out: calls passing arrays cost reference counting)
+                ka = pkind[e - 1]
+                ra = pref[e - 1]
+                kb = pkind[e]
+                rb = pref[e]
                 for t in range(nk):
-                    _elem_vel(pkind[e - 1], pref[e - 1], t, xa, dp, cyl_o, cyl_w, cyl_v, va)
-                    _elem_vel(pkind[e], pref[e], t, xb, dp, cyl_o, cyl_w, cyl_v, vb)
+                    if ka < 0:
+                        for i in range(3):
+                            va[i] = dp[ra, t, i]
+                    else:
+                        r0 = xa[0] - cyl_o[ka, 0]
+                        r1 = xa[1] - cyl_o[ka, 1]
+                        r2 = xa[2] - cyl_o[ka, 2]
+                        w0 = cyl_w[ka, t, 0]
+                        w1 = cyl_w[ka, t, 1]
+                        w2 = cyl_w[ka, t, 2]
+                        va[0] = cyl_v[ka, t, 0] + w1 * r2 - w2 * r1
+                        va[1] = cyl_v[ka, t, 1] + w2 * r0 - w0 * r2
+                        va[2] = cyl_v[ka, t, 2] + w0 * r1 - w1 * r0
+                    if kb < 0:
+                        for i in range(3):
+                            vb[i] = dp[rb, t, i]
+                    else:
+                        r0 = xb[0] - cyl_o[kb, 0]
+                        r1 = xb[1] - cyl_o[kb, 1]
+                        r2 = xb[2] - cyl_o[kb, 2]
+                        w0 = cyl_w[kb, t, 0]
+                        w1 = cyl_w[kb, t, 1]
+                        w2 = cyl_w[kb, t, 2]
+                        vb[0] = cyl_v[kb, t, 0] + w1 * r2 - w2 * r1
+                        vb[1] = cyl_v[kb, t, 1] + w2 * r0 - w0 * r2
+                        vb[2] = cyl_v[kb, t, 2] + w0 * r1 - w1 * r0
                     dl[t] += u0 * (vb[0] - va[0]) + u1 * (vb[1] - va[1]) + u2 * (vb[2] - va[2])
         for i in range(3):
             xa[i] = xb[i]
             sa[i] = sb[i]
     # Sliding of the tangent points: (g - e) . d(neighbour in the cylinder frame), zero when the
     # tangent points are consistent with the arc direction (the envelope argument).
-    cv = np.empty(3)
     for e in range(npath):
         w = pkind[e]
         if w < 0 or pref[e] != 0:
             continue
         for side in range(2):
             nb_e = e - 1 if side == 0 else e + 2
-            _elem_pos(pkind[nb_e], pref[nb_e], gp, cyl_R, cyl_o, wt, xa)
-            _to_cyl(xa, cyl_R, cyl_o, w, pa)
+            ka = pkind[nb_e]
+            ra = pref[nb_e]
+            if ka < 0:
+                for j3 in range(3):
+                    xa[j3] = gp[ra, j3]
+            else:
+                for j3 in range(3):
+                    xa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
+                              + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
+            d0 = xa[0] - cyl_o[w, 0]
+            d1 = xa[1] - cyl_o[w, 1]
+            d2 = xa[2] - cyl_o[w, 2]
+            for j3 in range(3):
+                pa[j3] = cyl_R[w, 0, j3] * d0 + cyl_R[w, 1, j3] * d1 + cyl_R[w, 2, j3] * d2
             q0 = pa[0] - wt[w, side, 0]
             q1 = pa[1] - wt[w, side, 1]
             q2 = pa[2] - wt[w, side, 2]
@@ -847,7 +1005,19 @@ def wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, c
             if abs(c0) + abs(c1) + abs(c2) < 1e-12:
                 continue
             for t in range(nk):
-                _elem_vel(pkind[nb_e], pref[nb_e], t, xa, dp, cyl_o, cyl_w, cyl_v, va)
+                if ka < 0:
+                    for i in range(3):
+                        va[i] = dp[ra, t, i]
+                else:
+                    r0 = xa[0] - cyl_o[ka, 0]
+                    r1 = xa[1] - cyl_o[ka, 1]
+                    r2 = xa[2] - cyl_o[ka, 2]
+                    w0 = cyl_w[ka, t, 0]
+                    w1 = cyl_w[ka, t, 1]
+                    w2 = cyl_w[ka, t, 2]
+                    va[0] = cyl_v[ka, t, 0] + w1 * r2 - w2 * r1
+                    va[1] = cyl_v[ka, t, 1] + w2 * r0 - w0 * r2
+                    va[2] = cyl_v[ka, t, 2] + w0 * r1 - w1 * r0
                 # relative velocity in the cylinder frame: R^T (v - v_c - w_c x (x - o_c))
                 r0 = xa[0] - cyl_o[w, 0]
                 r1 = xa[1] - cyl_o[w, 1]
@@ -927,9 +1097,30 @@ def wrap_arrays(cylinders: Sequence[WrapCylinder], path_wraps: Sequence[Sequence
 
 
 @njit(cache=True)
+def muscle_workspace_sizes(max_points, max_coords, max_wraps):
+    """Sizes (float64, int64) of the scratch :func:`muscle_wrapped_length_ws` needs for any muscle
+    with at most ``max_points`` active points, ``max_coords`` coordinates and ``max_wraps`` path wraps."""
+    nfw, niw = path_workspace_sizes(max_points, max_wraps)
+    return nfw + 14 * max_wraps + 6 * max_wraps * max_coords, niw + 6 * max_wraps
+
+
+@njit(cache=True)
 def muscle_wrapped_length(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv, want_deriv, method,
                           wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
                           pw_start, pw_cyl, pw_range, dl, status, seg_after):
+    """:func:`muscle_wrapped_length_ws` with its scratch allocated here (see it for the arguments)."""
+    nw = pw_start[m + 1] - pw_start[m]
+    nfw, niw = muscle_workspace_sizes(gp.shape[0], coords.shape[0], nw)
+    return muscle_wrapped_length_ws(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv, want_deriv, method,
+                                    wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
+                                    pw_start, pw_cyl, pw_range, dl, status, seg_after,
+                                    np.empty(nfw), np.empty(niw, dtype=np.int64))
+
+
+@njit(cache=True)
+def muscle_wrapped_length_ws(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv, want_deriv, method,
+                             wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
+                             pw_start, pw_cyl, pw_range, dl, status, seg_after, fw, iw):
     """:func:`wrapped_path_length` for muscle ``m`` of a compiled model, from body kinematics.
 
     ``gp`` (n,3), ``dp`` (n,nk,3), ``pidx``, ``pbody`` (n,) and ``n_all`` describe the muscle's
@@ -938,21 +1129,28 @@ def muscle_wrapped_length(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv, w
     are the body kinematics of ``kernels.body_kinematics``; the ``wc_*`` and ``pw_*`` arrays are a
     :class:`WrapArrays`. ``status`` and ``seg_after`` must hold at least the muscle's number of
     path wraps. Returns the length; fills ``dl`` (nk,) with d length / d q.
+
+    ``fw`` (float64) and ``iw`` (int64) are scratch, at least :func:`muscle_workspace_sizes` long
+    (sized for this muscle or any larger one): nothing is allocated here, so the batch kernel
+    (``kernels.lengths_and_arms_batch``) allocates them once per chunk of poses.
     """
     lo = pw_start[m]
     nw = pw_start[m + 1] - lo
     nk = coords.shape[0]
-    cyl_R = np.empty((nw, 3, 3))
-    cyl_o = np.empty((nw, 3))
-    cyl_w = np.zeros((nw, nk, 3))
-    cyl_v = np.zeros((nw, nk, 3))
-    cbody = np.empty(nw, dtype=np.int64)
-    radius = np.empty(nw)
-    length = np.empty(nw)
-    axis = np.empty(nw, dtype=np.int64)
-    sign = np.empty(nw, dtype=np.int64)
-    active = np.empty(nw, dtype=np.bool_)
-    rng = np.empty((nw, 2), dtype=np.int64)
+    # Per-wrap cylinder arrays: views at the start of the workspaces; the path kernel's scratch follows.
+    cyl_R = fw[0:9 * nw].reshape((nw, 3, 3))
+    cyl_o = fw[9 * nw:12 * nw].reshape((nw, 3))
+    radius = fw[12 * nw:13 * nw]
+    length = fw[13 * nw:14 * nw]
+    fo = 14 * nw
+    cyl_w = fw[fo:fo + 3 * nw * nk].reshape((nw, nk, 3))
+    cyl_v = fw[fo + 3 * nw * nk:fo + 6 * nw * nk].reshape((nw, nk, 3))
+    fo += 6 * nw * nk
+    cbody = iw[0:nw]
+    axis = iw[nw:2 * nw]
+    sign = iw[2 * nw:3 * nw]
+    active = iw[3 * nw:4 * nw]          # 0 / 1
+    rng = iw[4 * nw:6 * nw].reshape((nw, 2))
     for w in range(nw):
         c = pw_cyl[lo + w]
         cbody[w] = wc_body[c]
@@ -965,5 +1163,6 @@ def muscle_wrapped_length(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv, w
         active[w] = wc_active[c]
         rng[w, 0] = pw_range[lo + w, 0]
         rng[w, 1] = pw_range[lo + w, 1]
-    return wrapped_path_length(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v, cbody,
-                               radius, length, axis, sign, active, rng, dl, status[:nw], seg_after[:nw])
+    return wrapped_path_length_ws(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v,
+                                  cbody, radius, length, axis, sign, active, rng, dl, status[:nw], seg_after[:nw],
+                                  fw[fo:], iw[6 * nw:])
