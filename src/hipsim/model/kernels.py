@@ -19,7 +19,8 @@ numba caches compiled kernels per source file and does not notice a change in a 
 inlines from another file (``feval``): a change to :mod:`hipsim.model.functions` must come with
 a change to this file (and to every module whose cached kernels call these), or stale caches
 will run the old code. The same holds for the wrapping kernels of :mod:`hipsim.model.wrapping`
-that ``_muscles_at_pose`` calls (numba 0.68 keys a cache on the hash of its own file only).
+that ``_muscles_at_pose`` calls: numba 0.68 keys a cached kernel on the hash of its own source
+file only, so a change there must come with a change here.
 """
 from __future__ import annotations
 

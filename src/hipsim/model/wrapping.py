@@ -205,9 +205,30 @@ def _adjust(px, py, pz, rx, ry, rz, wx, wy, wz):
     """OpenSim's WrapCylinder::_adjust_tangent_point: (adjusted, new z of the tangent point)."""
     _, _, prz = _unit_or_zero(rx - px, ry - py, rz - pz)
     _, _, rwz = _unit_or_zero(wx - rx, wy - ry, wz - rz)
-    alpha = math.acos(prz)
-    omega = math.acos(rwz)
-    if abs(alpha - omega) > _TANGENCY:
+    # |acos(a) - acos(b)| = |a - b| / sqrt(1 - x^2) for some x between a and b (mean value
+    # theorem), so bounds on |x| bound the angle difference; where a bound is clear of the
+    # threshold by far more than the rounding of acos and of the bounds, it decides the test
+    # exactly as the two acos would, and they are skipped (they dominated the tangency loop).
+    apart = False
+    decided = False
+    aa = abs(prz)
+    ab = abs(rwz)
+    if aa <= 1.0 and ab <= 1.0:
+        d = abs(prz - rwz)
+        mx = max(aa, ab)
+        mn = min(aa, ab) if prz * rwz > 0.0 else 0.0
+        if d / math.sqrt((1.0 - mn) * (1.0 + mn)) > _TANGENCY * (1.0 + 1e-9) + 1e-12:
+            apart = True
+            decided = True
+        else:
+            den = (1.0 - mx) * (1.0 + mx)
+            if den > 0.0 and d / math.sqrt(den) < _TANGENCY * (1.0 - 1e-9) - 1e-12:
+                decided = True
+    if not decided:
+        alpha = math.acos(prz)
+        omega = math.acos(rwz)
+        apart = abs(alpha - omega) > _TANGENCY
+    if apart:
         ok, zi = _nearest_on_vertical(px, py, pz, wx, wy, wz, rx, ry, pz, wz, rz)
         if not ok:     # parallel lines: OpenSim reads an unset point here; hipsim leaves it
             return False, rz
