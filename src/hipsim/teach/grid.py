@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -329,7 +330,9 @@ def build_data(walks: Sequence[str] = ("normal",) + GAIT_SCENARIOS, workers: int
     processes (default: up to 2). Returns ``{"stance": ..., "walks": [...]}``."""
     workers = workers or max(1, min(2, os.cpu_count() or 1))
     cases = stance_cases()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: a parent that has run numba's parallel (OpenMP) kernels cannot fork safely
+    # (GNU OpenMP terminates the child: "fork() called from a process already using GNU OpenMP").
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         walk_futures = [pool.submit(_walk, n) for n in walks]  # the long jobs first
         chunk_futures = [pool.submit(_grid_chunk, c) for c in cases]
         chunks = []
