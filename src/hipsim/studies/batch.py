@@ -108,24 +108,11 @@ class StanceOutputs:
 
 
 def stance_pose_batch(model: Model, side: str, angles: Mapping[str, np.ndarray]) -> np.ndarray:
-    """:func:`hipsim.tasks.stance.stance_pose` for many samples at once (the same signs and
-    coordinates; tests check it against the scalar function)."""
-    sign = 1.0 if side == "r" else -1.0
-    other = "l" if side == "r" else "r"
-    drop = np.radians(angles["pelvic_drop_deg"])
-    lean = np.radians(angles["trunk_lean_deg"])
-    pelvis_list = -sign * drop
-    q = {
-        "pelvis_list": pelvis_list,
-        f"hip_adduction_{side}": drop,
-        f"hip_adduction_{other}": -drop,
-        "lumbar_bending": sign * lean - pelvis_list,
-        f"hip_flexion_{side}": np.radians(angles["hip_flexion_deg"]),
-        f"hip_rotation_{side}": np.radians(angles["hip_rotation_deg"]),
-        f"hip_flexion_{other}": np.radians(angles["swing_hip_flexion_deg"]),
-        f"knee_angle_{other}": model.knee_flexion_sign(other) * np.radians(angles["swing_knee_flexion_deg"]),
-    }
-    return model.pose(q)
+    """:func:`hipsim.tasks.stance.stance_pose` for many samples at once (it takes arrays)."""
+    from hipsim.tasks.stance import stance_pose
+    keys = ("pelvic_drop_deg", "trunk_lean_deg", "hip_flexion_deg", "hip_rotation_deg", "swing_hip_flexion_deg",
+            "swing_knee_flexion_deg")
+    return stance_pose(model, side, *(np.asarray(angles[k], dtype=float) for k in keys))
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:

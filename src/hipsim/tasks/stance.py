@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import brentq, least_squares
 
 from hipsim.anatomy import MUSCLE_GROUPS
@@ -120,30 +121,32 @@ def point_masses_for(model: Model, subject: Subject, loads: Sequence[Load]) -> l
     return out
 
 
-def stance_pose(model: Model, side: str, pelvic_drop_deg: float, trunk_lean_deg: float, hip_flexion_deg: float,
-                hip_rotation_deg: float, swing_hip_flexion_deg: float, swing_knee_flexion_deg: float) -> np.ndarray:
+def stance_pose(model: Model, side: str, pelvic_drop_deg: ArrayLike, trunk_lean_deg: ArrayLike,
+                hip_flexion_deg: ArrayLike, hip_rotation_deg: ArrayLike, swing_hip_flexion_deg: ArrayLike,
+                swing_knee_flexion_deg: ArrayLike) -> np.ndarray:
     """Coordinates for single-leg stance on ``side``.
 
     ``pelvic_drop_deg`` > 0 lowers the unsupported side (Trendelenburg); both femurs stay
     vertical in the frontal plane, so the stance hip adducts by the drop. ``trunk_lean_deg``
     > 0 leans the trunk toward the stance side, measured from vertical (compensated
     Trendelenburg). In gait2392 a positive pelvis_list or lumbar_bending lowers or leans
-    toward the right, and hip_adduction_l turns about -x, hence the signs below.
+    toward the right, and hip_adduction_l turns about -x, hence the signs below. The angles may
+    be arrays of one length (many samples at once: :func:`hipsim.studies.batch.stance_pose_batch`).
     """
     sign = 1.0 if side == "r" else -1.0
     other = "l" if side == "r" else "r"
-    drop = math.radians(pelvic_drop_deg)
-    lean = math.radians(trunk_lean_deg)
+    drop = np.radians(pelvic_drop_deg)
+    lean = np.radians(trunk_lean_deg)
     pelvis_list = -sign * drop
-    q = {
+    q: Any = {
         "pelvis_list": pelvis_list,
         f"hip_adduction_{side}": drop,
         f"hip_adduction_{other}": -drop,
         "lumbar_bending": sign * lean - pelvis_list,
-        f"hip_flexion_{side}": math.radians(hip_flexion_deg),
-        f"hip_rotation_{side}": math.radians(hip_rotation_deg),
-        f"hip_flexion_{other}": math.radians(swing_hip_flexion_deg),
-        f"knee_angle_{other}": model.knee_flexion_sign(other) * math.radians(swing_knee_flexion_deg),
+        f"hip_flexion_{side}": np.radians(hip_flexion_deg),
+        f"hip_rotation_{side}": np.radians(hip_rotation_deg),
+        f"hip_flexion_{other}": np.radians(swing_hip_flexion_deg),
+        f"knee_angle_{other}": model.knee_flexion_sign(other) * np.radians(swing_knee_flexion_deg),
     }
     return model.pose(q)
 
