@@ -20,6 +20,7 @@ from hipsim.errors import InputError
 from hipsim.model.scaling import SUBJECT_PARAMS
 from hipsim.params import Param, check_params
 from hipsim.scenarios.schema import MODIFIER_KEYS, SUBJECT_KEYS, TASK_KEYS, parse_scenario
+from hipsim.tasks.exercise import EXERCISE_PARAMS
 from hipsim.tasks.gait import GAIT_FROM_OPENSIM_PARAMS, GAIT_PARAMS
 from hipsim.tasks.posture import SITTING_PARAMS, STANDING_PARAMS
 from hipsim.tasks.stance import LOAD_PARAMS, SINGLE_LEG_STANCE_PARAMS
@@ -33,8 +34,11 @@ TASKS = {
     hipsim.gait: (GAIT_PARAMS, {"model", "subject", "loads", "strength", "exponent", "n_frames"}),
     hipsim.gait_from_opensim: (GAIT_FROM_OPENSIM_PARAMS, {"model_or_osim_path", "coordinates_file",
                                                           "external_loads_xml", "subject", "exponent"}),
+    hipsim.exercise: (EXERCISE_PARAMS, {"model", "subject", "strength", "exponent"}),
 }
 ENTRY_ARGS = {hipsim.gait_from_opensim: ("no-such-model.toml", "no.mot", "no.xml")}
+# Entry points called by keyword (the parameter under test replaces its own entry).
+ENTRY_KWARGS = {hipsim.exercise: {"name": "clamshell", "model": "no-such-model.toml"}}
 
 
 def bad_values(p: Param) -> list:
@@ -77,7 +81,10 @@ def test_every_task_parameter_is_refused_outside_its_rule(fn, key, value):
     # The model argument is a string that names no model: if validation ran after any work, the
     # model look-up would fail first with another message.
     with pytest.raises(InputError) as exc:
-        fn(*ENTRY_ARGS.get(fn, ("no-such-model.toml",)), **{key: value})
+        if fn in ENTRY_KWARGS:
+            fn(**{**ENTRY_KWARGS[fn], key: value})
+        else:
+            fn(*ENTRY_ARGS.get(fn, ("no-such-model.toml",)), **{key: value})
     _one_sentence(str(exc.value), key)
 
 

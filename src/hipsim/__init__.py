@@ -6,7 +6,8 @@ Data flows one way through the package:
     -> posture / motion                           hipsim.motion
     -> joint moments (inverse dynamics)           hipsim.dynamics
     -> muscle forces (static optimisation)        hipsim.muscles, hipsim.optimize
-    -> tasks (stance, gait, standing, sitting)    hipsim.tasks
+    -> tasks (stance, gait, standing, sitting,    hipsim.tasks
+       rehabilitation exercises)
     -> fibre-load analysis                        hipsim.analysis
     -> scenarios, report, plots, CLI              hipsim.scenarios, hipsim.report, hipsim.cli
     -> studies (designs, Dask, Parquet)           hipsim.studies
@@ -33,6 +34,7 @@ _EXPORTS = {
     "Load": "hipsim.tasks", "TaskResult": "hipsim.tasks", "gait": "hipsim.tasks",
     "gait_from_opensim": "hipsim.tasks", "lever_diagram": "hipsim.tasks", "single_leg_stance": "hipsim.tasks",
     "standing": "hipsim.tasks.posture", "sitting": "hipsim.tasks.posture",
+    "exercise": "hipsim.tasks.exercise", "EXERCISES": "hipsim.tasks.exercise",
     "run_scenario": "hipsim.scenarios",
     "read_study": "hipsim.studies",
 }
@@ -65,4 +67,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from hipsim.scenarios import run_scenario
     from hipsim.studies import read_study
     from hipsim.tasks import Load, TaskResult, gait, gait_from_opensim, lever_diagram, single_leg_stance
+    from hipsim.tasks.exercise import EXERCISES, exercise
     from hipsim.tasks.posture import sitting, standing
