@@ -35,6 +35,7 @@ _EXPORTS = {
     "gait_from_opensim": "hipsim.tasks", "lever_diagram": "hipsim.tasks", "single_leg_stance": "hipsim.tasks",
     "standing": "hipsim.tasks.posture", "sitting": "hipsim.tasks.posture",
     "exercise": "hipsim.tasks.exercise", "EXERCISES": "hipsim.tasks.exercise",
+    "compare_exercises": "hipsim.analysis.exercises",
     "run_scenario": "hipsim.scenarios",
     "read_study": "hipsim.studies",
 }
@@ -62,6 +63,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from hipsim.dynamics.inverse import ExternalLoad, PointMass, inverse_dynamics, joint_reaction
     from hipsim.errors import InputError
     from hipsim.model import Model, load_model
+    from hipsim.analysis.exercises import compare_exercises
     from hipsim.model.scaling import Subject
     from hipsim.optimize import static_optimization
     from hipsim.scenarios import run_scenario
