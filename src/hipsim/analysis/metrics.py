@@ -205,11 +205,9 @@ def everyday_peak_forces(model: Model) -> Mapping[str, float]:
     This is the fibre's everyday range: walking is the commonest loading of the hip
     abductors in daily life, and the hip carries about as much in it as in the other frequent
     activities (stairs, standing on one leg; Bergmann et al. 2001, J Biomech 34:859). Solved
-    once per model and kept. A model the keypoint walk is not built for (a full-body model) walks
-    the measured cycle (:func:`hipsim.tasks.gait.keypoint_walk_fits`).
+    once per model and kept.
     """
-    from hipsim.tasks.gait import keypoint_walk_fits
-    r = gait(model) if keypoint_walk_fits(model) else gait(model, cycle="measured")
+    r = gait(model)
     return MappingProxyType({n: float(r.muscle_forces[:, i].max()) for i, n in enumerate(model.muscle_names)})
 
 

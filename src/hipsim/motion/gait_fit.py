@@ -17,10 +17,16 @@ consistent with the model it is built for:
    until heel rise (Perry: 31 % of the cycle), its metatarsal heads (mtp joint) from forefoot
    contact (Chiu et al. 2013) to toe-off, so it is flat between them; it neither twists nor
    rolls, and the toes lie flat while the heel is up. No part of either foot (heel, metatarsal
-   heads, toe pad) goes below the floor, in stance or swing.
+   heads, toe pad) goes below the floor, in stance or swing. A model that locks a foot joint
+   (Rajagopal et al. 2016 lock subtalar and mtp) keeps it locked: with rigid toes the foot rolls
+   over its toe pad after heel rise, and with a rigid subtalar joint the foot's roll follows the
+   leg, since no joint could hold it level (demanding it, the fit traded the feet against the
+   whole-body balance, and the centre of pressure left the foot by 7 cm). The knee's direction of
+   flexion is read from the model; coordinates the fit does not move (arms, locked joints) keep
+   their default values.
 3. **One least-squares fit.** Every leg coordinate and the pelvis translations are truncated
    Fourier series (smooth and periodic, exact derivatives), found by Levenberg–Marquardt
-   together with a constant pelvic tilt offset (gait2392's pelvis frame is not the clinical
+   together with a constant pelvic tilt offset (a model's pelvis frame is not the clinical
    one) and the mean COM height. The fit keeps the planted feet, follows the COM path (position
    and acceleration), keeps whole-body angular momentum nearly constant about the horizontal
    axes (Herr & Popovic 2008: it stays small in walking) and otherwise stays as close as it
@@ -223,10 +229,16 @@ class _Fit:
         n = samples or GRID_SAMPLES
         self.p = np.arange(n) * 100.0 / n
         self.k = np.arange(1, (harmonics or FIT_HARMONICS) + 1)
-        self.unknown = ["pelvis_tx", "pelvis_ty", "pelvis_tz"] + [
-            f"{j}_{s}" for s in ("r", "l") for j in ("hip_flexion", "hip_adduction", "hip_rotation",
-                                                     "knee_angle", "ankle_angle", "subtalar_angle",
-                                                     "mtp_angle")]
+        # Locked coordinates (the Rajagopal et al. 2016 subtalar and mtp joints) keep their values.
+        locked = model.compiled.coord_locked
+        legs = [f"{j}_{s}" for s in ("r", "l") for j in ("hip_flexion", "hip_adduction", "hip_rotation",
+                                                         "knee_angle", "ankle_angle", "subtalar_angle",
+                                                         "mtp_angle")]
+        self.unknown = ["pelvis_tx", "pelvis_ty", "pelvis_tz"] + [n for n in legs if not locked[self.ci[n]]]
+        self.rigid_subtalar = {s: bool(locked[self.ci[f"subtalar_angle_{s}"]]) for s in ("r", "l")}
+        self.rigid_toes = {s: bool(locked[self.ci[f"mtp_angle_{s}"]]) for s in ("r", "l")}
+        # +1 where the knee angle grows in flexion (Rajagopal), -1 where it falls (gait2392).
+        self.knee_sign = {s: model.knee_flexion_sign(s) for s in ("r", "l")}
         self.ui = [self.ci[n] for n in self.unknown]
         self._geometry()
         self._reference()
@@ -272,7 +284,7 @@ class _Fit:
         for s in ("r", "l"):
             sh = t.strike[s]
             for joint, kp, sign in (("hip_flexion", HIP_FLEXION_KEYPOINTS_DEG, 1.0),
-                                    ("knee_angle", KNEE_FLEXION_KEYPOINTS_DEG, -1.0),
+                                    ("knee_angle", KNEE_FLEXION_KEYPOINTS_DEG, self.knee_sign[s]),
                                     ("ankle_angle", ANKLE_KEYPOINTS_DEG, 1.0)):
                 self.ref[f"{joint}_{s}"] = sign * _periodic_curve(kp, t.stance[s])(p, sh)[0]
             self.ref[f"hip_adduction_{s}"] = _harmonic(p, add_mean, add_amp, PELVIC_DROP_PEAK_PERCENT + sh)
@@ -440,13 +452,24 @@ class _Fit:
             fore_on = stance & (ph >= FOREFOOT_CONTACT_STANCE)
             mtp_target = self.heel_anchor[s] + self.flat[s] @ self.mtp_local[s]
             point_rows(c, np.zeros(3), self.heel_anchor[s], heel_on, _W_POSITION)
-            point_rows(c, self.mtp_local[s], mtp_target, fore_on, _W_POSITION)
+            if self.rigid_toes[s]:
+                # Toes locked to the foot (Rajagopal et al. 2016): the metatarsal heads hold until
+                # heel rise, then the foot rolls over the toe pad, which stays where it landed.
+                pad_target = self.heel_anchor[s] + self.flat[s] @ self.toe_local[s]
+                point_rows(c, self.mtp_local[s], mtp_target, fore_on & (ph <= HEEL_RISE_STANCE), _W_POSITION)
+                point_rows(c, self.toe_local[s], pad_target, fore_on & (ph > HEEL_RISE_STANCE), _W_POSITION)
+            else:
+                point_rows(c, self.mtp_local[s], mtp_target, fore_on, _W_POSITION)
             # The foot turns only about the lateral axis: calcn x stays horizontal-forward
             # (no yaw: its z component 0) and its z axis stays level (no roll: y component 0).
+            # A locked subtalar joint cannot hold the foot level in roll, so the foot rests on
+            # the line through its planted points and its roll follows the leg.
             axis_row(c, self.flat[s].T @ ex, 2, stance, _W_ANGLE)
-            axis_row(c, self.flat[s].T @ ez, 1, stance, _W_ANGLE)
-            # Toes flat on the floor while the heel is up (forefoot rocker).
-            axis_row(t, self.toes_flat[s].T @ ex, 1, stance & (ph > HEEL_RISE_STANCE), _W_ANGLE)
+            if not self.rigid_subtalar[s]:
+                axis_row(c, self.flat[s].T @ ez, 1, stance, _W_ANGLE)
+            if not self.rigid_toes[s]:
+                # Toes flat on the floor while the heel is up (forefoot rocker).
+                axis_row(t, self.toes_flat[s].T @ ex, 1, stance & (ph > HEEL_RISE_STANCE), _W_ANGLE)
         # The feet stay above the floor: heel, metatarsal heads and toe pad no lower than where
         # they stand, in swing and (for the toes, which no anchor holds before heel rise) in
         # stance. A smooth one-sided penalty; without it the swinging heel and metatarsal heads
@@ -465,14 +488,15 @@ class _Fit:
                 frame.append(f)
         # The knee does not hyperextend in normal gait (Perry 1992): a smooth one-sided penalty
         # keeps knee flexion above _KNEE_MIN_FLEXION_DEG.
-        lim = -math.radians(_KNEE_MIN_FLEXION_DEG)
+        lim = math.radians(_KNEE_MIN_FLEXION_DEG)
         sc = math.radians(0.5)
         for s in ("r", "l"):
             j = self.ci[f"knee_angle_{s}"]
-            x = (q[:, j] - lim) / sc
+            ks = self.knee_sign[s]
+            x = (lim - ks * q[:, j]) / sc
             res.append(_W_LIMIT * sc * np.logaddexp(0.0, x))
             jk = np.zeros((q.shape[0], q.shape[1]))
-            jk[:, j] = _W_LIMIT / (1.0 + np.exp(-x))
+            jk[:, j] = -ks * _W_LIMIT / (1.0 + np.exp(-x))
             jac.append(jk)
             frame.append(np.arange(q.shape[0]))
         # Whole-body centre of mass on the strut-model path (x, z) and the cited vertical

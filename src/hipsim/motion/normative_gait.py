@@ -237,7 +237,7 @@ def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_dr
     # Dynamic similarity (Alexander & Jayes 1983; Kuo 2001): step length over leg length is a
     # function of the Froude number v^2/(g L), so Grieve's step ∝ speed^0.42 becomes
     # step ∝ speed^0.42 L^0.79; anchored at the shipped gait2392 (110 steps/min at 1.3 m/s).
-    leg_ratio = _leg_length(model) / _leg_length(load_model("default"))
+    leg_ratio = _leg_length(model) / _leg_length(load_model("gait2392"))
     cadence = cadence_for_speed(float(speed_m_s)) / leg_ratio ** (1.0 - STEP_LENGTH_SPEED_EXPONENT / 2.0)
     stride_time = 120.0 / cadence  # two steps per stride
     stride_length = speed_m_s * stride_time
@@ -260,7 +260,8 @@ def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_dr
     dp_dt = 100.0 / stride_time
     heel_strike = {s: fit.heel_anchor[s][int(np.argmin(np.abs(fit.p - timing.strike[s])))].copy()
                    for s in ("r", "l")}
-    out_names = GAIT2392_COORDINATES
+    # Every coordinate of the model: a full-body model's arms and locked joints keep their values.
+    out_names = tuple(model.coordinate_names)
     ci = fit.ci
     return NormativeGait(
         percent=p, time=p / dp_dt,

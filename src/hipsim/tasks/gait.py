@@ -94,10 +94,6 @@ def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subjec
     right side), its peak and the abductor shortfall it leaves; a shortfall left is a warning.
     """
     m, subj = subject_model(model, subject)
-    if cycle == "keypoints" and not keypoint_walk_fits(m):
-        raise input_error("argument", "cycle", cycle,
-                          f"the keypoint walk is fitted for gait2392's coordinates and knee sign; use cycle = "
-                          f"'measured' with {m.name}")
     if strength:
         m = m.with_strength(strength)
     pms = point_masses_for(m, subj, loads)
@@ -121,15 +117,6 @@ def gait(model: Model | str = "default", speed_m_s: float = 1.3, subject: Subjec
     if compensation == "none":
         return first
     return _compensate(m, pms, ng, first, compensation, solve)
-
-
-def keypoint_walk_fits(model: Model) -> bool:
-    """Whether the keypoint walk (:func:`hipsim.motion.normative_gait`) is built for ``model``: it is
-    fitted for gait2392's 23 coordinates with a knee angle negative in flexion. Other models (a
-    full-body Rajagopal et al. 2016 model) walk the measured cycle."""
-    from hipsim.motion.gait_keypoints import GAIT2392_COORDINATES
-    return (set(model.coordinate_names) == set(GAIT2392_COORDINATES)
-            and all(model.knee_flexion_sign(s) < 0 for s in ("r", "l")))
 
 
 def _solve_cycle(m: Model, subj: Subject, ng: NormativeGait, pms: Sequence, params: Mapping[str, Any],
