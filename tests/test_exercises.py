@@ -320,3 +320,66 @@ def test_emg_rank_correlations_are_computed_and_recorded(comparison, record_prop
     sel = tfl_selectivity_check(comparison)
     record_property("selkowitz2013_clam_rank_by_gmed_to_tfl", sel["clamshell_rank"])
     print("clam's rank by gluteus medius / TFL activation:", sel["clamshell_rank"], "of", len(sel["order"]))
+
+
+# --------------------------------------------------------------------------- scenario files and the command line
+
+def _scenario_text(task: str, baseline: str = "[baseline]\n") -> str:
+    return f'name = "ex"\n[task]\ntype = "exercise"\n{task}\n{baseline}'
+
+
+def test_exercise_scenario_keys_are_the_exercises_rulebook():
+    from hipsim.scenarios.schema import TASK_KEYS, parse_scenario
+    from hipsim.tasks.exercise import EXERCISE_PARAMS
+    for k, p in EXERCISE_PARAMS.items():
+        assert TASK_KEYS["exercise"][k] is p
+    spec = parse_scenario({"name": "ex", "task": {"type": "exercise", "name": "clamshell"},
+                           "modifiers": [{"type": "weakness", "muscles": ["gluteus_medius"], "strength": 0.5}],
+                           "baseline": {}}, "s.toml")
+    assert spec.task_values["name"] == "clamshell" and spec.task_values["resistance_n"] is None
+    for data, key in [({"type": "exercise"}, "task.name"), ({"type": "exercise", "name": "plank"}, "task.name"),
+                      ({"type": "exercise", "name": "clamshell", "resistance_n": 10.0}, "task.resistance_n")]:
+        with pytest.raises(InputError) as exc:
+            parse_scenario({"name": "ex", "task": data, "baseline": {}}, "s.toml")
+        assert str(exc.value).startswith("s.toml: ") and key in str(exc.value), str(exc.value)
+    # a baseline inherits the exercise: its [baseline.task] may change the band alone
+    spec = parse_scenario({"name": "ex", "task": {"type": "exercise", "name": "standing_internal_rotation",
+                                                  "resistance_n": 40.0},
+                           "baseline": {"task": {"resistance_n": 10.0}}}, "s.toml")
+    assert spec.baseline_task_values == {"resistance_n": 10.0}
+
+
+@pytest.mark.slow
+def test_an_exercise_scenario_runs_against_its_baseline(tmp_path):
+    path = tmp_path / "band.toml"
+    path.write_text(_scenario_text('name = "resisted_abduction_extension"\nresistance_n = 40.0',
+                                   "[baseline.task]\nresistance_n = 10.0\n"))
+    res = hipsim.run_scenario(path)
+    assert res.baseline.parameters["resistance_n"] == 10.0 and res.scenario.parameters["resistance_n"] == 40.0
+    m = res.scenario.model
+    i = m.muscle_index("gluteus_medius_middle_r")
+    assert res.scenario.muscle_forces[0, i] > res.baseline.muscle_forces[0, i]
+
+
+def test_cli_exercises_prints_the_table_and_writes_the_picture(tmp_path, capsys):
+    from hipsim.cli import main
+    out = tmp_path / "ex.png"
+    code = main(["exercises", "--names", "side_lying_abduction,clamshell", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "side_lying_abduction" in text and "clamshell" in text and "GMin" in text
+    assert out.stat().st_size > 10_000 and out.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("argv", [
+    ["exercises", "--names", "plank", "--no-plot"], ["exercises", "--resistance-n", "lots", "--no-plot"],
+    ["exercises", "--side", "both", "--no-plot"], ["exercises", "--out", "picture.jpg"],
+    ["exercises", "--step-height-m", "0.9", "--no-plot"], ["exercises", "--names", "clamshell", "--resistance-n", "20",
+                                                          "--no-plot"],
+])
+def test_cli_exercises_bad_input_exits_2_with_one_sentence(argv, capsys):
+    from hipsim.cli import main
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("hipsim: error: ") and err.count("\n") == 0 and err.endswith("."), err
+    assert "Traceback" not in err

@@ -39,6 +39,7 @@ EPILOG = """examples:
   hipsim compare bag_opposite_hand bag_same_hand
   hipsim plot weak_gluteus_medius --kind frontal --out gmed.png
   hipsim study studies/bag_sobol.toml      a sensitivity study on Dask (--scheduler ADDRESS: on a cluster)
+  hipsim exercises --out exercises.png     which fibres each rehabilitation exercise loads
 
 hipsim computes mechanical loads; it does not diagnose."""
 EPILOG = EPILOG.format(overview=" and ".join(", ".join(OVERVIEW).rsplit(", ", 1)))
@@ -101,6 +102,19 @@ def _parser() -> argparse.ArgumentParser:
     tb.add_argument("--walks", default=None, help="comma-separated walking cycles to include: normal and shipped "
                     "gait scenarios (default: normal and every shipped gait scenario)")
     tb.add_argument("--workers", type=int, default=None, help="processes to solve on (default: up to 2)")
+    ex = sub.add_parser("exercises", help="compare the fibre loads of the rehabilitation exercises (table and "
+                        "picture)")
+    ex.add_argument("--names", default=None, metavar="NAMES",
+                    help="comma-separated exercises (default: all; hipsim.EXERCISES)")
+    ex.add_argument("--model", default=None, metavar="MODEL", help="a shipped model name or a model file "
+                    "(default: the default model)")
+    ex.add_argument("--side", default="r", metavar="SIDE", help="the targeted hip, r or l (default r)")
+    ex.add_argument("--resistance-n", default=None, metavar="N",
+                    help="band force of the band exercises (default: a green Thera-Band at 100 %% elongation)")
+    ex.add_argument("--ankle-weight-kg", default="0", metavar="KG", help="ankle weight on the leg off the ground")
+    ex.add_argument("--step-height-m", default="0.2", metavar="M", help="lateral step-up: step height (m)")
+    ex.add_argument("--out", default="exercises.png", help="PNG file for the picture (default: exercises.png)")
+    ex.add_argument("--no-plot", action="store_true", help="print the table only")
     from hipsim.studies.cli import add_parser as add_study_parser
     add_study_parser(sub)
     return p
@@ -327,6 +341,69 @@ def cmd_teach(args) -> int:
     return 0
 
 
+def _number(option: str, text: str) -> float:
+    """A command-line number, or an InputError naming the option (one sentence, exit 2)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise input_error("argument", option, text, "give a number") from None
+
+
+def cmd_exercises(args) -> int:
+    from rich.table import Table
+    from hipsim.analysis.exercises import COMPARED_GROUPS, compare_exercises
+    from hipsim.anatomy import SHORT_LABELS
+    out = None
+    if not args.no_plot:
+        out = Path(args.out)
+        if out.suffix.lower() != ".png" or out.is_dir():
+            raise input_error("argument", "--out", args.out, "a .png file name is required")
+        _writable_folder("--out", args.out, out.resolve().parent)
+    names = None if args.names is None else [n.strip() for n in args.names.split(",") if n.strip()]
+    cmp = compare_exercises(names=names, model=args.model, side=args.side,
+                            resistance_n=None if args.resistance_n is None else _number("--resistance-n",
+                                                                                        args.resistance_n),
+                            ankle_weight_kg=_number("--ankle-weight-kg", args.ankle_weight_kg),
+                            step_height_m=_number("--step-height-m", args.step_height_m))
+    console = _console()
+    side = "right" if cmp.side == "r" else "left"
+    for quantity, title, fmt in (("force_n", f"Fibre force (N), {side} hip ({cmp.model_name})", "{:.0f}"),
+                                 ("activation", f"Activation (%), {side} hip", "{:.0%}")):
+        wide = cmp.wide(quantity)
+        t = Table(title=title, box=None)
+        t.add_column("exercise", no_wrap=True)
+        for g in COMPARED_GROUPS:
+            label = SHORT_LABELS.get(g, g)
+            label = label.replace(" ", "\n") if " " in label or len(label) < 7 else f"{label[:5]}-\n{label[5:]}"
+            t.add_column(label, justify="right")
+        for e in wide.index:
+            flag = " [red]*[/red]" if cmp.results[e].beyond_muscles else ""
+            t.add_row(f"{e}{flag}", *(fmt.format(wide.loc[e, g]) for g in COMPARED_GROUPS))
+        console.print(t)
+    if any(cmp.beyond_muscles.values()):
+        console.print("[red]*[/red] beyond the muscles: reserve actuators carry part of the moments, and the "
+                      "fibre loads are capped at full activation", highlight=False)
+    rank = cmp.ranking
+    console.print("most loading exercise per fibre group (by force): " + "; ".join(
+        f"{SHORT_LABELS.get(g, g)}: {rank.loc[1, g]}" for g in COMPARED_GROUPS), highlight=False)
+    s = Table(title="Selectivity (ratios of force sums and of mean activations)", box=None)
+    for col in ("exercise", "GMin/TFL\nforce", "GMin/TFL\nactivation", "GMin post/ant\nforce",
+                "GMin post/ant\nactivation"):
+        s.add_column(col, justify="left" if col == "exercise" else "right", no_wrap=col == "exercise")
+    for e, row in cmp.selectivity.iterrows():
+        s.add_row(str(e), *(f"{v:.2f}" for v in row))
+    console.print(s)
+    for note in cmp.notes:
+        console.print(f"[dim]note: {note}[/dim]", highlight=False)
+    if out is not None:
+        from hipsim.report.exercises import save_exercise_figure
+        save_exercise_figure(cmp, out)
+        console.print(f"wrote {out}", highlight=False)
+    from hipsim.report.exercises import DISCLAIMER
+    console.print(f"[dim]Mechanical loads, not EMG. {DISCLAIMER}[/dim]")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hipsim`` console script; returns the exit code."""
     try:
@@ -360,7 +437,7 @@ def _main(argv: Sequence[str] | None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         return {"run": cmd_run, "compare": cmd_compare, "list": cmd_list, "plot": cmd_plot,
-                "teach": cmd_teach, "study": _cmd_study}[args.command](args)
+                "teach": cmd_teach, "study": _cmd_study, "exercises": cmd_exercises}[args.command](args)
     except InputError as exc:
         print(f"hipsim: error: {exc}", file=sys.stderr)
         return 2

@@ -128,6 +128,9 @@ def compare_exercises(names: Sequence[str] | None = None, model: Model | str | N
             raise input_error("argument", "names", n, f"use exercises of hipsim.EXERCISES ({', '.join(EXERCISES)})")
     if len(set(chosen)) != len(chosen):
         raise input_error("argument", "names", chosen, "name each exercise once")
+    if resistance_n is not None and not any(EXERCISES[n].band for n in chosen):
+        raise input_error("argument", "resistance_n", resistance_n, "none of the chosen exercises has a band; "
+                          f"include {' or '.join(n for n, e in EXERCISES.items() if e.band)}")
     if isinstance(model, (str, type(None))):
         from hipsim.model import load_model
         model = load_model("default" if model is None else model)

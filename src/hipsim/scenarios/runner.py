@@ -23,6 +23,7 @@ from hipsim.errors import InputError, input_error
 from hipsim.model import Model, load_model
 from hipsim.model.scaling import Subject
 from hipsim.scenarios.schema import GROUPS, Modifier, ScenarioSpec, read_scenario
+from hipsim.tasks.exercise import exercise
 from hipsim.tasks.gait import gait
 from hipsim.tasks.posture import sitting, standing
 from hipsim.tasks.result import ABDUCTOR_SHORTFALL_NM, TaskResult
@@ -266,6 +267,8 @@ def _run_task(model: Model, subject: Subject | None, spec: ScenarioSpec, plan: _
                     compensation=plan.compensation, **kw)
     if spec.task == "standing":
         return standing(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
+    if spec.task == "exercise":
+        return exercise(model=model, subject=subject, strength=plan.strength or None, **kw)
     return sitting(model, subject=subject, strength=plan.strength or None, **kw)
 
 

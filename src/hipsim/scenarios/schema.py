@@ -1,6 +1,6 @@
 """Scenario files: TOML, validated key by key against a schema that documents itself.
 
-A scenario names a task (single-leg stance, gait, standing, sitting), a subject, the
+A scenario names a task (single-leg stance, gait, standing, sitting, an exercise), a subject, the
 modifiers that make it what it is (a bag, a wallet, a weak gluteus medius...) and the
 baseline it is compared against. Every key, unit and allowed range is in :data:`TASK_KEYS`,
 :data:`SUBJECT_KEYS` and :data:`MODIFIER_KEYS`; the README's scenario section is printed from
@@ -21,6 +21,7 @@ from hipsim.fileio import read_toml
 from hipsim.model.scaling import SUBJECT_PARAMS
 from hipsim.params import SIDE as SIDE_RULE
 from hipsim.params import STRENGTH, Param, check_params
+from hipsim.tasks.exercise import EXERCISE_PARAMS, check_exercise_values
 from hipsim.tasks.gait import GAIT_PARAMS
 from hipsim.tasks.posture import SITTING_PARAMS, STANDING_PARAMS
 from hipsim.tasks.stance import LOAD_PARAMS, SINGLE_LEG_STANCE_PARAMS
@@ -43,6 +44,7 @@ EXPOSURE_KEYS: dict[str, dict[str, Param]] = {
     },
     "standing": {"holds_per_day": _HOLDS},
     "sitting": {"holds_per_day": _HOLDS},
+    "exercise": {"holds_per_day": _HOLDS.with_default(10.0, "how many such holds a day (repetitions)")},
 }
 
 #: The ``[task]`` keys of each task type: the task's own rulebook (the very same objects that
@@ -51,7 +53,7 @@ EXPOSURE_KEYS: dict[str, dict[str, Param]] = {
 _MODIFIER_SET = {"leg_length_difference_m", "short_side", "crossed_top_side", "compensation"}
 TASK_PARAMS: dict[str, dict[str, Param]] = {
     "single_leg_stance": SINGLE_LEG_STANCE_PARAMS, "gait": GAIT_PARAMS, "standing": STANDING_PARAMS,
-    "sitting": SITTING_PARAMS,
+    "sitting": SITTING_PARAMS, "exercise": EXERCISE_PARAMS,
 }
 TASK_KEYS: dict[str, dict[str, Param]] = {
     task: {**{k: p for k, p in params.items() if k not in _MODIFIER_SET}, **EXPOSURE_KEYS[task]}
@@ -88,7 +90,7 @@ MODIFIER_KEYS: dict[str, tuple[str, dict[str, Param], tuple[str, ...]]] = {
                 "the abductors (compensated Trendelenburg; in walking frame by frame), a pelvic drop tried up to "
                 "25 degrees (uncompensated; in the model a drop enlarges the shortfall, which is reported), or "
                 "nothing (the shortfall is reported)"),
-    }, ("single_leg_stance", "gait", "standing", "sitting")),
+    }, ("single_leg_stance", "gait", "standing", "sitting", "exercise")),
     "trendelenburg": ("a pelvic drop on the unsupported side, with or without a trunk lean", {
         "pelvic_drop_deg": SINGLE_LEG_STANCE_PARAMS["pelvic_drop_deg"].with_default(8.0, "single-leg stance: "
                                                                                    "pelvic drop"),
@@ -268,7 +270,13 @@ def parse_scenario(data: dict, source: str, muscle_check=None) -> ScenarioSpec:
         if key not in ("modifiers", "task"):
             raise input_error(src, f"baseline.{key}", base[key], "allowed keys: modifiers, task")
     base_mods = _modifiers(src, "baseline.modifiers", base.get("modifiers", []), task)
-    base_task = _table(src, "baseline.task", base.get("task", {}), TASK_KEYS[task], fill_defaults=False)
+    # The baseline inherits the scenario's [task]: a key required there (an exercise's name) is optional here.
+    base_keys = {k: dataclasses.replace(p, required=False, nullable=True, default=None) if p.required else p
+                 for k, p in TASK_KEYS[task].items()}
+    base_task = _table(src, "baseline.task", base.get("task", {}), base_keys, fill_defaults=False)
+    if task == "exercise":  # rules between an exercise's keys, before any solving
+        check_exercise_values(task_values, src, "task")
+        check_exercise_values({**task_values, **base_task}, src, "baseline.task")
     given = {k: f"task.{k}" for k in task_tbl if k != "type"}
     _task_key_conflicts(src, "modifiers", modifiers, task, given)
     _task_key_conflicts(src, "baseline.modifiers", base_mods, task, {**given, **{k: f"baseline.task.{k}"

@@ -156,7 +156,8 @@ EXERCISES: Mapping[str, ExerciseInfo] = MappingProxyType({e.name: e for e in (
         "stance leg straight, pelvis level",
         "the stance foot carries everything (balanced as in single-leg stance)",
         "a band of resistance_n newtons at the ankle, horizontal (the ankle then hangs at standing knee height, "
-        "where the band is anchored), pulling toward the midline", "the moving leg", (_BAND_IR,), band=True),
+        "where the band is anchored), pulling toward the midline", "the moving leg", (_BAND_IR,), band=True,
+        view="side"),
     ExerciseInfo(
         "side_lying_abduction", "Side-lying hip abduction",
         "Lying on the other side, legs straight, the top leg held abducted.",
@@ -194,6 +195,16 @@ EXERCISE_PARAMS: dict[str, Param] = {
     "hold_s": HOLD.with_default(5.0, "how long the pose is held"),
     "passive_joint_moments": PASSIVE_JOINT_MOMENTS,
 }
+
+
+def check_exercise_values(values: Mapping[str, Any], source: str = "argument", where: str = "") -> None:
+    """The rule between keys: a band force only for an exercise with a band. ``values`` are already
+    checked one by one (:data:`EXERCISE_PARAMS`); ``where`` prefixes the key in the message."""
+    name, force = values.get("name"), values.get("resistance_n")
+    if force is not None and isinstance(name, str) and name in EXERCISES and not EXERCISES[name].band:
+        key = f"{where}.resistance_n" if where else "resistance_n"
+        raise input_error(source, key, force, f"{name} has no band; give resistance_n for "
+                          f"{' or '.join(BAND_EXERCISES)} only")
 
 
 # --------------------------------------------------------------------------- geometry helpers
@@ -693,9 +704,7 @@ def exercise(name: str, model: Model | str | None = None, side: str = "r", subje
     (pitch, incline, roll, knee flexion) and each support's force (``supports_n``).
     """
     info = EXERCISES[name]
-    if resistance_n is not None and not info.band:
-        raise input_error("argument", "resistance_n", resistance_n,
-                          f"{name} has no band; give resistance_n for {' or '.join(BAND_EXERCISES)} only")
+    check_exercise_values({"name": name, "resistance_n": resistance_n})
     m, subj = subject_model("default" if model is None else model, subject)
     if strength:
         m = m.with_strength(strength)
