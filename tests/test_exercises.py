@@ -279,7 +279,9 @@ def test_selectivity_ratios_and_their_undefined_cases(comparison):
     for e, c in undefined:
         assert any(n.startswith(f"{e}: {c}") for n in comparison.notes)
     tops = comparison.top_groups(3)
-    assert all(len(v) == 3 for v in tops.values())
+    for e, groups in tops.items():
+        assert len(groups) <= 3 and all(f.loc[e, g] > 0.0 for g in groups)
+        assert all(f.loc[e, g] <= min(f.loc[e, x] for x in groups) for g in f.columns if g not in groups)
 
 
 def test_compare_exercises_refuses_unknown_names():

@@ -89,9 +89,14 @@ class ExerciseComparison:
         })
 
     def top_groups(self, n: int = 3, by: str = "force_n") -> dict[str, list[str]]:
-        """Each exercise's ``n`` most loaded fibre groups by ``force_n`` or ``activation``."""
+        """Each exercise's ``n`` most loaded fibre groups by ``force_n`` or ``activation`` (groups without
+        load left out, so the list may be shorter)."""
         wide = self.wide(by)
-        return {e: list(wide.loc[e].sort_values(ascending=False, kind="stable").index[:n]) for e in wide.index}
+        out = {}
+        for e in wide.index:
+            row = wide.loc[e]
+            out[e] = list(row[row > 0.0].sort_values(ascending=False, kind="stable").index[:n])
+        return out
 
     @property
     def beyond_muscles(self) -> dict[str, bool]:
@@ -259,6 +264,11 @@ def _hipsim_activation(result: TaskResult, segment: str, side: str) -> float:
     return float(result.activations[0, m.muscle_index(f"{segment}_{side}")])
 
 
+#: Fewest values for which :func:`emg_validation` reports Spearman's p-value: scipy's t approximation
+#: gives p = 0 for a perfect rank order of three values, whose exact two-sided p is 1/3.
+MIN_N_FOR_P = 5
+
+
 def emg_validation(comparison: ExerciseComparison) -> tuple[pd.DataFrame, pd.DataFrame]:
     """hipsim's activations beside the published EMG values of :data:`EMG_VALUES`.
 
@@ -267,7 +277,8 @@ def emg_validation(comparison: ExerciseComparison) -> tuple[pd.DataFrame, pd.Dat
     and segment (each study pooled over its segments, and the fine-wire studies pooled together), the
     number of modelled exercises, Spearman's rho and its p-value (:func:`scipy.stats.spearmanr`), and how
     many pairs of values (untied in the EMG) hipsim orders as the EMG does; with fewer than three values
-    rho is not computed (NaN, with the reason in ``note``). Only exercises in ``comparison`` take part.
+    rho is not computed, with fewer than :data:`MIN_N_FOR_P` no p-value (NaN, with the reason in
+    ``note``). Only exercises in ``comparison`` take part.
     """
     from scipy.stats import spearmanr
     side = comparison.side
@@ -302,6 +313,8 @@ def emg_validation(comparison: ExerciseComparison) -> tuple[pd.DataFrame, pd.Dat
         if n >= 3 and d.emg_pct_mvic.nunique() > 1 and d.hipsim_activation.nunique() > 1:
             res = spearmanr(d.emg_pct_mvic, d.hipsim_activation)
             rho, p, note = float(res.statistic), float(res.pvalue), ""
+            if n < MIN_N_FOR_P:
+                p, note = math.nan, f"fewer than {MIN_N_FOR_P} values: no p-value (scipy's approximation fails)"
         else:
             rho, p = math.nan, math.nan
             note = "fewer than three modelled exercises: no rank correlation" if n < 3 else "no spread to rank"
