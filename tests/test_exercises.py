@@ -292,6 +292,15 @@ def test_compare_exercises_refuses_unknown_names():
 
 
 def test_emg_rank_correlations_are_computed_and_recorded(comparison, record_property):
+    _check_and_record_emg(comparison, record_property)
+
+
+@pytest.mark.slow
+def test_emg_rank_correlations_of_the_full_body_model_are_recorded(record_property):
+    _check_and_record_emg(hipsim.compare_exercises(model="lai_uhlrich2023"), record_property)
+
+
+def _check_and_record_emg(comparison, record_property):
     """hipsim's activation ranking per segment beside published EMG (hipsim.analysis.exercises.EMG_VALUES,
     each value as read in its source). Spearman's rho is recorded, not asserted: mechanics and EMG measure
     different things, and the published values cover few of the modelled exercises. The test checks that
@@ -315,12 +324,13 @@ def test_emg_rank_correlations_are_computed_and_recorded(comparison, record_prop
             assert -1.0 <= c.spearman_rho <= 1.0
         else:
             assert math.isnan(c.spearman_rho) and c.note
-        key = f"spearman_{c.study}_{c.segment}".replace(" ", "_")
+        key = f"spearman_{comparison.model_name}_{c.study}_{c.segment}".replace(" ", "_")
         record_property(key, None if math.isnan(c.spearman_rho) else round(float(c.spearman_rho), 3))
-        record_property(f"order_{c.study}_{c.segment}".replace(" ", "_"), c.pairs_in_emg_order)
+        record_property(f"order_{comparison.model_name}_{c.study}_{c.segment}".replace(" ", "_"),
+                        c.pairs_in_emg_order)
         print(f"{c.study:32s} {c.segment:28s} n={c.n} rho={c.spearman_rho:.3f} in EMG order {c.pairs_in_emg_order}")
     sel = tfl_selectivity_check(comparison)
-    record_property("selkowitz2013_clam_rank_by_gmed_to_tfl", sel["clamshell_rank"])
+    record_property(f"selkowitz2013_{comparison.model_name}_clam_rank_by_gmed_to_tfl", sel["clamshell_rank"])
     print("clam's rank by gluteus medius / TFL activation:", sel["clamshell_rank"], "of", len(sel["order"]))
 
 
