@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 from hipsim.model.functions import feval
-from hipsim.model.wrapping import muscle_workspace_sizes, muscle_wrapped_length_ws
+from hipsim.model.wrapping import path_length_core, path_workspace_sizes
 
 #: Below this many frames the batch kernels run on one thread: a 101-frame gait cycle takes
 #: about 2 ms serially, less than starting a parallel region costs on a loaded 2-core machine
@@ -321,13 +321,15 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
                      mc_start, mc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd,
                      wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
                      pw_start, pw_cyl, pw_range, wrap_method,
-                     lengths, arms, want_arms, gp, dp, pidx, pbody, dldq, wstatus, wafter, wfw, wiw, status_out):
+                     lengths, arms, want_arms, gp, dp, pidx, pbody, dldq, wstatus, wafter, cR, co, cw, cv, wfw, wiw,
+                     status_out):
     """Lengths (nm,) and, if ``want_arms``, moment arms (nm, nc) at one pose whose body kinematics
     are in R, o, jw, jv. ``gp`` (max points, 3) and ``dp`` (max points, max coords, 3) are scratch,
-    as are ``pidx``, ``pbody`` (max points,), ``dldq`` (max coords,) and ``wstatus``, ``wafter`` (max
-    wraps,) for a muscle that wraps (the ``wc_*``/``pw_*`` arrays, :mod:`hipsim.model.wrapping`),
-    and ``wfw`` (float64), ``wiw`` (int64), the wrapping kernel's workspaces
-    (``wrapping.muscle_workspace_sizes`` for the maximum points, coordinates and wraps per muscle);
+    as are ``pidx``, ``pbody`` (max points,), ``dldq`` (max coords,) and, for a muscle that wraps
+    (the ``wc_*``/``pw_*`` arrays, :mod:`hipsim.model.wrapping`), ``wstatus``, ``wafter`` (max wraps,),
+    its cylinders' poses ``cR`` (max wraps, 3, 3), ``co`` (max wraps, 3), ``cw``, ``cv`` (max wraps,
+    max coords, 3) and ``wfw`` (float64), ``wiw`` (int64), the wrapping kernel's workspaces
+    (``wrapping.path_workspace_sizes`` for the maximum points and wraps per muscle);
     ``status_out`` (nm, max wraps) receives each path wrap's OpenSim wrap action (NO_WRAP,
     INSIDE_RADIUS, WRAPPED, MANDATORY_WRAP; -1 where a muscle has fewer wraps)."""
     nm = pt_start.shape[0] - 1
@@ -385,18 +387,45 @@ def _muscles_at_pose(q, R, o, jw, jv, pt_start, pt_kind, pt_body, pt_loc, pt_coo
         if want_arms:
             for k in range(arms.shape[1]):
                 arms[m, k] = 0.0
-        if pw_start[m + 1] > pw_start[m]:
-            # A wrapping muscle: OpenSim's path over its wrap cylinders (hipsim.model.wrapping).
-            lengths[m] = muscle_wrapped_length_ws(
-                m, gp[:npts], dp[:npts, :ncm], pidx[:npts], pbody[:npts], pt_start[m + 1] - pt_start[m],
-                mc_coord[c0:c0 + ncm], R, o, jw, jv, want_arms, wrap_method, wc_body, wc_rot, wc_trans, wc_radius,
-                wc_length, wc_axis, wc_sign, wc_active, pw_start, pw_cyl, pw_range, dldq[:ncm], wstatus, wafter,
-                wfw, wiw)
+        lo = pw_start[m]
+        nw = pw_start[m + 1] - lo
+        if nw > 0:
+            # A wrapping muscle: OpenSim's path over its wrap cylinders (hipsim.model.wrapping). Its
+            # cylinders' poses (wrapping.cylinder_in_ground, written out like the points above).
+            for w in range(nw):
+                c = pw_cyl[lo + w]
+                b = wc_body[c]
+                for i in range(3):
+                    s = 0.0
+                    for j in range(3):
+                        cR[w, i, j] = (R[b, i, 0] * wc_rot[c, 0, j] + R[b, i, 1] * wc_rot[c, 1, j]
+                                       + R[b, i, 2] * wc_rot[c, 2, j])
+                        s += R[b, i, j] * wc_trans[c, j]
+                    co[w, i] = o[b, i] + s
+                if want_arms:
+                    s0 = co[w, 0] - o[b, 0]
+                    s1 = co[w, 1] - o[b, 1]
+                    s2 = co[w, 2] - o[b, 2]
+                    for t in range(ncm):
+                        k = mc_coord[c0 + t]
+                        w0 = jw[b, k, 0]
+                        w1 = jw[b, k, 1]
+                        w2 = jw[b, k, 2]
+                        cw[w, t, 0] = w0
+                        cw[w, t, 1] = w1
+                        cw[w, t, 2] = w2
+                        cv[w, t, 0] = jv[b, k, 0] + w1 * s2 - w2 * s1
+                        cv[w, t, 1] = jv[b, k, 1] + w2 * s0 - w0 * s2
+                        cv[w, t, 2] = jv[b, k, 2] + w0 * s1 - w1 * s0
+            lengths[m] = path_length_core(
+                npts, nw, ncm if want_arms else 0, gp, dp, pidx, pbody, pt_start[m + 1] - pt_start[m], want_arms,
+                wrap_method, cR, co, cw, cv, pw_cyl, lo, wc_body, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
+                pw_range, dldq, wstatus, wafter, wfw, wiw)
             if want_arms:
                 for t in range(ncm):
                     arms[m, mc_coord[c0 + t]] = -dldq[t]
             for w in range(status_out.shape[1]):
-                status_out[m, w] = wstatus[w] if w < pw_start[m + 1] - pw_start[m] else -1
+                status_out[m, w] = wstatus[w] if w < nw else -1
             continue
         for w in range(status_out.shape[1]):
             status_out[m, w] = -1
@@ -446,7 +475,7 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
     arms = np.empty((nf if want_arms else 0, nm, nc))  # every row is written in full below
     status = np.empty((nf, nm, maxw), dtype=np.int64)
     # The wrapping kernel's scratch, sized for the largest muscle (it allocates nothing per pose).
-    nwf, nwi = muscle_workspace_sizes(maxp, maxc, maxw)
+    nwf, nwi = path_workspace_sizes(maxp, maxw)
     # Frames split in fixed chunks so that scratch is allocated once per chunk, not per frame.
     chunk = 64
     nchunks = (nf + chunk - 1) // chunk
@@ -465,6 +494,10 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
         dldq = np.zeros(maxc)
         wstatus = np.zeros(maxw, dtype=np.int64)
         wafter = np.zeros(maxw, dtype=np.int64)
+        cR = np.empty((maxw, 3, 3))
+        co = np.empty((maxw, 3))
+        cw = np.empty((maxw, maxc, 3))
+        cv = np.empty((maxw, maxc, 3))
         wfw = np.empty(nwf)
         wiw = np.empty(nwi, dtype=np.int64)
         for f in range(ch * chunk, min(nf, (ch + 1) * chunk)):
@@ -477,7 +510,7 @@ def lengths_and_arms_batch(qs, want_arms, body_parent, r_pf, p_pf, r_bm, p_bm, a
                              wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
                              pw_start, pw_cyl, pw_range, wrap_method,
                              lengths[f], arms_f, want_arms, gp, dp, pidx, pbody, dldq,
-                             wstatus, wafter, wfw, wiw, status[f])
+                             wstatus, wafter, cR, co, cw, cv, wfw, wiw, status[f])
     return lengths, arms, status
 
 

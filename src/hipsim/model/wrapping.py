@@ -243,17 +243,24 @@ def _spiral_adjust(x1, y1, z1, x2, y2, z2, t1x, t1y, zt1, t2x, t2y, zt2, r, thet
     within 0.1 degree (at most 100 restarts). Returns the tangent points' z."""
     sense = -1.0 if long_wrap else 1.0
     rth2 = (r * theta) ** 2
+    # The samples' cross-section positions depend only on the number of spiral segments, which
+    # almost never changes between restarts (measured: 29 changes in 38,951 restarts on
+    # RajagopalLaiUhlrich2023's gastrocnemii): their cos / sin are reused, the same values as before.
+    nseg_prev = -1
+    wx = wy = vx = vy = 0.0
     for it in range(_MAX_ITERATIONS + 1):
         axial = zt2 - zt1
         nseg = int(math.sqrt(rth2 + axial * axial) / _SEGMENT)
         if nseg < 2 or it == _MAX_ITERATIONS:
             break
         t = 1.0 / nseg
-        wx, wy, wz = _spiral_point(t1x, t1y, zt1, sense * t * theta, t * axial)
-        adj1, zt1 = _adjust(x1, y1, z1, t1x, t1y, zt1, wx, wy, wz)
+        if nseg != nseg_prev:
+            wx, wy, _ = _spiral_point(t1x, t1y, 0.0, sense * t * theta, 0.0)
+            vx, vy, _ = _spiral_point(t1x, t1y, 0.0, sense * (1.0 - t) * theta, 0.0)
+            nseg_prev = nseg
+        adj1, zt1 = _adjust(x1, y1, z1, t1x, t1y, zt1, wx, wy, zt1 + t * axial)
         # OpenSim samples the second point after moving the first tangent point.
-        vx, vy, vz = _spiral_point(t1x, t1y, zt1, sense * (1.0 - t) * theta, (1.0 - t) * axial)
-        adj2, zt2 = _adjust(x2, y2, z2, t2x, t2y, zt2, vx, vy, vz)
+        adj2, zt2 = _adjust(x2, y2, z2, t2x, t2y, zt2, vx, vy, zt1 + (1.0 - t) * axial)
         if not (adj1 or adj2):
             break
     return zt1, zt2
@@ -279,25 +286,27 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
     Without a wrap SEG_TOTAL is the straight length, the gradients are those of the straight
     line and the tangent points are p1, p2.
     """
-    x1, y1, z1 = p1[0], p1[1], p1[2]
-    x2, y2, z2 = p2[0], p2[1], p2[2]
+    (code, out[SEG_TOTAL], out[SEG_ARC], out[SEG_T1], out[SEG_T1 + 1], out[SEG_T1 + 2], out[SEG_T2],
+     out[SEG_T2 + 1], out[SEG_T2 + 2], out[SEG_G1], out[SEG_G1 + 1], out[SEG_G1 + 2], out[SEG_G2], out[SEG_G2 + 1],
+     out[SEG_G2 + 2], out[SEG_STRAIGHT]) = _wrap_seg(p1[0], p1[1], p1[2], p2[0], p2[1], p2[2], radius, length, axis,
+                                                     sign, method)
+    return code
+
+
+@njit(cache=True, error_model="numpy")
+def _wrap_seg(x1, y1, z1, x2, y2, z2, radius, length, axis, sign, method):
+    """:func:`wrap_segment` on scalars, for the path kernel (arrays passed to a kernel cost reference
+    counting). Returns (status, total, arc, T1 (3), T2 (3), gradient at p1 (3), at p2 (3), straight)
+    with the meanings of :func:`wrap_segment`'s ``out``."""
     dx, dy, dz = x2 - x1, y2 - y1, z2 - z1
     straight = math.sqrt(dx * dx + dy * dy + dz * dz)
-    out[SEG_STRAIGHT] = straight
-    out[SEG_TOTAL] = straight
-    out[SEG_ARC] = 0.0
     ux, uy, uz = _unit_or_zero(dx, dy, dz)
-    for i in range(3):
-        out[SEG_T1 + i] = p1[i]
-        out[SEG_T2 + i] = p2[i]
-    out[SEG_G1], out[SEG_G1 + 1], out[SEG_G1 + 2] = -ux, -uy, -uz
-    out[SEG_G2], out[SEG_G2 + 1], out[SEG_G2 + 2] = ux, uy, uz
     r = radius
     r2 = r * r
     d1sq = x1 * x1 + y1 * y1
     d2sq = x2 * x2 + y2 * y2
     if d1sq < r2 or d2sq < r2:
-        return INSIDE_RADIUS
+        return (INSIDE_RADIUS, straight, 0.0, x1, y1, z1, x2, y2, z2, -ux, -uy, -uz, ux, uy, uz, straight)
     constrained = sign != 0
     # Closest points of the (infinite) segment line and the cylinder axis.
     hsq = dx * dx + dy * dy
@@ -312,7 +321,7 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
         if crosses:
             code = MANDATORY_WRAP
         else:
-            return NO_WRAP
+            return (NO_WRAP, straight, 0.0, x1, y1, z1, x2, y2, z2, -ux, -uy, -uz, ux, uy, uz, straight)
     # Candidate tangent points in the cross-section: a = +90 deg side, b = -90 deg side.
     d1 = math.sqrt(d1sq)
     d2 = math.sqrt(d2sq)
@@ -330,8 +339,8 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
     far_side = False
     long_wrap = False
     if constrained:
-        sp1 = _dsign(p1[axis])
-        sp2 = _dsign(p2[axis])
+        sp1 = _dsign(x1 if axis == 0 else (y1 if axis == 1 else z1))
+        sp2 = _dsign(x2 if axis == 0 else (y2 if axis == 1 else z2))
         if sp1 == sign or sp2 == sign:
             if crosses:
                 code = MANDATORY_WRAP
@@ -341,7 +350,7 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
                 if sp1 != sp2 and _dsign(near) != sign:
                     code = WRAPPED
                 else:
-                    return NO_WRAP
+                    return (NO_WRAP, straight, 0.0, x1, y1, z1, x2, y2, z2, -ux, -uy, -uz, ux, uy, uz, straight)
         alpha = math.acos((r1ax * r2bx + r1ay * r2by) / (math.sqrt(r1ax * r1ax + r1ay * r1ay)
                                                          * math.sqrt(r2bx * r2bx + r2by * r2by)))
         beta = math.acos((r1bx * r2ax + r1by * r2ay) / (math.sqrt(r1bx * r1bx + r1by * r1by)
@@ -443,7 +452,7 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
         zt2 = zp2
     half = 0.5 * length
     if (zt1 < -half or zt1 > half) and (zt2 < -half or zt2 > half):
-        return NO_WRAP
+        return (NO_WRAP, straight, 0.0, x1, y1, z1, x2, y2, z2, -ux, -uy, -uz, ux, uy, uz, straight)
     # Helix angle as OpenSim: signed angle from T1 to T2 about z, 2 pi minus it if long.
     theta = math.atan2(t1x * t2y - t1y * t2x, t1x * t2x + t1y * t2y)
     if long_wrap:
@@ -452,19 +461,15 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
     if method != GEODESIC:
         if method == OPENSIM_ITERATED:
             zt1, zt2 = _spiral_adjust(x1, y1, z1, x2, y2, z2, t1x, t1y, zt1, t2x, t2y, zt2, r, theta, long_wrap)
-        out[SEG_T1], out[SEG_T1 + 1], out[SEG_T1 + 2] = t1x, t1y, zt1
-        out[SEG_T2], out[SEG_T2 + 1], out[SEG_T2 + 2] = t2x, t2y, zt2
         arc = math.sqrt((r * theta) ** 2 + (zt2 - zt1) ** 2)
         e1x, e1y, e1z = x1 - t1x, y1 - t1y, z1 - zt1
         e2x, e2y, e2z = x2 - t2x, y2 - t2y, z2 - zt2
         l1 = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
         l2 = math.sqrt(e2x * e2x + e2y * e2y + e2z * e2z)
-        out[SEG_ARC] = arc
-        out[SEG_TOTAL] = l1 + arc + l2
         # OpenSim's moment-arm semantics: tangent points held fixed on the cylinder.
-        out[SEG_G1], out[SEG_G1 + 1], out[SEG_G1 + 2] = _unit_or_zero(e1x, e1y, e1z)
-        out[SEG_G2], out[SEG_G2 + 1], out[SEG_G2 + 2] = _unit_or_zero(e2x, e2y, e2z)
-        return code
+        g1x, g1y, g1z = _unit_or_zero(e1x, e1y, e1z)
+        g2x, g2y, g2z = _unit_or_zero(e2x, e2y, e2z)
+        return (code, l1 + arc + l2, arc, t1x, t1y, zt1, t2x, t2y, zt2, g1x, g1y, g1z, g2x, g2y, g2z, straight)
     # d|theta| / d(angle of T1) = -c, d|theta| / d(angle of T2) = +c
     c = 1.0 if theta >= 0.0 else -1.0
     if long_wrap:
@@ -475,17 +480,14 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
     s_tot = h1 + arc_h + h2
     dzz = z2 - z1
     total = math.sqrt(s_tot * s_tot + dzz * dzz)
-    out[SEG_TOTAL] = total
     if s_tot > 0.0:
         zt1 = z1 + dzz * h1 / s_tot
         zt2 = z1 + dzz * (h1 + arc_h) / s_tot
-        out[SEG_ARC] = arc_h * total / s_tot
+        arc = arc_h * total / s_tot
     else:
         zt1 = z1
         zt2 = z2
-        out[SEG_ARC] = abs(dzz)
-    out[SEG_T1], out[SEG_T1 + 1], out[SEG_T1 + 2] = t1x, t1y, zt1
-    out[SEG_T2], out[SEG_T2 + 1], out[SEG_T2 + 2] = t2x, t2y, zt2
+        arc = abs(dzz)
     # Gradient of S = h1 + r|theta| + h2 in the cross-section (radial v, tangential w = z x v).
     if sel1 * c == 1:         # consistent: unit vector from T1 to p1, well conditioned
         gr1 = s1
@@ -499,13 +501,10 @@ def wrap_segment(p1, p2, radius, length, axis, sign, method, out):
     gw2 = c * c2
     if total > 0.0:
         k = s_tot / total
-        out[SEG_G1] = k * (gr1 * v1x - gw1 * v1y)
-        out[SEG_G1 + 1] = k * (gr1 * v1y + gw1 * v1x)
-        out[SEG_G1 + 2] = -dzz / total
-        out[SEG_G2] = k * (gr2 * v2x - gw2 * v2y)
-        out[SEG_G2 + 1] = k * (gr2 * v2y + gw2 * v2x)
-        out[SEG_G2 + 2] = dzz / total
-    return code
+        return (code, total, arc, t1x, t1y, zt1, t2x, t2y, zt2, k * (gr1 * v1x - gw1 * v1y),
+                k * (gr1 * v1y + gw1 * v1x), -dzz / total, k * (gr2 * v2x - gw2 * v2y), k * (gr2 * v2y + gw2 * v2x),
+                dzz / total, straight)
+    return (code, total, arc, t1x, t1y, zt1, t2x, t2y, zt2, -ux, -uy, -uz, ux, uy, uz, straight)
 
 
 # ---------------------------------------------------------------------------- path kernel
@@ -544,87 +543,11 @@ def cylinder_in_ground(R, o, jw, jv, body, rot, trans, coords, Rc, oc, wc, vc):
 
 
 @njit(cache=True)
-def _elem_pos(kind, ref, gp, cyl_R, cyl_o, wt, out):
-    """Ground position of a path element: a path point (kind -1) or a tangent point of wrap kind.
-    (The hot loops of :func:`wrapped_path_length_ws` write this out, with the element's velocity
-    per coordinate (tangent points riding on their cylinder) and the change to a cylinder's frame:
-    calls passing arrays cost reference counting, more than the arithmetic.)"""
-    if kind < 0:
-        for i in range(3):
-            out[i] = gp[ref, i]
-    else:
-        for i in range(3):
-            out[i] = (cyl_o[kind, i] + cyl_R[kind, i, 0] * wt[kind, ref, 0] + cyl_R[kind, i, 1] * wt[kind, ref, 1]
-                      + cyl_R[kind, i, 2] * wt[kind, ref, 2])
-
-
-@njit(cache=True)
-def _remove_wrap(w, pkind, pref, npath):
-    for j in range(npath):
-        if pkind[j] == w:
-            for m in range(j, npath - 2):
-                pkind[m] = pkind[m + 2]
-                pref[m] = pref[m + 2]
-            return npath - 2
-    return npath
-
-
-@njit(cache=True)
-def _query(kind, ref, gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, out):
-    """Ground position as OpenSim's ``getLocationInGround`` returns it. OpenSim caches a tangent
-    point's ground location at its first query for a state and does not refresh it when a
-    later wrapping pass moves the point, so with ``use_stale`` the first value is kept."""
-    if kind < 0 or not use_stale:
-        _elem_pos(kind, ref, gp, cyl_R, cyl_o, wt, out)
-        return
-    if not svalid[kind, ref]:
-        _elem_pos(kind, ref, gp, cyl_R, cyl_o, wt, out)
-        for i in range(3):
-            stale[kind, ref, i] = out[i]
-        svalid[kind, ref] = True
-    for i in range(3):
-        out[i] = stale[kind, ref, i]
-
-
-@njit(cache=True)
-def _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale, xa, xb):
-    """Length of the current path (``xa``, ``xb`` (3,) are scratch). The element positions are
-    :func:`_query`'s, written out here: calling it per element passes arrays, whose reference
-    counting cost more than the arithmetic."""
-    total = 0.0
-    for e in range(npath):
-        kind = pkind[e]
-        ref = pref[e]
-        if kind < 0:
-            for i in range(3):
-                xb[i] = gp[ref, i]
-        elif use_stale and svalid[kind, ref]:
-            for i in range(3):
-                xb[i] = stale[kind, ref, i]
-        else:
-            for i in range(3):
-                xb[i] = (cyl_o[kind, i] + cyl_R[kind, i, 0] * wt[kind, ref, 0] + cyl_R[kind, i, 1] * wt[kind, ref, 1]
-                         + cyl_R[kind, i, 2] * wt[kind, ref, 2])
-            if use_stale:
-                for i in range(3):
-                    stale[kind, ref, i] = xb[i]
-                svalid[kind, ref] = True
-        if e > 0:
-            if kind >= 0 and kind == pkind[e - 1]:
-                total += warc[kind]
-            else:
-                total += math.sqrt((xb[0] - xa[0]) ** 2 + (xb[1] - xa[1]) ** 2 + (xb[2] - xa[2]) ** 2)
-        for i in range(3):
-            xa[i] = xb[i]
-    return total
-
-
-@njit(cache=True)
 def path_workspace_sizes(n, nw):
     """Sizes (float64, int64) of the scratch :func:`wrapped_path_length_ws` needs for a path of ``n``
-    active points and ``nw`` wraps."""
+    active points and ``nw`` wraps (:func:`path_length_core` needs ``nw`` ints fewer)."""
     nwm = max(nw, 1)
-    return 19 * nwm + 2 * SEG_OUT_SIZE + 33, 2 * (n + 2 * nw) + 6 * nwm
+    return 25 * nwm, 2 * (n + 2 * nw) + 7 * nwm
 
 
 @njit(cache=True)
@@ -670,11 +593,34 @@ def wrapped_path_length_ws(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R
     switch.
 
     ``fw`` (float64) and ``iw`` (int64) are scratch, at least :func:`path_workspace_sizes` long:
-    this kernel allocates nothing (the batch kernels allocate the scratch once per chunk of poses).
+    this kernel allocates nothing.
     """
     n = gp.shape[0]
     nw = radius.shape[0]
-    nk = dl.shape[0]
+    # The wraps' own arrays are indexed through an identity map, kept at the end of iw.
+    imap = 2 * (n + 2 * nw) + 6 * max(nw, 1)
+    for w in range(nw):
+        iw[imap + w] = w
+    return path_length_core(n, nw, dl.shape[0], gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o,
+                            cyl_w, cyl_v, iw[imap:], 0, cbody, radius, length, axis, sign, active, rng, dl, status,
+                            seg_after, fw, iw)
+
+
+@njit(cache=True)
+def path_length_core(n, nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v,
+                     cmap, wlo, cbody, radius, length, axis, sign, active, rng, dl, status, seg_after, fw, iw):
+    """:func:`wrapped_path_length_ws` for the first ``n`` rows of ``gp``, ``dp``, ``pidx``, ``pbody``, the
+    first ``nk`` coordinates of ``dp``, ``cyl_w``, ``cyl_v``, ``dl`` and ``nw`` wraps, whose poses are the
+    first ``nw`` rows of ``cyl_R``, ``cyl_o``, ``cyl_w``, ``cyl_v``: any array may be longer, so that the
+    batch kernel passes its per-chunk scratch whole. Wrap w is cylinder ``c = cmap[wlo + w]`` of
+    ``cbody``, ``radius``, ``length``, ``axis``, ``sign``, ``active`` and has range ``rng[wlo + w]``
+    (a compiled model's ``wc_*`` arrays and its ``pw_cyl``, ``pw_range`` from ``pw_start[m]``).
+    ``fw`` and ``iw`` are scratch of :func:`path_workspace_sizes`.
+
+    Everything lives in scalars or at offsets of the flat scratch, and the segment kernel takes
+    and returns scalars: array views and arrays passed to calls cost reference counting, which
+    cost more than this kernel's arithmetic.
+    """
     if n == 0:
         for w in range(nw):
             status[w] = NO_WRAP
@@ -688,49 +634,36 @@ def wrapped_path_length_ws(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R
         seg_method = OPENSIM_ITERATED if nw >= 2 else OPENSIM_PLANE
     m_max = n + 2 * nw
     nwm = max(nw, 1)
-    # Scratch: views of the workspaces, laid out as path_workspace_sizes counts them.
-    pkind = iw[0:m_max]
-    pref = iw[m_max:2 * m_max]
-    io = 2 * m_max
-    wcode = iw[io:io + nwm]
-    in_path = iw[io + nwm:io + 2 * nwm]          # 0 / 1
-    order = iw[io + 2 * nwm:io + 3 * nwm]
-    result = iw[io + 3 * nwm:io + 4 * nwm]
-    svalid = iw[io + 4 * nwm:io + 6 * nwm].reshape((nwm, 2))   # 0 / 1
-    wt = fw[0:6 * nwm].reshape((nwm, 2, 3))
-    wg = fw[6 * nwm:12 * nwm].reshape((nwm, 2, 3))
-    stale = fw[12 * nwm:18 * nwm].reshape((nwm, 2, 3))
-    warc = fw[18 * nwm:19 * nwm]
-    fo = 19 * nwm
-    seg = fw[fo:fo + SEG_OUT_SIZE]
-    best = fw[fo + SEG_OUT_SIZE:fo + 2 * SEG_OUT_SIZE]
-    fo += 2 * SEG_OUT_SIZE
-    xa = fw[fo:fo + 3]
-    xb = fw[fo + 3:fo + 6]
-    pa = fw[fo + 6:fo + 9]
-    pb = fw[fo + 9:fo + 12]
-    va = fw[fo + 12:fo + 15]
-    vb = fw[fo + 15:fo + 18]
-    sa = fw[fo + 18:fo + 21]
-    sb = fw[fo + 21:fo + 24]
-    cv = fw[fo + 24:fo + 27]
-    ya = fw[fo + 27:fo + 30]
-    yb = fw[fo + 30:fo + 33]
+    # iw: the path's elements in order, kind (-1 path point, else the wrap of a tangent point) at
+    # [0, m_max) and ref (row of gp, or 0 / 1 for a wrap's first / second tangent point) at
+    # [m_max, 2 m_max); then per wrap its code, in-path flag, order, result and two stale flags.
+    i_wc = 2 * m_max
+    i_ip = i_wc + nwm
+    i_or = i_ip + nwm
+    i_rs = i_or + nwm
+    i_sv = i_rs + nwm
+    # fw, 6 per wrap (two points): tangent points in the cylinder frame, length gradients at the
+    # segment's end points, OpenSim's cached ground locations, the tangent points in ground; the arcs.
+    f_wg = 6 * nwm
+    f_st = 12 * nwm
+    f_tg = 18 * nwm
+    f_ar = 24 * nwm
     for w in range(nwm):
-        wcode[w] = 0
-        in_path[w] = 0
-        order[w] = w
-        result[w] = 0
-        warc[w] = 0.0
-        for e in range(2):
-            svalid[w, e] = 0
-            for a in range(3):
-                wt[w, e, a] = 0.0
-                wg[w, e, a] = 0.0
-                stale[w, e, a] = 0.0
+        iw[i_wc + w] = 0
+        iw[i_ip + w] = 0
+        iw[i_or + w] = w
+        iw[i_rs + w] = 0
+        iw[i_sv + 2 * w] = 0
+        iw[i_sv + 2 * w + 1] = 0
+        fw[f_ar + w] = 0.0
+        for a in range(6):
+            fw[6 * w + a] = 0.0
+            fw[f_wg + 6 * w + a] = 0.0
+            fw[f_st + 6 * w + a] = 0.0
+            fw[f_tg + 6 * w + a] = 0.0
     for j in range(n):
-        pkind[j] = -1
-        pref[j] = j
+        iw[j] = -1
+        iw[m_max + j] = j
     npath = n
     for w in range(nw):
         status[w] = -1
@@ -740,15 +673,16 @@ def wrapped_path_length_ws(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R
     abort = False
     for kk in range(max_iter):
         for i in range(nw):
-            result[i] = NO_WRAP
-            w = order[i]
-            if in_path[w]:
-                npath = _remove_wrap(w, pkind, pref, npath)
-                in_path[w] = False
-            if not active[w]:
+            iw[i_rs + i] = NO_WRAP
+            w = iw[i_or + i]
+            if iw[i_ip + w]:
+                npath = _remove_wrap_ws(w, iw, m_max, npath)
+                iw[i_ip + w] = 0
+            c = cmap[wlo + w]
+            if not active[c]:
                 continue
-            ws = rng[w, 0] - 1 if rng[w, 0] >= 1 else 0
-            we = rng[w, 1] - 1 if rng[w, 1] >= 1 else n_all - 1
+            ws = rng[wlo + w, 0] - 1 if rng[wlo + w, 0] >= 1 else 0
+            we = rng[wlo + w, 1] - 1 if rng[wlo + w, 1] >= 1 else n_all - 1
             smp = -1
             emp = -1
             for j in range(n):
@@ -762,296 +696,325 @@ def wrapped_path_length_ws(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R
             start = -1
             end = -1
             for j in range(npath):
-                if pkind[j] < 0 and pref[j] == smp:
+                if iw[j] < 0 and iw[m_max + j] == smp:
                     start = j
-                if pkind[j] < 0 and pref[j] == emp:
+                if iw[j] < 0 and iw[m_max + j] == emp:
                     end = j
             best_pos = -1
             best_change = np.inf
+            rad = radius[c]
+            cl = length[c]
+            cax = axis[c]
+            csg = sign[c]
             for pt1 in range(start, end):
                 pt2 = pt1 + 1
-                if pkind[pt1] >= 0 and pkind[pt1] == pkind[pt2]:
+                ka = iw[pt1]
+                kb = iw[pt2]
+                if ka >= 0 and ka == kb:
                     continue
-                # (_elem_pos and _to_cyl written out: calls passing arrays cost reference counting)
-                ka = pkind[pt1]
-                ra = pref[pt1]
-                kb = pkind[pt2]
-                rb = pref[pt2]
+                ra = iw[m_max + pt1]
+                rb = iw[m_max + pt2]
                 if ka < 0:
-                    for j3 in range(3):
-                        xa[j3] = gp[ra, j3]
+                    xa0, xa1, xa2 = gp[ra, 0], gp[ra, 1], gp[ra, 2]
                 else:
-                    for j3 in range(3):
-                        xa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
-                                  + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
+                    fo = f_tg + 6 * ka + 3 * ra
+                    xa0, xa1, xa2 = fw[fo], fw[fo + 1], fw[fo + 2]
                 if kb < 0:
-                    for j3 in range(3):
-                        xb[j3] = gp[rb, j3]
+                    xb0, xb1, xb2 = gp[rb, 0], gp[rb, 1], gp[rb, 2]
                 else:
-                    for j3 in range(3):
-                        xb[j3] = (cyl_o[kb, j3] + cyl_R[kb, j3, 0] * wt[kb, rb, 0] + cyl_R[kb, j3, 1] * wt[kb, rb, 1]
-                                  + cyl_R[kb, j3, 2] * wt[kb, rb, 2])
-                d0 = xa[0] - cyl_o[w, 0]
-                d1 = xa[1] - cyl_o[w, 1]
-                d2 = xa[2] - cyl_o[w, 2]
-                for j3 in range(3):
-                    pa[j3] = cyl_R[w, 0, j3] * d0 + cyl_R[w, 1, j3] * d1 + cyl_R[w, 2, j3] * d2
-                d0 = xb[0] - cyl_o[w, 0]
-                d1 = xb[1] - cyl_o[w, 1]
-                d2 = xb[2] - cyl_o[w, 2]
-                for j3 in range(3):
-                    pb[j3] = cyl_R[w, 0, j3] * d0 + cyl_R[w, 1, j3] * d1 + cyl_R[w, 2, j3] * d2
-                code = wrap_segment(pa, pb, radius[w], length[w], axis[w], sign[w], seg_method, seg)
-                result[i] = code
-                if code == MANDATORY_WRAP:
-                    for a in range(SEG_OUT_SIZE):
-                        best[a] = seg[a]
-                    best_pos = pt2
-                    wcode[w] = code
-                    break
+                    fo = f_tg + 6 * kb + 3 * rb
+                    xb0, xb1, xb2 = fw[fo], fw[fo + 1], fw[fo + 2]
+                d0 = xa0 - cyl_o[w, 0]
+                d1 = xa1 - cyl_o[w, 1]
+                d2 = xa2 - cyl_o[w, 2]
+                pa0 = cyl_R[w, 0, 0] * d0 + cyl_R[w, 1, 0] * d1 + cyl_R[w, 2, 0] * d2
+                pa1 = cyl_R[w, 0, 1] * d0 + cyl_R[w, 1, 1] * d1 + cyl_R[w, 2, 1] * d2
+                pa2 = cyl_R[w, 0, 2] * d0 + cyl_R[w, 1, 2] * d1 + cyl_R[w, 2, 2] * d2
+                d0 = xb0 - cyl_o[w, 0]
+                d1 = xb1 - cyl_o[w, 1]
+                d2 = xb2 - cyl_o[w, 2]
+                pb0 = cyl_R[w, 0, 0] * d0 + cyl_R[w, 1, 0] * d1 + cyl_R[w, 2, 0] * d2
+                pb1 = cyl_R[w, 0, 1] * d0 + cyl_R[w, 1, 1] * d1 + cyl_R[w, 2, 1] * d2
+                pb2 = cyl_R[w, 0, 2] * d0 + cyl_R[w, 1, 2] * d1 + cyl_R[w, 2, 2] * d2
+                (code, s_tot, s_arc, t1x, t1y, t1z, t2x, t2y, t2z, g1x, g1y, g1z, g2x, g2y, g2z,
+                 s_str) = _wrap_seg(pa0, pa1, pa2, pb0, pb1, pb2, rad, cl, cax, csg, seg_method)
+                iw[i_rs + i] = code
+                take = code == MANDATORY_WRAP
                 if code == WRAPPED:
-                    change = seg[SEG_TOTAL] - seg[SEG_STRAIGHT]
-                    if use_stale and (pkind[pt1] >= 0 or pkind[pt2] >= 0):
+                    change = s_tot - s_str
+                    if use_stale and (ka >= 0 or kb >= 0):
                         # OpenSim's calcPathLengthChange, with its cached ground locations
-                        _query(pkind[pt1], pref[pt1], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, xa)
-                        _query(pkind[pt2], pref[pt2], gp, cyl_R, cyl_o, wt, stale, svalid, use_stale, xb)
-                        change = seg[SEG_ARC] - math.sqrt((xb[0] - xa[0]) ** 2 + (xb[1] - xa[1]) ** 2
-                                                          + (xb[2] - xa[2]) ** 2)
-                        for side in range(2):
-                            ta0 = seg[SEG_T1 + 3 * side]
-                            ta1 = seg[SEG_T1 + 3 * side + 1]
-                            ta2 = seg[SEG_T1 + 3 * side + 2]
-                            x = xa if side == 0 else xb
-                            dd = 0.0
-                            for i in range(3):
-                                gi = cyl_o[w, i] + cyl_R[w, i, 0] * ta0 + cyl_R[w, i, 1] * ta1 + cyl_R[w, i, 2] * ta2
-                                dd += (x[i] - gi) ** 2
-                            change += math.sqrt(dd)
+                        if ka >= 0:
+                            sv = i_sv + 2 * ka + ra
+                            fo = f_st + 6 * ka + 3 * ra
+                            if not iw[sv]:
+                                fw[fo] = xa0
+                                fw[fo + 1] = xa1
+                                fw[fo + 2] = xa2
+                                iw[sv] = 1
+                            xa0, xa1, xa2 = fw[fo], fw[fo + 1], fw[fo + 2]
+                        if kb >= 0:
+                            sv = i_sv + 2 * kb + rb
+                            fo = f_st + 6 * kb + 3 * rb
+                            if not iw[sv]:
+                                fw[fo] = xb0
+                                fw[fo + 1] = xb1
+                                fw[fo + 2] = xb2
+                                iw[sv] = 1
+                            xb0, xb1, xb2 = fw[fo], fw[fo + 1], fw[fo + 2]
+                        change = s_arc - math.sqrt((xb0 - xa0) ** 2 + (xb1 - xa1) ** 2 + (xb2 - xa2) ** 2)
+                        dd = 0.0
+                        dd += (xa0 - (cyl_o[w, 0] + cyl_R[w, 0, 0] * t1x + cyl_R[w, 0, 1] * t1y
+                                      + cyl_R[w, 0, 2] * t1z)) ** 2
+                        dd += (xa1 - (cyl_o[w, 1] + cyl_R[w, 1, 0] * t1x + cyl_R[w, 1, 1] * t1y
+                                      + cyl_R[w, 1, 2] * t1z)) ** 2
+                        dd += (xa2 - (cyl_o[w, 2] + cyl_R[w, 2, 0] * t1x + cyl_R[w, 2, 1] * t1y
+                                      + cyl_R[w, 2, 2] * t1z)) ** 2
+                        change += math.sqrt(dd)
+                        dd = 0.0
+                        dd += (xb0 - (cyl_o[w, 0] + cyl_R[w, 0, 0] * t2x + cyl_R[w, 0, 1] * t2y
+                                      + cyl_R[w, 0, 2] * t2z)) ** 2
+                        dd += (xb1 - (cyl_o[w, 1] + cyl_R[w, 1, 0] * t2x + cyl_R[w, 1, 1] * t2y
+                                      + cyl_R[w, 1, 2] * t2z)) ** 2
+                        dd += (xb2 - (cyl_o[w, 2] + cyl_R[w, 2, 0] * t2x + cyl_R[w, 2, 1] * t2y
+                                      + cyl_R[w, 2, 2] * t2z)) ** 2
+                        change += math.sqrt(dd)
                     if change < best_change:
                         best_change = change
-                        for a in range(SEG_OUT_SIZE):
-                            best[a] = seg[a]
-                        best_pos = pt2
-                        wcode[w] = code
+                        take = True
+                if take:
+                    best_pos = pt2
+                    iw[i_wc + w] = code
+                    fo = 6 * w
+                    fw[fo], fw[fo + 1], fw[fo + 2], fw[fo + 3], fw[fo + 4], fw[fo + 5] = t1x, t1y, t1z, t2x, t2y, t2z
+                    fo = f_wg + 6 * w
+                    fw[fo], fw[fo + 1], fw[fo + 2], fw[fo + 3], fw[fo + 4], fw[fo + 5] = g1x, g1y, g1z, g2x, g2y, g2z
+                    fw[f_ar + w] = s_arc
+                    if code == MANDATORY_WRAP:
+                        break
             if best_pos >= 0:
                 for m in range(npath - 1, best_pos - 1, -1):
-                    pkind[m + 2] = pkind[m]
-                    pref[m + 2] = pref[m]
-                pkind[best_pos] = w
-                pref[best_pos] = 0
-                pkind[best_pos + 1] = w
-                pref[best_pos + 1] = 1
+                    iw[m + 2] = iw[m]
+                    iw[m_max + m + 2] = iw[m_max + m]
+                iw[best_pos] = w
+                iw[m_max + best_pos] = 0
+                iw[best_pos + 1] = w
+                iw[m_max + best_pos + 1] = 1
                 npath += 2
-                in_path[w] = True
-                for a in range(3):
-                    wt[w, 0, a] = best[SEG_T1 + a]
-                    wt[w, 1, a] = best[SEG_T2 + a]
-                    wg[w, 0, a] = best[SEG_G1 + a]
-                    wg[w, 1, a] = best[SEG_G2 + a]
-                warc[w] = best[SEG_ARC]
+                iw[i_ip + w] = 1
+                for e in range(2):
+                    fo = 6 * w + 3 * e
+                    for j3 in range(3):
+                        fw[f_tg + fo + j3] = (cyl_o[w, j3] + cyl_R[w, j3, 0] * fw[fo] + cyl_R[w, j3, 1] * fw[fo + 1]
+                                              + cyl_R[w, j3, 2] * fw[fo + 2])
         if abort:
             break
-        total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale, ya, yb)
+        total = _path_total_ws(npath, m_max, gp, fw, iw, f_st, f_tg, f_ar, i_sv, use_stale)
         if abs(total - last) < _CONVERGED:
             break
         last = total
         if kk == 0 and nw > 1:
-            if result[0] == NO_WRAP and result[1] == INSIDE_RADIUS:
-                order[0] = 1
-                order[1] = 0
-                if in_path[0]:
-                    npath = _remove_wrap(0, pkind, pref, npath)
-                    in_path[0] = False
-    total = _path_total(pkind, pref, npath, gp, cyl_R, cyl_o, wt, warc, stale, svalid, use_stale, ya, yb)
+            if iw[i_rs] == NO_WRAP and iw[i_rs + 1] == INSIDE_RADIUS:
+                iw[i_or] = 1
+                iw[i_or + 1] = 0
+                if iw[i_ip]:
+                    npath = _remove_wrap_ws(0, iw, m_max, npath)
+                    iw[i_ip] = 0
+    total = _path_total_ws(npath, m_max, gp, fw, iw, f_st, f_tg, f_ar, i_sv, use_stale)
     for i in range(nw):
-        status[order[i]] = result[i]
+        status[iw[i_or + i]] = iw[i_rs + i]
     for w in range(nw):
         seg_after[w] = -1
-        if in_path[w]:
-            status[w] = wcode[w]
+        if iw[i_ip + w]:
+            status[w] = iw[i_wc + w]
     last_pt = -1
     for e in range(npath):
-        if pkind[e] < 0:
-            last_pt = pref[e]
-        elif pref[e] == 0:
-            seg_after[pkind[e]] = last_pt
+        if iw[e] < 0:
+            last_pt = iw[m_max + e]
+        elif iw[m_max + e] == 0:
+            seg_after[iw[e]] = last_pt
     if not want_deriv:
         return total
     for t in range(nk):
         dl[t] = 0.0
     # Straight segments, tangent points riding rigidly on their cylinders. (With OpenSim's
     # semantics the directions come from its cached ground locations, as in its moment arms.)
-    # (_elem_pos and _query written out: calls passing arrays cost reference counting)
-    ka = pkind[0]
-    ra = pref[0]
+    ka = iw[0]
+    ra = iw[m_max]
     if ka < 0:
-        for j3 in range(3):
-            xa[j3] = gp[ra, j3]
+        xa0, xa1, xa2 = gp[ra, 0], gp[ra, 1], gp[ra, 2]
     else:
-        for j3 in range(3):
-            xa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
-                      + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
+        fo = f_tg + 6 * ka + 3 * ra
+        xa0, xa1, xa2 = fw[fo], fw[fo + 1], fw[fo + 2]
+    sa0, sa1, sa2 = xa0, xa1, xa2
     if ka >= 0 and use_stale:
-        if not svalid[ka, ra]:
-            if ka < 0:
-                for j3 in range(3):
-                    sa[j3] = gp[ra, j3]
-            else:
-                for j3 in range(3):
-                    sa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
-                              + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
-            for j3 in range(3):
-                stale[ka, ra, j3] = sa[j3]
-            svalid[ka, ra] = True
-        for j3 in range(3):
-            sa[j3] = stale[ka, ra, j3]
-    else:
-        if ka < 0:
-            for j3 in range(3):
-                sa[j3] = gp[ra, j3]
-        else:
-            for j3 in range(3):
-                sa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
-                          + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
+        sv = i_sv + 2 * ka + ra
+        fo = f_st + 6 * ka + 3 * ra
+        if not iw[sv]:
+            fw[fo], fw[fo + 1], fw[fo + 2] = xa0, xa1, xa2
+            iw[sv] = 1
+        sa0, sa1, sa2 = fw[fo], fw[fo + 1], fw[fo + 2]
     for e in range(1, npath):
-        kb = pkind[e]
-        rb = pref[e]
+        kb = iw[e]
+        rb = iw[m_max + e]
         if kb < 0:
-            for j3 in range(3):
-                xb[j3] = gp[rb, j3]
+            xb0, xb1, xb2 = gp[rb, 0], gp[rb, 1], gp[rb, 2]
         else:
-            for j3 in range(3):
-                xb[j3] = (cyl_o[kb, j3] + cyl_R[kb, j3, 0] * wt[kb, rb, 0] + cyl_R[kb, j3, 1] * wt[kb, rb, 1]
-                          + cyl_R[kb, j3, 2] * wt[kb, rb, 2])
+            fo = f_tg + 6 * kb + 3 * rb
+            xb0, xb1, xb2 = fw[fo], fw[fo + 1], fw[fo + 2]
+        sb0, sb1, sb2 = xb0, xb1, xb2
         if kb >= 0 and use_stale:
-            if not svalid[kb, rb]:
-                if kb < 0:
-                    for j3 in range(3):
-                        sb[j3] = gp[rb, j3]
-                else:
-                    for j3 in range(3):
-                        sb[j3] = (cyl_o[kb, j3] + cyl_R[kb, j3, 0] * wt[kb, rb, 0] + cyl_R[kb, j3, 1] * wt[kb, rb, 1]
-                                  + cyl_R[kb, j3, 2] * wt[kb, rb, 2])
-                for j3 in range(3):
-                    stale[kb, rb, j3] = sb[j3]
-                svalid[kb, rb] = True
-            for j3 in range(3):
-                sb[j3] = stale[kb, rb, j3]
-        else:
-            if kb < 0:
-                for j3 in range(3):
-                    sb[j3] = gp[rb, j3]
-            else:
-                for j3 in range(3):
-                    sb[j3] = (cyl_o[kb, j3] + cyl_R[kb, j3, 0] * wt[kb, rb, 0] + cyl_R[kb, j3, 1] * wt[kb, rb, 1]
-                              + cyl_R[kb, j3, 2] * wt[kb, rb, 2])
-        ba = pbody[pref[e - 1]] if pkind[e - 1] < 0 else cbody[pkind[e - 1]]
-        bb = pbody[pref[e]] if pkind[e] < 0 else cbody[pkind[e]]
+            sv = i_sv + 2 * kb + rb
+            fo = f_st + 6 * kb + 3 * rb
+            if not iw[sv]:
+                fw[fo], fw[fo + 1], fw[fo + 2] = xb0, xb1, xb2
+                iw[sv] = 1
+            sb0, sb1, sb2 = fw[fo], fw[fo + 1], fw[fo + 2]
+        ba = pbody[ra] if ka < 0 else cbody[cmap[wlo + ka]]
+        bb = pbody[rb] if kb < 0 else cbody[cmap[wlo + kb]]
         if ba != bb:      # (a segment within one body, such as an arc, does not change length)
-            u0 = sb[0] - sa[0]
-            u1 = sb[1] - sa[1]
-            u2 = sb[2] - sa[2]
+            u0 = sb0 - sa0
+            u1 = sb1 - sa1
+            u2 = sb2 - sa2
             sl = math.sqrt(u0 * u0 + u1 * u1 + u2 * u2)
             if sl > 0.0:
                 u0 /= sl
                 u1 /= sl
                 u2 /= sl
-                # (_elem_vel for both ends, written out: calls passing arrays cost reference counting)
-                ka = pkind[e - 1]
-                ra = pref[e - 1]
-                kb = pkind[e]
-                rb = pref[e]
                 for t in range(nk):
                     if ka < 0:
-                        for i in range(3):
-                            va[i] = dp[ra, t, i]
+                        va0, va1, va2 = dp[ra, t, 0], dp[ra, t, 1], dp[ra, t, 2]
                     else:
-                        r0 = xa[0] - cyl_o[ka, 0]
-                        r1 = xa[1] - cyl_o[ka, 1]
-                        r2 = xa[2] - cyl_o[ka, 2]
+                        r0 = xa0 - cyl_o[ka, 0]
+                        r1 = xa1 - cyl_o[ka, 1]
+                        r2 = xa2 - cyl_o[ka, 2]
                         w0 = cyl_w[ka, t, 0]
                         w1 = cyl_w[ka, t, 1]
                         w2 = cyl_w[ka, t, 2]
-                        va[0] = cyl_v[ka, t, 0] + w1 * r2 - w2 * r1
-                        va[1] = cyl_v[ka, t, 1] + w2 * r0 - w0 * r2
-                        va[2] = cyl_v[ka, t, 2] + w0 * r1 - w1 * r0
+                        va0 = cyl_v[ka, t, 0] + w1 * r2 - w2 * r1
+                        va1 = cyl_v[ka, t, 1] + w2 * r0 - w0 * r2
+                        va2 = cyl_v[ka, t, 2] + w0 * r1 - w1 * r0
                     if kb < 0:
-                        for i in range(3):
-                            vb[i] = dp[rb, t, i]
+                        vb0, vb1, vb2 = dp[rb, t, 0], dp[rb, t, 1], dp[rb, t, 2]
                     else:
-                        r0 = xb[0] - cyl_o[kb, 0]
-                        r1 = xb[1] - cyl_o[kb, 1]
-                        r2 = xb[2] - cyl_o[kb, 2]
+                        r0 = xb0 - cyl_o[kb, 0]
+                        r1 = xb1 - cyl_o[kb, 1]
+                        r2 = xb2 - cyl_o[kb, 2]
                         w0 = cyl_w[kb, t, 0]
                         w1 = cyl_w[kb, t, 1]
                         w2 = cyl_w[kb, t, 2]
-                        vb[0] = cyl_v[kb, t, 0] + w1 * r2 - w2 * r1
-                        vb[1] = cyl_v[kb, t, 1] + w2 * r0 - w0 * r2
-                        vb[2] = cyl_v[kb, t, 2] + w0 * r1 - w1 * r0
-                    dl[t] += u0 * (vb[0] - va[0]) + u1 * (vb[1] - va[1]) + u2 * (vb[2] - va[2])
-        for i in range(3):
-            xa[i] = xb[i]
-            sa[i] = sb[i]
+                        vb0 = cyl_v[kb, t, 0] + w1 * r2 - w2 * r1
+                        vb1 = cyl_v[kb, t, 1] + w2 * r0 - w0 * r2
+                        vb2 = cyl_v[kb, t, 2] + w0 * r1 - w1 * r0
+                    dl[t] += u0 * (vb0 - va0) + u1 * (vb1 - va1) + u2 * (vb2 - va2)
+        xa0, xa1, xa2 = xb0, xb1, xb2
+        sa0, sa1, sa2 = sb0, sb1, sb2
+        ka = kb
+        ra = rb
     # Sliding of the tangent points: (g - e) . d(neighbour in the cylinder frame), zero when the
     # tangent points are consistent with the arc direction (the envelope argument).
     for e in range(npath):
-        w = pkind[e]
-        if w < 0 or pref[e] != 0:
+        w = iw[e]
+        if w < 0 or iw[m_max + e] != 0:
             continue
         for side in range(2):
             nb_e = e - 1 if side == 0 else e + 2
-            ka = pkind[nb_e]
-            ra = pref[nb_e]
+            ka = iw[nb_e]
+            ra = iw[m_max + nb_e]
             if ka < 0:
-                for j3 in range(3):
-                    xa[j3] = gp[ra, j3]
+                xa0, xa1, xa2 = gp[ra, 0], gp[ra, 1], gp[ra, 2]
             else:
-                for j3 in range(3):
-                    xa[j3] = (cyl_o[ka, j3] + cyl_R[ka, j3, 0] * wt[ka, ra, 0] + cyl_R[ka, j3, 1] * wt[ka, ra, 1]
-                              + cyl_R[ka, j3, 2] * wt[ka, ra, 2])
-            d0 = xa[0] - cyl_o[w, 0]
-            d1 = xa[1] - cyl_o[w, 1]
-            d2 = xa[2] - cyl_o[w, 2]
-            for j3 in range(3):
-                pa[j3] = cyl_R[w, 0, j3] * d0 + cyl_R[w, 1, j3] * d1 + cyl_R[w, 2, j3] * d2
-            q0 = pa[0] - wt[w, side, 0]
-            q1 = pa[1] - wt[w, side, 1]
-            q2 = pa[2] - wt[w, side, 2]
+                fo = f_tg + 6 * ka + 3 * ra
+                xa0, xa1, xa2 = fw[fo], fw[fo + 1], fw[fo + 2]
+            d0 = xa0 - cyl_o[w, 0]
+            d1 = xa1 - cyl_o[w, 1]
+            d2 = xa2 - cyl_o[w, 2]
+            fo = 6 * w + 3 * side
+            q0 = (cyl_R[w, 0, 0] * d0 + cyl_R[w, 1, 0] * d1 + cyl_R[w, 2, 0] * d2) - fw[fo]
+            q1 = (cyl_R[w, 0, 1] * d0 + cyl_R[w, 1, 1] * d1 + cyl_R[w, 2, 1] * d2) - fw[fo + 1]
+            q2 = (cyl_R[w, 0, 2] * d0 + cyl_R[w, 1, 2] * d1 + cyl_R[w, 2, 2] * d2) - fw[fo + 2]
             ql = math.sqrt(q0 * q0 + q1 * q1 + q2 * q2)
             if ql <= 0.0:
                 continue
-            c0 = wg[w, side, 0] - q0 / ql
-            c1 = wg[w, side, 1] - q1 / ql
-            c2 = wg[w, side, 2] - q2 / ql
+            fo = f_wg + 6 * w + 3 * side
+            c0 = fw[fo] - q0 / ql
+            c1 = fw[fo + 1] - q1 / ql
+            c2 = fw[fo + 2] - q2 / ql
             if abs(c0) + abs(c1) + abs(c2) < 1e-12:
                 continue
             for t in range(nk):
                 if ka < 0:
-                    for i in range(3):
-                        va[i] = dp[ra, t, i]
+                    va0, va1, va2 = dp[ra, t, 0], dp[ra, t, 1], dp[ra, t, 2]
                 else:
-                    r0 = xa[0] - cyl_o[ka, 0]
-                    r1 = xa[1] - cyl_o[ka, 1]
-                    r2 = xa[2] - cyl_o[ka, 2]
+                    r0 = xa0 - cyl_o[ka, 0]
+                    r1 = xa1 - cyl_o[ka, 1]
+                    r2 = xa2 - cyl_o[ka, 2]
                     w0 = cyl_w[ka, t, 0]
                     w1 = cyl_w[ka, t, 1]
                     w2 = cyl_w[ka, t, 2]
-                    va[0] = cyl_v[ka, t, 0] + w1 * r2 - w2 * r1
-                    va[1] = cyl_v[ka, t, 1] + w2 * r0 - w0 * r2
-                    va[2] = cyl_v[ka, t, 2] + w0 * r1 - w1 * r0
+                    va0 = cyl_v[ka, t, 0] + w1 * r2 - w2 * r1
+                    va1 = cyl_v[ka, t, 1] + w2 * r0 - w0 * r2
+                    va2 = cyl_v[ka, t, 2] + w0 * r1 - w1 * r0
                 # relative velocity in the cylinder frame: R^T (v - v_c - w_c x (x - o_c))
-                r0 = xa[0] - cyl_o[w, 0]
-                r1 = xa[1] - cyl_o[w, 1]
-                r2 = xa[2] - cyl_o[w, 2]
+                r0 = xa0 - cyl_o[w, 0]
+                r1 = xa1 - cyl_o[w, 1]
+                r2 = xa2 - cyl_o[w, 2]
                 w0 = cyl_w[w, t, 0]
                 w1 = cyl_w[w, t, 1]
                 w2 = cyl_w[w, t, 2]
-                vb[0] = va[0] - cyl_v[w, t, 0] - (w1 * r2 - w2 * r1)
-                vb[1] = va[1] - cyl_v[w, t, 1] - (w2 * r0 - w0 * r2)
-                vb[2] = va[2] - cyl_v[w, t, 2] - (w0 * r1 - w1 * r0)
-                for i in range(3):
-                    cv[i] = cyl_R[w, 0, i] * vb[0] + cyl_R[w, 1, i] * vb[1] + cyl_R[w, 2, i] * vb[2]
-                dl[t] += c0 * cv[0] + c1 * cv[1] + c2 * cv[2]
+                vb0 = va0 - cyl_v[w, t, 0] - (w1 * r2 - w2 * r1)
+                vb1 = va1 - cyl_v[w, t, 1] - (w2 * r0 - w0 * r2)
+                vb2 = va2 - cyl_v[w, t, 2] - (w0 * r1 - w1 * r0)
+                cv0 = cyl_R[w, 0, 0] * vb0 + cyl_R[w, 1, 0] * vb1 + cyl_R[w, 2, 0] * vb2
+                cv1 = cyl_R[w, 0, 1] * vb0 + cyl_R[w, 1, 1] * vb1 + cyl_R[w, 2, 1] * vb2
+                cv2 = cyl_R[w, 0, 2] * vb0 + cyl_R[w, 1, 2] * vb1 + cyl_R[w, 2, 2] * vb2
+                dl[t] += c0 * cv0 + c1 * cv1 + c2 * cv2
+    return total
+
+
+@njit(cache=True)
+def _remove_wrap_ws(w, iw, m_max, npath):
+    """Take wrap w's two tangent points out of the path (kinds at iw[:m_max], refs after them)."""
+    for j in range(npath):
+        if iw[j] == w:
+            for m in range(j, npath - 2):
+                iw[m] = iw[m + 2]
+                iw[m_max + m] = iw[m_max + m + 2]
+            return npath - 2
+    return npath
+
+
+@njit(cache=True)
+def _path_total_ws(npath, m_max, gp, fw, iw, f_st, f_tg, f_ar, i_sv, use_stale):
+    """Length of the current path in :func:`path_length_core`'s scratch layout. With ``use_stale``
+    a tangent point's location is OpenSim's cached one (``getLocationInGround`` keeps the value of
+    its first query for a state, not refreshed when a later pass moves the point)."""
+    total = 0.0
+    xa0 = xa1 = xa2 = 0.0
+    prev = -1
+    for e in range(npath):
+        kind = iw[e]
+        ref = iw[m_max + e]
+        if kind < 0:
+            xb0, xb1, xb2 = gp[ref, 0], gp[ref, 1], gp[ref, 2]
+        else:
+            fo = f_st + 6 * kind + 3 * ref
+            sv = i_sv + 2 * kind + ref
+            if use_stale and iw[sv]:
+                xb0, xb1, xb2 = fw[fo], fw[fo + 1], fw[fo + 2]
+            else:
+                ft = f_tg + 6 * kind + 3 * ref
+                xb0, xb1, xb2 = fw[ft], fw[ft + 1], fw[ft + 2]
+                if use_stale:
+                    fw[fo], fw[fo + 1], fw[fo + 2] = xb0, xb1, xb2
+                    iw[sv] = 1
+        if e > 0:
+            if kind >= 0 and kind == prev:
+                total += fw[f_ar + kind]
+            else:
+                total += math.sqrt((xb0 - xa0) ** 2 + (xb1 - xa1) ** 2 + (xb2 - xa2) ** 2)
+        xa0, xa1, xa2 = xb0, xb1, xb2
+        prev = kind
     return total
 
 
@@ -1118,30 +1081,9 @@ def wrap_arrays(cylinders: Sequence[WrapCylinder], path_wraps: Sequence[Sequence
 
 
 @njit(cache=True)
-def muscle_workspace_sizes(max_points, max_coords, max_wraps):
-    """Sizes (float64, int64) of the scratch :func:`muscle_wrapped_length_ws` needs for any muscle
-    with at most ``max_points`` active points, ``max_coords`` coordinates and ``max_wraps`` path wraps."""
-    nfw, niw = path_workspace_sizes(max_points, max_wraps)
-    return nfw + 14 * max_wraps + 6 * max_wraps * max_coords, niw + 6 * max_wraps
-
-
-@njit(cache=True)
 def muscle_wrapped_length(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv, want_deriv, method,
                           wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
                           pw_start, pw_cyl, pw_range, dl, status, seg_after):
-    """:func:`muscle_wrapped_length_ws` with its scratch allocated here (see it for the arguments)."""
-    nw = pw_start[m + 1] - pw_start[m]
-    nfw, niw = muscle_workspace_sizes(gp.shape[0], coords.shape[0], nw)
-    return muscle_wrapped_length_ws(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv, want_deriv, method,
-                                    wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
-                                    pw_start, pw_cyl, pw_range, dl, status, seg_after,
-                                    np.empty(nfw), np.empty(niw, dtype=np.int64))
-
-
-@njit(cache=True)
-def muscle_wrapped_length_ws(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv, want_deriv, method,
-                             wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
-                             pw_start, pw_cyl, pw_range, dl, status, seg_after, fw, iw):
     """:func:`wrapped_path_length` for muscle ``m`` of a compiled model, from body kinematics.
 
     ``gp`` (n,3), ``dp`` (n,nk,3), ``pidx``, ``pbody`` (n,) and ``n_all`` describe the muscle's
@@ -1151,39 +1093,21 @@ def muscle_wrapped_length_ws(m, gp, dp, pidx, pbody, n_all, coords, R, o, jw, jv
     :class:`WrapArrays`. ``status`` and ``seg_after`` must hold at least the muscle's number of
     path wraps. Returns the length; fills ``dl`` (nk,) with d length / d q.
 
-    ``fw`` (float64) and ``iw`` (int64) are scratch, at least :func:`muscle_workspace_sizes` long
-    (sized for this muscle or any larger one): nothing is allocated here, so the batch kernel
-    (``kernels.lengths_and_arms_batch``) allocates them once per chunk of poses.
+    This allocates its scratch; the batch kernel (``kernels.lengths_and_arms_batch``) does the
+    same work with :func:`path_length_core` and scratch allocated once per chunk of poses.
     """
     lo = pw_start[m]
     nw = pw_start[m + 1] - lo
     nk = coords.shape[0]
-    # Per-wrap cylinder arrays: views at the start of the workspaces; the path kernel's scratch follows.
-    cyl_R = fw[0:9 * nw].reshape((nw, 3, 3))
-    cyl_o = fw[9 * nw:12 * nw].reshape((nw, 3))
-    radius = fw[12 * nw:13 * nw]
-    length = fw[13 * nw:14 * nw]
-    fo = 14 * nw
-    cyl_w = fw[fo:fo + 3 * nw * nk].reshape((nw, nk, 3))
-    cyl_v = fw[fo + 3 * nw * nk:fo + 6 * nw * nk].reshape((nw, nk, 3))
-    fo += 6 * nw * nk
-    cbody = iw[0:nw]
-    axis = iw[nw:2 * nw]
-    sign = iw[2 * nw:3 * nw]
-    active = iw[3 * nw:4 * nw]          # 0 / 1
-    rng = iw[4 * nw:6 * nw].reshape((nw, 2))
+    cyl_R = np.empty((nw, 3, 3))
+    cyl_o = np.empty((nw, 3))
+    cyl_w = np.zeros((nw, nk, 3))
+    cyl_v = np.zeros((nw, nk, 3))
     for w in range(nw):
         c = pw_cyl[lo + w]
-        cbody[w] = wc_body[c]
         cylinder_in_ground(R, o, jw, jv, wc_body[c], wc_rot[c], wc_trans[c], coords if want_deriv else coords[:0],
                            cyl_R[w], cyl_o[w], cyl_w[w], cyl_v[w])
-        radius[w] = wc_radius[c]
-        length[w] = wc_length[c]
-        axis[w] = wc_axis[c]
-        sign[w] = wc_sign[c]
-        active[w] = wc_active[c]
-        rng[w, 0] = pw_range[lo + w, 0]
-        rng[w, 1] = pw_range[lo + w, 1]
-    return wrapped_path_length_ws(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v,
-                                  cbody, radius, length, axis, sign, active, rng, dl, status[:nw], seg_after[:nw],
-                                  fw[fo:], iw[6 * nw:])
+    nfw, niw = path_workspace_sizes(gp.shape[0], nw)
+    return path_length_core(gp.shape[0], nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o,
+                            cyl_w, cyl_v, pw_cyl, lo, wc_body, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
+                            pw_range, dl, status, seg_after, np.empty(nfw), np.empty(niw, dtype=np.int64))
