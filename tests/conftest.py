@@ -1,4 +1,4 @@
-"""Shared fixtures: the default model and the OpenSim reference folder (skipped when absent)."""
+"""Shared fixtures: the default model, gait2392 and the OpenSim reference folder (skipped when absent)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,6 +13,13 @@ REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" 
 def default_model():
     import hipsim
     return hipsim.load_model("default")
+
+
+@pytest.fixture(scope="session")
+def gait2392():
+    """gait2392 (Delp et al. 1990), for tests of its own names, counts, signs and unwrapped paths."""
+    import hipsim
+    return hipsim.load_model("gait2392")
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,10 @@ import hipsim
 from hipsim.motion import normative_gait
 from hipsim.motion.gait_keypoints import FOREFOOT_CONTACT_STANCE, HEEL_RISE_STANCE
 
+#: The keypoint cycle is specified and validated here on gait2392, the model it was first fitted for
+#: (the figures in the docstrings are its); the default model's walk: tests/test_default_walk.py.
+GAIT2392 = hipsim.load_model("gait2392")
+
 
 # Every test builds the built-in walking cycle (a few seconds each), most a variant of it.
 pytestmark = pytest.mark.slow
@@ -23,7 +27,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def walk():
     """Default subject (the shipped gait2392, 75.2 kg), 1.3 m/s, one cycle at 1 % steps."""
-    return hipsim.gait(n_frames=101)
+    return hipsim.gait(GAIT2392, n_frames=101)
 
 
 def _abductor_moment(result) -> np.ndarray:
@@ -118,7 +122,7 @@ def test_hip_and_knee_motion_has_no_power_above_10_hz() -> None:
     4th ed., ch. 2). So in the built-in cycle less than 1 % of the hip's and knee's angular
     acceleration power (both sides, all three hip axes) may lie above 10 Hz. The fit before the
     band limit put 7-19 % there: an 8 %-period ringing that showed in the hip moments."""
-    g = normative_gait(n_frames=201)
+    g = normative_gait(model=GAIT2392, n_frames=201)
     freq = np.arange(101) / g.stride_time_s
     for side in ("r", "l"):
         for name in ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle"):
@@ -140,7 +144,7 @@ def test_pelvis_residuals_vanish_when_a_toe_off_falls_on_a_frame(asymmetry) -> N
     """The same Newton–Euler check for asymmetric stance (the limp scenario's -0.04 puts right
     toe-off at exactly 58 % of a 101-frame cycle): at such a frame both feet were taken to carry
     the whole body, a residual of one body weight."""
-    r = hipsim.gait(stance_asymmetry=asymmetry, n_frames=101)
+    r = hipsim.gait(GAIT2392, stance_asymmetry=asymmetry, n_frames=101)
     assert np.abs(r.generalized_forces[:, :6]).max() < 1e-6
 
 
@@ -150,7 +154,7 @@ def test_grf_sum_is_mass_times_com_acceleration() -> None:
     force equals total mass × (g + COM acceleration), with the COM taken from the model's
     segment positions and differentiated numerically (5 % of body weight allows for the
     finite differences)."""
-    g = normative_gait(n_frames=2001)
+    g = normative_gait(model=GAIT2392, n_frames=2001)
     dt = g.time[1] - g.time[0]
     acc = np.gradient(np.gradient(g.com_m, dt, axis=0), dt, axis=0)[5:-5]
     total = (g.grf_r.force_bw + g.grf_l.force_bw)[5:-5] * 9.80665 * g.body_mass_kg
@@ -184,8 +188,8 @@ def test_stance_foot_does_not_slide() -> None:
     heel strike and before toe-off, where the smooth (band-limited) cycle eases the foot onto
     and off the floor; 5 mm there (the fit weighs a 0.05 mm slip like a 5° departure from a cited
     joint curve, so a millimetre is the expected size). The former cycle slid by decimetres."""
-    g = normative_gait(n_frames=401)
-    model = hipsim.load_model()
+    g = normative_gait(model=GAIT2392, n_frames=401)
+    model = GAIT2392
     for side in ("r", "l"):
         stance_pct = 100.0 * g.grf[side].stance_fraction
         for name, (pct, pts) in _contact_path(g, model, side).items():
@@ -203,8 +207,8 @@ def test_feet_stay_above_the_floor() -> None:
     than 2 mm below where they are when the model stands on the floor (the fit's foot-slide
     tolerance). Physical necessity, no citation needed; the former cycle dipped the swinging
     heel 6 mm and the toe pad 23 mm below the floor."""
-    g = normative_gait(n_frames=401)
-    model = hipsim.load_model()
+    g = normative_gait(model=GAIT2392, n_frames=401)
+    model = GAIT2392
     q = np.column_stack([g.coordinates[n] for n in model.coordinate_names])
     R, o, _, _ = model.body_poses(q)
     R0, o0, _, _ = model.body_poses(model.pose(None))
@@ -225,7 +229,7 @@ def test_cop_within_the_foot_and_rolls_forward() -> None:
     must lie under the foot (gait2392: calcn origin to the toe pad, 0.21 m ahead; 2 cm margin)
     wherever the foot carries more than 0.1 body weight, and move from the heel region in
     loading response to the forefoot in terminal stance (Chiu et al. 2013)."""
-    g = normative_gait(n_frames=401)
+    g = normative_gait(model=GAIT2392, n_frames=401)
     for side in ("r", "l"):
         f = g.grf[side]
         loaded = f.force_bw[:, 1] > 0.1
@@ -250,7 +254,7 @@ def test_reserves_small(walk) -> None:
 def test_trunk_lean_over_the_stance_hip_lowers_the_abductor_moment(walk) -> None:
     """Compensated Trendelenburg: leaning the trunk over the stance hip shortens the
     body-weight lever and lowers the abductor moment (Neumann 2010, ch. 12)."""
-    lean = hipsim.gait(trunk_lean_deg=10.0)
+    lean = hipsim.gait(GAIT2392, trunk_lean_deg=10.0)
     base = _stance_peaks(_abductor_moment(walk), walk.percent)
     leaned = _stance_peaks(_abductor_moment(lean), lean.percent)
     assert leaned[0] < 0.9 * base[0] and leaned[1] < 0.9 * base[1]
@@ -259,7 +263,7 @@ def test_trunk_lean_over_the_stance_hip_lowers_the_abductor_moment(walk) -> None
 def test_bag_in_the_opposite_hand_raises_the_abductor_moment(walk) -> None:
     """A weight carried on the side opposite the stance leg lengthens the lever of the load
     about the stance hip (Neumann & Cook 1985, Phys Ther 65:305)."""
-    bag = hipsim.gait(loads=[hipsim.Load("hand", "l", 10.0)])
+    bag = hipsim.gait(GAIT2392, loads=[hipsim.Load("hand", "l", 10.0)])
     base = _stance_peaks(_abductor_moment(walk), walk.percent)
     loaded = _stance_peaks(_abductor_moment(bag), bag.percent)
     assert loaded[0] > 1.2 * base[0] and loaded[1] > 1.2 * base[1]
@@ -269,7 +273,7 @@ def test_bag_in_the_opposite_hand_raises_the_abductor_moment(walk) -> None:
 def test_more_pelvic_drop_more_stance_hip_adduction(walk) -> None:
     """Neumann 2010, ch. 12: when the pelvis drops toward the swing side the stance hip adducts; with the
     foot planted, doubling the cited obliquity raises the loading-response adduction peak."""
-    drop = hipsim.gait(pelvic_drop_scale=2.0)
+    drop = hipsim.gait(GAIT2392, pelvic_drop_scale=2.0)
     j = walk.model.coordinate_index("hip_adduction_r")
     lr = walk.percent <= 20
     assert np.degrees(drop.q[lr, j]).max() > np.degrees(walk.q[lr, j]).max() + 2.0
@@ -293,7 +297,7 @@ def test_arm_swing_share_reaches_the_dynamics(walk) -> None:
     missing = tau[:, m.coordinate_index("pelvis_rotation")]
     arm = arms[0].torque[:, 1]
     assert np.abs(arm).max() > 1.0  # the legs' swing needs a vertical moment of newton-metres
-    ng = normative_gait(n_frames=101)
+    ng = normative_gait(model=GAIT2392, n_frames=101)
     free = sum(ng.grf[s].free_moment_bw_m for s in ("r", "l")) * m.mass * 9.80665
     loaded = np.abs(free) > 0.5
     np.testing.assert_allclose(free[loaded] / (free[loaded] + arm[loaded]), 1.0 / 1.63, rtol=1e-9)

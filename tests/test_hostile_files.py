@@ -110,7 +110,7 @@ def test_fifo_named_toml_is_refused_without_waiting(tmp_path):
 def default_doc() -> dict:
     from hipsim.model import load_spec
     from hipsim.model.hipfile import spec_to_toml
-    return spec_to_toml(load_spec("default"))
+    return spec_to_toml(load_spec("gait2392"))  # the hostile edits below name its parts
 
 
 def _body(doc: dict, name: str) -> dict:
@@ -362,13 +362,13 @@ def test_a_pelvic_drop_enlarges_the_abduction_deficit_as_the_docs_say():
     from hipsim.scenarios.schema import GROUPS
     strength = {f"{m}_r": 0.2 for m in GROUPS["superior_gluteal_nerve"]}
     out = {}
-    for drop in (0.0, 12.5, 25.0):
+    for drop in (0.0, 10.0, 20.0):  # the default model's hip adducts at most 30 degrees
         r = hipsim.single_leg_stance(side="r", pelvic_drop_deg=drop, strength=strength)
         j = r.reserve_coordinates.index("hip_adduction_r")
         arm = r.model.moment_arms(r.q)[0][r.model.muscle_index("gluteus_medius_anterior_r"),
                                           r.model.coordinate_index("hip_adduction_r")]
         out[drop] = (abs(float(r.reserves[0, j])), abs(float(r.generalized_force("hip_adduction_r")[0])), abs(arm))
-    deficits, needed, arms = (np.array([out[d][k] for d in (0.0, 12.5, 25.0)]) for k in range(3))
+    deficits, needed, arms = (np.array([out[d][k] for d in (0.0, 10.0, 20.0)]) for k in range(3))
     assert deficits[0] > 2.0 and np.all(np.diff(deficits) > 0)
     assert np.all(np.diff(needed) > 0) and np.all(np.diff(arms) < 0)
 

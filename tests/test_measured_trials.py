@@ -31,7 +31,7 @@ def table():
 
 
 def test_every_trial_runs_and_reports_residuals_against_the_guideline(table):
-    """All 18 trials (9 adults x 2 speeds) run on the default model scaled to each subject; each
+    """All 18 trials (9 adults x 2 speeds) run on gait2392 scaled to each subject; each
     reports finite pelvis residuals and hip contact forces, and warns exactly when a residual
     exceeds Hicks et al. (2015)'s guideline (5 % of peak ground force; 1 % of centre-of-mass
     height times it)."""

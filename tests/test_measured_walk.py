@@ -25,12 +25,14 @@ from hipsim.motion.measured_gait import mean_cycle
 GAIT = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "gait"
 WINTER = GAIT / "winter2009" / "Winter_normal.csv"
 SPEED = 1.325  # Winter (2009) normal cadence
+#: The figures in this file are gait2392's (the default model's walk: tests/test_default_walk.py).
+GAIT2392 = hipsim.load_model("gait2392")
 
 
 @pytest.fixture(scope="module")
 def walk():
-    """hipsim.gait with the measured cycle, default model, 1.325 m/s, 101 frames."""
-    return hipsim.gait(speed_m_s=SPEED, cycle="measured")
+    """hipsim.gait with the measured cycle, gait2392, 1.325 m/s, 101 frames."""
+    return hipsim.gait(GAIT2392, speed_m_s=SPEED, cycle="measured")
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +51,12 @@ def _sagittal(r) -> dict[str, np.ndarray]:
     plantarflexor (ankle)."""
     ci = r.model.coordinate_index
     mass = r.model.mass
+    flex = r.model.knee_flexion_sign("r")  # gait2392's knee angle is negative in flexion, Rajagopal's positive
     return {"hip": np.degrees(r.q[:, ci("hip_flexion_r")]),
-            "knee": -np.degrees(r.q[:, ci("knee_angle_r")]),
+            "knee": flex * np.degrees(r.q[:, ci("knee_angle_r")]),
             "ankle": np.degrees(r.q[:, ci("ankle_angle_r")]),
             "hip_moment": -np.asarray(r.generalized_force("hip_flexion_r")) / mass,
-            "knee_moment": np.asarray(r.generalized_force("knee_angle_r")) / mass,
+            "knee_moment": -flex * np.asarray(r.generalized_force("knee_angle_r")) / mass,
             "ankle_moment": -np.asarray(r.generalized_force("ankle_angle_r")) / mass}
 
 
@@ -187,7 +190,7 @@ def test_hip_contact_force_double_peaked_and_in_vivo(speed, limit) -> None:
     loading-response peak, and its maximum at most 3.0 BW at 1.1 m/s and 3.5 BW at 1.3 m/s
     (Bergmann et al. 2016, PLoS ONE 11:e0155612: 2.47 ± 0.20 BW in level walking, 10 patients,
     loading-response peak the larger)."""
-    r = hipsim.gait(speed_m_s=speed, cycle="measured")
+    r = hipsim.gait(GAIT2392, speed_m_s=speed, cycle="measured")
     hcf = r.hip_contact_force_bw["r"].to_numpy()
     first, second, dip = _two_stance_peaks(hcf, r.percent)
     assert dip < min(first, second)
@@ -207,7 +210,7 @@ def test_grf_sum_is_mass_times_com_acceleration() -> None:
     """Newton's second law, checked independently of the construction: the summed ground force
     equals mass × (g + COM acceleration), the COM from the model's segment positions,
     differentiated numerically (5 % of body weight for the finite differences)."""
-    g = mw.measured_walk(SPEED, n_frames=2001)
+    g = mw.measured_walk(SPEED, n_frames=2001, model=GAIT2392)
     dt = g.time[1] - g.time[0]
     acc = np.gradient(np.gradient(g.com_m, dt, axis=0), dt, axis=0)[5:-5]
     total = (g.grf_r.force_bw + g.grf_l.force_bw)[5:-5] * 9.80665 * g.body_mass_kg
@@ -218,7 +221,7 @@ def test_grf_sum_is_mass_times_com_acceleration() -> None:
 def test_velocities_and_accelerations_are_derivatives() -> None:
     """The reported velocities and accelerations are the time derivatives of the coordinates
     (central differences on a fine grid, 1 % of each coordinate's derivative range)."""
-    g = mw.measured_walk(SPEED, n_frames=4001)
+    g = mw.measured_walk(SPEED, n_frames=4001, model=GAIT2392)
     dt = g.time[1] - g.time[0]
     for n in ("hip_flexion_r", "knee_angle_l", "pelvis_tx", "pelvis_ty", "pelvis_list", "lumbar_bending"):
         q, qd, qdd = g.coordinates[n], g.velocities[n], g.accelerations[n]
@@ -231,7 +234,7 @@ def test_velocities_and_accelerations_are_derivatives() -> None:
 def test_left_is_right_half_a_cycle_later() -> None:
     """Symmetric walking: each left-leg coordinate is the right one half a cycle later, and the
     pelvic obliquity changes sign over half a cycle (gait2392: left hip axes mirrored)."""
-    g = mw.measured_walk(SPEED, n_frames=201)
+    g = mw.measured_walk(SPEED, n_frames=201, model=GAIT2392)
     for j in ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle"):
         r, left = g.coordinates[f"{j}_r"], g.coordinates[f"{j}_l"]
         np.testing.assert_allclose(left[100:], r[:101], atol=1e-9)
@@ -246,7 +249,7 @@ def test_foot_slip_is_reported_and_bounded() -> None:
     (measured 8.6-10.6 cm; integrating the measured accelerations over a slow cycle's longer time
     gave 33 cm at 0.5 m/s)."""
     for speed in (0.5, SPEED, 2.0):
-        g = mw.measured_walk(speed)
+        g = mw.measured_walk(speed, model=GAIT2392)
         assert 0.0 <= g.parameters["foot_slip_m"] < 0.15, speed
 
 
@@ -255,29 +258,29 @@ def test_foot_slip_is_reported_and_bounded() -> None:
 def test_cadence_rises_with_speed_and_stride_with_subject_size() -> None:
     """Dynamic similarity (Alexander & Jayes 1983): faster walking at a higher cadence; a taller
     subject takes longer strides at the same speed."""
-    slow, fast = mw.measured_walk(1.1), mw.measured_walk(1.6)
+    slow, fast = mw.measured_walk(1.1, model=GAIT2392), mw.measured_walk(1.6, model=GAIT2392)
     assert fast.cadence_steps_min > slow.cadence_steps_min
-    small = hipsim.load_model().scaled_to(hipsim.Subject(60.0, 1.60))
-    assert mw.measured_walk(1.3, model=small).stride_length_m < mw.measured_walk(1.3).stride_length_m
+    small = GAIT2392.scaled_to(hipsim.Subject(60.0, 1.60))
+    assert mw.measured_walk(1.3, model=small).stride_length_m < mw.measured_walk(1.3, model=GAIT2392).stride_length_m
 
 
 @pytest.mark.parametrize("width", [0.05, 0.10, 0.20])
 def test_step_width_is_what_was_asked(width) -> None:
     """The heels (calcn origins) land ``step_width_m`` apart, within 5 mm (one linear correction)."""
-    assert abs(mw.measured_walk(SPEED, step_width_m=width).step_width_m - width) < 0.005
+    assert abs(mw.measured_walk(SPEED, step_width_m=width, model=GAIT2392).step_width_m - width) < 0.005
 
 
 def test_pelvic_drop_trunk_lean_and_asymmetry_change_what_they_should() -> None:
     """pelvic_drop_scale 2 doubles the obliquity and adds it to the stance hip's adduction;
     trunk_lean_deg adds a constant lumbar bending; stance_asymmetry lengthens the right stance."""
-    base = mw.measured_walk(SPEED)
-    drop = mw.measured_walk(SPEED, pelvic_drop_scale=2.0)
+    base = mw.measured_walk(SPEED, model=GAIT2392)
+    drop = mw.measured_walk(SPEED, pelvic_drop_scale=2.0, model=GAIT2392)
     np.testing.assert_allclose(drop.coordinates["pelvis_list"], 2.0 * base.coordinates["pelvis_list"], atol=1e-9)
     assert drop.coordinates["hip_adduction_r"][:30].max() > base.coordinates["hip_adduction_r"][:30].max()
-    lean = mw.measured_walk(SPEED, trunk_lean_deg=10.0)
+    lean = mw.measured_walk(SPEED, trunk_lean_deg=10.0, model=GAIT2392)
     np.testing.assert_allclose(lean.coordinates["lumbar_bending"] - base.coordinates["lumbar_bending"],
                                np.radians(10.0), atol=1e-3)
-    asym = mw.measured_walk(SPEED, stance_asymmetry=0.06)
+    asym = mw.measured_walk(SPEED, stance_asymmetry=0.06, model=GAIT2392)
     stance = {s: np.mean(asym.grf[s].force_bw[:, 1] > 0) for s in "rl"}
     assert stance["r"] - stance["l"] == pytest.approx(0.06, abs=0.025)
 
@@ -285,8 +288,8 @@ def test_pelvic_drop_trunk_lean_and_asymmetry_change_what_they_should() -> None:
 def test_carried_load_reaches_the_ground() -> None:
     """A carried load's weight reaches the feet: the cycle-mean vertical ground force rises by the
     load's weight (in body weights of the model)."""
-    base = mw.measured_walk(SPEED)
-    bag = mw.measured_walk(SPEED, point_masses=[hipsim.PointMass("torso", (0.0, 0.3, 0.2), 10.0)])
+    base = mw.measured_walk(SPEED, model=GAIT2392)
+    bag = mw.measured_walk(SPEED, point_masses=[hipsim.PointMass("torso", (0.0, 0.3, 0.2), 10.0)], model=GAIT2392)
     mean = [float(np.mean((g.grf_r.force_bw + g.grf_l.force_bw)[:-1, 1])) for g in (base, bag)]
     assert mean[1] - mean[0] == pytest.approx(10.0 / base.body_mass_kg, rel=0.02)
 
@@ -294,9 +297,9 @@ def test_carried_load_reaches_the_ground() -> None:
 def test_bad_input_raises_input_error() -> None:
     """Knobs are checked at the boundary with the same rulebook as the keypoint cycle."""
     with pytest.raises(InputError):
-        mw.measured_walk(speed_m_s=3.0)
+        mw.measured_walk(speed_m_s=3.0, model=GAIT2392)
     with pytest.raises(InputError):
-        hipsim.gait(cycle="treadmill")
+        hipsim.gait(GAIT2392, cycle="treadmill")
 
 
 # --------------------------------------------------------------------------- cache and speed
@@ -304,10 +307,10 @@ def test_bad_input_raises_input_error() -> None:
 def test_cache_is_keyed_on_content_not_identity() -> None:
     """A weakened copy of the same body (another object, same bones and masses) reuses the cycle;
     a scaled model gets its own; the result equals a fresh build."""
-    model = hipsim.load_model()
+    model = GAIT2392
     mw._CACHE.clear()
     a = mw.measured_walk(SPEED, model=model)
-    weak = model.with_strength({"glut_med1_r": 0.5})
+    weak = model.with_strength({"gluteus_medius_anterior_r": 0.5})
     b = mw.measured_walk(SPEED, model=weak)
     assert len(mw._CACHE) == 1
     np.testing.assert_array_equal(a.coordinate_matrix(), b.coordinate_matrix())
@@ -320,7 +323,7 @@ def test_cache_is_keyed_on_content_not_identity() -> None:
 def test_new_subject_is_fast() -> None:
     """A cycle for a newly scaled model after warm-up; a loose 0.5 s bound so that a loaded test
     machine does not fail it (benchmarks/bench_gait.py measures it: new_subject_cycle_ms)."""
-    model = hipsim.load_model()
+    model = GAIT2392
     mw.measured_walk(SPEED, model=model)
     new = model.scaled_to(hipsim.Subject(81.3, 1.77))
     t = time.perf_counter()

@@ -12,10 +12,11 @@ import hipsim
 from hipsim.model import load_spec, shipped_model_path
 from hipsim.model.hipfile import read_model, write_model
 
-DEFAULT = shipped_model_path("default")
+#: The model file these tests edit (their edits name its parts).
+DEFAULT = shipped_model_path("gait2392")
 
 
-def test_load_save_load_reproduces_the_default_model_exactly(tmp_path):
+def test_load_save_load_reproduces_a_shipped_model_exactly(tmp_path):
     """Load -> save -> load gives an equal model description and the same bytes."""
     spec = read_model(DEFAULT)
     out = tmp_path / "copy.toml"
@@ -25,10 +26,13 @@ def test_load_save_load_reproduces_the_default_model_exactly(tmp_path):
     assert out.read_bytes() == DEFAULT.read_bytes()
 
 
-def test_default_model_carries_its_licence_credit():
-    """gait2392 is CC BY 3.0: the file must credit Delp et al. and name the licence."""
+def test_shipped_models_carry_their_licence_credit():
+    """gait2392 is CC BY 3.0: the file must credit Delp et al. and name the licence. The default
+    model (Lai-Uhlrich) credits Rajagopal et al. 2016 and both revisions and states its terms."""
     spec = read_model(DEFAULT)
     assert "Delp" in spec.credits and "Seth" in spec.credits and "CC BY 3.0" in spec.license
+    default = read_model(shipped_model_path("default"))
+    assert all(a in default.credits for a in ("Rajagopal", "Lai", "Uhlrich")) and "credit" in default.license
 
 
 def test_osim_import_to_toml_round_trip(reference_dir, tmp_path):

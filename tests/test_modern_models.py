@@ -31,7 +31,7 @@ def test_every_fibre_group_of_the_analysis_is_named_in_the_modern_models(modern)
 def test_knee_sign_is_read_from_the_kinematics(modern):
     """gait2392's knee angle is negative in flexion, Rajagopal's positive: a task asking for a
     flexed knee must get one in either (its range says which way is flexion)."""
-    gait2392 = hipsim.load_model("default")
+    gait2392 = hipsim.load_model("gait2392")
     assert gait2392.knee_flexion_sign("r") == -1.0 and modern.knee_flexion_sign("l") == 1.0
     stance = hipsim.single_leg_stance(modern, swing_knee_flexion_deg=60.0)
     k = modern.coordinate_index("knee_angle_l")

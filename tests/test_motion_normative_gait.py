@@ -14,10 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import hipsim
 from hipsim.errors import InputError
 from hipsim.motion.gait_keypoints import GAIT2392_COORDINATES
 from hipsim.motion.normative_gait import cadence_for_speed, normative_gait
 from hipsim.motion.storage import read_storage, write_storage
+
+#: The keypoint cycle is specified and validated here on gait2392, the model it was first fitted for
+#: (the figures in the docstrings are its); the default model's walk: tests/test_default_walk.py.
+GAIT2392 = hipsim.load_model("gait2392")
 
 REF = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "opensim"
 needs_ref = pytest.mark.skipif(not REF.is_dir(), reason="../shared/reference/opensim absent")
@@ -29,7 +34,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def gait():
-    return normative_gait(n_frames=1001)
+    return normative_gait(model=GAIT2392, n_frames=1001)
 
 
 def deg(x: np.ndarray) -> np.ndarray:
@@ -74,7 +79,7 @@ def test_stance_fraction_seen_by_a_force_plate() -> None:
     """The same 60-62 % (Perry 1992) as a force plate would time it: the share of the
     cycle in which the foot's vertical force exceeds 20 N (hipsim.motion.detect_gait_events'
     threshold, after force-plate practice)."""
-    g = normative_gait(n_frames=1001)
+    g = normative_gait(model=GAIT2392, n_frames=1001)
     for side in ("r", "l"):
         loaded = g.grf[side].force_bw[:-1, 1] * g.body_mass_kg * 9.80665 > 20.0
         assert 0.60 <= loaded.mean() <= 0.62, side
@@ -176,7 +181,7 @@ def test_pelvic_obliquity_and_hip_adduction(gait) -> None:
 
 def test_left_is_right_shifted_half_cycle() -> None:
     """The left side is the right side half a cycle later (symmetric gait)."""
-    g = normative_gait()  # 101 frames: 1 % apart
+    g = normative_gait(model=GAIT2392)  # 101 frames: 1 % apart
     for joint in ("hip_flexion", "hip_adduction", "knee_angle", "ankle_angle"):
         r, l = g.coordinates[f"{joint}_r"], g.coordinates[f"{joint}_l"]
         np.testing.assert_allclose(l[:50], r[50:100], atol=1e-12)
@@ -200,7 +205,7 @@ def test_cadence_at_normal_speed() -> None:
     about 1.44 m (brainscape.com 'Gait' card: stride 144 cm, 1.37 m/s) within 10 %. 1.3 m/s is
     the anchor of the speed law (110 steps/min), so this checks that the anchor lies inside the
     cited ranges; other speeds are checked against Grieve's law below."""
-    g = normative_gait(speed_m_s=1.3)
+    g = normative_gait(model=GAIT2392, speed_m_s=1.3)
     assert 105.0 <= g.cadence_steps_min <= 115.0
     assert g.stride_length_m == pytest.approx(1.44, rel=0.10)
     assert g.time[-1] == pytest.approx(g.stride_time_s)
@@ -210,7 +215,7 @@ def test_cadence_at_normal_speed() -> None:
 def test_cadence_and_step_length_grow_with_speed() -> None:
     """Grieve 1968 / Kuo 2001: step length ∝ speed^0.42, so both cadence and stride
     length rise with speed; doubling speed multiplies step length by 2^0.42 ≈ 1.34."""
-    slow, fast = normative_gait(speed_m_s=0.9), normative_gait(speed_m_s=1.8)
+    slow, fast = normative_gait(model=GAIT2392, speed_m_s=0.9), normative_gait(model=GAIT2392, speed_m_s=1.8)
     assert fast.cadence_steps_min > slow.cadence_steps_min
     assert fast.stride_length_m / slow.stride_length_m == pytest.approx(2 ** 0.42, rel=1e-6)
     assert cadence_for_speed(1.8) == pytest.approx(fast.cadence_steps_min)
@@ -221,21 +226,22 @@ def test_knobs_change_what_they_should() -> None:
     """pelvic_drop_scale scales the cited obliquity and the planted stance hip adducts more;
     trunk lean bends the trunk by that angle in ground; wider steps mean more hip abduction in
     stance and more medial force; stance_asymmetry sets each side's stance."""
-    base = normative_gait()
-    drop = normative_gait(pelvic_drop_scale=2.0)
+    base = normative_gait(model=GAIT2392)
+    drop = normative_gait(model=GAIT2392, pelvic_drop_scale=2.0)
     assert deg(drop.coordinates["pelvis_list"]).min() == pytest.approx(-9.0, abs=1e-6)
     lr = base.percent <= 20
     assert (deg(drop.coordinates["hip_adduction_r"])[lr].max()
             > deg(base.coordinates["hip_adduction_r"])[lr].max() + 2.0)
-    lean = normative_gait(trunk_lean_deg=10.0)
+    lean = normative_gait(model=GAIT2392, trunk_lean_deg=10.0)
     # lumbar bending = lean - pelvic list to first order (the trunk is set exactly in ground)
     bend = deg(lean.coordinates["lumbar_bending"] + lean.coordinates["pelvis_list"])
     assert bend[:-1].mean() == pytest.approx(10.0, abs=0.2)
-    wide = normative_gait(step_width_m=0.2)
+    wide = normative_gait(model=GAIT2392, step_width_m=0.2)
     st = base.grf_r.stance
-    assert deg(wide.coordinates["hip_adduction_r"])[st].mean() < deg(base.coordinates["hip_adduction_r"])[st].mean() - 2.0
+    assert (deg(wide.coordinates["hip_adduction_r"])[st].mean()
+            < deg(base.coordinates["hip_adduction_r"])[st].mean() - 2.0)
     assert wide.grf_r.force_bw[:, 2].min() < base.grf_r.force_bw[:, 2].min()
-    asym = normative_gait(stance_asymmetry=0.1, n_frames=2001)
+    asym = normative_gait(model=GAIT2392, stance_asymmetry=0.1, n_frames=2001)
     assert asym.grf_r.stance[:-1].mean() == pytest.approx(0.65, abs=0.002)
     assert asym.grf_l.stance[:-1].mean() == pytest.approx(0.55, abs=0.002)
     total = asym.grf_r.force_bw[:-1, 1] + asym.grf_l.force_bw[:-1, 1]
@@ -256,7 +262,7 @@ def test_knobs_change_what_they_should() -> None:
 def test_bad_knobs_raise_input_error(kwargs: dict, key: str) -> None:
     """Out-of-range or wrongly typed knobs raise InputError naming the argument."""
     with pytest.raises(InputError, match=rf"argument: {key} = "):
-        normative_gait(**kwargs)
+        normative_gait(model=GAIT2392, **kwargs)
 
 
 def test_cop_reported_only_in_stance(gait) -> None:
@@ -303,23 +309,23 @@ def test_bad_model_and_loads_raise_input_error() -> None:
     with pytest.raises(InputError, match="model"):
         normative_gait(model="gait2392")
     with pytest.raises(InputError, match="point_masses"):
-        normative_gait(point_masses=[("hand", 3.0)])
+        normative_gait(model=GAIT2392, point_masses=[("hand", 3.0)])
     with pytest.raises(InputError, match="point_masses"):
-        normative_gait(point_masses=None)
+        normative_gait(model=GAIT2392, point_masses=None)
 
 
 def test_results_are_independent_copies() -> None:
     """The cycle is cached per model and arguments; changing a returned array must not change
     the next result."""
-    a = normative_gait()
+    a = normative_gait(model=GAIT2392)
     a.coordinates["hip_flexion_r"][:] = 0.0
-    b = normative_gait()
+    b = normative_gait(model=GAIT2392)
     assert np.abs(b.coordinates["hip_flexion_r"]).max() > 0.1
 
 
 def test_storage_round_trip(tmp_path: Path) -> None:
     """The cycle written as an OpenSim .mot (degrees) reads back to the same radians."""
-    g = normative_gait()
+    g = normative_gait(model=GAIT2392)
     path = write_storage(tmp_path / "normative.mot", g.to_storage())
     back = read_storage(path)
     assert back.in_degrees and back.column_names == GAIT2392_COORDINATES
@@ -341,7 +347,7 @@ def test_sign_convention_matches_measured_trial() -> None:
     kin = coordinate_kinematics(read_storage(REF / "subject01_walk1_ik.mot"), 6.0)
     hs = detect_heel_strikes(grf.time, grf.column("ground_force_vy"))
     pct, cyc = normalize_to_cycle(kin.time, kin.q, hs[0], hs[1])
-    g = normative_gait()
+    g = normative_gait(model=GAIT2392)
     window = (pct >= 10) & (pct <= 30)
     j = kin.names.index("pelvis_list")
     assert cyc[window, j].mean() < 0 and g.coordinates["pelvis_list"][window].mean() < 0

@@ -282,7 +282,7 @@ def test_a_saved_scaled_model_keeps_its_subject(tmp_path):
 
 
 def test_an_opensim_model_without_a_height_gets_one_recorded_or_estimated(tmp_path):
-    m = hipsim.load_model()
+    m = hipsim.load_model("gait2392")
     # A model file that does not say its height (as an OpenSim file) is estimated from its leg,
     # in proportion to gait2392: the same geometry gives the same 1.80 m.
     import dataclasses
@@ -294,7 +294,7 @@ def test_an_opensim_model_without_a_height_gets_one_recorded_or_estimated(tmp_pa
     assert given_h.height_m == 1.7
     np.testing.assert_array_equal(given_h.muscle_lengths(), est.muscle_lengths())  # recorded, not scaled
     with pytest.raises(InputError, match="height_m"):
-        hipsim.load_model("default", height_m=1.7)
+        hipsim.load_model("gait2392", height_m=1.7)  # its file records 1.80 m
 
 
 def test_demo_records_its_subject_and_hangs_the_bag_at_its_hand():

@@ -12,8 +12,9 @@ from hipsim.scenarios import run_scenario, shipped_scenarios
 
 
 @functools.lru_cache(maxsize=None)
-def run(name):
-    return run_scenario(name)
+def run(name, model=None):
+    from hipsim.scenarios.runner import prepare_scenario
+    return run_scenario(prepare_scenario(name, model=model) if model else name)
 
 
 def row(result, muscle, side, col):
@@ -306,14 +307,19 @@ def test_limping__longer_bursts_within_a_stride_are_not_sustained_contraction():
 
 def test_trendelenburg_stance__a_held_drop_is_a_sustained_stretched_position():
     """The same factor in a held posture: the 8 degree drop of trendelenburg_stance, held, keeps
-    the stance-side anterior and posterior gluteus minimus stretched (> 1.1 optimal length) for
-    the whole hold where the level pelvis did not, so their sustained-position index rises."""
+    the stance-side anterior gluteus minimus stretched (> 1.1 optimal length) for the whole hold
+    where the level pelvis did not, so its sustained-position index rises and names the reading;
+    every part stretched by the drop alone reads so. (On gait2392 the posterior part behaves alike;
+    Lai-Uhlrich's posterior part and TFL are beyond 1.1 optimal length already with the pelvis level.)"""
     r = run("trendelenburg_stance")
-    for muscle in ("gluteus_minimus_anterior", "gluteus_minimus_posterior"):
-        assert row(r, muscle, "r", "time_held_stretched_frac") == 1.0
-        assert row(r, muscle, "r", "time_held_stretched_frac_baseline") == 0.0
-        ix = r.indices[(r.indices.muscle == muscle) & (r.indices.side == "r")].iloc[0]
-        assert ix.sustained_position > 1.0 and ix.dominant_factor == "sustained_position"
+    m, ix = r.metrics, r.indices
+    assert row(r, "gluteus_minimus_anterior", "r", "time_held_stretched_frac") == 1.0
+    assert row(r, "gluteus_minimus_anterior", "r", "time_held_stretched_frac_baseline") == 0.0
+    newly = m[(m.side == "r") & (m.time_held_stretched_frac == 1.0) & (m.time_held_stretched_frac_baseline == 0.0)]
+    assert "gluteus_minimus_anterior" in set(newly.muscle)
+    for muscle in newly.muscle:
+        x = ix[(ix.muscle == muscle) & (ix.side == "r")].iloc[0]
+        assert x.sustained_position > 1.0 and x.dominant_factor == "sustained_position", muscle
 
 
 @pytest.mark.slow
@@ -384,8 +390,13 @@ def test_weak_abductors_gait__a_lean_over_the_stance_hip_lowers_its_abduction_mo
     mass toward it and shortens the body weight's lever, so the stance hip needs a smaller
     abduction moment (Neumann 2010, J Orthop Sports Phys Ther 40:82). With the right abductors at
     20 % the lean found frame by frame must lower the right hip's peak internal abduction moment
-    in stance, leave no frame short, and lean toward the right (stance) side in mid-stance."""
-    r = run("weak_abductors_gait")
+    in stance, leave no frame short, and lean toward the right (stance) side in mid-stance. On
+    gait2392: with the default model's longer abductor moment arms and its other abductors at full
+    strength, 20 % leaves no frame short, and the scenario says that no lean is needed (checked below)."""
+    default = run("weak_abductors_gait").derived["compensation"]
+    assert default["frames_short"] == 0 and default["peak_trunk_lean_deg"] == 0.0
+    assert default["note"].startswith("no lean needed")
+    r = run("weak_abductors_gait", model="gait2392")
     j = r.scenario.model.coordinate_index("hip_adduction_r")
     stance = slice(5, 55)  # right stance, away from the double-support transitions
     base = -r.baseline.generalized_forces[stance, j].min()

@@ -17,7 +17,8 @@ RIGHT_LEG = ["hip_flexion_r", "hip_adduction_r", "hip_rotation_r", "knee_angle_r
 
 @pytest.fixture(scope="module")
 def model():
-    return hipsim.load_model("default")
+    # gait2392: the tests name its muscles and count its free coordinates.
+    return hipsim.load_model("gait2392")
 
 
 def stance_frames(model, n=12):

@@ -2,7 +2,7 @@
 
 For each of the 9 adults and both speeds (C4 preferred, C5 fast): the provided OpenSim inverse
 kinematics (one step, toe-off to toe-off, Rajagopal-based model) and the force plates'
-ExternalLoads, on hipsim's default model (gait2392) scaled to the subject's mass and height
+ExternalLoads, on gait2392 scaled to the subject's mass and height
 (anthropometrics.csv). The knee angle changes sign (the source model's knee is positive in
 flexion, gait2392's negative); every other coordinate keeps its name, sign and value, so the
 pelvis keeps the source models' registration (see hipsim/motion/data/README.md). Prints a
@@ -84,7 +84,7 @@ def run_trial(model: hipsim.Model, subject: hipsim.Subject, mot: Path, xml: Path
 
 def run_all(root: Path) -> list[TrialResult]:
     subjects = anthropometrics(root)
-    model = hipsim.load_model()
+    model = hipsim.load_model("gait2392")
     with tempfile.TemporaryDirectory() as tmp:
         return [run_trial(model, subjects[s], mot, xml, Path(tmp)) for s, _, mot, xml in trials(root)]
 

@@ -6,11 +6,17 @@ frame, and the gluteus medius and minimus abduction moment arms in the standing 
 reference: 10 OrthoLoad patients in single-leg stance, 2.61 +- 0.29 BW (Bergmann et al. 2016,
 PLoS ONE 11:e0155612). Run from the repository root:
 
-    python tools/stance_models_table.py
+    python tools/stance_models_table.py          # single-leg stance
+    python tools/stance_models_table.py --walk   # the keypoint walk at 1.325 m/s
+
+With ``--walk``: the right hip contact force peaks of the keypoint walk at Winter's (2009) normal
+cadence, 1.325 m/s (largest value in 0-30 % and in 30-62 % of the cycle), and whether any frame
+is beyond the muscles.
 """
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -42,7 +48,20 @@ def row(name: str) -> dict:
     }
 
 
+def walk_row(name: str) -> str:
+    r = hipsim.gait(hipsim.load_model(name), speed_m_s=1.325)
+    p, h = r.percent, r.hip_contact_force_bw["r"].to_numpy()
+    early, late = h[p <= 30].max(), h[(p > 30) & (p <= 62)].max()
+    return f"| {name} | {early:.2f} | {late:.2f} | {'yes' if r.feasibility.beyond_muscles else 'no'} |"
+
+
 def main() -> None:
+    if "--walk" in sys.argv[1:]:
+        print("| model | early stance peak (BW) | late stance peak (BW) | beyond the muscles |")
+        print("|---|---|---|---|")
+        for n in MODELS:
+            print(walk_row(n))
+        return
     rows = [row(n) for n in MODELS]
     print("| model | hip contact force (BW) | as OpenSim poses it (BW) | medial tilt, frontal (deg) | "
           "posterior tilt, sagittal (deg) | abduction moment arms GMed ant/mid/post, GMin ant/mid/post (cm) |")

@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("a", metavar="A")
     c.add_argument("b", metavar="B")
     c.add_argument("--metric", default="peak_force_n", help="metric to compare (default peak_force_n)")
+    c.add_argument("--model", default=None, metavar="MODEL",
+                   help="run both with this model instead of each scenario's own (as hipsim run --model)")
     ls = sub.add_parser("list", help=f"list {_or(LISTS)}")
     ls.add_argument("what", nargs="?", default=None, choices=tuple(LISTS),
                     help="; ".join(f"{k}: {v}" for k, v in LISTS.items())
@@ -203,8 +205,9 @@ def cmd_compare(args) -> int:
     from rich.table import Table
     from hipsim.analysis.metrics import FIBRE_GROUPS, METRIC_COLUMNS, compare, fibre_metrics, format_pct_change
     from hipsim.scenarios.runner import _exposure
-    a = _run_with_progress(args.a, False)
-    b = _run_with_progress(args.b, False)
+    from hipsim.scenarios.runner import prepare_scenario
+    a, b = ((_run_with_progress(prepare_scenario(x, model=args.model) if args.model else x, False))
+            for x in (args.a, args.b))
     ma = fibre_metrics(a.scenario, _exposure(a.spec, a.spec.task_values, a.scenario))
     mb = fibre_metrics(b.scenario, _exposure(b.spec, b.spec.task_values, b.scenario))
     if args.metric not in METRIC_COLUMNS:

@@ -312,13 +312,30 @@ def _compensate(model: Model, subject: Subject | None, spec: ScenarioSpec, plan:
         r = _run_task(model, subject, spec, p)
         return _abduction_reserve(r), r
 
-    r_hi, res_hi = reserve_at(hi)
+    limit = ""
+    try:
+        r_hi, res_hi = reserve_at(hi)
+    except InputError:
+        # The model's joint ranges cannot hold the body balanced at the input limit (Lai-Uhlrich's hip
+        # adducts at most 30 degrees): search up to the largest angle it can stand in, to 0.1 degree.
+        ok, bad = lo, hi
+        res_hi = first
+        while bad - ok > 0.1:
+            mid = 0.5 * (ok + bad)
+            try:
+                res_hi = reserve_at(mid)[1]
+                ok = mid
+            except InputError:
+                bad = mid
+        hi, r_hi = ok, _abduction_reserve(res_hi)
+        limit = " (the most the model's joint ranges allow balanced)"
     if r_hi > ABDUCTOR_SHORTFALL_NM:
         why = ("" if key != "pelvic_drop_deg" else
                "; a drop swings the trunk toward the unsupported side and lengthens the body-weight lever about "
                "the stance hip, while the adducted hip shortens the abductors' moment arms, so it enlarges the "
                f"shortfall ({deficit:.1f} N m at the start)")
-        derived["compensation"] = {key: None, "note": f"even {hi:g} degrees leaves {r_hi:.1f} N m uncovered{why}"}
+        derived["compensation"] = {key: None,
+                                   "note": f"even {hi:.3g} degrees{limit} leaves {r_hi:.1f} N m uncovered{why}"}
         return res_hi
     best = res_hi
     for _ in range(25):

@@ -157,14 +157,20 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
     n = q0.shape[0]
     ix = [model.coordinate_index(c) for c in ("pelvis_tilt", f"hip_adduction_{side}", f"ankle_angle_{side}",
                                                 f"subtalar_angle_{side}")]
+    # A locked subtalar joint (Rajagopal et al. 2016) stays put and the sole keeps only its pitch, as
+    # in balance_over_foot.
+    subtalar_locked = bool(cm.coord_locked[ix[3]])
+    if subtalar_locked:
+        ix = ix[:3]
+    nk = len(ix)
     talus = model.body_names.index(f"talus_{side}")
     calcn = model.body_names.index(f"calcn_{side}")
     toes = model.body_names.index(f"toes_{side}")
     r0, _, _, _ = model.body_poses(model.default_q)
     up = r0[0, calcn].T @ np.array([0.0, 1.0, 0.0])
-    sign_x = np.array([-1.0, 1.0, 1.0, 1.0])[None, None, :, None]
+    sign_x = np.array([-1.0, 1.0, 1.0, 1.0][:nk])[None, None, :, None]
     ey = np.array([0.0, 1.0, 0.0])
-    x = np.zeros((n, 4))
+    x = np.zeros((n, nk))
     x[:, 0] = q0[:, model.coordinate_index(f"hip_flexion_{side}")]
     total_m = body_w.sum(axis=1) + sum(m for _, _, m in pms)
 
@@ -212,10 +218,12 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
         flat = np.einsum("fji,j->fi", Rc, ey) - up
         # d(R^T e_y)/dq_k = -R^T (w_k x e_y)
         dflat = -np.einsum("fji,fkj->fki", Rc, _cross(jw[:, calcn], ey[None, None, :]))
+        if subtalar_locked:
+            flat, dflat = flat[:, :1], dflat[:, :, :1]  # the sole's pitch only
         res = np.concatenate([(com[:, 0] - o[:, talus, 0] - ahead[active])[:, None],
-                              (com[:, 2] - axis_z)[:, None], flat], axis=1)       # (f, 5)
+                              (com[:, 2] - axis_z)[:, None], flat], axis=1)       # (f, 5) or (f, 3)
         jx = np.concatenate([(dcom[:, :, 0] - jv[:, talus, :, 0])[:, None, :], (dcom[:, :, 2] - daxis)[:, None, :],
-                             np.transpose(dflat, (0, 2, 1))], axis=1)            # (f, 5, 4)
+                             np.transpose(dflat, (0, 2, 1))], axis=1)            # (f, 5 or 3, nk)
         small = np.abs(res).max(axis=1) < tol
         done[active[small]] = True
         for full, part in zip(kept, (R, o, jw_all, jv_all), strict=True):
@@ -272,21 +280,20 @@ def _generalized_forces(model: Model, q: np.ndarray, body_w: np.ndarray,
 
 
 def batchable(model: Model) -> bool:
-    """Whether :func:`stance_batch` takes this model: both subtalar joints free (the full-body
-    models lock them, and :func:`hipsim.tasks.stance.balance_over_foot` then balances with one
-    unknown less; their studies run scenario by scenario)."""
+    """Whether :func:`stance_batch` takes this model: it has the stance's coordinates (a subtalar
+    joint, free or locked, on each side)."""
     try:
-        ix = [model.coordinate_index(f"subtalar_angle_{s}") for s in ("r", "l")]
+        [model.coordinate_index(f"subtalar_angle_{s}") for s in ("r", "l")]
     except Exception:
         return False
-    return not bool(np.asarray(model.compiled.coord_locked)[ix].any())
+    return True
 
 
 def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) -> StanceOutputs:
     """Solve single-leg stance for every sample of ``inp`` on ``model`` (its recorded subject is
     the reference geometry; see the module docstring). One call per kernel for the whole batch."""
     if not batchable(model):
-        raise ValueError(f"{model.name}: the batched stance needs free subtalar joints (see batchable)")
+        raise ValueError(f"{model.name}: the batched stance needs subtalar coordinates (see batchable)")
     n = inp.n
     cm = model.compiled
     side = inp.side

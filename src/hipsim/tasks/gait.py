@@ -239,7 +239,11 @@ def _compensate(m: Model, pms: Sequence, ng: NormativeGait, first: TaskResult, k
               "frames_short": int(np.count_nonzero(left > ABDUCTOR_SHORTFALL_NM)),
               "sign": "+ toward the right side (the stance side when the right hip is short)"}
     warnings = list(base_res.warnings)
-    if not np.any(curve):
+    if not deficit0.max() > ABDUCTOR_SHORTFALL_NM:
+        report["note"] = (f"no {kind} needed: at this strength the muscles hold the pelvis in every frame "
+                          f"(largest abductor shortfall {deficit0.max():.1f} N m, within the "
+                          f"{ABDUCTOR_SHORTFALL_NM:g} N m allowed)")
+    elif not np.any(curve):
         report["note"] = (f"no {kind} within {limit:g} degrees lowers the abductors' largest shortfall "
                           f"({deficit0.max():.1f} N m)" + (
                               "; a drop swings the trunk toward the unsupported side and adducts the stance "

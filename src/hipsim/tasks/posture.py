@@ -31,7 +31,15 @@ from hipsim.params import PASSIVE_JOINT_MOMENTS, SIDE, Param, validated
 from hipsim.tasks.stance import (HOLD, PELVIC_OBLIQUITY, STANDING_COM_AHEAD_OF_ANKLE_M, Load, pitch_over_ankles,
                                  point_masses_for, subject_model)
 
-LEG = ("femur", "tibia", "talus", "calcn", "toes")
+
+def _subtree(model: Model, root: int) -> set[int]:
+    """Indices of body ``root`` and every body it carries (its descendants in the model's tree)."""
+    parent = model.compiled.body_parent
+    out = {root}
+    for b in range(len(parent)):  # topological order: a parent comes before its children
+        if parent[b] in out:
+            out.add(b)
+    return out
 
 
 def _com(model: Model, q: np.ndarray, bodies: Sequence[int]) -> tuple[float, np.ndarray]:
@@ -174,10 +182,16 @@ def sitting(model: Model | str = "default", subject: Subject | None = None, hip_
         q = tilt_pelvis_keeping_legs(m, q, math.radians(pelvic_obliquity_deg))
     g = m.compiled.gravity
     external = []
-    trunk = [m.body_names.index("pelvis"), m.body_names.index("torso")]
+    # Each support carries the weight of the bodies above it, so that nothing hangs unsupported:
+    # the floor a shank and foot (the tibia's subtree), the seat a thigh (the femur's subtree
+    # without the shank: a full-body model's patella rides on it) and, under the buttocks, all the
+    # rest (pelvis, trunk, head, arms).
+    shank = {s: _subtree(m, m.body_names.index(f"tibia_{s}")) for s in "rl"}
+    thigh = {s: _subtree(m, m.body_names.index(f"femur_{s}")) - shank[s] for s in "rl"}
+    trunk = sorted(set(range(len(m.body_names))) - set().union(*shank.values(), *thigh.values()))
     for label, bodies, on in [("seat under the buttocks", trunk, "pelvis")] + [
-            (f"seat under thigh {s}", [m.body_names.index(f"femur_{s}")], f"femur_{s}") for s in "rl"] + [
-            (f"floor under foot {s}", [m.body_names.index(f"{b}_{s}") for b in LEG[1:]], f"calcn_{s}") for s in "rl"]:
+            (f"seat under thigh {s}", sorted(thigh[s]), f"femur_{s}") for s in "rl"] + [
+            (f"floor under foot {s}", sorted(shank[s]), f"calcn_{s}") for s in "rl"]:
         mass, pos = _com(m, q, bodies)
         external.append(ExternalLoad(on, force=(-mass * g)[None, :], point=pos[None, :], torque=np.zeros((1, 3)),
                                      label=label))
