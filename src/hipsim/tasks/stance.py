@@ -321,7 +321,8 @@ def single_leg_stance(model: Model | str = "default", side: str = "r", subject: 
         given = ", ".join(f"{k}={v:g}" for k, v in angles.items() if v) or "neutral"
         raise input_error("argument", "posture", given,
                           "with these angles and loads the body cannot stand balanced over the stance foot "
-                          "within the joints' ranges; reduce the pelvic drop, the stance hip flexion or rotation, or the load") from None
+                          "within the joints' ranges; reduce the pelvic drop, the stance hip flexion or rotation, "
+                          "or the load") from None
     zeros = np.zeros_like(q)
     # The stance foot carries everything: a vertical force under the whole-body centre of mass.
     _, com = inverse_dynamics(m, q, point_masses=pms, return_com=True)
