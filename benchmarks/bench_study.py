@@ -8,7 +8,15 @@
   in a loop (one stance per call, so two calls make one sample); ``batched_speedup`` is the ratio
   of samples per second, batched against looped.
 * ``gait_samples_per_s_per_core``: a gait study (the shipped trendelenburg_gait scenario over body
-  mass) evaluated sample by sample: gait is not batched, each sample runs as a scenario.
+  mass) evaluated sample by sample: gait is not batched, each sample solves its scenario and its
+  baseline walk (hipsim.studies.evaluate's slow path). Every timed sample has a body mass of its
+  own, so none reuses another's walking fit or baseline: ``gait_baselines_solved`` counts the
+  baselines solved while timing (one per sample). ``gait_cpu_s_per_sample``: this process's CPU
+  seconds per gait sample, all its threads counted (less sensitive to other processes' load).
+
+The in-process figures (stance, unbatched, gait) run on one numba thread and one OpenBLAS thread
+(hipsim.studies.engine.one_blas_thread), as each Dask worker does: per core, and not slowed by
+BLAS threads fighting other processes for the same cores.
 * ``speedup_2_workers``: the same study cut to ``--speedup-samples`` samples, run on a local Dask
   cluster of 2 single-threaded workers against 1, wall time from submission to the last chunk
   written (cluster start, warm-up, the final table and summary excluded; the fastest of
@@ -97,11 +105,42 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     import numba
+    from hipsim.studies.engine import one_blas_thread
+    from hipsim.studies.schema import read_study
+
+    numba.set_num_threads(1)
+    with one_blas_thread():
+        out = _in_process(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.speedup_samples:
+            s = Path(tmp) / "speed.toml"
+            s.write_text(_cut(STUDY.read_text(), args.speedup_samples, args.chunk, "speed"))
+            sspec = read_study(s)
+            out["speedup_study_samples"] = sspec.n_runs
+            t1, t2, rss, c1, c2 = _timed_studies(s, Path(tmp), args.repeats)
+            out["one_worker_s"] = t1
+            out["two_workers_s"] = t2
+            out["speedup_2_workers"] = t1 / t2
+            out["one_worker_cpu_s"] = c1
+            out["two_workers_cpu_s"] = c2
+            out["worker_rss_mb"] = rss
+    out["load_average_at_end"] = os.getloadavg()[0]
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"studies on {out['cores']} cores")
+        for k, v in out.items():
+            if k != "cores":
+                print(f"  {k:<32} {v:12.2f}" if isinstance(v, float) else f"  {k:<32} {v:12d}")
+        print("one sample = scenario and baseline stances, fibre metrics and trigger-point indices")
+    return out
+
+
+def _in_process(args: argparse.Namespace) -> dict:
+    """The figures timed in this process: batched stance, the unbatched loop, gait samples."""
     import hipsim
     from hipsim.studies.evaluate import Evaluator, evaluate_chunk
     from hipsim.studies.schema import design_matrix, read_study
-
-    numba.set_num_threads(1)
     out: dict = {"cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()}
     out["load_average_at_start"] = os.getloadavg()[0]  # other processes on the machine share its cores
     spec = read_study(STUDY)
@@ -133,33 +172,13 @@ def main(argv: list[str] | None = None) -> dict:
             gev = Evaluator.build(gspec)
             gdesign = design_matrix(gspec)
             evaluate_chunk(gspec, gev, gdesign, 0, 1)  # warm-up
-            t = time.perf_counter()
+            solved = gev.baselines_solved
+            t, cpu = time.perf_counter(), time.process_time()
             evaluate_chunk(gspec, gev, gdesign, 1, 1 + args.gait_samples)
             out["gait_samples_per_s_per_core"] = args.gait_samples / (time.perf_counter() - t)
-
-        if args.speedup_samples:
-            s = Path(tmp) / "speed.toml"
-            s.write_text(_cut(STUDY.read_text(), args.speedup_samples, args.chunk, "speed"))
-            sspec = read_study(s)
-            out["speedup_study_samples"] = sspec.n_runs
-            t1, t2, rss, c1, c2 = _timed_studies(s, Path(tmp), args.repeats)
-            out["one_worker_s"] = t1
-            out["two_workers_s"] = t2
-            out["speedup_2_workers"] = t1 / t2
-            out["one_worker_cpu_s"] = c1
-            out["two_workers_cpu_s"] = c2
-            out["worker_rss_mb"] = rss
-    out["load_average_at_end"] = os.getloadavg()[0]
-    if args.json:
-        print(json.dumps(out))
-    else:
-        print(f"studies on {out['cores']} cores")
-        for k, v in out.items():
-            if k != "cores":
-                print(f"  {k:<32} {v:12.2f}" if isinstance(v, float) else f"  {k:<32} {v:12d}")
-        print("one sample = scenario and baseline stances, fibre metrics and trigger-point indices")
+            out["gait_cpu_s_per_sample"] = (time.process_time() - cpu) / args.gait_samples
+            out["gait_baselines_solved"] = gev.baselines_solved - solved
     return out
-
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -24,12 +24,18 @@ from hipsim.tasks.stance import stance_pose
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="module")
+def batch_model():
+    """gait2392: its subtalar joints are free, so the batched stance takes it (hipsim.studies.batch.batchable)."""
+    return hipsim.load_model("gait2392")
+
+
 # --------------------------------------------------------------------------- the batched stance
 
-def test_batched_stance_equals_single_leg_stance(default_model):
+def test_batched_stance_equals_single_leg_stance(batch_model):
     """Random subjects (mass and height), bags, postures and weak gluteus medius: each sample of one
     batched call gives the forces, hip contact forces and pose of its own single_leg_stance."""
-    m = default_model
+    m = batch_model
     rng = np.random.default_rng(7)
     n = 4
     mass, height = rng.uniform(48, 115, n), rng.uniform(1.52, 1.98, n)
@@ -54,10 +60,10 @@ def test_batched_stance_equals_single_leg_stance(default_model):
         assert out.beyond_muscles[i] == r.beyond_muscles
 
 
-def test_batched_stance_flags_a_posture_beyond_the_muscles(default_model):
+def test_batched_stance_flags_a_posture_beyond_the_muscles(batch_model):
     """Abductors at 10 % of their strength cannot hold the pelvis: flagged as single_leg_stance flags it."""
     from hipsim.tasks.stance import ABDUCTORS
-    m = default_model
+    m = batch_model
     weak = [m.muscle_index(f"{a}_r") for a in ABDUCTORS]
     strength = np.ones((2, m.n_muscles))
     strength[1, weak] = 0.1
@@ -69,17 +75,17 @@ def test_batched_stance_flags_a_posture_beyond_the_muscles(default_model):
     assert r.beyond_muscles and list(out.beyond_muscles) == [False, True]
 
 
-def test_stance_pose_batch_equals_stance_pose(default_model):
+def test_stance_pose_batch_equals_stance_pose(batch_model):
     vals = {"pelvic_drop_deg": 7.0, "trunk_lean_deg": -3.0, "hip_flexion_deg": 12.0, "hip_rotation_deg": -5.0,
             "swing_hip_flexion_deg": 40.0, "swing_knee_flexion_deg": 70.0}
     for side in ("r", "l"):
-        batch = stance_pose_batch(default_model, side, {k: np.array([v]) for k, v in vals.items()})
-        np.testing.assert_array_equal(batch, stance_pose(default_model, side, **vals))
+        batch = stance_pose_batch(batch_model, side, {k: np.array([v]) for k, v in vals.items()})
+        np.testing.assert_array_equal(batch, stance_pose(batch_model, side, **vals))
 
 
-def test_unbalanced_sample_is_marked_not_nan_silently(default_model):
+def test_unbalanced_sample_is_marked_not_nan_silently(batch_model):
     """A posture that cannot balance within the joints' ranges gets a status, and no numbers."""
-    m = default_model
+    m = batch_model
     angles = {a: np.zeros(2) for a in ANGLES} | {"hip_flexion_deg": np.array([0.0, 89.0]),
                                                  "hip_rotation_deg": np.array([0.0, 40.0])}
     out = stance_batch(m, StanceInputs("r", np.full(2, 75.0), np.full(2, 1.8), angles, np.array([0.05, 0.11]),
@@ -290,6 +296,89 @@ def test_scheduler_flag_runs_on_an_existing_cluster(tmp_path, client, capsys):
     assert main(["study", str(f), "--out", str(tmp_path), "--scheduler", client.scheduler.address, "--quiet"]) == 0
     _complete(hipsim.read_study(tmp_path / "remote"), 24)
     assert len(client.scheduler_info()["workers"]) == 2  # the cluster is still there for others
+
+
+GAIT = """
+name = "gait_direct"
+scenario = "trendelenburg_gait"
+seed = 3
+[design]
+type = "monte_carlo"
+samples = 3
+[[parameters]]
+key = "subject.mass_kg"
+low = 55
+high = 100
+[[parameters]]
+key = "modifiers[0].drop_scale"
+low = 1.5
+high = 2.5
+"""
+
+
+@pytest.mark.slow
+def test_gait_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch):
+    """A walking study's rows against each sample's scenario file run directly (hipsim.run_scenario,
+    the walking cycles built afresh): equal within 1e-9 relative. Two samples share a body mass,
+    so the second reuses the first's baseline (solved once per distinct subject): that reuse is
+    exact, its baseline columns bit for bit those of the direct run."""
+    import importlib
+
+    import numba
+    from hipsim.scenarios.runner import resolve, run_scenario
+    from hipsim.studies.engine import one_blas_thread
+    from hipsim.studies.evaluate import Evaluator, evaluate_chunk
+    from hipsim.studies.schema import read_study
+    from hipsim.analysis.trigger_points import FACTOR_NAMES
+    f = tmp_path / "gait.toml"
+    f.write_text(GAIT)
+    spec = read_study(f)
+    design = np.array([[61.3, 2.2], [61.3, 1.7], [93.9, 2.2]])
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # a worker's threads, and both runs alike
+    try:
+        with one_blas_thread():
+            ev = Evaluator.build(spec)
+            assert not ev.fast
+            table = evaluate_chunk(spec, ev, design, 0, len(design))
+            assert ev.baselines_solved == 2
+            # the direct runs fit their walks anew (hipsim.motion exports a function of the module's name)
+            monkeypatch.setattr(importlib.import_module("hipsim.motion.normative_gait"), "_CACHE", {})
+            direct = []
+            text = resolve("trendelenburg_gait").read_text()
+            for i, (mass, drop) in enumerate(design):
+                g = tmp_path / f"sample{i}.toml"
+                g.write_text(text.replace("drop_scale = 2.0", f"drop_scale = {float(drop)!r}")
+                             + f"\n[subject]\nmass_kg = {float(mass)!r}\n")
+                direct.append(run_scenario(g))
+    finally:
+        numba.set_num_threads(threads)
+    assert len(table) == len(design) * 2 * len(FIBRE_GROUPS)
+    for i, res in enumerate(direct):
+        assert res.spec.subject["mass_kg"] == design[i, 0]
+        rows = table[table["sample"] == i].set_index(["muscle", "side"])
+        met = res.metrics.set_index(["muscle", "side"]).loc[rows.index]
+        ind = res.indices.set_index(["muscle", "side"]).loc[rows.index]
+        numeric = [c for c in rows.columns if c in met.columns and c not in ("held",)
+                   and pd.api.types.is_float_dtype(met[c])]
+        assert len(numeric) > 40
+        np.testing.assert_allclose(rows[numeric].to_numpy(float), met[numeric].to_numpy(float), rtol=1e-9, atol=0)
+        np.testing.assert_allclose(rows[list(FACTOR_NAMES)].to_numpy(float), ind[list(FACTOR_NAMES)].to_numpy(float),
+                                   rtol=1e-9, atol=0)
+        for suffix, task in (("", res.scenario), ("_baseline", res.baseline)):
+            peak = task.hip_contact_force_bw.max(axis=0)
+            want = np.array([float(peak[s]) for _, s in rows.index])
+            np.testing.assert_allclose(rows["hip_contact_force_bw" + suffix].to_numpy(float), want, rtol=1e-9, atol=0)
+            np.testing.assert_allclose(rows["hip_contact_force_n" + suffix].to_numpy(float),
+                                       want * task.body_weight_n, rtol=1e-9, atol=0)
+            assert (rows["status" + suffix] == ("ok" if np.all(task.solver_converged) else "not_converged")).all()
+            assert (rows["beyond_muscles" + suffix] == bool(task.beyond_muscles)).all()
+        if i == 1:  # its baseline is sample 0's, reused: bit for bit the direct run's own
+            base = [c for c in numeric if c.endswith("_baseline")]
+            np.testing.assert_array_equal(rows[base].to_numpy(float), met[base].to_numpy(float))
+    # the varied inputs reach the walk: the three samples differ
+    peaks = table.groupby("sample")["peak_force_n"].sum().to_numpy()
+    assert len(set(peaks)) == 3
 
 
 def test_read_study_has_every_input_column(tmp_path):

@@ -16,16 +16,24 @@
   dask-jobqueue, for instance). Each worker compiles or loads the numba kernels once, at start
   (:func:`warm_up_plugin`); the kernels are compiled with ``cache=True``, so all workers on a machine
   (or sharing ``NUMBA_CACHE_DIR``) load one compiled cache.
+* **One core per chunk.** Dask's nanny starts workers with ``OPENBLAS_NUM_THREADS=1``; a chunk run
+  in this process (``scheduler="synchronous"``, :func:`dry_run`) holds OpenBLAS to one thread too
+  (:func:`one_blas_thread`), so it computes as a worker does: a walk's results move with
+  OpenBLAS's thread count (muscle forces by up to 2e-5 relative, measured on the keypoint walk),
+  and two OpenBLAS threads on two cores that other processes were using made a walking sample 7
+  times slower (22.9 s against 3.3 s, load average 3).
 """
 from __future__ import annotations
 
+import ctypes
 import io
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -62,8 +70,51 @@ def _state(path: str, digest: str):
     return _STATE[key]
 
 
+# OpenBLAS's thread-count setters and getters, by the names its builds export (numpy's and scipy's
+# wheels bundle their own, with a scipy_ prefix and, for 64-bit integers, a 64_ suffix).
+_OPENBLAS_THREADS = tuple((f"{pre}openblas_set_num_threads{suf}", f"{pre}openblas_get_num_threads{suf}")
+                          for pre in ("scipy_", "") for suf in ("64_", ""))
+
+
+def _loaded_openblas() -> list[Any]:
+    """(setter, getter) of every OpenBLAS library this process has loaded (none found: empty)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({ln.split()[-1] for ln in f if "openblas" in ln.rsplit("/", 1)[-1].lower()})
+    except OSError:  # pragma: no cover - not Linux: the libraries keep their threads
+        return []
+    out = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:  # pragma: no cover - mapped but not loadable by name
+            continue
+        for set_name, get_name in _OPENBLAS_THREADS:
+            if hasattr(lib, set_name) and hasattr(lib, get_name):
+                out.append((getattr(lib, set_name), getattr(lib, get_name)))
+                break
+    return out
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run the block with every loaded OpenBLAS on one thread, as Dask's nanny starts the workers
+    (``OPENBLAS_NUM_THREADS=1``); the thread counts are restored after it. A study's chunks then
+    compute alike in this process and on a worker, on one core each."""
+    import scipy.linalg  # noqa: F401  (loads scipy's own OpenBLAS, so that it is held too)
+    libs = [(s, g()) for s, g in _loaded_openblas()]
+    for s, _ in libs:
+        s(1)
+    try:
+        yield
+    finally:
+        for s, n in libs:
+            s(n)
+
+
 def chunk_task(path: str, digest: str, first: int, last: int, target: str | None = None) -> pd.DataFrame | int:
-    """Evaluate design rows first..last-1 of the study at ``path`` (runs on a worker, one core).
+    """Evaluate design rows first..last-1 of the study at ``path`` (runs on a worker, one core:
+    one numba thread, one OpenBLAS thread).
 
     With ``target`` the worker writes the chunk there itself (atomically) and returns its row
     count, so the table never travels through the scheduler; else the table is returned."""
@@ -71,7 +122,8 @@ def chunk_task(path: str, digest: str, first: int, last: int, target: str | None
     from hipsim.studies.evaluate import evaluate_chunk
     numba.set_num_threads(1)
     spec, ev, design = _state(path, digest)
-    df = evaluate_chunk(spec, ev, design, first, last)
+    with one_blas_thread():
+        df = evaluate_chunk(spec, ev, design, first, last)
     if target is None:
         return df
     write_parquet(df, Path(target))
@@ -79,13 +131,17 @@ def chunk_task(path: str, digest: str, first: int, last: int, target: str | None
 
 
 def warm_up() -> float:
-    """Compile or load the numba kernels a study uses (a two-sample stance); seconds taken."""
+    """Compile or load the numba kernels a study uses (a two-sample stance on the default model;
+    a model the batched stance does not take, one single-leg stance); seconds taken."""
     import numba
     import hipsim
-    from hipsim.studies.batch import StanceInputs, stance_batch
+    from hipsim.studies.batch import StanceInputs, batchable, stance_batch
     t = time.perf_counter()
     numba.set_num_threads(1)
     model = hipsim.load_model("default")
+    if not batchable(model):  # its studies run scenario by scenario (hipsim.studies.evaluate)
+        hipsim.single_leg_stance(model)
+        return time.perf_counter() - t
     n = 2
     angles = {k: np.zeros(n) for k in ("pelvic_drop_deg", "trunk_lean_deg", "hip_flexion_deg", "hip_rotation_deg")}
     angles |= {"swing_hip_flexion_deg": np.full(n, 30.0), "swing_knee_flexion_deg": np.full(n, 60.0)}
@@ -293,11 +349,15 @@ def dry_run(path: str | Path, workers: int | None = None, probe: int = 64) -> Dr
     ev = Evaluator.build(spec)
     design = design_matrix(spec)
     n = min(probe, spec.n_runs) if ev.fast else 1  # a scenario-by-scenario sample takes seconds
+    # Scenario by scenario, the timed sample is another than the warm-up's: the warm-up's walking
+    # cycles and baseline are kept, and timing them again would promise a speed no new sample has.
+    a = 0 if ev.fast or spec.n_runs < 2 else 1
     numba.set_num_threads(1)
-    evaluate_chunk(spec, ev, design, 0, min(2, n))  # warm-up: compile or load kernels, load the model
-    t = time.perf_counter()
-    df = evaluate_chunk(spec, ev, design, 0, n)
-    dt = time.perf_counter() - t
+    with one_blas_thread():  # one core, as a worker computes
+        evaluate_chunk(spec, ev, design, 0, min(2, n))  # warm-up: compile or load kernels, load the model
+        t = time.perf_counter()
+        df = evaluate_chunk(spec, ev, design, a, a + n)
+        dt = time.perf_counter() - t
     buf = io.BytesIO()
     df.to_parquet(buf, engine="pyarrow", index=False)
     w = workers or default_workers()

@@ -2,8 +2,13 @@
 
 Single-leg stance (the study's own fast path) runs every sample's scenario and baseline in one
 batched pass (:func:`hipsim.studies.batch.stance_batch`). Other tasks (gait, standing, sitting),
-and a stance with a searched compensation, run each sample as a scenario through
-:func:`hipsim.scenarios.runner.run_scenario`: a Python loop, correct and much slower.
+and a stance with a searched compensation, run each sample as a scenario, as
+:func:`hipsim.scenarios.runner.run_scenario` does: a Python loop, correct and much slower. There
+the baseline is solved once per distinct set of baseline inputs (subject, task values, baseline
+modifiers, strengths) and reused by every later sample that shares them (an exact key: see
+:func:`_baseline_key`). A walking sample's time goes almost all to fitting the keypoint walk
+(:mod:`hipsim.motion.gait_fit`) for the scenario and for the baseline: the fit depends on the body
+mass (its angular-momentum rows are not normalised by it), so a sample with a new mass fits twice.
 
 Columns: ``sample``; one column per parameter (named by its key); ``muscle`` (the fibre group),
 ``side``; ``status`` and ``status_baseline`` (``ok`` or why a sample has no result: its metrics
@@ -18,22 +23,24 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from hipsim.analysis.metrics import METRIC_COLUMNS, REST_ACTIVATION, SHORTENED, STRETCHED, change_floor
-from hipsim.analysis.trigger_points import FACTOR_INDICES, FACTOR_NAMES, _ratio, _static_load
+from hipsim.analysis.metrics import (METRIC_COLUMNS, REST_ACTIVATION, SHORTENED, STRETCHED, change_floor, compare,
+                                     fibre_metrics)
+from hipsim.analysis.trigger_points import FACTOR_INDICES, FACTOR_NAMES, _ratio, _static_load, trigger_point_indices
 from hipsim.anatomy import FIBRE_GROUPS, MUSCLE_GROUPS
 from hipsim.errors import input_error
 from hipsim.model import Model, load_model
 from hipsim.model.spec import ConditionalPathPoint, PathPoint
-from hipsim.scenarios.runner import PreparedScenario, _plan, _weak_factors, run_scenario
+from hipsim.scenarios.runner import PreparedScenario, _compensate, _exposure, _plan, _run_task, _weak_factors
 from hipsim.scenarios.schema import parse_scenario
 from hipsim.studies.batch import ANGLES, STATUS_OK, StanceInputs, batchable, stance_batch
 from hipsim.studies.schema import Parameter, StudySpec
+from hipsim.tasks.result import TaskResult
 
 SIDES = ("r", "l")
 #: Context columns the negligible-change floors need (hipsim.analysis.metrics.change_floor).
@@ -81,6 +88,9 @@ class Evaluator:
     model: Model
     prep: PreparedScenario
     fast: bool
+    #: Baselines solved so far on the slow path (a sample whose baseline inputs were seen reuses it).
+    baselines_solved: int = 0
+    _baselines: dict[tuple, tuple[pd.DataFrame, "_Solved"]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, spec: StudySpec) -> "Evaluator":
@@ -213,17 +223,17 @@ class Evaluator:
     def _slow(self, samples: np.ndarray, first: int) -> pd.DataFrame:
         frames = []
         for i in range(samples.shape[0]):
-            res = run_scenario(self._prepared(samples[i]))
-            met = res.metrics[res.metrics.muscle.isin(FIBRE_GROUPS)].copy()
-            ind = res.indices.set_index(["muscle", "side"])
+            metrics, indices, scen, base = self._run(self._prepared(samples[i]))
+            met = metrics[metrics.muscle.isin(FIBRE_GROUPS)].copy()
+            ind = indices.set_index(["muscle", "side"])
+            at = pd.MultiIndex.from_arrays([met.muscle, met.side])
             for f in FACTOR_NAMES:
-                met[f] = [float(ind.loc[(m, s), f]) for m, s in zip(met.muscle, met.side, strict=True)]
-            for suffix, task in (("", res.scenario), ("_baseline", res.baseline)):
-                bw = task.hip_contact_force_bw.max(axis=0)
-                met["hip_contact_force_bw" + suffix] = [float(bw[s]) for s in met.side]
+                met[f] = ind[f].reindex(at).to_numpy(dtype=float)
+            for suffix, task in (("", scen), ("_baseline", base)):
+                met["hip_contact_force_bw" + suffix] = [task.hip_contact_force_bw[s] for s in met.side]
                 met["hip_contact_force_n" + suffix] = met["hip_contact_force_bw" + suffix] * task.body_weight_n
-                met["status" + suffix] = "ok" if bool(np.all(task.solver_converged)) else "not_converged"
-                met["beyond_muscles" + suffix] = bool(task.beyond_muscles)
+                met["status" + suffix] = "ok" if task.converged else "not_converged"
+                met["beyond_muscles" + suffix] = task.beyond_muscles
             met.insert(0, "sample", first + i)
             for j, p in enumerate(self.spec.parameters):
                 met.insert(1 + j, p.key, float(samples[i, j]))
@@ -232,6 +242,31 @@ class Evaluator:
                                   else c.map({"r": 0, "l": 1}))
             frames.append(met[_columns(self.spec)])
         return pd.concat(frames)
+
+    def _run(self, prep: PreparedScenario) -> tuple[pd.DataFrame, pd.DataFrame, "_Solved", "_Solved"]:
+        """The metrics table, the trigger-point indices and both tasks of
+        :func:`hipsim.scenarios.runner.run_scenario` (the same calls, without its warnings and
+        derived notes, which the table does not hold); the baseline comes from an earlier sample with
+        the same baseline inputs when there is one."""
+        spec, model, subject, plan, base_plan = prep.spec, prep.model, prep.subject, prep.plan, prep.base_plan
+        key = _baseline_key(prep)
+        hit = self._baselines.get(key)
+        if hit is None:
+            baseline = _run_task(model, subject, spec, base_plan)
+            m_base = fibre_metrics(baseline, _exposure(spec, base_plan.kwargs, baseline),
+                                   compression_kpa=base_plan.compression_kpa)
+            hit = (m_base, _Solved.of(baseline))
+            self.baselines_solved += 1
+            if len(self._baselines) >= _BASELINES_KEPT:
+                self._baselines.pop(next(iter(self._baselines)))
+            self._baselines[key] = hit
+        m_base, base = hit
+        scen = _run_task(model, subject, spec, plan)
+        if any(m.type == "weakness" for m in spec.modifiers):
+            scen = _compensate(model, subject, spec, plan, scen, {})
+        m_scen = fibre_metrics(scen, _exposure(spec, plan.kwargs, scen), compression_kpa=plan.compression_kpa)
+        metrics = compare(m_scen, m_base)
+        return metrics, trigger_point_indices(metrics), _Solved.of(scen), base
 
     def _prepared(self, x: np.ndarray) -> PreparedScenario:
         data = copy.deepcopy(self.spec.scenario_data)
@@ -266,6 +301,51 @@ class Evaluator:
             for name, f in strength.items():
                 pl.strength[name] = pl.strength.get(name, 1.0) * f
         return PreparedScenario(self.prep.path, spec, model, subject, base_plan, plan)
+
+
+#: Baselines an evaluator keeps (oldest dropped first): a study's distinct subjects in a chunk
+#: rarely exceed it, and each entry is one small table.
+_BASELINES_KEPT = 64
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """What the table takes from a solved task: peak hip contact force per side (body weights),
+    body weight (N), whether every frame converged, and the reserve rule's verdict."""
+
+    hip_contact_force_bw: dict[str, float]
+    body_weight_n: float
+    converged: bool
+    beyond_muscles: bool
+
+    @classmethod
+    def of(cls, task: TaskResult) -> "_Solved":
+        bw = task.hip_contact_force_bw.max(axis=0)
+        return cls({s: float(bw[s]) for s in SIDES}, task.body_weight_n, bool(np.all(task.solver_converged)),
+                   bool(task.beyond_muscles))
+
+
+def _frozen(v: Any) -> Any:
+    """A hashable, exact image of a plan value: dicts and sequences recursively, scalars with their
+    type and ``repr`` (a float's repr round-trips exactly, and -0.0, 0 and 0.0 stay apart)."""
+    if isinstance(v, dict):
+        return tuple(sorted((str(k), _frozen(x)) for k, x in v.items()))
+    if isinstance(v, (list, tuple)):
+        return tuple(_frozen(x) for x in v)
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return (type(v).__name__, _frozen(vars(v)))
+    return (type(v).__name__, repr(v))
+
+
+def _baseline_key(prep: PreparedScenario) -> tuple:
+    """Everything the baseline task and its fibre metrics are computed from, beside the evaluator's
+    own model: the subject, the task type, and the baseline plan (task values and exposure,
+    strengths, carried loads, seated pressures, compensation). Two samples with equal keys make the
+    same calls with equal arguments, so the reused baseline is the one they would compute."""
+    pl = prep.base_plan
+    subject = None if prep.subject is None else _frozen(vars(prep.subject))
+    return (subject, prep.spec.task, _frozen(pl.kwargs), _frozen(pl.strength), _frozen(list(pl.loads)),
+            _frozen(pl.compression_kpa), pl.compensation)
 
 
 def _stack(a: StanceInputs, b: StanceInputs) -> StanceInputs:
