@@ -182,58 +182,64 @@ def _spiral_point(x, y, z, ang, dz):
     return c * x - s * y, s * x + c * y, z + dz
 
 
-@njit(cache=True, error_model="numpy")
-def _nearest_on_vertical(px, py, pz, wx, wy, wz, rx, ry, bz, tz, zr):
-    """OpenSim's IntersectLines(p, w, a, b): the point of the line through a = (rx, ry, bz) and
-    b = (rx, ry, tz) closest to the line p -> w; returns (ok, its z)."""
-    v1x, v1y, v1z = _unit_or_zero(wx - px, wy - py, wz - pz)
-    _, _, v2z = _unit_or_zero(0.0, 0.0, tz - bz)
-    # cross = v1 x (0, 0, v2z)
-    cx, cy = v1y * v2z, -v1x * v2z
-    denom = cx * cx + cy * cy
-    if abs(denom) <= _ROUNDOFF:
-        return False, zr
-    m0x, m0y, m0z = rx - px, ry - py, bz - pz
-    # det of rows (m0, v1, cross), cross z = 0
-    det = m0x * (v1y * 0.0 - v1z * cy) - m0y * (v1x * 0.0 - v1z * cx) + m0z * (v1x * cy - v1y * cx)
-    t = det / denom
-    return True, bz + t * v2z
+@njit(cache=True, inline="always", error_model="numpy")
+def _tangency_apart(prz, rwz):
+    """OpenSim's test |acos(prz) - acos(rwz)| > TANGENCY_THRESHOLD, decided without the acos
+    where bounds settle it.
 
-
-@njit(cache=True, error_model="numpy")
-def _adjust(px, py, pz, rx, ry, rz, wx, wy, wz):
-    """OpenSim's WrapCylinder::_adjust_tangent_point: (adjusted, new z of the tangent point)."""
-    _, _, prz = _unit_or_zero(rx - px, ry - py, rz - pz)
-    _, _, rwz = _unit_or_zero(wx - rx, wy - ry, wz - rz)
-    # |acos(a) - acos(b)| = |a - b| / sqrt(1 - x^2) for some x between a and b (mean value
-    # theorem), so bounds on |x| bound the angle difference; where a bound is clear of the
-    # threshold by far more than the rounding of acos and of the bounds, it decides the test
-    # exactly as the two acos would, and they are skipped (they dominated the tangency loop).
-    apart = False
-    decided = False
+    |acos(a) - acos(b)| = |a - b| / sqrt(1 - x^2) for some x between a and b (mean value
+    theorem), so bounds on |x| bound the angle difference; where a bound is clear of the
+    threshold by far more than the rounding of acos and of the bounds, it decides the test
+    exactly as the two acos would, and they are skipped (they dominated the tangency loop). The
+    bounds are compared squared (no sqrt or division): the margins, 1e-9 relative, dwarf the
+    rounding of either form."""
     aa = abs(prz)
     ab = abs(rwz)
     if aa <= 1.0 and ab <= 1.0:
-        d = abs(prz - rwz)
-        mx = max(aa, ab)
+        d2 = (prz - rwz) * (prz - rwz)
         mn = min(aa, ab) if prz * rwz > 0.0 else 0.0
-        if d / math.sqrt((1.0 - mn) * (1.0 + mn)) > _TANGENCY * (1.0 + 1e-9) + 1e-12:
-            apart = True
-            decided = True
-        else:
-            den = (1.0 - mx) * (1.0 + mx)
-            if den > 0.0 and d / math.sqrt(den) < _TANGENCY * (1.0 - 1e-9) - 1e-12:
-                decided = True
-    if not decided:
-        alpha = math.acos(prz)
-        omega = math.acos(rwz)
-        apart = abs(alpha - omega) > _TANGENCY
-    if apart:
-        ok, zi = _nearest_on_vertical(px, py, pz, wx, wy, wz, rx, ry, pz, wz, rz)
-        if not ok:     # parallel lines: OpenSim reads an unset point here; hipsim leaves it
-            return False, rz
-        return True, rz + 1.5 * (zi - rz)
-    return False, rz
+        hi = _TANGENCY * (1.0 + 1e-9) + 1e-12
+        if d2 > hi * hi * ((1.0 - mn) * (1.0 + mn)):
+            return True
+        mx = max(aa, ab)
+        den = (1.0 - mx) * (1.0 + mx)
+        lo = _TANGENCY * (1.0 - 1e-9) - 1e-12
+        if den > 0.0 and d2 < lo * lo * den:
+            return False
+    return abs(math.acos(prz) - math.acos(rwz)) > _TANGENCY
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _adjust(pz, rz, wz, hpr, hrw, hpw, kpw):
+    """OpenSim's WrapCylinder::_adjust_tangent_point: (adjusted, new z of the tangent point), for
+    the tangent point r (height ``rz``) with its end point p (``pz``) and the spiral sample w
+    (``wz``). ``hpr``, ``hrw``, ``hpw`` are the squared horizontal lengths of r - p, w - r and w - p,
+    and ``kpw`` = (r - p).(w - p) / hpw over horizontal components: constant in the tangency loop
+    while the samples hold.
+
+    OpenSim moves r to 1.5 times the way to the point of the vertical through r closest to the
+    line p -> w (IntersectLines). The two lines' common perpendicular is horizontal (it is normal
+    to the vertical), so that point is at the height of the line's point p + s (w - p) whose
+    horizontal offset from r is normal to the line's: s = ``kpw``, height pz + s (wz - pz). This
+    is OpenSim's point in closed form; its construction through unit vectors and a determinant
+    rounds differently (by about 1e-16 relative) but takes a square root and two divisions in
+    sequence, which made this loop the dearest part of the wrapped model's moment arms.
+    """
+    dz = rz - pz
+    m = math.sqrt(hpr + dz * dz)
+    prz = dz / m if m >= _EPS else 0.0
+    dz = wz - rz
+    m = math.sqrt(hrw + dz * dz)
+    rwz = dz / m if m >= _EPS else 0.0
+    if not _tangency_apart(prz, rwz):
+        return False, rz
+    dz = wz - pz
+    # OpenSim's degenerate cases: no vertical direction (|wz - pz| below SimTK::Eps), or the line
+    # parallel to the vertical (squared sine of their angle at most ROUNDOFF_ERROR). There OpenSim
+    # reads an unset point; hipsim leaves the tangent point.
+    if abs(dz) < _EPS or hpw <= _ROUNDOFF * (hpw + dz * dz):
+        return False, rz
+    return True, rz + 1.5 * ((pz + kpw * dz) - rz)
 
 
 @njit(cache=True, error_model="numpy")
@@ -245,9 +251,12 @@ def _spiral_adjust(x1, y1, z1, x2, y2, z2, t1x, t1y, zt1, t2x, t2y, zt2, r, thet
     rth2 = (r * theta) ** 2
     # The samples' cross-section positions depend only on the number of spiral segments, which
     # almost never changes between restarts (measured: 29 changes in 38,951 restarts on
-    # RajagopalLaiUhlrich2023's gastrocnemii): their cos / sin are reused, the same values as before.
+    # RajagopalLaiUhlrich2023's gastrocnemii): their cos / sin and the horizontal parts of
+    # _adjust's vectors are computed once per sampling, not once per restart.
+    h1 = (t1x - x1) * (t1x - x1) + (t1y - y1) * (t1y - y1)
+    h2 = (t2x - x2) * (t2x - x2) + (t2y - y2) * (t2y - y2)
     nseg_prev = -1
-    wx = wy = vx = vy = 0.0
+    wx = wy = vx = vy = hw1 = hp1 = hw2 = hp2 = k1 = k2 = 0.0
     for it in range(_MAX_ITERATIONS + 1):
         axial = zt2 - zt1
         nseg = int(math.sqrt(rth2 + axial * axial) / _SEGMENT)
@@ -257,10 +266,16 @@ def _spiral_adjust(x1, y1, z1, x2, y2, z2, t1x, t1y, zt1, t2x, t2y, zt2, r, thet
         if nseg != nseg_prev:
             wx, wy, _ = _spiral_point(t1x, t1y, 0.0, sense * t * theta, 0.0)
             vx, vy, _ = _spiral_point(t1x, t1y, 0.0, sense * (1.0 - t) * theta, 0.0)
+            hw1 = (wx - t1x) * (wx - t1x) + (wy - t1y) * (wy - t1y)
+            hp1 = (wx - x1) * (wx - x1) + (wy - y1) * (wy - y1)
+            k1 = ((t1x - x1) * (wx - x1) + (t1y - y1) * (wy - y1)) / hp1 if hp1 > 0.0 else 0.0
+            hw2 = (vx - t2x) * (vx - t2x) + (vy - t2y) * (vy - t2y)
+            hp2 = (vx - x2) * (vx - x2) + (vy - y2) * (vy - y2)
+            k2 = ((t2x - x2) * (vx - x2) + (t2y - y2) * (vy - y2)) / hp2 if hp2 > 0.0 else 0.0
             nseg_prev = nseg
-        adj1, zt1 = _adjust(x1, y1, z1, t1x, t1y, zt1, wx, wy, zt1 + t * axial)
+        adj1, zt1 = _adjust(z1, zt1, zt1 + t * axial, h1, hw1, hp1, k1)
         # OpenSim samples the second point after moving the first tangent point.
-        adj2, zt2 = _adjust(x2, y2, z2, t2x, t2y, zt2, vx, vy, zt1 + (1.0 - t) * axial)
+        adj2, zt2 = _adjust(z2, zt2, zt1 + (1.0 - t) * axial, h2, hw2, hp2, k2)
         if not (adj1 or adj2):
             break
     return zt1, zt2
