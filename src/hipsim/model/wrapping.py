@@ -256,14 +256,16 @@ def _spiral_adjust(x1, y1, z1, x2, y2, z2, t1x, t1y, zt1, t2x, t2y, zt2, r, thet
     h1 = (t1x - x1) * (t1x - x1) + (t1y - y1) * (t1y - y1)
     h2 = (t2x - x2) * (t2x - x2) + (t2y - y2) * (t2y - y2)
     nseg_prev = -1
-    wx = wy = vx = vy = hw1 = hp1 = hw2 = hp2 = k1 = k2 = 0.0
+    t = wx = wy = vx = vy = hw1 = hp1 = hw2 = hp2 = k1 = k2 = 0.0
     for it in range(_MAX_ITERATIONS + 1):
         axial = zt2 - zt1
         nseg = int(math.sqrt(rth2 + axial * axial) / _SEGMENT)
         if nseg < 2 or it == _MAX_ITERATIONS:
             break
-        t = 1.0 / nseg
+        # (t inside the branch: the next restart's samples then need not wait for this square root
+        # and two divisions, the branch being predicted)
         if nseg != nseg_prev:
+            t = 1.0 / nseg
             wx, wy, _ = _spiral_point(t1x, t1y, 0.0, sense * t * theta, 0.0)
             vx, vy, _ = _spiral_point(t1x, t1y, 0.0, sense * (1.0 - t) * theta, 0.0)
             hw1 = (wx - t1x) * (wx - t1x) + (wy - t1y) * (wy - t1y)
