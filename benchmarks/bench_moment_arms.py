@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> dict:
     import numba
     numba.set_num_threads(1)  # per-core figure
     import hipsim
-    model = hipsim.load_model("default")
+    model = hipsim.load_model("gait2392")  # by name: "default" may name another model
     qs = random_poses(model, args.poses)
     t_h = time_hipsim(model, qs, args.batch)
     t_all = time_hipsim(model, qs, args.poses, repeats=2)
