@@ -24,10 +24,11 @@ from hipsim.tasks.stance import stance_pose
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def batch_model():
-    """gait2392: its subtalar joints are free, so the batched stance takes it (hipsim.studies.batch.batchable)."""
-    return hipsim.load_model("gait2392")
+@pytest.fixture(scope="module", params=["gait2392", "lai_uhlrich2023"])
+def batch_model(request):
+    """gait2392 (free subtalar joints) and the default model (locked subtalar joints: the stance
+    balances with one unknown less, as hipsim.tasks.stance.balance_over_foot does)."""
+    return hipsim.load_model(request.param)
 
 
 # --------------------------------------------------------------------------- the batched stance
@@ -53,9 +54,15 @@ def test_batched_stance_equals_single_leg_stance(batch_model):
         r = hipsim.single_leg_stance(m, subject=hipsim.Subject(mass[i], height[i]), pelvic_drop_deg=drop[i],
                                      trunk_lean_deg=lean[i], loads=[hipsim.Load("hand", "l", bag[i])],
                                      strength={g: weak[i] for g in gmed})
-        np.testing.assert_allclose(out.forces[i], r.muscle_forces[0], rtol=1e-6, atol=1e-6)
+        # The batch solves in the model's own geometry and scales. OpenSim's cylinder-wrap tangency
+        # search (the gastrocnemii of the full-body model) is iterative, so a scaled model's lengths
+        # are s times the reference's only to about 3e-7 (moment arms 6e-5); forces then differ by up
+        # to 1.5e-4 of themselves and the hip contact force by 4e-5 (measured over these samples).
+        tol = 1e-6 if not m.spec.wrap_objects else 1e-3
+        np.testing.assert_allclose(out.forces[i], r.muscle_forces[0], rtol=tol, atol=1e-6)
         for s in ("r", "l"):
-            np.testing.assert_allclose(out.hip_contact[s][i], r.hip_contact_force_ground[s][0], rtol=1e-8, atol=1e-6)
+            np.testing.assert_allclose(out.hip_contact[s][i], r.hip_contact_force_ground[s][0],
+                                       rtol=1e-8 if not m.spec.wrap_objects else 1e-4, atol=1e-6)
         assert out.extra["body_pitch_deg"][i] == pytest.approx(r.parameters["body_pitch_deg"], abs=1e-7)
         assert out.beyond_muscles[i] == r.beyond_muscles
 

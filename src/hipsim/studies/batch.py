@@ -46,7 +46,7 @@ import numpy as np
 
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, joint_reaction
 from hipsim.model import Model
-from hipsim.model.scaling import Subject
+from hipsim.model.scaling import REFERENCE_HEIGHT_M, REFERENCE_MASS_KG, Subject
 from hipsim.muscles.passive_joints import passive_joint_moments
 from hipsim.optimize import DEFAULT_COORDINATES, solve_arrays
 from hipsim.tasks.result import RESERVE_LIMIT_FRACTION, RESERVE_LIMIT_NM, RESERVE_SLACK_NM
@@ -331,8 +331,9 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     tau = sk[:, None] * tau_ref
     net = tau.copy()  # the joints' whole moments, against which reserves are judged
     if inp.passive_joint_moments:
-        # the subject's moment_scale: strength rule times length rule (hipsim.model.scaling)
-        scale = mrk ** (2.0 / 3.0) * sk
+        # the subject's moment_scale (strength rule times length rule, from hipsim's reference adult,
+        # not from the model's own subject: hipsim.model.scaling), as single_leg_stance applies it
+        scale = (inp.mass_kg[rows] / REFERENCE_MASS_KG) ** (2.0 / 3.0) * (inp.height_m[rows] / REFERENCE_HEIGHT_M)
         tau = tau - passive_joint_moments(model, qk, 1.0) * scale[:, None]
     sel = [model.coordinate_index(c) for c in DEFAULT_COORDINATES if c in model.coordinate_names]
     crossing = np.asarray(model.crossing, dtype=bool)
