@@ -613,9 +613,17 @@ class StanceDemo:
         status = w.HTML()
 
         def on_change(_change: Any = None) -> None:
+            from html import escape
+
+            from hipsim.errors import InputError
             knobs = {k: float(sl.value) for k, sl in sliders.items()}
             t0 = time.perf_counter()
-            self.update(load_side=toggle.value, **knobs)
+            try:
+                self.update(load_side=toggle.value, **knobs)
+            except InputError as e:
+                # A posture the model cannot stand in (its joint ranges): say so, keep the last picture.
+                status.value = f"<small style='color:#b00'>not shown: {escape(str(e))}</small>"
+                return
             image.value = self.image_bytes("jpeg")
             status.value = f"<small>update {1e3 * (time.perf_counter() - t0):.0f} ms</small>"
 
