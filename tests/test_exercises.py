@@ -395,3 +395,58 @@ def test_cli_exercises_bad_input_exits_2_with_one_sentence(argv, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("hipsim: error: ") and err.count("\n") == 0 and err.endswith("."), err
     assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- the gallery picture
+
+def _gallery_tool():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "tools" / "exercise_gallery.py"
+    spec = importlib.util.spec_from_file_location("exercise_gallery", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gallery_exercise_picture_shows_what_the_code_computes():
+    """docs/gallery/exercises.png (``hipsim exercises --out docs/gallery/exercises.png``, default model)
+    prints the numbers stored beside it in exercises.json; recompute them and fail when the committed
+    picture is stale (regenerate both: ``python tools/exercise_gallery.py``). Printed forces are whole
+    newtons and activations whole percent: one unit of the last digit is rounding, more is a change."""
+    import json
+    tool = _gallery_tool()
+    assert tool.PICTURE.read_bytes()[:4] == b"\x89PNG"
+    data = json.loads(tool.NUMBERS.read_text())
+    cmp = hipsim.compare_exercises()
+    now = tool.picture_numbers(cmp)
+    stale = "docs/gallery/exercises.png is stale (python tools/exercise_gallery.py): "
+    assert set(data) == set(now), stale + f"keys {sorted(set(data) ^ set(now))}"
+    for key in ("command", "model", "side", "beyond_muscles"):
+        assert data[key] == now[key], stale + f"{key}: picture {data[key]!r} != now {now[key]!r}"
+    assert abs(data["colour_scale_max_n"] - now["colour_scale_max_n"]) <= 1, stale + "colour scale"
+    bad = []
+    for key in ("force_n", "activation_pct"):
+        assert list(data[key]) == list(now[key]), stale + f"{key}: exercises {list(data[key])} != {list(now[key])}"
+        for e, row in now[key].items():
+            assert list(data[key][e]) == list(row), stale + f"{key}.{e}: fibre groups"
+            bad += [f"{key}.{e}.{g}: picture {data[key][e][g]} != now {v}" for g, v in row.items()
+                    if abs(data[key][e][g] - v) > 1]
+    force = cmp.wide("force_n")
+    for g, e in now["most_loading_by_force"].items():
+        shown = data["most_loading_by_force"][g]
+        # the same tallest bar, or two within rounding of each other
+        if shown != e and abs(force.loc[shown, g] - force.loc[e, g]) > 1.0:
+            bad.append(f"most_loading_by_force.{g}: picture {shown} != now {e}")
+    assert not bad, stale + "; ".join(bad)
+
+
+def test_gallery_page_shows_the_exercise_picture_outside_the_generated_block():
+    """tools/make_gallery.py rewrites the block between the gallery markers; the exercise section lives
+    after it, with its picture and the command that draws it."""
+    from pathlib import Path
+    page = (Path(__file__).resolve().parents[1] / "docs" / "scenario-gallery.md").read_text()
+    tail = page.split("<!-- gallery:end -->")[1]
+    assert "(gallery/exercises.png)" in tail and "`hipsim exercises --out docs/gallery/exercises.png`" in tail
+    assert "(gallery/exercises.json)" in tail

@@ -21,7 +21,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 # Generous: the first cell that calls a numba kernel on a fresh machine compiles it (30-60 s).
 CELL_TIMEOUT_S = 600
-EXPECTED = {"1_the_model", "2_single_leg_stance", "3_gait", "4_trigger_point_loads", "5_interactive_demo"}
+EXPECTED = {"1_the_model", "2_single_leg_stance", "3_gait", "4_trigger_point_loads", "5_interactive_demo",
+            "6_exercises"}
 _TIMES: dict[str, float] = {}
 
 

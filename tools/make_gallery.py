@@ -106,77 +106,111 @@ def demo_numbers(knobs: dict[str, Any] = DEMO_THUMBNAIL_KNOBS) -> dict[str, Any]
 #: Per scenario: what the picture shows, and how to read it (two sentences for the gallery page).
 TEXT = {
     "wallet": ("A 2 cm wallet under the right buttock tilts the seated pelvis about 9 degrees, which with "
-               "the hips at 90 degrees becomes hip rotation: the right gluteal fibres lengthen and the left "
-               "shorten for the whole hour, and the pressure over the wallet multiplies.",
+               "the hips at 90 degrees becomes hip rotation: the right gluteal fibres lengthen by 4-14 % and the "
+               "left shorten by 5-15 % for the whole hour, and the pressure over the wallet is 4.5 times the "
+               "pressure without it (19 against 4.2 kPa).",
                "Bars are the % change of mean fibre length per group (red right, blue left); the "
-               "summary's compression index carries the pressure on the posterior fibres."),
+               "summary's compression index carries the pressure on the posterior fibres. TFL sits at 0.25-0.27 "
+               "of its optimal length, with and without the wallet: rigid-tendon values outside the "
+               "physiological range, which `hipsim run` warns about."),
     "bag_opposite_hand": ("A 10 kg bag in the left hand while standing on the right leg raises every right "
-                          "abductor's force by more than a third (gluteus minimus by 95-160 %) and the hip "
-                          "contact force by about 1.5 BW.",
+                          "abductor's peak force by more than half (54-70 %; gluteus minimus by 54-69 %) and the "
+                          "hip contact force by about 1.2 BW (2.58 to 3.82 BW).",
                           "Bars: % change of peak force per fibre group; top: the body from the front with each "
                           "fibre line coloured by activation and the bag drawn where it hangs."),
     "bag_same_hand": ("The same bag in the right hand, beside the stance hip, offsets part of the body "
-                      "weight's moment: the right abductors and the hip contact force do less.",
+                      "weight's moment: the right abductors' peak forces fall by 34-38 % and the hip contact "
+                      "force from 2.58 to 1.98 BW.",
                       "Negative bars are less load than standing on one leg empty-handed."),
-    "child_on_hip": ("A 12 kg child on the left hip acts far from the right stance hip: the right gluteus "
-                     "minimus parts more than double their force.",
+    "child_on_hip": ("A 12 kg child on the left hip acts far from the right stance hip: the right abductors' "
+                     "peak forces rise by 62-83 % (gluteus minimus by 62-81 %) and the hip contact force "
+                     "reaches 4.00 BW.",
                      "Compare the bars with the bag in the hand: the child sits slightly closer in than "
-                     "the hand, so the larger rise comes from the larger mass (12 kg against 10 kg)."),
+                     "the hand (34.5 against 35.5 cm lateral of the right hip centre), so the larger rise comes "
+                     "from the larger mass (12 kg against 10 kg)."),
     "shoulder_bag_walk": ("An 8 kg bag on the left shoulder during walking: the right hip's peak abduction "
-                          "moment rises by almost a third (0.81 to 1.06 N m/kg) and the left one's falls.",
+                          "moment rises by about two fifths (0.73 to 1.04 N m/kg) and the left one's falls (to "
+                          "0.56 N m/kg); the right abductor fibres' peak forces rise by 22-44 %, the left ones' "
+                          "fall by up to 15 %, and the right hip contact force peaks at 5.61 BW against 4.90.",
                           "Bars: % change of peak force per fibre group over the cycle; top: the frontal "
                           "view at the frame of peak right hip contact force."),
     "weak_gluteus_medius": ("With the right gluteus medius at half strength, gluteus minimus and TFL take "
-                            "over its share of the same abduction moment: their force more than doubles.",
+                            "over its share of the same abduction moment: their peak forces more than double "
+                            "(+126 to +152 %), while medius's parts fall by 35-41 %.",
                             "Negative bars for medius, large positive bars for minimus and TFL: the load "
                             "moves, the moment stays."),
     "weak_abductors_compensated": ("With the whole superior-gluteal-nerve group at 20 %, the pelvis cannot "
-                                   "be held level; hipsim finds the trunk lean over the stance hip "
-                                   "(about 17 degrees) that closes the deficit.",
-                                   "The bars show the loads at that lean: every abductor does less, because "
-                                   "the lean shortens the body weight's lever."),
-    "weak_abductors_gait": ("Walking with the right superior-gluteal-nerve group at 20 %, hipsim leans the trunk "
-                            "over the right hip once per stride (up to 20 degrees, as a smooth two-harmonic "
-                            "lurch) until the abductors' shortfall is closed; the weak right fibres' peak "
-                            "forces fall by 40-94 %, the left abductors' rise by 8-58 % as the trunk swings back, "
-                            "and the right hip contact force peaks at 5.6 BW against 4.7.",
-                            "Bars: % change of peak force per fibre group over the cycle; top: the frontal view "
-                            "at the frame of peak right hip contact force, with the trunk leaning over the "
-                            "stance hip. The lean over the cycle is in summary.json."),
+                                   "be held level (4.8 N m short); hipsim finds the trunk lean over the stance "
+                                   "hip (about 7 degrees) that closes the deficit.",
+                                   "The bars show the loads at that lean against full strength: the weakened "
+                                   "fibres work at or near full activation, anterior and middle gluteus medius "
+                                   "carry less (-61 %, -23 %) and posterior medius, TFL and middle and posterior "
+                                   "minimus more (+15 to +89 %); the rest of the abduction moment falls to "
+                                   "muscles with short abduction arms, rectus femoris first (1.1 cm), with "
+                                   "iliacus and semimembranosus beside it (1.0-1.3 kN each), and the hip "
+                                   "contact force rises from 2.58 to 6.76 BW."),
+    "weak_abductors_gait": ("Walking with the right superior-gluteal-nerve group at 20 %: with the default "
+                            "model the weakened abductors, at or near full activation, still hold the pelvis in "
+                            "every frame (largest shortfall 0.3 N m), so hipsim finds no lean is needed and the "
+                            "summary's note says so (gait2392 leans the trunk up to 20 degrees: `hipsim run "
+                            "weak_abductors_gait --model gait2392`). Gluteus medius and TFL's peak forces fall "
+                            "by 33-55 %, posterior gluteus minimus's rises 18 % and piriformis's nearly doubles; "
+                            "the rest of the abduction moment falls to muscles with short abduction arms, rectus "
+                            "femoris and upper gluteus maximus, with semimembranosus balancing rectus femoris's "
+                            "flexion, and the right hip contact force peaks at 8.3 BW against 4.9.",
+                            "Bars: % change of peak force per fibre group over the cycle, the left side "
+                            "unchanged; top: the frontal view at the frame of peak right hip contact force (19 % "
+                            "of the cycle), without a lean."),
     "trendelenburg_stance": ("An 8 degree pelvic drop on the lifted side adducts the stance hip: its "
-                             "abductors work stretched and harder.",
+                             "abductors work stretched (mean fibre length +7 to +14 %) and harder (peak force "
+                             "+17 to +35 %, posterior gluteus minimus's change negligible), and the hip "
+                             "contact force rises from 2.58 to 3.00 BW.",
                              "Bars: % change of peak force; the frontal view shows the tilted pelvis."),
     "trunk_lean": ("Leaning the trunk 10 degrees over the stance hip, as a person with weak abductors "
-                   "does, lowers the abductor forces and the hip contact force.",
-                   "All bars negative: the lean trades abductor effort for a shorter lever."),
+                   "does, shortens the body weight's lever from 9.5 to 6.9 cm: the right abductors' peak "
+                   "forces fall by 27-30 % and the hip contact force from 2.58 to 2.06 BW.",
+                   "Every right bar negative (the lifted left leg's negligible): the lean trades abductor "
+                   "effort for a shorter lever."),
     "trendelenburg_gait": ("Walking with twice the normal pelvic drop in swing adducts each stance hip "
-                           "further: TFL's peak force rises most (about +70 %), the gluteus medius and the anterior "
-                           "and middle gluteus minimus parts by 11-23 %, while posterior gluteus minimus "
-                           "does less (-9 %).",
+                           "further: anterior gluteus minimus's peak force rises most (+35 %), middle gluteus "
+                           "minimus and anterior and middle gluteus medius by 17-19 %, while posterior gluteus "
+                           "minimus and medius, TFL and piriformis change negligibly; the peak hip contact "
+                           "force barely moves (4.90 to 4.73 BW).",
                            "Bars: % change of peak force per fibre group over the cycle, both sides alike."),
     "prolonged_standing": ("Standing half an hour without shifting weight loads the same fibres no "
-                           "harder, but 15 times longer without a pause.",
-                           "Peak-force bars stay at zero; the change is in the summary's longest "
-                           "sustained activation and the sustained-contraction index."),
+                           "harder, but 15 times longer without a pause; quiet standing asks little of the "
+                           "abductors (at most 18 N, in anterior gluteus medius).",
+                           "The bars (mean fibre length) stay at zero, and so do the peak forces; the change "
+                           "is in the summary's longest sustained activation (1800 s against 120 s) and its "
+                           "sustained-contraction index (15 times baseline)."),
     "limping": ("A limp off a painful right leg shortens its stance, so the left hip carries more of the "
-                "cycle: the left fibres' impulse per stride rises 6-15 % and the right's falls up to 5 %, "
-                "while most peak forces rise on both sides.",
-                "Bars: % change of peak force per fibre group, right and left."),
-    "walking_fast_far": ("A brisk 15,000-step day against an ordinary 7,000-step day: at 1.8 m/s push-off "
-                         "asks more of the calf than gait2392's rigid-tendon muscles give while shortening that "
-                         "fast (Thelen 2003 force-velocity curve), so up to 33 N m falls on each ankle's "
-                         "reserve and `hipsim run` warns (held isometric, the same muscles would suffice).",
+                "cycle: the left abductor fibres' impulse per stride rises by up to 14 % (posterior gluteus "
+                "medius excepted, -2 %) and the right fibres' changes by -9 to +5 %, all below hipsim's "
+                "negligible-change floor; of the peak forces only left anterior gluteus minimus (+14 %) and "
+                "left piriformis (+20 %) change by more, and the right hip contact force peaks at 4.41 BW "
+                "against 4.25.",
+                "Bars: % change of peak force per fibre group, right and left; most read negl."),
+    "walking_fast_far": ("A brisk 15,000-step day against an ordinary 7,000-step day: at 1.8 m/s the "
+                         "abductor fibres' peak forces rise by 11-75 % (TFL most) and the hip contact force "
+                         "peaks at 7.29 BW against 4.90; push-off asks more of the calf than the model's "
+                         "rigid-tendon muscles give while shortening that fast (Millard et al. 2013 "
+                         "force-velocity curve), so up to 22 N m (18 % of the ankle moment) falls on each "
+                         "ankle's reserve and `hipsim run` warns (held isometric, the same muscles would "
+                         "suffice).",
                          "Peak-force bars show the faster pace, the summary's impulse per day the distance."),
-    "crossed_legs": ("Knee over knee, the crossed right hip holds its posterior gluteal fibres and piriformis "
-                     "stretched for the hour and lengthens TFL by about half (from 0.23 to 0.34 of its optimal "
-                     "length, a rigid-tendon value outside the physiological range, which hipsim warns about), "
-                     "while the anterior fibres, adductors at 90 degrees of flexion, shorten.",
+    "crossed_legs": ("Knee over knee (the right hip adducted 20 degrees at 90 degrees of flexion), the crossed "
+                     "right hip holds its posterior gluteus minimus (+12 %) and piriformis (+15 %) stretched "
+                     "for the hour and lengthens TFL by two fifths (from 0.25 to 0.35 of its optimal length, "
+                     "rigid-tendon values outside the physiological range, which hipsim warns about), while "
+                     "anterior gluteus minimus shortens (-3 %) and the other parts lengthen by 3-4 %.",
                      "Bars: % change of mean fibre length; the left side is unchanged."),
-    "leg_length": ("A left leg 1.5 cm short tilts the standing pelvis about 5 degrees to the left: the "
-                   "right abductors lengthen and the left shorten.",
+    "leg_length": ("A left leg 1.5 cm short tilts the standing pelvis about 5.5 degrees to the left: the "
+                   "right abductors lengthen by 5-10 % and the left shorten by 5-11 %.",
                    "Bars: % change of mean fibre length per group (red right, blue left)."),
-    "cambered_road": ("Feet across a 4 degree camber act like a 1.7 cm shorter downhill leg.",
-                      "Read it like the leg-length picture: the uphill hip's abductors lengthen."),
+    "cambered_road": ("Feet across a 4 degree camber act like a 1.7 cm shorter downhill leg and tilt the "
+                      "standing pelvis about 6.5 degrees.",
+                      "Read it like the leg-length picture: the uphill (right) hip's abductors lengthen by "
+                      "6-12 %, the downhill ones shorten by 6-13 %."),
 }
 
 
