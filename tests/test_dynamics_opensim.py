@@ -34,12 +34,12 @@ def opensim_inverse_dynamics(osim, path, coord_names, qs, qds, qdds):
     return out
 
 
-def test_inverse_dynamics_matches_opensim_at_random_states(opensim, reference_dir, default_model):
+def test_inverse_dynamics_matches_opensim_at_random_states(opensim, reference_dir, gait2392):
     """hipsim's Kane/recursive inverse dynamics equals OpenSim's InverseDynamicsSolver on gait2392
     at 20 random states (poses, speeds, accelerations) for every coordinate, within 1e-8 of the
     largest generalised force. Exercises gravity, Coriolis and centripetal terms, and the knee's
     spline-driven translations (their second derivatives)."""
-    m = default_model
+    m = gait2392
     rng = np.random.default_rng(7)
     n = 20
     qs = np.tile(m.default_q, (n, 1)) + rng.normal(0, 0.3, (n, m.n_coordinates))

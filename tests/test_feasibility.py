@@ -122,6 +122,7 @@ def test_scenario_warnings_name_the_run_they_come_from(tmp_path):
 
 BUCKET_WALK = """
 name = "bucket_walk"
+model = "gait2392"
 title = "Walking at 1.5 m/s with a 15 kg bucket in the left hand, right gluteus medius at 60 %"
 [task]
 type = "gait"

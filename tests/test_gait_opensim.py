@@ -82,12 +82,12 @@ def test_subject01_hip_contact_force_is_double_peaked_in_the_in_vivo_range(refer
 def test_built_in_walk_exports_open_in_opensim_and_give_the_same_hip_moments(opensim, reference_dir, tmp_path):
     """``TaskResult.to_sto`` writes the built-in walk's coordinates and external loads (both feet's ground
     reactions and the arms' torque on the torso) as OpenSim files. OpenSim 4.6's InverseDynamicsTool,
-    run on them with gait2392 (the model hipsim's default is written from) and no filter, gives the
+    run on them with gait2392 (the model the walk is solved on) and no filter, gives the
     hip and lumbar generalised forces hipsim computed with the cycle's exact derivatives, within 0.5 %
     of each coordinate's peak away from the ends (OpenSim differentiates the exported angles with
     splines, whose natural end conditions are wrong for a periodic cycle), and OpenSim finds no
     pelvis residual: below 1 N and 1 N m, so the exported ground reactions balance the motion."""
-    walk = hipsim.gait(n_frames=401)
+    walk = hipsim.gait(hipsim.load_model("gait2392"), n_frames=401)
     walk.to_sto(tmp_path)
     ref = _opensim_inverse_dynamics(opensim, reference_dir / "gait2392_thelen2003muscle.osim",
                                     tmp_path / "coordinates.mot", tmp_path / "external_loads.xml", -1.0,
@@ -116,7 +116,7 @@ def test_built_in_walk_hip_contact_force_matches_opensim_joint_reaction(opensim,
     forces is not in the hip-contact computation."""
     from hipsim.motion.opensim_tools import joint_reaction, run_analyze_tool
     from hipsim.motion.storage import read_storage
-    walk = hipsim.gait(n_frames=101)
+    walk = hipsim.gait(hipsim.load_model("gait2392"), n_frames=101)
     walk.to_sto(tmp_path)
     run_analyze_tool(opensim, "walk", reference_dir / "gait2392_thelen2003muscle.osim", tmp_path / "coordinates.mot",
                      tmp_path / "external_loads.xml", walk.time[0], walk.time[-1], tmp_path,

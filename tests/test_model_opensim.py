@@ -62,11 +62,11 @@ def _compare(osim, path, model, seed):
     assert da <= TOL_M, f"max moment-arm difference {da:.3g} m"
 
 
-def test_default_model_matches_opensim_gait2392(opensim, reference_dir, default_model):
-    """Lengths and moment arms of every hip-crossing muscle of hipsim's default model
+def test_gait2392_matches_opensim_gait2392(opensim, reference_dir, gait2392):
+    """Lengths and moment arms of every hip-crossing muscle of hipsim's gait2392
     agree with OpenSim 4.6 on gait2392_thelen2003muscle.osim (Delp et al. 1990) at 100 random
     poses within 0.1 mm."""
-    _compare(opensim, reference_dir / "gait2392_thelen2003muscle.osim", default_model, seed=1)
+    _compare(opensim, reference_dir / "gait2392_thelen2003muscle.osim", gait2392, seed=1)
 
 
 def test_scaled_subject01_imports_and_matches_opensim(opensim, reference_dir):

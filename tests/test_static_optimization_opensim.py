@@ -25,7 +25,7 @@ def test_stance_muscle_forces_and_hip_contact_force_match_opensim_static_optimiz
     0.5 % (measured 0.06 %)."""
     osim = opensim
     osim.Logger.setLevelString("error")
-    stance = hipsim.single_leg_stance(passive_joint_moments=False)
+    stance = hipsim.single_leg_stance(hipsim.load_model("gait2392"), passive_joint_moments=False)
     ours = solve_like_opensim(stance)
     theirs = static_pose_reaction(osim, osim.Model(str(reference_dir / "gait2392_thelen2003muscle.osim")),
                                   dict(zip(stance.coordinate_names, stance.q[0])), "calcn_r", tmp_path)
@@ -54,7 +54,7 @@ def test_built_in_walk_hip_contact_force_matches_opensim_static_optimization(ope
     right hip contact force agrees within 1 % of its peak (measured: 0.012 BW of 5.46)."""
     osim = opensim
     osim.Logger.setLevelString("error")
-    walk = hipsim.gait(n_frames=101, passive_joint_moments=False)
+    walk = hipsim.gait(hipsim.load_model("gait2392"), n_frames=101, passive_joint_moments=False)
     ours = solve_like_opensim(walk)
     walk.to_sto(tmp_path)
     theirs = static_optimization_reaction(osim, osim.Model(str(reference_dir / "gait2392_thelen2003muscle.osim")),
