@@ -90,7 +90,7 @@ def test_weak_abductors_compensated__trunk_lean_toward_stance_side_covers_the_ab
     the reserve. Leaning the trunk over the stance hip shortens the body-weight lever until the
     weak muscles suffice (compensated Trendelenburg, Neumann 2010, ch. 12); the lean is found, between 5 and
     30 degrees, and the abductor demand at that lean is lower than upright."""
-    r = run("weak_abductors_compensated")
+    r = run("weak_abductors_compensated", model="gait2392")  # sizes derived on gait2392; the default model's: the gallery
     assert r.derived["abduction_deficit_nm"] > 2.0
     lean = r.derived["compensation"]["trunk_lean_deg"]
     assert 5.0 < lean < 30.0
@@ -202,7 +202,7 @@ def test_limping__shortened_painful_stance_shifts_load_to_the_other_hip():
     """Antalgic gait: the painful right leg's stance is shortened, the left carries more of the
     cycle; the left abductors' impulse per cycle rises relative to the right's (Travell & Simons 1992, ch. 9: limping
     for days is an activation factor)."""
-    r = run("limping")
+    r = run("limping", model="gait2392")  # sizes derived on gait2392; the default model's: the gallery
     # Expected order of size: the stances change from 60 % to 58 % (right) and 62 % (left) of the
     # cycle, about -3 % and +3 % of loaded time; each left part must gain at least 2 %, and no
     # right part more than 1 %.
@@ -221,7 +221,7 @@ def test_walking_fast_far__more_steps_raise_the_daily_abductor_impulse():
     harder (the peak hip abductor moment rises with speed, Lelas et al. 2003, Gait Posture 17:106), so
     every abductor part's peak force rises, and the daily impulse of all but anterior gluteus medius
     at least doubles (that part is near full activation already at 1.3 m/s, so it gains least)."""
-    r = run("walking_fast_far")
+    r = run("walking_fast_far", model="gait2392")  # sizes derived on gait2392; the default model's: the gallery
     for part in ("gluteus_medius_anterior", "gluteus_medius_middle", "gluteus_medius_posterior",
                  "gluteus_minimus_anterior", "gluteus_minimus_middle", "gluteus_minimus_posterior",
                  "tensor_fasciae_latae"):
@@ -239,7 +239,7 @@ def test_shoulder_bag_walk__bag_on_left_shoulder_loads_the_right_stance_hip_more
     one (Neumann & Cook 1985): the right abductor moment rises and the left one falls. Size from
     frontal-plane statics: the bag's weight times its lateral distance from each hip (in the
     neutral pose), per kg of body mass; walking adds dynamics and sway, so within 30 %."""
-    r = run("shoulder_bag_walk")
+    r = run("shoulder_bag_walk", model="gait2392")  # sizes derived on gait2392; the default model's: the gallery
     m = r.scenario.model
     bag = r.scenario.point_masses[0]
     R, o, _, _ = m.body_poses(m.default_q)
