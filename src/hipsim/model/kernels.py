@@ -31,7 +31,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from hipsim.model.functions import feval
+from hipsim.model.functions import CONSTANT, LINEAR, feval
 from hipsim.model.wrapping import path_length_core, path_workspace_sizes
 
 #: Below this many frames the batch kernels run on one thread: a 101-frame gait cycle takes
@@ -122,7 +122,15 @@ def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax
         for a in range(3):
             c = ax_coord[b, a]
             x = q[c] if c >= 0 else 0.0
-            ang, dang, ddang = feval(ax_fn[b, a], x, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+            fi = ax_fn[b, a]
+            # Constant and linear functions (116 of 132 axes in lai_uhlrich2023) as feval computes them,
+            # without its ten array arguments, whose reference counting cost more than the arithmetic.
+            if fkind[fi] == CONSTANT:
+                ang, dang, ddang = fa[fi], 0.0, 0.0
+            elif fkind[fi] == LINEAR:
+                ang, dang, ddang = fa[fi] * x + fb[fi], fa[fi], 0.0
+            else:
+                ang, dang, ddang = feval(fi, x, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
             # This axis expressed in F is rfm (rotations so far) times its local direction.
             ux = rfm[0, 0] * ax_dir[b, a, 0] + rfm[0, 1] * ax_dir[b, a, 1] + rfm[0, 2] * ax_dir[b, a, 2]
             uy = rfm[1, 0] * ax_dir[b, a, 0] + rfm[1, 1] * ax_dir[b, a, 1] + rfm[1, 2] * ax_dir[b, a, 2]
@@ -155,7 +163,13 @@ def body_kinematics(q, want_jac, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax
         for a in range(3, 6):
             c = ax_coord[b, a]
             x = q[c] if c >= 0 else 0.0
-            val, dval, ddval = feval(ax_fn[b, a], x, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
+            fi = ax_fn[b, a]
+            if fkind[fi] == CONSTANT:
+                val, dval, ddval = fa[fi], 0.0, 0.0
+            elif fkind[fi] == LINEAR:
+                val, dval, ddval = fa[fi] * x + fb[fi], fa[fi], 0.0
+            else:
+                val, dval, ddval = feval(fi, x, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd)
             pfm0 += val * ax_dir[b, a, 0]
             pfm1 += val * ax_dir[b, a, 1]
             pfm2 += val * ax_dir[b, a, 2]
