@@ -45,19 +45,21 @@ Placing the tangent points along the axis: two methods
 The cross-section tangent points and the arc angle are always OpenSim's. Their axial
 positions (and so the length) come from one of two methods:
 
-* ``OPENSIM`` reproduces ``Muscle.getLength`` to rounding (measured <= 2e-15 m on small
-  models and on RajagopalLaiUhlrich2023's wrapped muscles). OpenSim slides the tangent points
-  to the plane through the end points and an "apex" on the surface; with a single wrap that
-  is final (``singleWrap``: no tangency iteration), with two or more wraps it then iterates
-  (``_make_spiral_path``/``_adjust_tangent_point``: restart until the straight parts meet
-  the spiral, sampled every 2 mm, within 0.1 degree; at most 100 restarts; none for an arc
-  shorter than 4 mm). OpenSim also caches a tangent point's ground location at its first
-  query for a state (``Point::getLocationInGround``) and does not refresh it when a later
-  pass moves the point, and its convergence test, length-change comparison, final length
-  and moment arm use that stale value; this is reproduced (it matters only when wraps
-  interact on a segment). One rounding detail is not: where an end point lies exactly at z = 0
-  in the cylinder frame, OpenSim's test for keeping a slid tangent point depends on rounding
-  noise in a computed axis point (see ``wrap_segment``); the intended axial test is used.
+* ``OPENSIM`` reproduces ``Muscle.getLength`` to rounding (measured <= 2e-15 m on small models
+  and on RajagopalLaiUhlrich2023's wrapped muscles). OpenSim slides the tangent points to the
+  plane through the end points and an "apex" on the surface; with a single wrap that is final
+  (``singleWrap``: no tangency iteration), with two or more wraps it then iterates
+  (``_make_spiral_path``/``_adjust_tangent_point``: restart until the straight parts meet the
+  spiral, sampled every 2 mm, within 0.1 degree; at most 100 restarts; none for an arc shorter
+  than 4 mm; each restart's target point, which OpenSim constructs with unit vectors, is
+  computed here in closed form, equal to rounding). OpenSim also caches a tangent point's
+  ground location at its first query for a state (``Point::getLocationInGround``) and does not
+  refresh it when a later pass moves the point, and its convergence test, length-change
+  comparison, final length and moment arm use that stale value; this is reproduced (it matters
+  only when wraps interact on a segment). One rounding detail is not: where an end point lies
+  exactly at z = 0 in the cylinder frame, OpenSim's test for keeping a slid tangent point
+  depends on rounding noise in a computed axis point (see ``wrap_segment``); the intended
+  axial test is used.
   The derivative in this mode holds the tangent points fixed on their cylinders, which is
   OpenSim's moment arm (its ``MomentArmSolver`` applies the path's point forces); it is not
   the derivative of this length (the plane placement is not the shortest path, so the
