@@ -27,6 +27,14 @@ ASSETS = ("index.html", "style.css", "app.js")
 _RAMP_POINTS = 11
 #: Colour limit (%) of the page's body chart: changes beyond it take the end colour (the table gives the number).
 CHART_VMAX = 100.0
+#: Under the exercise comparison: what it compares, and why EMG rankings need not agree with it.
+EXERCISE_CAVEAT = ("This compares the mechanical loads of one published model holding each pose; it does not "
+                   "prescribe an exercise, and which one suits a person is a clinician's decision. Mechanics and "
+                   "EMG measure different things: hipsim's activation is the share of a muscle's capacity that "
+                   "static optimisation assigns to it to hold the pose's moments; normalised EMG is electrical "
+                   "activity relative to a maximal test contraction, picked up where the electrode sits. Where the "
+                   "published EMG ranks these exercises, the model's ranking may differ "
+                   "(docs: Rehabilitation exercises, Checked against EMG).")
 
 
 def _ramp(name: str) -> list[str]:
@@ -46,9 +54,11 @@ def page_constants() -> dict[str, Any]:
     from hipsim.analysis.trigger_points import CAVEAT
     from hipsim.report.bodychart import CHART_FOOTER, chart_shapes
     from hipsim.report.frontal import FIBRE_COLOURS
+    from hipsim.report.exercises import DISCLAIMER as EXERCISE_DISCLAIMER
     from hipsim.report.summary import DISCLAIMER
     from hipsim.model import load_model
     m = load_model("default")
+    spec = m.spec
     shapes = chart_shapes()
     for v in shapes.values():  # 1 mm of a 1.8 m body is plenty for a drawing
         v["outline"] = np.round(v["outline"], 4).tolist()
@@ -60,6 +70,8 @@ def page_constants() -> dict[str, Any]:
                 activation_ramp=_ramp("YlOrRd"), diverging_ramp=_ramp("RdBu_r"),
                 shortfall_threshold_nm=ABDUCTOR_SHORTFALL_NM, negligible_fraction=NEGLIGIBLE_FRACTION,
                 disclaimer=DISCLAIMER, caveat=CAVEAT, chart_footer=CHART_FOOTER,
+                exercise_disclaimer=EXERCISE_DISCLAIMER, exercise_caveat=EXERCISE_CAVEAT,
+                model_name=m.name, model_credits=spec.credits, model_license=spec.license,
                 chart=dict(shapes=shapes, vmax=CHART_VMAX,
                            dash={g: _dash(REFERRAL_ZONES[g].linestyle) for g in BODY_CHART_GROUPS},
                            group_muscles={g: list(CHART_GROUP_MUSCLES[g]) for g in BODY_CHART_GROUPS},
@@ -87,9 +99,9 @@ def build_site(out: str | Path, walks: Sequence[str] | None = None, workers: int
     for name in ASSETS:
         text = (pkg / name).read_text(encoding="utf-8")
         if name == "index.html":
-            text = (text.replace("{{DISCLAIMER}}", html.escape(const["disclaimer"]))
-                    .replace("{{CAVEAT}}", html.escape(const["caveat"]))
-                    .replace("{{CHART_FOOTER}}", html.escape(const["chart_footer"])))
+            for key in ("disclaimer", "caveat", "chart_footer", "exercise_disclaimer", "exercise_caveat", "model_name",
+                        "model_credits", "model_license"):
+                text = text.replace("{{" + key.upper() + "}}", html.escape(const[key]))
         files.append(atomic_write_text(out / name, text))
     sizes = {p.name: p.stat().st_size for p in files}
     return dict(files=[str(p) for p in files], bytes=sizes, total_bytes=sum(sizes.values()),

@@ -62,11 +62,9 @@
     });
     return out;
   }
-  function innerWeights(k) {
-    var a = axisWeights(AX.gmed_strength.values, k.gmed_strength, AX.gmed_strength.interp);
-    var b = axisWeights(AX.gmin_strength.values, k.gmin_strength, AX.gmin_strength.interp);
-    var c = axisWeights(AX.pelvic_drop_deg.values, k.pelvic_drop_deg, AX.pelvic_drop_deg.interp);
-    var d = axisWeights(AX.trunk_lean_deg.values, k.trunk_lean_deg, AX.trunk_lean_deg.interp);
+  function innerWeights(k, lin) {   // lin: the grid cell only (linear weights), for the "rough" check
+    function w(n) { return axisWeights(AX[n].values, k[n], lin ? "linear" : AX[n].interp); }
+    var a = w("gmed_strength"), b = w("gmin_strength"), c = w("pelvic_drop_deg"), d = w("trunk_lean_deg");
     var out = [];
     for (var i = 0; i < a.length; i++) for (var j = 0; j < b.length; j++) for (var p = 0; p < c.length; p++)
       for (var q = 0; q < d.length; q++) {
@@ -76,40 +74,64 @@
       }
     return out;
   }
-  /* Interpolated per-body-weight values of the fields listed (indices), for knobs k. */
-  var SF = S.fields.indexOf("shortfall_m");
-  var RIGHT = GROUPS.map(function (g) { return [S.fields.indexOf("f:" + g + "_r"), g + "_r", g]; });
-  /* Interpolated per-body-weight values of the fields listed (indices), for knobs k. out.edge: the
-     largest shortfall (per body weight) among the grid points used; out.saturated: whether some of
-     them has a right-side fibre group at its maximum force while others do not (the solution bends
-     there, so a blend across it is rough). */
+  var SF = S.fields.indexOf("shortfall_m"), MASK = S.fields.indexOf("mask"), STEPS = S.steps;
+  // Stance-side forces are stored per unit of their group's strength (the page multiplies back).
+  var STRENGTH_OF = S.fields.map(function (f) {
+    if (f.indexOf("f:gluteus_medius") === 0) return "gmed_strength";
+    if (f.indexOf("f:gluteus_minimus") === 0) return "gmin_strength";
+    return null;
+  });
+  /* Interpolated per-body-weight values of the fields listed (indices), for knobs k (Keys' cubic on
+     the strength, drop and lean axes). out.edge: the largest shortfall (per body weight) among the
+     corners of the grid cell around k; out.kinked: whether some fibre group is at full activation,
+     or off, at some of those corners and not at others (static optimisation's solution bends inside
+     the cell, so any blend across it is rough). The cell, not the cubic's wider stencil, decides:
+     measured on the default model, the cubic with all its points is closer to hipsim than a linear
+     blend of the cell even where a point outside the cell lies across a bend. */
   function values(k, fields) {
     var nf = S.fields.length, out = new Float64Array(fields.length);
-    var cw = caseWeights(k), iw = innerWeights(k), edge = 0, sat = 0, unsat = 0;
-    var nInner = INNER[2] * INNER[3], nMin = INNER[1];
+    var cw = caseWeights(k), iw = innerWeights(k), cell = innerWeights(k, true), edge = 0, inside = Infinity, mask = null,
+        kinked = false;
     for (var c = 0; c < cw.length; c++) {
       var block = S.data[cw[c][0]], wc = cw[c][1];
-      var caps = S.max_force_per_bw[fmt(AX.mass_kg.values[S.cases[cw[c][0]][0]])];
       for (var r = 0; r < iw.length; r++) {
         var base = iw[r][0] * nf, w = wc * iw[r][1];
-        if (block[base + SF] > edge) edge = block[base + SF];
-        if (fields.length > 1) {
-          var im = Math.floor(iw[r][0] / nInner), sMed = AX.gmed_strength.values[Math.floor(im / nMin)],
-              sMin = AX.gmin_strength.values[im % nMin], any = false;
-          for (var q = 0; q < RIGHT.length; q++) {
-            var g = RIGHT[q][2], cap = caps[RIGHT[q][1]] * (g.indexOf("gluteus_medius") === 0 ? sMed : g.indexOf("gluteus_minimus") === 0 ? sMin : 1);
-            if (block[base + RIGHT[q][0]] >= 0.98 * cap) { any = true; break; }
-          }
-          if (any) sat++; else unsat++;
-        }
         for (var f = 0; f < fields.length; f++) out[f] += w * block[base + fields[f]];
       }
+      for (var q = 0; q < cell.length; q++) {
+        var b2 = cell[q][0] * nf, mk = block[b2 + MASK];
+        if (block[b2 + SF] > edge) edge = block[b2 + SF];
+        if (block[b2 + SF] < inside) inside = block[b2 + SF];
+        if (mask === null) mask = mk; else if (mk !== mask) kinked = true;
+      }
     }
-    out.edge = edge;
-    out.saturated = sat > 0 && unsat > 0;
+    for (var f2 = 0; f2 < fields.length; f2++) {
+      out[f2] *= STEPS[fields[f2]];
+      var sn = STRENGTH_OF[fields[f2]];
+      if (sn) out[f2] *= k[sn];
+    }
+    out.edge = edge * STEPS[SF];
+    out.inside = inside * STEPS[SF];   // the smallest shortfall among the cell's corners
+    out.kinked = kinked;
     return out;
   }
-  var ALL_FIELDS = S.fields.map(function (_, i) { return i; });
+  /* The lifted side's forces per body weight: they do not depend on the stance side's strength. */
+  function leftValues(k) {
+    var nl = S.left_fields.length, out = new Float64Array(nl), nLean = INNER[3];
+    var cw = caseWeights(k);
+    var c = axisWeights(AX.pelvic_drop_deg.values, k.pelvic_drop_deg, AX.pelvic_drop_deg.interp);
+    var d = axisWeights(AX.trunk_lean_deg.values, k.trunk_lean_deg, AX.trunk_lean_deg.interp);
+    cw.forEach(function (cc) {
+      var block = S.left[cc[0]];
+      c.forEach(function (p) { d.forEach(function (q) {
+        var w = cc[1] * p[1] * q[1], base = (p[0] * nLean + q[0]) * nl;
+        for (var j = 0; j < nl; j++) out[j] += w * block[base + j];
+      }); });
+    });
+    for (var j = 0; j < nl; j++) out[j] *= S.left_step;
+    return out;
+  }
+  var ALL_FIELDS = S.fields.map(function (_, i) { return i; }).filter(function (i) { return i !== MASK; });
 
   function bodyWeight(k) { return k.mass_kg * G; }
   function maxForces(k) {
@@ -127,26 +149,73 @@
     return out;
   }
   function fmt(v) { return String(+v); }
+  function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&#39;"); }
 
   /* Everything the read-outs show, in SI units. */
   function readout(k) {
-    var v = values(k, ALL_FIELDS), bw = bodyWeight(k);
+    var v = values(k, ALL_FIELDS), bw = bodyWeight(k), lv = leftValues(k);
     var forces = {};
-    S.fields.forEach(function (f, i) { if (f.indexOf("f:") === 0) forces[f.slice(2)] = Math.max(0, v[i] * bw); });
+    ALL_FIELDS.forEach(function (i, j) { var f = S.fields[i]; if (f.indexOf("f:") === 0) forces[f.slice(2)] = Math.max(0, v[j] * bw); });
+    S.left_fields.forEach(function (f, j) { forces[f.slice(2)] = Math.max(0, lv[j] * bw); });
     var sf = Math.max(0, v[FIELD.shortfall_m] * bw);
     var beyond = sf > D.shortfall_threshold_nm;
     return { hcf_bw: v[FIELD.hcf_bw], hcf_n: v[FIELD.hcf_bw] * bw, forces: forces, max: maxForces(k),
              shortfall_nm: sf, beyond: beyond, bw: bw,
              // Some grid points used lie beyond the muscles (the solution jumps there) or some have a
-             // fibre group at its maximum and others not (it bends there): the blend is rough.
-             near_limit: v.edge * bw > D.shortfall_threshold_nm || v.saturated };
+             // fibre group at full activation or off and others not (it bends there): the blend is rough.
+             near_limit: v.edge * bw > D.shortfall_threshold_nm || v.kinked, edge: v.edge * bw > D.shortfall_threshold_nm,
+             kinked: v.kinked,
+             // The cell has corners on both sides of the muscles' limit: the verdict itself is uncertain.
+             straddles: v.edge * bw > D.shortfall_threshold_nm && v.inside * bw <= D.shortfall_threshold_nm };
   }
-  /* The trunk lean (deg, over the stance hip) at which the abductors' shortfall closes, searched
-     on the interpolated grid from the current lean up to the grid's end; null if none does. */
+  /* The trunk lean (deg, over the stance hip) at which the abductors' shortfall closes. The shortfall
+     is clipped at zero where the muscles suffice, so a blend of it across the grid overstates it near
+     the lean that closes it; the lean itself changes smoothly with the other controls. So: at each
+     corner of the grid cell around k (body mass, bag, strengths, drop), the lean where that corner's
+     shortfall falls to the threshold (from the current lean up; see below); then those leans blended
+     with the cell's weights. Where that fails (a corner's shortfall does not fall, or the blend lies
+     beyond the grid's leans), the lean is searched on the blended shortfall instead. */
   function compensation(k) {
-    var sfi = [FIELD.shortfall_m], bw = bodyWeight(k), top = AX.trunk_lean_deg.values[AX.trunk_lean_deg.values.length - 1];
-    var kk = Object.assign({}, k);
-    function short(lean) { kk.trunk_lean_deg = lean; return values(kk, sfi)[0] * bw > D.shortfall_threshold_nm; }
+    var bw = bodyWeight(k), thr = D.shortfall_threshold_nm, nf = S.fields.length;
+    var leans = AX.trunk_lean_deg.values, nl = leans.length, top = leans[nl - 1];
+    function lw(n) { return axisWeights(AX[n].values, k[n], "linear"); }
+    var a = lw("gmed_strength"), b = lw("gmin_strength"), c = lw("pelvic_drop_deg");
+    var sum = 0, wsum = 0, missing = false;
+    caseWeights(k).forEach(function (cc) {
+      var block = S.data[cc[0]];
+      a.forEach(function (pa) { b.forEach(function (pb) { c.forEach(function (pc) {
+        var w = cc[1] * pa[1] * pb[1] * pc[1];
+        if (w === 0) return;
+        var base = ((pa[0] * INNER[1] + pb[0]) * INNER[2] + pc[0]) * INNER[3];
+        function sf(j) { return block[(base + j) * nf + SF] * STEPS[SF] * bw; }
+        var x = k.trunk_lean_deg, found = null, j = 0;
+        while (j < nl - 2 && leans[j + 1] < x) j++;
+        var t0 = Math.max(0, Math.min(1, (x - leans[j]) / (leans[j + 1] - leans[j])));
+        if (sf(j) + t0 * (sf(j + 1) - sf(j)) <= thr) found = x;
+        // The first grid lean above x where the shortfall is within the threshold, if any.
+        var up = -1;
+        for (var i = 0; i < nl && found === null; i++) if (leans[i] > x && sf(i) <= thr) { up = i; break; }
+        // Above the threshold the shortfall is the muscles' deficit, close to linear in the lean (the
+        // weight's moment changes with it), while below it reserves carry almost nothing: so the
+        // crossing follows the line through the two grid leans before it where the deficit is
+        // positive; between a single such lean and the next, linear. Against hipsim's own bisection at
+        // eight grid corners with weak abductors and bags: 0.5-1.7 degrees early (linear between the
+        // grid's leans: up to 5.2 degrees late).
+        function line(i1) {   // the deficit line through leans i1 - 1 and i1, at the threshold
+          return leans[i1] + (sf(i1) - thr) / (sf(i1 - 1) - sf(i1)) * (leans[i1] - leans[i1 - 1]);
+        }
+        if (found === null && up > 0) {
+          if (up >= 2 && sf(up - 2) > sf(up - 1)) found = Math.max(x, Math.min(leans[up], Math.max(leans[up - 1], line(up - 1))));
+          else found = Math.max(x, leans[up - 1] + (sf(up - 1) - thr) / (sf(up - 1) - sf(up)) * (leans[up] - leans[up - 1]));
+        } else if (found === null && up < 0 && sf(nl - 2) > sf(nl - 1)) {
+          found = line(nl - 1);   // not within the grid's leans: along the last step (used only in the blend)
+        }
+        if (found === null) missing = true; else { sum += w * found; wsum += w; }
+      }); }); });
+    });
+    if (!missing && wsum > 0 && sum / wsum <= top) return { lean: sum / wsum };
+    var sfi = [FIELD.shortfall_m], kk = Object.assign({}, k);
+    function short(lean) { kk.trunk_lean_deg = lean; return values(kk, sfi)[0] * bw > thr; }
     // Scan up in 5-degree steps to the first lean that closes the gap, then bisect to 0.1 degree.
     var lo = k.trunk_lean_deg, hi = null;
     for (var lean = Math.min(lo + 5, top); ; lean = Math.min(lean + 5, top)) {
@@ -157,6 +226,19 @@
     if (hi === null) { kk.trunk_lean_deg = top; return { lean: null, left_nm: values(kk, sfi)[0] * bw, top: top }; }
     while (hi - lo > 0.1) { var mid = 0.5 * (lo + hi); if (short(mid)) lo = mid; else hi = mid; }
     return { lean: hi };
+  }
+
+  /* The largest pelvic drop (deg) the model stands in with this bag and trunk lean: hipsim's own
+     limit at the grid's bag ratios and leans (solved at build time), interpolated linearly. */
+  function dropLimit(k) {
+    var L = S.drop_limit, out = 0;
+    var lw = linear(AX.load_ratio.values, Math.min(k.load_kg / k.mass_kg, AX.load_ratio.values[AX.load_ratio.values.length - 1]));
+    var dw = linear(AX.trunk_lean_deg.values, k.trunk_lean_deg);
+    lw.forEach(function (l) {
+      var row = L.table[(l[0] === 0 ? S.places[0].key : k.place) + "|" + l[0]];
+      dw.forEach(function (d) { out += l[1] * d[1] * row[d[0]]; });
+    });
+    return out;
   }
 
   // ------------------------------------------------------------------ geometry
@@ -185,7 +267,7 @@
       }); });
     });
     // A point absent from some cases (the bag, where no bag is carried) is averaged over those that have it.
-    for (var i = 0; i < len; i++) out[i] = wsum[i] > 0 ? out[i] / wsum[i] : NaN;
+    for (var i = 0; i < len; i++) out[i] = wsum[i] > 0 ? S.geometry_step * out[i] / wsum[i] : NaN;
     return out;
   }
   function pts(geo, names, name) {
@@ -271,6 +353,7 @@
         self.hlab[gr].textContent = SHORT[gr];
       });
       this.hcf = el("path", { fill: "#2e86c1" }, gh);
+      this.hcftxt = el("text", { fill: "#2e86c1", "font-size": 11 }, gh);
       this.blever = el("path", { stroke: "#1e8449", "stroke-width": 2, fill: "none" }, gh);
       this.btxt = el("text", { fill: "#1e8449", "font-size": 11, "text-anchor": "middle" }, gh);
       this.aline = el("path", { stroke: "#7d3c98", "stroke-width": 1, "stroke-dasharray": "4 3", fill: "none" }, gh);
@@ -351,7 +434,13 @@
     var head = hips[st === "r" ? 0 : 1], f = P("hcf")[0], sc = 0.03 * (extra.hcfScale || 1) * h.k;
     var L = Math.hypot(f[0], f[1]) || 1, mag = extra.hcfBw || L;
     var dx = f[0] / L * mag * sc, dy = -f[1] / L * mag * sc;
+    // 3 cm of the enlarged hip per body weight; beyond 16 cm (5.3 BW) the arrow would leave the panel,
+    // so it stops there and says so.
+    var len = Math.hypot(dx, dy), most = 0.16 * h.k, short = len > most;
+    if (short) { dx *= most / len; dy *= most / len; }
     this.hcf.setAttribute("d", arrowPath(h, h.X(head[0]) - dx, h.Y(head[1]) - dy, dx, dy, 2.2));
+    this.hcftxt.setAttribute("x", h.X(head[0]) - dx + 6); this.hcftxt.setAttribute("y", h.Y(head[1]) - dy + 4);
+    this.hcftxt.textContent = "hip contact " + mag.toFixed(2) + " BW" + (short ? " (arrow shortened)" : "");
     if (names.lev_hip) {
       var hc = P("lev_hip")[0], ca = P("lev_com")[0], ab = P("lev_abd"), lens = P("lev_len")[0];
       var y0 = hc[1] + 0.14;
@@ -412,7 +501,11 @@
       var c = compensation(k);
       st.className = "state beyond";
       st.setAttribute("data-beyond", "1");
-      setText("state-text", "Beyond the muscles: the abductors are short by " + r.shortfall_nm.toFixed(1) +
+      setText("state-text", r.straddles ?
+              "At the muscles' limit: interpolated, the abductors are short by " + r.shortfall_nm.toFixed(1) +
+              " N m, between grid points where the muscles hold the pelvis and grid points where they cannot; " +
+              "hipsim's own solve for exactly these settings may hold it level or let it drop." :
+              "Beyond the muscles: the abductors are short by " + r.shortfall_nm.toFixed(1) +
               " N m. The pelvis would drop toward the lifted leg.", r.shortfall_nm);
       if (c.lean !== null) setText("compensation", "To hold it level the trunk would have to lean roughly " +
                                    c.lean.toFixed(0) + "° over the stance hip (compensated Trendelenburg; interpolated " +
@@ -425,6 +518,11 @@
       setText("state-text", "The abductors hold the pelvis level (shortfall " + r.shortfall_nm.toFixed(1) + " N m).", r.shortfall_nm);
       setText("compensation", "", "");
     }
+    var dl = dropLimit(k), L = S.drop_limit, top = AX.pelvic_drop_deg.values[AX.pelvic_drop_deg.values.length - 1];
+    setText("drop-limit", "Pelvic drop ends at " + top + "°: the largest drop the model (" + L.model + ", whose hip adducts at most " +
+            L.hip_adduction_max_deg + "°) stands balanced in with every bag and trunk lean on this page. With this bag and lean it stands " +
+            (dl >= L.rule_max ? "at least " + L.rule_max + "° (hipsim's input limit)" : "up to about " + dl.toFixed(1) + "°") +
+            "; beyond that hipsim finds no balance over the stance foot within the joints' ranges and refuses the posture.", dl);
     updateChart(k, r);
     var ms = performance.now() - t0;
     window.hipsimTiming.lastUpdateMs = ms;
@@ -553,7 +651,8 @@
     var w = D.walks[walkIdx], f = Math.min(walkFrame, w.percent.length - 1), sd = document.getElementById("walk-side").value;
     var names = parseNames(w.geometry_names), frac = {};
     Object.keys(w.forces_n).forEach(function (key) { frac[key] = w.forces_n[key][f] / w.max_forces_n[key]; });
-    walkFig.draw(w.geometry[f], names, frac, { stance: w.stance[f], lifted: null, loadKg: 0 });
+    var geo = w.geometry[f].map(function (v) { return v === null ? NaN : v * w.geometry_step; });
+    walkFig.draw(geo, names, frac, { stance: w.stance[f], lifted: null, loadKg: 0 });
     walkPlot.cursor.setAttribute("x1", walkPlot.x(w.percent[f])); walkPlot.cursor.setAttribute("x2", walkPlot.x(w.percent[f]));
     var feet = { r: "right foot on the ground", l: "left foot on the ground", both: "both feet on the ground",
                  none: "no foot on the ground" }[w.feet ? w.feet[f] : w.stance[f]];
@@ -562,6 +661,40 @@
     GROUPS.forEach(function (g) {
       setText("wforce-" + g, Math.round(w.forces_n[g + "_" + sd][f]) + " N", w.forces_n[g + "_" + sd][f]);
     });
+  }
+
+  // ------------------------------------------------------------------ exercises
+  /* The exercise comparison, static: hipsim.compare_exercises on the default model, solved at build time. */
+  function buildExercises() {
+    var E = D.exercises;
+    if (!E) return;
+    var top = 0;
+    E.rows.forEach(function (r) { r.force_n.forEach(function (v) { top = Math.max(top, v); }); });
+    var head = "<thead><tr><th>exercise</th>" + E.groups.map(function (g) {
+      return "<th style='color:" + (COLOURS[g] || "#333") + "'>" + E.labels[g] + "</th>"; }).join("") + "</tr></thead>";
+    var body = E.rows.map(function (r) {
+      return "<tr data-exercise='" + esc(r.key) + "'><td><b>" + esc(r.title) + "</b>" + (r.beyond ? " <span class='beyond-text'>(beyond the muscles)</span>" : "") +
+        "<br><span class='small'>" + esc(r.key) + "; targeted: " + esc(r.targeted) + "</span></td>" +
+        E.groups.map(function (g, j) {
+          var f = r.force_n[j], a = r.activation[j];
+          return "<td class='ex-cell' data-group='" + g + "' data-force='" + f + "' data-activation='" + a + "'>" +
+            "<span class='ex-bar' style='width:" + (100 * f / (top || 1)).toFixed(1) + "%;background:" + fracColour(a) + "'></span>" +
+            "<span class='ex-num'>" + Math.round(f) + " N</span><span class='ex-act'>" + Math.round(100 * a) + " %</span></td>";
+        }).join("") + "</tr>";
+    }).join("");
+    document.getElementById("ex-table").innerHTML = head + "<tbody>" + body + "</tbody>";
+    var sc = { gmin_to_tfl_force: "GMin / TFL, force", gmin_to_tfl_activation: "GMin / TFL, activation",
+               gmin_posterior_to_anterior_force: "GMin post / ant, force", gmin_posterior_to_anterior_activation: "GMin post / ant, activation" };
+    document.getElementById("ex-sel").innerHTML = "<thead><tr><th>exercise</th>" + E.selectivity_columns.map(function (c) {
+      return "<th>" + (sc[c] || c) + "</th>"; }).join("") + "</tr></thead><tbody>" + E.rows.map(function (r) {
+      return "<tr><td>" + r.key + "</td>" + r.selectivity.map(function (v, j) {
+        return "<td data-key='" + r.key + "|" + E.selectivity_columns[j] + "' data-value='" + (v === null ? "" : v) + "'>" +
+          (v === null ? "n/a" : v.toFixed(2)) + "</td>"; }).join("") + "</tr>"; }).join("") + "</tbody>";
+    setText("ex-how", "Each exercise held as a static pose by the " + E.model + " model (" + E.subject.mass_kg.toFixed(1) + " kg, " +
+            E.subject.height_m.toFixed(2) + " m; " + (E.side === "r" ? "right" : "left") + " hip), with its supports, gravity and resistance, " +
+            "solved by hipsim.compare_exercises when this page was built. Bars: fibre force (N) on one scale; colour: activation, as in the figure above. " +
+            "Most loading exercise per fibre group (by force): " + E.groups.map(function (g) { return E.labels[g] + ": " + E.most_loading[g]; }).join("; ") + ".");
+    setText("ex-notes", E.notes.length ? "Notes: " + E.notes.join("; ") + "." : "");
   }
 
   // ------------------------------------------------------------------ start
@@ -573,6 +706,11 @@
       row.innerHTML = "<span>" + a.label + " (" + a.unit + ")</span><input type='range' id='" + a.name + "' min='" + a.min +
         "' max='" + a.max + "' step='" + a.step + "' value='" + a.default + "'><output id='v_" + a.name + "'></output>";
       ctl.appendChild(row);
+      if (a.name === "pelvic_drop_deg") {
+        var nt = document.createElement("div");
+        nt.className = "small"; nt.id = "drop-limit";
+        ctl.appendChild(nt);
+      }
       if (a.name === "load_kg") {
         var pl = document.createElement("label");
         pl.className = "ctl";
@@ -600,6 +738,7 @@
     buildChart();
     updateStance();
     buildWalk();
+    buildExercises();
     window.hipsimTiming.firstRenderMs = performance.now();
     window.hipsimReady = true;
   }
