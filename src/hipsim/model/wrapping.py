@@ -625,6 +625,31 @@ def wrapped_path_length_ws(gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R
                             seg_after, fw, iw)
 
 
+@njit(cache=True, inline="always")
+def _element_point(k, r, gp, fw, f_tg):
+    """Ground location of a path element: fixed point ``r`` (k < 0) or tangent point ``r`` of wrap ``k``."""
+    if k < 0:
+        return gp[r, 0], gp[r, 1], gp[r, 2]
+    fo = f_tg + 6 * k + 3 * r
+    return fw[fo], fw[fo + 1], fw[fo + 2]
+
+
+@njit(cache=True, inline="always")
+def _element_velocity(x0, x1, x2, k, r, t, dp, cyl_o, cyl_v, cyl_w):
+    """d(location)/dq_t of a path element at (x0, x1, x2): the point's own derivative (k < 0) or the
+    velocity of that point moving with wrap ``k``'s body, v + w x (x - o)."""
+    if k < 0:
+        return dp[r, t, 0], dp[r, t, 1], dp[r, t, 2]
+    r0 = x0 - cyl_o[k, 0]
+    r1 = x1 - cyl_o[k, 1]
+    r2 = x2 - cyl_o[k, 2]
+    w0 = cyl_w[k, t, 0]
+    w1 = cyl_w[k, t, 1]
+    w2 = cyl_w[k, t, 2]
+    return (cyl_v[k, t, 0] + w1 * r2 - w2 * r1, cyl_v[k, t, 1] + w2 * r0 - w0 * r2,
+            cyl_v[k, t, 2] + w0 * r1 - w1 * r0)
+
+
 @njit(cache=True)
 def path_length_core(n, nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, cyl_R, cyl_o, cyl_w, cyl_v,
                      cmap, wlo, cbody, radius, length, axis, sign, active, rng, dl, status, seg_after, fw, iw):
@@ -733,16 +758,8 @@ def path_length_core(n, nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, 
                     continue
                 ra = iw[m_max + pt1]
                 rb = iw[m_max + pt2]
-                if ka < 0:
-                    xa0, xa1, xa2 = gp[ra, 0], gp[ra, 1], gp[ra, 2]
-                else:
-                    fo = f_tg + 6 * ka + 3 * ra
-                    xa0, xa1, xa2 = fw[fo], fw[fo + 1], fw[fo + 2]
-                if kb < 0:
-                    xb0, xb1, xb2 = gp[rb, 0], gp[rb, 1], gp[rb, 2]
-                else:
-                    fo = f_tg + 6 * kb + 3 * rb
-                    xb0, xb1, xb2 = fw[fo], fw[fo + 1], fw[fo + 2]
+                xa0, xa1, xa2 = _element_point(ka, ra, gp, fw, f_tg)
+                xb0, xb1, xb2 = _element_point(kb, rb, gp, fw, f_tg)
                 d0 = xa0 - cyl_o[w, 0]
                 d1 = xa1 - cyl_o[w, 1]
                 d2 = xa2 - cyl_o[w, 2]
@@ -860,11 +877,7 @@ def path_length_core(n, nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, 
     # semantics the directions come from its cached ground locations, as in its moment arms.)
     ka = iw[0]
     ra = iw[m_max]
-    if ka < 0:
-        xa0, xa1, xa2 = gp[ra, 0], gp[ra, 1], gp[ra, 2]
-    else:
-        fo = f_tg + 6 * ka + 3 * ra
-        xa0, xa1, xa2 = fw[fo], fw[fo + 1], fw[fo + 2]
+    xa0, xa1, xa2 = _element_point(ka, ra, gp, fw, f_tg)
     sa0, sa1, sa2 = xa0, xa1, xa2
     if ka >= 0 and use_stale:
         sv = i_sv + 2 * ka + ra
@@ -876,11 +889,7 @@ def path_length_core(n, nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, 
     for e in range(1, npath):
         kb = iw[e]
         rb = iw[m_max + e]
-        if kb < 0:
-            xb0, xb1, xb2 = gp[rb, 0], gp[rb, 1], gp[rb, 2]
-        else:
-            fo = f_tg + 6 * kb + 3 * rb
-            xb0, xb1, xb2 = fw[fo], fw[fo + 1], fw[fo + 2]
+        xb0, xb1, xb2 = _element_point(kb, rb, gp, fw, f_tg)
         sb0, sb1, sb2 = xb0, xb1, xb2
         if kb >= 0 and use_stale:
             sv = i_sv + 2 * kb + rb
@@ -901,30 +910,8 @@ def path_length_core(n, nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, 
                 u1 /= sl
                 u2 /= sl
                 for t in range(nk):
-                    if ka < 0:
-                        va0, va1, va2 = dp[ra, t, 0], dp[ra, t, 1], dp[ra, t, 2]
-                    else:
-                        r0 = xa0 - cyl_o[ka, 0]
-                        r1 = xa1 - cyl_o[ka, 1]
-                        r2 = xa2 - cyl_o[ka, 2]
-                        w0 = cyl_w[ka, t, 0]
-                        w1 = cyl_w[ka, t, 1]
-                        w2 = cyl_w[ka, t, 2]
-                        va0 = cyl_v[ka, t, 0] + w1 * r2 - w2 * r1
-                        va1 = cyl_v[ka, t, 1] + w2 * r0 - w0 * r2
-                        va2 = cyl_v[ka, t, 2] + w0 * r1 - w1 * r0
-                    if kb < 0:
-                        vb0, vb1, vb2 = dp[rb, t, 0], dp[rb, t, 1], dp[rb, t, 2]
-                    else:
-                        r0 = xb0 - cyl_o[kb, 0]
-                        r1 = xb1 - cyl_o[kb, 1]
-                        r2 = xb2 - cyl_o[kb, 2]
-                        w0 = cyl_w[kb, t, 0]
-                        w1 = cyl_w[kb, t, 1]
-                        w2 = cyl_w[kb, t, 2]
-                        vb0 = cyl_v[kb, t, 0] + w1 * r2 - w2 * r1
-                        vb1 = cyl_v[kb, t, 1] + w2 * r0 - w0 * r2
-                        vb2 = cyl_v[kb, t, 2] + w0 * r1 - w1 * r0
+                    va0, va1, va2 = _element_velocity(xa0, xa1, xa2, ka, ra, t, dp, cyl_o, cyl_v, cyl_w)
+                    vb0, vb1, vb2 = _element_velocity(xb0, xb1, xb2, kb, rb, t, dp, cyl_o, cyl_v, cyl_w)
                     dl[t] += u0 * (vb0 - va0) + u1 * (vb1 - va1) + u2 * (vb2 - va2)
         xa0, xa1, xa2 = xb0, xb1, xb2
         sa0, sa1, sa2 = sb0, sb1, sb2
@@ -940,11 +927,7 @@ def path_length_core(n, nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, 
             nb_e = e - 1 if side == 0 else e + 2
             ka = iw[nb_e]
             ra = iw[m_max + nb_e]
-            if ka < 0:
-                xa0, xa1, xa2 = gp[ra, 0], gp[ra, 1], gp[ra, 2]
-            else:
-                fo = f_tg + 6 * ka + 3 * ra
-                xa0, xa1, xa2 = fw[fo], fw[fo + 1], fw[fo + 2]
+            xa0, xa1, xa2 = _element_point(ka, ra, gp, fw, f_tg)
             d0 = xa0 - cyl_o[w, 0]
             d1 = xa1 - cyl_o[w, 1]
             d2 = xa2 - cyl_o[w, 2]
@@ -962,18 +945,7 @@ def path_length_core(n, nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, 
             if abs(c0) + abs(c1) + abs(c2) < 1e-12:
                 continue
             for t in range(nk):
-                if ka < 0:
-                    va0, va1, va2 = dp[ra, t, 0], dp[ra, t, 1], dp[ra, t, 2]
-                else:
-                    r0 = xa0 - cyl_o[ka, 0]
-                    r1 = xa1 - cyl_o[ka, 1]
-                    r2 = xa2 - cyl_o[ka, 2]
-                    w0 = cyl_w[ka, t, 0]
-                    w1 = cyl_w[ka, t, 1]
-                    w2 = cyl_w[ka, t, 2]
-                    va0 = cyl_v[ka, t, 0] + w1 * r2 - w2 * r1
-                    va1 = cyl_v[ka, t, 1] + w2 * r0 - w0 * r2
-                    va2 = cyl_v[ka, t, 2] + w0 * r1 - w1 * r0
+                va0, va1, va2 = _element_velocity(xa0, xa1, xa2, ka, ra, t, dp, cyl_o, cyl_v, cyl_w)
                 # relative velocity in the cylinder frame: R^T (v - v_c - w_c x (x - o_c))
                 r0 = xa0 - cyl_o[w, 0]
                 r1 = xa1 - cyl_o[w, 1]

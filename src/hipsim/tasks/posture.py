@@ -32,16 +32,6 @@ from hipsim.tasks.stance import (HOLD, PELVIC_OBLIQUITY, STANDING_COM_AHEAD_OF_A
                                  point_masses_for, subject_model)
 
 
-def _subtree(model: Model, root: int) -> set[int]:
-    """Indices of body ``root`` and every body it carries (its descendants in the model's tree)."""
-    parent = model.compiled.body_parent
-    out = {root}
-    for b in range(len(parent)):  # topological order: a parent comes before its children
-        if parent[b] in out:
-            out.add(b)
-    return out
-
-
 def _com(model: Model, q: np.ndarray, bodies: Sequence[int]) -> tuple[float, np.ndarray]:
     """Mass and centre of mass (ground) of the given bodies at pose q (one frame)."""
     R, o, _, _ = model.body_poses(q)
@@ -186,8 +176,8 @@ def sitting(model: Model | str = "default", subject: Subject | None = None, hip_
     # the floor a shank and foot (the tibia's subtree), the seat a thigh (the femur's subtree
     # without the shank: a full-body model's patella rides on it) and, under the buttocks, all the
     # rest (pelvis, trunk, head, arms).
-    shank = {s: _subtree(m, m.body_names.index(f"tibia_{s}")) for s in "rl"}
-    thigh = {s: _subtree(m, m.body_names.index(f"femur_{s}")) - shank[s] for s in "rl"}
+    shank = {s: set(m.subtree(f"tibia_{s}")) for s in "rl"}
+    thigh = {s: set(m.subtree(f"femur_{s}")) - shank[s] for s in "rl"}
     trunk = sorted(set(range(len(m.body_names))) - set().union(*shank.values(), *thigh.values()))
     for label, bodies, on in [("seat under the buttocks", trunk, "pelvis")] + [
             (f"seat under thigh {s}", sorted(thigh[s]), f"femur_{s}") for s in "rl"] + [
