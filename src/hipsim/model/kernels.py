@@ -545,3 +545,35 @@ def body_poses_batch(qs, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_
                         anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R[f], o[f], jw[f], jv[f], sc, sv,
                         False, qs[f], qs[f], o[f], o[f], o[f])
     return R, o, jw, jv
+
+
+@njit(cache=True, parallel=True)
+def body_poses_columns_batch(qs, cols, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start,
+                             anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd):
+    """As :func:`body_poses_batch`, with the Jacobians of the coordinates ``cols`` only
+    (nf, nb, len(cols), 3): a solver that moves a few coordinates need not carry every column."""
+    nf, nc = qs.shape
+    nb = body_parent.shape[0]
+    ns = cols.shape[0]
+    R = np.empty((nf, nb, 3, 3))
+    o = np.empty((nf, nb, 3))
+    jw = np.empty((nf, nb, ns, 3))
+    jv = np.empty((nf, nb, ns, 3))
+    chunk = 64
+    for ch in prange((nf + chunk - 1) // chunk):
+        # Every frame writes the same entries (anc_coord), so the scratch is zeroed once per chunk.
+        sw = np.zeros((nb, nc, 3))
+        sj = np.zeros((nb, nc, 3))
+        sc = np.empty((5, 3, 3))
+        sv = np.zeros((3, 6, 3))
+        for f in range(ch * chunk, min(nf, (ch + 1) * chunk)):
+            body_kinematics(qs[f], True, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start,
+                            anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R[f], o[f], sw, sj, sc, sv,
+                            False, qs[f], qs[f], o[f], o[f], o[f])
+            for b in range(nb):
+                for t in range(ns):
+                    k = cols[t]
+                    for i in range(3):
+                        jw[f, b, t, i] = sw[b, k, i]
+                        jv[f, b, t, i] = sj[b, k, i]
+    return R, o, jw, jv

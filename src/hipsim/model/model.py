@@ -282,12 +282,24 @@ class Model:
             raise input_error("argument", "qdot", qd.shape, "qdot must be finite, shaped like q")
         return -np.einsum("...mc,...c->...m", arms, qd)
 
-    def body_poses(self, q: PoseLike | None = None):
+    def body_poses(self, q: PoseLike | None = None, columns: Sequence[int] | None = None):
         """Rotations (nf, nb, 3, 3) and origins (nf, nb, 3) of every body in ground, with their
-        Jacobians jw, jv (nf, nb, nc, 3). Body order is :attr:`body_names` (ground first)."""
+        Jacobians jw, jv (nf, nb, nc, 3). Body order is :attr:`body_names` (ground first).
+        With ``columns`` (coordinate indices), the Jacobians hold those coordinates' columns only
+        (nf, nb, len(columns), 3), in that order."""
         qs = self.pose(q)
         cm = self.compiled
         f = cm.fn
+        if columns is not None:
+            cols = np.asarray(columns, dtype=np.int64)
+            if cols.ndim != 1 or cols.size == 0 or (cols < 0).any() or (cols >= self.n_coordinates).any():
+                raise input_error("argument", "columns", list(np.ravel(columns)),
+                                  f"coordinate indices from 0 to {self.n_coordinates - 1} are required")
+            with kernels.threads_for(qs.shape[0]):
+                return kernels.body_poses_columns_batch(qs, cols, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm,
+                                                        cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord,
+                                                        f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc,
+                                                        f.kd)
         with kernels.threads_for(qs.shape[0]):
             return kernels.body_poses_batch(qs, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir,
                                             cm.ax_fn, cm.ax_coord, cm.anc_start, cm.anc_coord, f.kind, f.a, f.b,
@@ -384,7 +396,7 @@ class Model:
         ``opensim_static_optimization`` reproduces OpenSim 4.6's StaticOptimization force for
         Millard muscles, whose pennation it takes from the normalised fibre length (see
         :func:`hipsim.muscles.millard.rigid_tendon_kernel`)."""
-        from hipsim.muscles.millard import curve_values, rigid_tendon_forces
+        from hipsim.muscles.millard import rigid_tendon_forces
         from hipsim.muscles.thelen import RigidTendonState, rigid_tendon_state
         lmt = np.atleast_2d(np.asarray(muscle_tendon_lengths, dtype=np.float64))
         vmt = np.broadcast_to(np.asarray(lengthening_velocities, dtype=np.float64), lmt.shape)
@@ -405,17 +417,9 @@ class Model:
         out["cos_pennation"][:, idx] = cos_a
         out["fiber_length"][:, idx] = f.fiber_length.T
         out["fiber_velocity"][:, idx] = vmt[:, idx] * cos_a  # rigid tendon: the fibre takes the path's speed
-        lopt = cm.geometry[:, 1]
-        vmax = cm.geometry[:, 5] * lopt
-        for j in range(idx.size):
-            norm_len = np.ascontiguousarray(f.fiber_length[j] / lopt[j])
-            norm_vel = np.ascontiguousarray(out["fiber_velocity"][:, idx[j]] / vmax[j])
-            out["active_force_length"][:, idx[j]] = curve_values(cm.fal_x[j], cm.fal_y[j], cm.fal_n[j], cm.fal_ends[j],
-                                                                 norm_len)[0]
-            out["passive_force_length"][:, idx[j]] = curve_values(cm.fpe_x[j], cm.fpe_y[j], cm.fpe_n[j],
-                                                                  cm.fpe_ends[j], norm_len)[0]
-            out["force_velocity"][:, idx[j]] = curve_values(cm.fv_x[j], cm.fv_y[j], cm.fv_n[j], cm.fv_ends[j],
-                                                            norm_vel)[0]
+        out["active_force_length"][:, idx] = f.active_force_length.T
+        out["passive_force_length"][:, idx] = f.passive_force_length.T
+        out["force_velocity"][:, idx] = f.force_velocity.T
         return RigidTendonState(**out)
 
     def save(self, path: str | Path) -> None:

@@ -616,9 +616,12 @@ def rigid_tendon_kernel(geometry: np.ndarray, fal_x: np.ndarray, fal_y: np.ndarr
                         fv_ends: np.ndarray, fpe_x: np.ndarray, fpe_y: np.ndarray, fpe_n: np.ndarray,
                         fpe_ends: np.ndarray, mtu_length: np.ndarray, mtu_speed: np.ndarray,
                         pennation_from_normalized_length: bool, active: np.ndarray, passive: np.ndarray,
-                        fiber_length: np.ndarray, pennation: np.ndarray) -> None:
+                        fiber_length: np.ndarray, pennation: np.ndarray, f_l: np.ndarray, f_pe: np.ndarray,
+                        f_v: np.ndarray) -> None:
     """Fill (muscles, frames) arrays: active fibre force along the tendon per unit activation,
-    passive elastic fibre force along the tendon, fibre length and pennation angle.
+    passive elastic fibre force along the tendon, fibre length, pennation angle, and the three
+    curves' values f_L and f_PE at the (clamped) normalised fibre length and f_V at the normalised
+    fibre velocity.
 
     Rigid tendon of tendon_slack_length l_s; constant-thickness parallelogram of height
     h = l_opt sin(alpha_opt). Fibre length along the tendon l_AT = l_MT - l_s; fibre length
@@ -655,13 +658,9 @@ def rigid_tendon_kernel(geometry: np.ndarray, fal_x: np.ndarray, fal_y: np.ndarr
                 lce = math.sqrt(h * h + lat * lat)
             else:
                 lce = pen_min
-            if lce <= lmin:
+            clamped = lce <= lmin
+            if clamped:
                 lce = lmin
-                fiber_length[m, k] = lce
-                pennation[m, k] = _pennation_angle(lce, alpha0, h, pen_min, amax)
-                active[m, k] = 0.0
-                passive[m, k] = 0.0
-                continue
             phi = _pennation_angle(lce, alpha0, h, pen_min, amax)
             cphi = math.cos(phi)
             lce_n = lce / lopt
@@ -669,6 +668,15 @@ def rigid_tendon_kernel(geometry: np.ndarray, fal_x: np.ndarray, fal_y: np.ndarr
             fpe = curve_value_derivative(fpe_x[m], fpe_y[m], fpe_n[m], fpe_ends[m], lce_n)[0]
             v_n = mtu_speed[m, k] * cphi / (lopt * vmax)
             fv = curve_value_derivative(fv_x[m], fv_y[m], fv_n[m], fv_ends[m], v_n)[0]
+            f_l[m, k] = fal
+            f_pe[m, k] = fpe
+            f_v[m, k] = fv
+            if clamped:
+                fiber_length[m, k] = lce
+                pennation[m, k] = phi
+                active[m, k] = 0.0
+                passive[m, k] = 0.0
+                continue
             if pennation_from_normalized_length:
                 c_act = math.cos(_pennation_angle(lce_n, alpha0, h, pen_min, amax))
             else:
@@ -680,11 +688,15 @@ def rigid_tendon_kernel(geometry: np.ndarray, fal_x: np.ndarray, fal_y: np.ndarr
 
 
 class RigidTendonForces(NamedTuple):
-    """(muscles, frames) arrays from :func:`rigid_tendon_forces` (N, m, rad)."""
+    """(muscles, frames) arrays from :func:`rigid_tendon_forces` (N, m, rad; the curves' values
+    dimensionless)."""
     active: np.ndarray
     passive: np.ndarray
     fiber_length: np.ndarray
     pennation_angle: np.ndarray
+    active_force_length: np.ndarray
+    passive_force_length: np.ndarray
+    force_velocity: np.ndarray
 
 
 def rigid_tendon_forces(compiled: CompiledMillard, mtu_length: np.ndarray, mtu_speed: np.ndarray | None = None, *,
@@ -717,7 +729,7 @@ def rigid_tendon_forces(compiled: CompiledMillard, mtu_length: np.ndarray, mtu_s
                          f"got {lengths.shape}")
     speeds = (np.zeros_like(lengths) if mtu_speed is None
               else np.ascontiguousarray(np.broadcast_to(np.asarray(mtu_speed, dtype=np.float64), lengths.shape)))
-    out = [np.empty_like(lengths) for _ in range(4)]
+    out = [np.empty_like(lengths) for _ in range(7)]
     rigid_tendon_kernel(compiled.geometry, compiled.fal_x, compiled.fal_y, compiled.fal_n, compiled.fal_ends,
                         compiled.fv_x, compiled.fv_y, compiled.fv_n, compiled.fv_ends,
                         compiled.fpe_x, compiled.fpe_y, compiled.fpe_n, compiled.fpe_ends,

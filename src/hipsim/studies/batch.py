@@ -145,14 +145,16 @@ def _load_locations(model: Model, loads: Sequence[tuple[str, str, np.ndarray]], 
 
 
 def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w: np.ndarray,
-             pms: list[tuple[int, np.ndarray, np.ndarray]], tol: float = 1e-12, max_iter: int = 30
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+             pms: list[tuple[int, np.ndarray, np.ndarray]], columns: Sequence[int], tol: float = 1e-12,
+             max_iter: int = 30) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """Stand each sample's centre of mass over the stance foot (see balance_over_foot).
 
     ``body_w`` (n, nb): each body's mass per sample; ``pms``: (body, location (n, 3), mass (n,)).
     Returns the poses (n, nc), the unknowns (pitch, stance-hip shift, ankle, subtalar; rad), a mask
     of balanced samples, and the body poses and Jacobians at the returned poses (the last evaluation
-    of each sample, which the joint moments reuse)."""
+    of each sample, which the joint moments reuse). The Jacobians hold the coordinates ``columns``
+    (which the unknowns' coordinates are added to), in that order: the balance needs four of a
+    full-body model's 30-40 and the joint moments only those the muscles are solved for."""
     cm = model.compiled
     n = q0.shape[0]
     ix = [model.coordinate_index(c) for c in ("pelvis_tilt", f"hip_adduction_{side}", f"ankle_angle_{side}",
@@ -163,6 +165,8 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
     if subtalar_locked:
         ix = ix[:3]
     nk = len(ix)
+    cols = list(columns) + [i for i in ix if i not in columns]
+    at = [cols.index(i) for i in ix]
     talus = model.body_names.index(f"talus_{side}")
     calcn = model.body_names.index(f"calcn_{side}")
     toes = model.body_names.index(f"toes_{side}")
@@ -182,19 +186,20 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
 
     active = np.arange(n)
     done = np.zeros(n, dtype=bool)
-    nb, nc = cm.body_mass.shape[0], model.n_coordinates
-    kept = (np.zeros((n, nb, 3, 3)), np.zeros((n, nb, 3)), np.zeros((n, nb, nc, 3)), np.zeros((n, nb, nc, 3)))
+    nb = cm.body_mass.shape[0]
+    kept = (np.zeros((n, nb, 3, 3)), np.zeros((n, nb, 3)), np.zeros((n, nb, len(cols), 3)),
+            np.zeros((n, nb, len(cols), 3)))
     for _ in range(max_iter):
         if active.size == 0:
             break
         qq = pose(x[active], active)
-        R, o, jw_all, jv_all = model.body_poses(qq)
+        R, o, jw_all, jv_all = model.body_poses(qq, cols)
         # Derivatives by the four unknowns only (the pitch lowers pelvis_tilt, hence its sign).
-        jw = jw_all[:, :, ix, :] * sign_x
-        jv = jv_all[:, :, ix, :] * sign_x
+        jw = jw_all[:, :, at, :] * sign_x
+        jv = jv_all[:, :, at, :] * sign_x
         rc = np.einsum("fbij,bj->fbi", R, cm.body_com)          # body COM offsets in ground
         pc = o + rc
-        dpc = jv + _cross(jw, rc[:, :, None, :])                  # (f, b, nc, 3)
+        dpc = jv + _cross(jw, rc[:, :, None, :])                  # (f, b, nk, 3)
         w = body_w[active]
         mom = np.einsum("fb,fbi->fi", w, pc)
         dmom = np.einsum("fb,fbki->fki", w, dpc)
@@ -251,14 +256,16 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
 
 def _generalized_forces(model: Model, q: np.ndarray, body_w: np.ndarray,
                         pms: list[tuple[int, np.ndarray, np.ndarray]], side: str,
-                        poses: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                        poses: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Generalised forces of a held posture (what the joints must supply against gravity and the
     ground reaction), per sample with per-sample masses, in the reference geometry; the ground
     reaction is vertical through the point on the floor under the centre of mass (as in
-    single_leg_stance). Returns tau (n, nc), the ground-reaction force (n, 3) and its point (n, 3)."""
+    single_leg_stance). ``poses``: the body poses at ``q`` with the Jacobian columns of the
+    coordinates wanted (:meth:`hipsim.Model.body_poses`). Returns tau (n, those columns), the
+    ground-reaction force (n, 3) and its point (n, 3)."""
     cm = model.compiled
     g = np.asarray(cm.gravity, dtype=float)
-    R, o, jw, jv = model.body_poses(q) if poses is None else poses
+    R, o, jw, jv = poses
     rc = np.einsum("fbij,bj->fbi", R, cm.body_com)
     dpc = jv + _cross(jw, rc[:, :, None, :])
     # Applied generalised forces: sum of F . dp/dq.
@@ -309,7 +316,9 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     outside = ~((heel < ahead_ref) & (ahead_ref < mtp))
     status[outside] = STATUS_OUTSIDE_FOOT
     q0 = stance_pose_batch(model, side, inp.angles)
-    q, x, balanced, poses = _balance(model, q0, side, ahead_ref, body_w, pms)
+    # the coordinates the muscles are solved for
+    sel = [model.coordinate_index(c) for c in DEFAULT_COORDINATES if c in model.coordinate_names]
+    q, x, balanced, poses = _balance(model, q0, side, ahead_ref, body_w, pms, sel)
     status[~balanced & ~outside] = STATUS_UNBALANCED
     ok = status == STATUS_OK
     nm = model.n_muscles
@@ -328,14 +337,13 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     pk = [(b, loc[rows], m[rows]) for b, loc, m in pms]
     tau_ref, grf_force, grf_point = _generalized_forces(model, qk, body_w[rows], pk, side,
                                                         tuple(a[rows] for a in poses))
-    tau = sk[:, None] * tau_ref
+    tau = sk[:, None] * tau_ref[:, :len(sel)]  # the columns of sel come first
     net = tau.copy()  # the joints' whole moments, against which reserves are judged
     if inp.passive_joint_moments:
         # the subject's moment_scale (strength rule times length rule, from hipsim's reference adult,
         # not from the model's own subject: hipsim.model.scaling), as single_leg_stance applies it
         scale = (inp.mass_kg[rows] / REFERENCE_MASS_KG) ** (2.0 / 3.0) * (inp.height_m[rows] / REFERENCE_HEIGHT_M)
-        tau = tau - passive_joint_moments(model, qk, 1.0) * scale[:, None]
-    sel = [model.coordinate_index(c) for c in DEFAULT_COORDINATES if c in model.coordinate_names]
+        tau = tau - passive_joint_moments(model, qk, 1.0)[:, sel] * scale[:, None]
     crossing = np.asarray(model.crossing, dtype=bool)
     part = np.flatnonzero(crossing[:, sel].any(axis=1))
     lmt, arms = model.lengths_and_moment_arms(qk)
@@ -346,7 +354,7 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     f_act = st.active_force_per_activation * fs
     arms_sel = arms[:, :, sel] * crossing[None, :, sel] * sk[:, None, None]
     moments = arms_sel[:, part, :] * f_act[:, part, None]
-    rhs = tau[:, sel]
+    rhs = tau
     sol = solve_arrays(moments, rhs, np.ones(part.size), np.ones(len(sel)), 2.0, threads=threads)
     acts = np.zeros((rows.size, nm))
     acts[:, part] = sol["activations"]
@@ -358,13 +366,13 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     conv = (sol["code"] == 0) & (resid <= np.maximum(1e-6, scale_r))
     grf = ExternalLoad(f"calcn_{side}", force=grf_force, point=grf_point, torque=np.zeros((rows.size, 3)),
                        label="ground reaction")
-    zeros = np.zeros((rows.size, nm))
     for sd in ("r", "l"):
         jr = joint_reaction(model, f"femur_{sd}", qk, tendon, external=[grf])
         # joint_reaction weighs the reference bodies; the subject's bodies weigh mr times as much
-        # (carried loads sit on the pelvis and trunk, outside either thigh's subtree).
-        jr_bodies = joint_reaction(model, f"femur_{sd}", qk, zeros)
-        out.hip_contact[sd][rows] = jr + (mrk - 1.0)[:, None] * jr_bodies
+        # (carried loads sit on the pelvis and trunk, outside either thigh's subtree). At rest the
+        # reference bodies' own share is their weight held up, -(mass of the leg) g, whatever the pose.
+        jr_bodies = -float(cm.body_mass[model.subtree(f"femur_{sd}")].sum()) * np.asarray(cm.gravity, dtype=float)
+        out.hip_contact[sd][rows] = jr + (mrk - 1.0)[:, None] * jr_bodies[None, :]
     out.activations[rows] = acts
     out.forces[rows] = tendon
     out.fiber_forces[rows] = fiber
@@ -373,7 +381,7 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     out.max_reserve_nm[rows] = res_abs.max(axis=1)
     # hipsim.tasks.result.assess_feasibility's rule, per sample
     over = (res_abs > RESERVE_LIMIT_NM) | ((res_abs > RESERVE_SLACK_NM)
-                                           & (res_abs > RESERVE_LIMIT_FRACTION * np.abs(net[:, sel])))
+                                           & (res_abs > RESERVE_LIMIT_FRACTION * np.abs(net)))
     out.beyond_muscles[rows] = over.any(axis=1)
     bad = rows[~conv]
     status[bad] = STATUS_NOT_CONVERGED
