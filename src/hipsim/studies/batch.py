@@ -44,6 +44,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from hipsim._arrays import cross
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, joint_reaction
 from hipsim.model import Model
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, REFERENCE_MASS_KG, Subject
@@ -113,13 +114,6 @@ def stance_pose_batch(model: Model, side: str, angles: Mapping[str, np.ndarray])
     keys = ("pelvic_drop_deg", "trunk_lean_deg", "hip_flexion_deg", "hip_rotation_deg", "swing_hip_flexion_deg",
             "swing_knee_flexion_deg")
     return stance_pose(model, side, *(np.asarray(angles[k], dtype=float) for k in keys))
-
-
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a x b over the last axis, broadcasting (np.cross is several times slower on small vectors)."""
-    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
-    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
 
 
 def _load_locations(model: Model, loads: Sequence[tuple[str, str, np.ndarray]], s: np.ndarray
@@ -199,14 +193,14 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
         jv = jv_all[:, :, at, :] * sign_x
         rc = np.einsum("fbij,bj->fbi", R, cm.body_com)          # body COM offsets in ground
         pc = o + rc
-        dpc = jv + _cross(jw, rc[:, :, None, :])                  # (f, b, nk, 3)
+        dpc = jv + cross(jw, rc[:, :, None, :])                  # (f, b, nk, 3)
         w = body_w[active]
         mom = np.einsum("fb,fbi->fi", w, pc)
         dmom = np.einsum("fb,fbki->fki", w, dpc)
         for b, loc, m in pms:
             r = np.einsum("fij,fj->fi", R[:, b], loc[active])
             mom += m[active, None] * (o[:, b] + r)
-            dmom += m[active, None, None] * (jv[:, b] + _cross(jw[:, b], r[:, None, :]))
+            dmom += m[active, None, None] * (jv[:, b] + cross(jw[:, b], r[:, None, :]))
         mt = total_m[active]
         com = mom / mt[:, None]
         dcom = dmom / mt[:, None, None]
@@ -222,7 +216,7 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
         Rc = R[:, calcn]
         flat = np.einsum("fji,j->fi", Rc, ey) - up
         # d(R^T e_y)/dq_k = -R^T (w_k x e_y)
-        dflat = -np.einsum("fji,fkj->fki", Rc, _cross(jw[:, calcn], ey[None, None, :]))
+        dflat = -np.einsum("fji,fkj->fki", Rc, cross(jw[:, calcn], ey[None, None, :]))
         if subtalar_locked:
             flat, dflat = flat[:, :1], dflat[:, :, :1]  # the sole's pitch only
         res = np.concatenate([(com[:, 0] - o[:, talus, 0] - ahead[active])[:, None],
@@ -267,21 +261,21 @@ def _generalized_forces(model: Model, q: np.ndarray, body_w: np.ndarray,
     g = np.asarray(cm.gravity, dtype=float)
     R, o, jw, jv = poses
     rc = np.einsum("fbij,bj->fbi", R, cm.body_com)
-    dpc = jv + _cross(jw, rc[:, :, None, :])
+    dpc = jv + cross(jw, rc[:, :, None, :])
     # Applied generalised forces: sum of F . dp/dq.
     Q = np.einsum("fb,fbki,i->fk", body_w, dpc, g)
     mom = np.einsum("fb,fbi->fi", body_w, o + rc)
     total = body_w.sum(axis=1).copy()
     for b, loc, m in pms:
         r = np.einsum("fij,fj->fi", R[:, b], loc)
-        Q += m[:, None] * np.einsum("fki,i->fk", jv[:, b] + _cross(jw[:, b], r[:, None, :]), g)
+        Q += m[:, None] * np.einsum("fki,i->fk", jv[:, b] + cross(jw[:, b], r[:, None, :]), g)
         mom += m[:, None] * (o[:, b] + r)
         total += m
     com = mom / total[:, None]
     calcn = model.body_names.index(f"calcn_{side}")
     point = np.stack([com[:, 0], np.zeros(len(com)), com[:, 2]], axis=1)
     force = -total[:, None] * g[None, :]
-    dpoint = jv[:, calcn] + _cross(jw[:, calcn], (point - o[:, calcn])[:, None, :])
+    dpoint = jv[:, calcn] + cross(jw[:, calcn], (point - o[:, calcn])[:, None, :])
     Q += np.einsum("fki,fi->fk", dpoint, force)
     return -Q, force, point
 

@@ -25,19 +25,18 @@
 """
 from __future__ import annotations
 
-import ctypes
 import io
 import json
 import os
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
+from hipsim._threads import one_blas_thread
 from hipsim.errors import input_error
 from hipsim.fileio import atomic_open, atomic_write_text
 from hipsim.studies.schema import StudySpec, design_matrix, read_study
@@ -68,48 +67,6 @@ def _state(path: str, digest: str):
         _STATE.clear()
         _STATE[key] = (spec, Evaluator.build(spec), design_matrix(spec))
     return _STATE[key]
-
-
-# OpenBLAS's thread-count setters and getters, by the names its builds export (numpy's and scipy's
-# wheels bundle their own, with a scipy_ prefix and, for 64-bit integers, a 64_ suffix).
-_OPENBLAS_THREADS = tuple((f"{pre}openblas_set_num_threads{suf}", f"{pre}openblas_get_num_threads{suf}")
-                          for pre in ("scipy_", "") for suf in ("64_", ""))
-
-
-def _loaded_openblas() -> list[Any]:
-    """(setter, getter) of every OpenBLAS library this process has loaded (none found: empty)."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = sorted({ln.split()[-1] for ln in f if "openblas" in ln.rsplit("/", 1)[-1].lower()})
-    except OSError:  # pragma: no cover - not Linux: the libraries keep their threads
-        return []
-    out = []
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:  # pragma: no cover - mapped but not loadable by name
-            continue
-        for set_name, get_name in _OPENBLAS_THREADS:
-            if hasattr(lib, set_name) and hasattr(lib, get_name):
-                out.append((getattr(lib, set_name), getattr(lib, get_name)))
-                break
-    return out
-
-
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run the block with every loaded OpenBLAS on one thread, as Dask's nanny starts the workers
-    (``OPENBLAS_NUM_THREADS=1``); the thread counts are restored after it. A study's chunks then
-    compute alike in this process and on a worker, on one core each."""
-    import scipy.linalg  # noqa: F401  (loads scipy's own OpenBLAS, so that it is held too)
-    libs = [(s, g()) for s, g in _loaded_openblas()]
-    for s, _ in libs:
-        s(1)
-    try:
-        yield
-    finally:
-        for s, n in libs:
-            s(n)
 
 
 def chunk_task(path: str, digest: str, first: int, last: int, target: str | None = None) -> pd.DataFrame | int:
