@@ -476,3 +476,26 @@ def test_in_use_matches_opensims_finalize(opensim, damping, rigid):
     assert ours.active_force_length.minimum_value == mu.getActiveForceLengthCurve().getMinValue()
     assert ours.force_velocity.concentric_slope_at_vmax == theirs.getConcentricSlopeAtVmax()
     assert ours.force_velocity.eccentric_slope_at_vmax == theirs.getEccentricSlopeAtVmax()
+
+
+def test_model_compiles_millard_curves_once_per_muscle_shape():
+    """A weakened and a heavier copy of a model reuse its compiled Millard curves with their own
+    maximum isometric forces: every array equals a compile from the copy's own muscle elements."""
+    import hipsim
+    from hipsim.model import model as model_module
+    from hipsim.model.osim import millard_element
+    base = hipsim.load_model("lai_uhlrich2023")
+    copies = (base.with_strength({"gluteus_medius_middle_r": 0.5}),
+              base.scaled_to(hipsim.Subject(100.0, base.subject.height_m)))
+    model_module._MILLARD_CACHE.clear()  # the first copy fills it, the second reuses it
+    for m in copies:
+        got = m._millard_compiled
+        own = M.compile_muscles([M.millard_parameters_from_xml(millard_element(m.spec.muscles[i]))
+                                 for i in m.millard_muscles])
+        for a, b in zip(got, own, strict=True):
+            if isinstance(a, np.ndarray):
+                np.testing.assert_array_equal(a, b)
+            else:
+                assert a == b
+        assert not np.array_equal(got.geometry[:, 0], base._millard_compiled.geometry[:, 0])
+    assert len(model_module._MILLARD_CACHE) == 1

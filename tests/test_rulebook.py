@@ -354,6 +354,32 @@ def test_walking_cycle_cache_is_keyed_on_content_not_identity():
     assert len(_CACHE) == n
 
 
+def test_walking_fit_does_not_depend_on_body_mass(monkeypatch):
+    """Two people who differ only in body mass are fitted the same walk, each fitted afresh (the
+    fit's angular-momentum rows are per unit of mass; weighed per N m instead, the 55 and 100 kg
+    walks below differed by up to 0.008 rad or m), so the fit is shared between them; another height is another shape."""
+    import importlib
+    ng = importlib.import_module("hipsim.motion.normative_gait")
+    base = hipsim.load_model()
+    h = base.subject.height_m
+    light, heavy = base.scaled_to(hipsim.Subject(55.0, h)), base.scaled_to(hipsim.Subject(100.0, h))
+    assert light.shape_digest == heavy.shape_digest != base.scaled_to(hipsim.Subject(55.0, 1.6)).shape_digest
+    assert light.skeleton_digest != heavy.skeleton_digest
+    walks = []
+    for m in (light, heavy):
+        monkeypatch.setattr(ng, "_CACHE", {})
+        monkeypatch.setattr(ng, "_FIT_CACHE", {})
+        walks.append(ng.normative_gait(model=m, n_frames=51))
+    for name in walks[0].coordinate_names:
+        np.testing.assert_allclose(walks[0].coordinates[name], walks[1].coordinates[name], rtol=0, atol=1e-9)
+    # the ground reactions are in body weights, so they agree too, while the masses differ
+    assert walks[0].body_mass_kg < walks[1].body_mass_kg
+    ng.normative_gait(model=light, n_frames=51)
+    n = len(ng._FIT_CACHE)
+    ng.normative_gait(model=heavy, n_frames=51)
+    assert len(ng._FIT_CACHE) == n == 1
+
+
 def test_summary_names_a_non_finite_load_and_says_how_it_writes_it(tmp_path):
     """summary.json states how it writes what JSON cannot hold, and an infinite hip contact force
     is a warning, not a silent null."""

@@ -350,7 +350,9 @@ def test_gait_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch):
             table = evaluate_chunk(spec, ev, design, 0, len(design))
             assert ev.baselines_solved == 2
             # the direct runs fit their walks anew (hipsim.motion exports a function of the module's name)
-            monkeypatch.setattr(importlib.import_module("hipsim.motion.normative_gait"), "_CACHE", {})
+            ng = importlib.import_module("hipsim.motion.normative_gait")
+            monkeypatch.setattr(ng, "_CACHE", {})
+            monkeypatch.setattr(ng, "_FIT_CACHE", {})
             direct = []
             text = resolve("trendelenburg_gait").read_text()
             for i, (mass, drop) in enumerate(design):

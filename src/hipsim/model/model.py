@@ -20,6 +20,8 @@ from hipsim.model.compiled import CompiledModel, compile_spec
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, Subject, scale_spec
 from hipsim.model.spec import ModelSpec
 
+_MILLARD_CACHE: dict = {}  # compiled Millard curves by the muscles' shape (see Model._millard_compiled)
+
 #: Specific tension used to derive physiological cross-sectional area from maximum isometric
 #: force, PCSA = F0 / sigma: 60 N/cm^2 = 0.60 MPa, the value Rajagopal et al. (2016, IEEE Trans
 #: Biomed Eng 63:2068) used to turn measured PCSAs into maximum isometric forces. It is a
@@ -91,9 +93,23 @@ class Model:
         properties, gravity and coordinate and body names; not its muscles or their strength.
         Motion caches key on it (content, not object identity), so a weakened copy of a model
         reuses its walking cycle and a model rebuilt from the same file does too."""
+        return self._digest(per_unit_mass=False)
+
+    @functools.cached_property
+    def shape_digest(self) -> str:
+        """:attr:`skeleton_digest` with the bodies' masses and inertias per unit of body mass (to 13
+        decimals): models that differ only in body mass (hipsim scales every body's mass alike)
+        share it. The fitted walking kinematics key on it, since they do not depend on body mass."""
+        return self._digest(per_unit_mass=True)
+
+    def _digest(self, per_unit_mass: bool) -> str:
         cm = self.compiled
+        mass, inertia = cm.body_mass, cm.body_inertia
+        if per_unit_mass:
+            total = float(cm.body_mass.sum())
+            mass, inertia = np.round(mass / total, 13), np.round(inertia / total, 13)
         h = hashlib.blake2b(digest_size=16)
-        for a in (cm.body_parent, cm.body_mass, cm.body_com, cm.body_inertia, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm,
+        for a in (cm.body_parent, mass, cm.body_com, inertia, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm,
                   cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.coord_default, cm.gravity, *cm.fn):
             arr = np.ascontiguousarray(a)
             h.update(str(arr.dtype).encode() + str(arr.shape).encode())
@@ -385,7 +401,23 @@ class Model:
         from hipsim.model.osim import millard_element
         from hipsim.muscles.millard import compile_muscles, millard_parameters_from_xml
         ms = [self.spec.muscles[i] for i in self.millard_muscles]
-        return compile_muscles([millard_parameters_from_xml(millard_element(m), source=self.spec.source) for m in ms])
+        # A weakened or heavier copy of a model differs from it only in maximum isometric force
+        # (hipsim.model.scaling), which no curve depends on: the curves are read and compiled once
+        # per set of muscles otherwise alike (40 ms a model for lai_uhlrich2023), the forces put in.
+        key = (self.spec.source, tuple((m.alias, m.optimal_fiber_length, m.tendon_slack_length, m.pennation_angle,
+                                        m.max_contraction_velocity, m.millard) for m in ms))
+        base = _MILLARD_CACHE.get(key)
+        if base is None:
+            base = compile_muscles([millard_parameters_from_xml(millard_element(m), source=self.spec.source)
+                                    for m in ms])
+            for a in base[1:]:
+                a.setflags(write=False)  # shared between models
+            if len(_MILLARD_CACHE) >= 16:
+                _MILLARD_CACHE.pop(next(iter(_MILLARD_CACHE)))
+            _MILLARD_CACHE[key] = base
+        geometry = base.geometry.copy()
+        geometry[:, 0] = [m.max_isometric_force for m in ms]  # validated positive by the spec
+        return base._replace(geometry=geometry)
 
     def rigid_tendon_state(self, muscle_tendon_lengths: np.ndarray, lengthening_velocities: np.ndarray, *,
                            opensim_static_optimization: bool = False):

@@ -54,6 +54,7 @@ from scipy.special import expit
 from hipsim._arrays import cross
 from hipsim._threads import one_blas_thread
 from hipsim.errors import input_error
+from hipsim.model.scaling import REFERENCE_MASS_KG
 from hipsim.motion.gait_ground import _Timing, sta_vertical
 from hipsim.motion.gait_keypoints import (
     ANKLE_KEYPOINTS_DEG,
@@ -83,7 +84,10 @@ FIT_HARMONICS = 15
 # planted foot; a 5° departure from a cited joint curve; a departure that accelerates at
 # 20 rad/s² (and, more gently, a joint acceleration of 100 rad/s²); a pelvis acceleration of
 # 1 m/s²; a 0.5 mm or 0.05 m/s² miss of the strut-model COM position or acceleration; 2.5 N m
-# of whole-body angular momentum rate about a horizontal axis; 0.1° of knee hyperextension
+# of whole-body angular momentum rate about a horizontal axis for a body of REFERENCE_MASS_KG
+# (75.16 kg), in proportion to body mass for others (Herr & Popovic 2008 compare angular momenta
+# normalised by body mass, as L / (M V H): the only mass-proportional rows are thus made
+# per unit of mass, so two people who differ only in body mass are fitted the same walk); 0.1° of knee hyperextension
 # beyond the limit below (stiff enough that the knee stays flexed: at 0.2° the swing knee
 # reached full extension before heel strike); a foot point 0.05 mm below the floor.
 _W_POSITION = 1.0 / 0.00005
@@ -612,6 +616,7 @@ class _Fit:
         ny = self.p.size
         # Velocities of the coordinates that are not unknowns (pelvis orientation, lumbar).
         qd_known = self.evaluate_known_velocities()
+        w_l = _W_ANGULAR_MOMENTUM_RATE * REFERENCE_MASS_KG / self.mass  # per unit of body mass (see above)
 
         def evaluate(xx):
             c, tl, yb = unpack(xx)
@@ -627,7 +632,7 @@ class _Fit:
             qd[:, self.ui] = b1 @ c.T
             qd[:, self.ci["pelvis_tx"]] += self.t.stride_length / 100.0 / self.slope_x * dp_dt
             ldot = d1 @ np.einsum("fci,fc->fi", self._amat, qd)
-            el = _W_ANGULAR_MOMENTUM_RATE * ldot[:, [0, 2]]
+            el = w_l * ldot[:, [0, 2]]
             ra = np.concatenate([ea.T.ravel(), el.T.ravel()])
             cost = float(r @ r + ra @ ra + xx @ a_const @ xx - 2.0 * g_ref @ xx + c_ref)
             return (r, jq, fr, ra, self._jcom_grid.copy(), self._amat.copy()), cost
@@ -647,7 +652,7 @@ class _Fit:
                 blocks.append(_W_COM_ACCELERATION * np.hstack([ja, jt[:, None], np.zeros((ny, 1))]))
             for k in (0, 2):  # L depends on q too; its q-derivative is left out (Gauss–Newton)
                 jl = d1 @ (am[:, self.ui, k][:, :, None] * b1[:, None, :]).reshape(ny, nu * nb)
-                blocks.append(_W_ANGULAR_MOMENTUM_RATE * np.hstack([jl, np.zeros((ny, 2))]))
+                blocks.append(w_l * np.hstack([jl, np.zeros((ny, 2))]))
             return np.vstack([jx] + blocks), np.concatenate([r, ra])
 
         for _strut_pass in range(2):

@@ -201,6 +201,7 @@ def normative_gait(speed_m_s: float = REFERENCE_SPEED_M_S,
 
 _CACHE: dict = {}
 _CACHE_SIZE = 16
+_FIT_CACHE: dict = {}  # the solved fits, by model shape and the knobs (see _build)
 
 
 def cycle_inputs(model, point_masses: Sequence, speed_m_s: float, step_width_m: float, pelvic_drop_scale: float,
@@ -250,7 +251,19 @@ def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_dr
     # through the whole-body dynamics, so their weight and inertia reach the feet and joints.
     fit = _Fit(model, (), timing, float(speed_m_s), float(step_width_m),
                float(pelvic_drop_scale), math.radians(trunk_lean_deg))
-    fit.solve()
+    # The fitted kinematics do not depend on body mass (hipsim.motion.gait_fit weighs its one
+    # mass-proportional row per unit of mass), so people who differ only in mass share one fit.
+    fit_key = (model.shape_digest, float(speed_m_s), float(step_width_m), float(pelvic_drop_scale),
+               float(trunk_lean_deg), float(stance_asymmetry))
+    solved = _FIT_CACHE.get(fit_key)
+    if solved is None:
+        fit.solve()
+        solved = (fit.coef.copy(), fit.tilt, fit.com_mean, fit.cost, fit.residuals.copy())
+        if len(_FIT_CACHE) >= _CACHE_SIZE:
+            _FIT_CACHE.pop(next(iter(_FIT_CACHE)))
+        _FIT_CACHE[fit_key] = solved
+    fit.coef, fit.tilt, fit.com_mean, fit.cost, fit.residuals = (solved[0].copy(), *solved[1:4],
+                                                                 solved[4].copy())
     fit.pm = list(point_masses)
     fit.total_mass = fit.mass + sum(pm.mass_kg for pm in fit.pm)
     p = np.linspace(0.0, 100.0, int(n_frames))

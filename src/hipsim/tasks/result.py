@@ -153,15 +153,14 @@ def _root_joint(model: Model):
     return roots[0] if len(roots) == 1 else None
 
 
-def pelvis_residuals(model: Model, q: np.ndarray, generalized_forces: np.ndarray, step: float = 1e-6
-                     ) -> pd.DataFrame | None:
+def pelvis_residuals(model: Model, q: np.ndarray, generalized_forces: np.ndarray) -> pd.DataFrame | None:
     """The residual force (N) and moment (N m) on the root body (the pelvis), per frame, in ground.
 
     The generalised forces of the six coordinates of the joint between ground and the pelvis
     are what the external loads and the motion leave unbalanced: a model, a motion and ground
     reactions that agree need none. They are converted to one force at the pelvis origin and one
     moment about it, in ground axes (through the Jacobian of the pelvis's origin and orientation
-    with respect to those coordinates, by central differences of ``step``), so that they compare
+    with respect to those coordinates, :meth:`hipsim.Model.body_poses`), so that they compare
     with the guidelines of Hicks et al. 2015 (:data:`RESIDUAL_FORCE_FRACTION`,
     :data:`RESIDUAL_MOMENT_FRACTION`). Columns ``force_x_n`` .. ``force_z_n``, ``moment_x_nm`` ..
     ``moment_z_nm``, and the magnitudes ``force_n`` and ``moment_nm``. None when the model's root
@@ -173,16 +172,8 @@ def pelvis_residuals(model: Model, q: np.ndarray, generalized_forces: np.ndarray
     cols = [model.coordinate_index(c.name) for c in joint.coordinates]
     b = model.body_names.index(joint.child)
     q = np.asarray(q, dtype=float)
-    jac = np.empty((q.shape[0], 6, 6))  # frames x coordinate x (v, omega)
-    for k, c in enumerate(cols):
-        qp, qm = q.copy(), q.copy()
-        qp[:, c] += step
-        qm[:, c] -= step
-        Rp, op, _, _ = model.body_poses(qp)
-        Rm, om, _, _ = model.body_poses(qm)
-        jac[:, k, :3] = (op[:, b] - om[:, b]) / (2 * step)
-        W = np.einsum("fij,fkj->fik", (Rp[:, b] - Rm[:, b]) / (2 * step), 0.5 * (Rp[:, b] + Rm[:, b]))
-        jac[:, k, 3:] = np.stack([W[:, 2, 1], W[:, 0, 2], W[:, 1, 0]], axis=1)
+    _, _, jw, jv = model.body_poses(q, cols)
+    jac = np.concatenate([jv[:, b], jw[:, b]], axis=2)  # frames x coordinate x (v, omega)
     fm = np.linalg.solve(jac, np.asarray(generalized_forces, dtype=float)[:, cols][..., None])[..., 0]
     names = ("force_x_n", "force_y_n", "force_z_n", "moment_x_nm", "moment_y_nm", "moment_z_nm")
     df = pd.DataFrame(fm, columns=list(names))
