@@ -10,9 +10,14 @@
 * ``gait_samples_per_s_per_core``: a gait study (the shipped trendelenburg_gait scenario over body
   mass) evaluated sample by sample: gait is not batched, each sample solves its scenario and its
   baseline walk (hipsim.studies.evaluate's slow path). Every timed sample has a body mass of its
-  own, so none reuses another's walking fit or baseline: ``gait_baselines_solved`` counts the
-  baselines solved while timing (one per sample). ``gait_cpu_s_per_sample``: this process's CPU
-  seconds per gait sample, all its threads counted (less sensitive to other processes' load).
+  own, so none reuses another's baseline (``gait_baselines_solved`` counts the baselines solved
+  while timing: one per sample); the walking kinematics do not depend on body mass, so the
+  samples share the two fitted walks of the warm-up sample (``gait_fits_solved``: fits solved
+  while timing, 0). ``gait_cpu_s_per_sample``: this process's CPU seconds per gait sample, all
+  its threads counted (less sensitive to other processes' load).
+* ``gait_refit_samples_per_s_per_core``: the same over body mass *and* height, so that every
+  sample fits its two walks anew (``gait_refit_fits_solved``, two per sample): the cost of a
+  walking sample of a new body shape.
 
 The in-process figures (stance, unbatched, gait) run on one numba thread and one OpenBLAS thread
 (hipsim.studies.engine.one_blas_thread), as each Dask worker does: per core, and not slowed by
@@ -30,6 +35,7 @@ BLAS threads fighting other processes for the same cores.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -50,6 +56,12 @@ samples = {n}
 key = "subject.mass_kg"
 low = 55
 high = 100
+"""
+# the same with height varied too: every sample a new body shape
+GAIT_REFIT_STUDY = GAIT_STUDY + """[[parameters]]
+key = "subject.height_m"
+low = 1.55
+high = 1.95
 """
 
 
@@ -96,7 +108,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", action="store_true", help="print one JSON object of the figures")
     ap.add_argument("--samples", type=int, default=4096, help="stance samples timed in one process")
     ap.add_argument("--loop", type=int, default=100, help="single_leg_stance calls timed (the unbatched peer)")
-    ap.add_argument("--gait-samples", type=int, default=2, help="gait samples timed (0 skips them)")
+    ap.add_argument("--gait-samples", type=int, default=10, help="gait samples timed (0 skips them)")
+    ap.add_argument("--gait-refit-samples", type=int, default=2,
+                    help="gait samples of new body shapes timed (0 skips them)")
     ap.add_argument("--speedup-samples", type=int, default=1024,
                     help="saltelli base samples of the Dask run (x 7 samples; 0 skips it)")
     ap.add_argument("--chunk", type=int, default=512, help="chunk size of the Dask run")
@@ -164,20 +178,27 @@ def _in_process(args: argparse.Namespace) -> dict:
     out["unbatched_stance_per_s"] = args.loop / (time.perf_counter() - t)
     out["batched_speedup"] = out["stance_samples_per_s_per_core"] / (out["unbatched_stance_per_s"] / 2.0)
 
+    # the walking fits solved so far (hipsim.motion exports a function of the module's name)
+    fits = importlib.import_module("hipsim.motion.normative_gait")._FIT_CACHE
     with tempfile.TemporaryDirectory() as tmp:
-        if args.gait_samples:
-            g = Path(tmp) / "gait.toml"
-            g.write_text(GAIT_STUDY.format(n=args.gait_samples + 1))
+        for prefix, text, n in (("gait", GAIT_STUDY, args.gait_samples),
+                                ("gait_refit", GAIT_REFIT_STUDY, args.gait_refit_samples)):
+            if not n:
+                continue
+            g = Path(tmp) / f"{prefix}.toml"
+            g.write_text(text.format(n=n + 1))
             gspec = read_study(g)
             gev = Evaluator.build(gspec)
             gdesign = design_matrix(gspec)
             evaluate_chunk(gspec, gev, gdesign, 0, 1)  # warm-up
-            solved = gev.baselines_solved
+            solved, fitted = gev.baselines_solved, set(fits)
             t, cpu = time.perf_counter(), time.process_time()
-            evaluate_chunk(gspec, gev, gdesign, 1, 1 + args.gait_samples)
-            out["gait_samples_per_s_per_core"] = args.gait_samples / (time.perf_counter() - t)
-            out["gait_cpu_s_per_sample"] = (time.process_time() - cpu) / args.gait_samples
-            out["gait_baselines_solved"] = gev.baselines_solved - solved
+            evaluate_chunk(gspec, gev, gdesign, 1, 1 + n)
+            out[f"{prefix}_samples_per_s_per_core"] = n / (time.perf_counter() - t)
+            out[f"{prefix}_cpu_s_per_sample"] = (time.process_time() - cpu) / n
+            if prefix == "gait":
+                out["gait_baselines_solved"] = gev.baselines_solved - solved
+            out[f"{prefix}_fits_solved"] = len(set(fits) - fitted)
     return out
 
 if __name__ == "__main__":

@@ -67,6 +67,34 @@ def test_batched_stance_equals_single_leg_stance(batch_model):
         assert out.beyond_muscles[i] == r.beyond_muscles
 
 
+def test_repeated_samples_are_solved_once_and_each_gets_its_row(batch_model, monkeypatch):
+    """stance_batch_unique solves the distinct samples only (counted through stance_batch) and gives
+    every sample, repeated or not, the result stance_batch gives it."""
+    import hipsim.studies.batch as B
+    m = batch_model
+    rng = np.random.default_rng(3)
+    n = 3
+    angles = {a: np.zeros(n) for a in ANGLES} | {"pelvic_drop_deg": rng.uniform(-4, 8, n)}
+    inp = StanceInputs("r", rng.uniform(50, 100, n), np.full(n, 1.75), angles, np.full(n, 0.05),
+                       [("hand", "l", rng.uniform(0, 10, n))], np.ones((n, m.n_muscles)))
+    rows = np.array([2, 0, 2, 1, 0, 2])
+    rep = StanceInputs("r", inp.mass_kg[rows], inp.height_m[rows], {a: v[rows] for a, v in angles.items()},
+                       inp.com_ahead_m[rows], [("hand", "l", inp.loads[0][2][rows])], inp.strength[rows])
+    solved = []
+    real = B.stance_batch
+    monkeypatch.setattr(B, "stance_batch", lambda model, x, threads=None: solved.append(x.n) or real(model, x, threads))
+    got = B.stance_batch_unique(m, rep)
+    assert solved == [n]
+    want = real(m, rep)
+    for f in ("activations", "forces", "fiber_forces", "norm_fiber_length", "f0", "body_weight_n", "max_reserve_nm"):
+        np.testing.assert_allclose(getattr(got, f), getattr(want, f), rtol=1e-12, atol=1e-12)
+    for s in ("r", "l"):
+        np.testing.assert_allclose(got.hip_contact[s], want.hip_contact[s], rtol=1e-12, atol=1e-9)
+    assert list(got.status) == list(want.status)
+    np.testing.assert_array_equal(got.beyond_muscles, want.beyond_muscles)
+    np.testing.assert_allclose(got.extra["body_pitch_deg"], want.extra["body_pitch_deg"], rtol=1e-12, atol=1e-12)
+
+
 def test_batched_stance_flags_a_posture_beyond_the_muscles(batch_model):
     """Abductors at 10 % of their strength cannot hold the pelvis: flagged as single_leg_stance flags it."""
     from hipsim.tasks.stance import ABDUCTORS

@@ -107,6 +107,15 @@ class StanceOutputs:
     beyond_muscles: np.ndarray
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def take(self, rows: np.ndarray) -> "StanceOutputs":
+        """The outputs of samples ``rows`` (indices, repeats allowed), every per-sample array cut alike."""
+        return StanceOutputs(status=self.status[rows], activations=self.activations[rows], forces=self.forces[rows],
+                             fiber_forces=self.fiber_forces[rows], norm_fiber_length=self.norm_fiber_length[rows],
+                             f0=self.f0[rows], hip_contact={s: v[rows] for s, v in self.hip_contact.items()},
+                             body_weight_n=self.body_weight_n[rows], max_reserve_nm=self.max_reserve_nm[rows],
+                             beyond_muscles=self.beyond_muscles[rows],
+                             extra={k: v[rows] for k, v in self.extra.items()})
+
 
 def stance_pose_batch(model: Model, side: str, angles: Mapping[str, np.ndarray]) -> np.ndarray:
     """:func:`hipsim.tasks.stance.stance_pose` for many samples at once (it takes arrays)."""
@@ -384,6 +393,21 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     for sd in ("r", "l"):
         out.hip_contact[sd][bad] = np.nan
     return out
+
+
+def stance_batch_unique(model: Model, inp: StanceInputs, threads: int | None = None) -> StanceOutputs:
+    """:func:`stance_batch` solving each distinct sample once (equal inputs, bit for bit) and giving
+    every sample its row of the result."""
+    key = np.column_stack([inp.mass_kg, inp.height_m, *(inp.angles[a] for a in ANGLES), inp.com_ahead_m,
+                           *(m for _, _, m in inp.loads), inp.strength])
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if first.size == inp.n:
+        return stance_batch(model, inp, threads)
+    sub = StanceInputs(inp.side, inp.mass_kg[first], inp.height_m[first], {a: v[first] for a, v in inp.angles.items()},
+                       inp.com_ahead_m[first], [(p, s, m[first]) for p, s, m in inp.loads], inp.strength[first],
+                       inp.passive_joint_moments)
+    return stance_batch(model, sub, threads).take(inverse)
 
 
 def check_loads_outside_legs(model: Model, loads: Sequence[tuple[str, str, Any]]) -> None:

@@ -1,14 +1,17 @@
 """Evaluate a chunk of a study's samples: one tidy table, a row per sample, fibre group and side.
 
 Single-leg stance (the study's own fast path) runs every sample's scenario and baseline in one
-batched pass (:func:`hipsim.studies.batch.stance_batch`). Other tasks (gait, standing, sitting),
+batched pass (:func:`hipsim.studies.batch.stance_batch`), each distinct set of stance inputs once
+(a Saltelli design repeats the baseline of each base sample in the row that varies only the
+scenario's load). Other tasks (gait, standing, sitting),
 and a stance with a searched compensation, run each sample as a scenario, as
 :func:`hipsim.scenarios.runner.run_scenario` does: a Python loop, correct and much slower. There
 the baseline is solved once per distinct set of baseline inputs (subject, task values, baseline
 modifiers, strengths) and reused by every later sample that shares them (an exact key: see
-:func:`_baseline_key`). A walking sample's time goes almost all to fitting the keypoint walk
-(:mod:`hipsim.motion.gait_fit`) for the scenario and for the baseline: the fit depends on the body
-mass (its angular-momentum rows are not normalised by it), so a sample with a new mass fits twice.
+:func:`_baseline_key`). A walking sample of a new body shape spends most of its time fitting the
+keypoint walk (:mod:`hipsim.motion.gait_fit`) for the scenario and for the baseline; the fit does
+not depend on body mass, so samples that differ only in mass share it
+(:func:`hipsim.motion.normative_gait`).
 
 Columns: ``sample``; one column per parameter (named by its key); ``muscle`` (the fibre group),
 ``side``; ``status`` and ``status_baseline`` (``ok`` or why a sample has no result: its metrics
@@ -38,7 +41,7 @@ from hipsim.model import Model, load_model
 from hipsim.model.spec import ConditionalPathPoint, PathPoint
 from hipsim.scenarios.runner import PreparedScenario, _compensate, _exposure, _plan, _run_task, _weak_factors
 from hipsim.scenarios.schema import parse_scenario
-from hipsim.studies.batch import ANGLES, STATUS_OK, StanceInputs, batchable, stance_batch
+from hipsim.studies.batch import ANGLES, STATUS_OK, StanceInputs, batchable, stance_batch_unique
 from hipsim.studies.schema import Parameter, StudySpec
 from hipsim.tasks.result import TaskResult
 
@@ -193,8 +196,7 @@ class Evaluator:
         n = samples.shape[0]
         scen, ex_s = self._case_inputs(samples, baseline=False)
         base, ex_b = self._case_inputs(samples, baseline=True)
-        both = _stack(scen, base)
-        out = stance_batch(model, both, threads=1)
+        out = stance_batch_unique(model, _stack(scen, base), threads=1)
         names = [f"{g}_{s}" for g in FIBRE_GROUPS for s in SIDES]
         idx = np.array([model.muscle_index(m) for m in names])
         k = len(names)
