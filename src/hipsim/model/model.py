@@ -22,6 +22,13 @@ from hipsim.model.spec import ModelSpec
 
 _MILLARD_CACHE: dict = {}  # compiled Millard curves by the muscles' shape (see Model._millard_compiled)
 
+
+@functools.lru_cache(maxsize=8)
+def _scaled(model: "Model", subject: Subject) -> "Model":
+    """A model scaled to a subject, kept: models are immutable, and a scenario, its baseline and the
+    everyday walk of its metrics all ask for the same one (scaling and compiling took 16 ms)."""
+    return Model(scale_spec(model.spec, model.subject, subject))
+
 #: Specific tension used to derive physiological cross-sectional area from maximum isometric
 #: force, PCSA = F0 / sigma: 60 N/cm^2 = 0.60 MPa, the value Rajagopal et al. (2016, IEEE Trans
 #: Biomed Eng 63:2068) used to turn measured PCSAs into maximum isometric forces. It is a
@@ -161,7 +168,7 @@ class Model:
             raise input_error("argument", "subject", subject, "a hipsim.Subject(mass_kg, height_m)")
         if subject.same_as(self.subject):
             return self
-        return Model(scale_spec(self.spec, self.subject, subject))
+        return _scaled(self, subject)
 
     def muscle_index(self, name_or_alias: str) -> int:
         """Index of a muscle by descriptive name (``gluteus_minimus_anterior_r``) or alias (``glut_min1_r``)."""
