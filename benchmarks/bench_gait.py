@@ -5,6 +5,11 @@ reaction forces on the feet, static optimisation over hip, knee and ankle of bot
 (every muscle crossing them), and the hip contact force of both hips. The kinematics and
 ground reaction forces are prepared once, outside the timing; so is the JIT compilation.
 
+``new_shape_keypoint_cycle_ms``: the built-in keypoint walk (hipsim.motion.normative_gait) for a
+model of a height not seen before, so its kinematics are fitted anew; ``new_mass_keypoint_cycle_ms``:
+the same for a new body mass at a height already fitted (the fit does not depend on mass and is
+reused; the ground reactions are computed anew).
+
 Also times the measured-gait cycle (hipsim.motion.measured_walk): ``new_subject_cycle_ms`` is one
 cycle for a newly scaled model (a subject not seen before, so no cache hit; JIT warm), and
 ``gait_scenario_s`` one gait scenario, baseline and scenario, through run_scenario (the shipped
@@ -72,6 +77,14 @@ def main(argv: list[str] | None = None) -> dict:
         "normative_kinematics_ms": best_ms(lambda: hipsim.motion.normative_gait(), args.repeats),
         "model_load_ms": load_ms,
     }
+    # Models scaled beforehand (scaling is not part of the cycle): new heights, then new masses.
+    h0 = model.subject.height_m
+    shapes = iter([model.scaled_to(hipsim.Subject(70.0, 1.60 + 0.005 * i)) for i in range(args.repeats)])
+    out["new_shape_keypoint_cycle_ms"] = best_ms(lambda: hipsim.motion.normative_gait(model=next(shapes)),
+                                                 args.repeats)
+    masses = iter([model.scaled_to(hipsim.Subject(56.0 + 0.9 * i, h0)) for i in range(args.repeats)])
+    out["new_mass_keypoint_cycle_ms"] = best_ms(lambda: hipsim.motion.normative_gait(model=next(masses)),
+                                                args.repeats)
     mw.measured_walk(model=model)  # warm
     # Models scaled beforehand (scaling is not part of the cycle), each a subject not seen before.
     scaled = iter([model.scaled_to(hipsim.Subject(55.0 + 0.7 * i, 1.55 + 0.004 * i)) for i in range(args.repeats)])
@@ -94,7 +107,8 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"one gait cycle: {out['frames']} frames, {out['muscles']} muscles, "
               f"{out['selected_coordinates']} coordinates solved")
         for k in ("gait_cycle_ms", "inverse_dynamics_ms", "static_optimization_ms", "hip_contact_ms",
-                  "normative_kinematics_ms", "model_load_ms", "new_subject_cycle_ms"):
+                  "normative_kinematics_ms", "new_shape_keypoint_cycle_ms", "new_mass_keypoint_cycle_ms",
+                  "model_load_ms", "new_subject_cycle_ms"):
             print(f"  {k:<26} {out[k]:9.2f}")
         print(f"  {'gait_scenario_s':<26} {out['gait_scenario_s']:9.3f}")
         print("gait_cycle_ms = inverse dynamics + static optimisation + both hip contact forces (kinematics given)")

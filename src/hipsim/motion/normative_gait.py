@@ -262,8 +262,8 @@ def _build(model, point_masses, speed_m_s: float, step_width_m: float, pelvic_dr
         if len(_FIT_CACHE) >= _CACHE_SIZE:
             _FIT_CACHE.pop(next(iter(_FIT_CACHE)))
         _FIT_CACHE[fit_key] = solved
-    fit.coef, fit.tilt, fit.com_mean, fit.cost, fit.residuals = (solved[0].copy(), *solved[1:4],
-                                                                 solved[4].copy())
+    coef, tilt, com_mean, cost, residuals = solved
+    fit.coef, fit.tilt, fit.com_mean, fit.cost, fit.residuals = coef.copy(), tilt, com_mean, cost, residuals.copy()
     fit.pm = list(point_masses)
     fit.total_mass = fit.mass + sum(pm.mass_kg for pm in fit.pm)
     p = np.linspace(0.0, 100.0, int(n_frames))
