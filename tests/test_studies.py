@@ -354,7 +354,7 @@ high = 2.5
 @pytest.mark.slow
 def test_gait_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch):
     """A walking study's rows against each sample's scenario file run directly (hipsim.run_scenario,
-    the walking cycles built afresh): equal within 1e-9 relative. Two samples share a body mass,
+    the walking cycles fitted afresh): equal within 1e-9 relative. Two samples share a body mass,
     so the second reuses the first's baseline (solved once per distinct subject): that reuse is
     exact, its baseline columns bit for bit those of the direct run."""
     import importlib

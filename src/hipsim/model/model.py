@@ -104,17 +104,25 @@ class Model:
 
     @functools.cached_property
     def shape_digest(self) -> str:
-        """:attr:`skeleton_digest` with the bodies' masses and inertias per unit of body mass (to 13
-        decimals): models that differ only in body mass (hipsim scales every body's mass alike)
-        share it. The fitted walking kinematics key on it, since they do not depend on body mass."""
+        """:attr:`skeleton_digest` with the bodies' masses and inertias per unit of body mass
+        (:attr:`mass_distribution`): models that differ only in body mass share it. The fitted
+        walking kinematics key on it, since they do not depend on body mass."""
         return self._digest(per_unit_mass=True)
+
+    @functools.cached_property
+    def mass_distribution(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each body's mass and inertia per kilogram of body mass, rounded to 13 decimals, so that
+        models that differ only in body mass (hipsim scales every body's mass alike) hold the same
+        arrays, bit for bit: what :attr:`shape_digest` and the walking fit use."""
+        cm = self.compiled
+        out = (np.round(cm.body_mass / self.mass, 13), np.round(cm.body_inertia / self.mass, 13))
+        for a in out:
+            a.setflags(write=False)
+        return out
 
     def _digest(self, per_unit_mass: bool) -> str:
         cm = self.compiled
-        mass, inertia = cm.body_mass, cm.body_inertia
-        if per_unit_mass:
-            total = float(cm.body_mass.sum())
-            mass, inertia = np.round(mass / total, 13), np.round(inertia / total, 13)
+        mass, inertia = self.mass_distribution if per_unit_mass else (cm.body_mass, cm.body_inertia)
         h = hashlib.blake2b(digest_size=16)
         for a in (cm.body_parent, mass, cm.body_com, inertia, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm,
                   cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.coord_default, cm.gravity, *cm.fn):

@@ -229,6 +229,9 @@ class _Fit:
                               "the normative cycle needs a gait2392-family model (its coordinates and "
                               "pelvis, torso, calcn and toes bodies)")
         self.mass = float(model.mass)
+        # The fit weighs the bodies per kilogram of body mass (Model.mass_distribution), so that
+        # people of one shape and any mass are fitted the same walk, bit for bit.
+        self._kg_mass, self._kg_inertia = model.mass_distribution
         # Gravity along the cycle's vertical (-y): the model's own.
         self.g_up = -float(model.compiled.gravity[1])
         self.total_mass = self.mass + sum(p.mass_kg for p in self.pm)
@@ -276,7 +279,8 @@ class _Fit:
         self.toe_pad_floor = {s: float((self.flat[s] @ self.toe_local[s])[1]) for s in ("r", "l")}
         self.foot_toe_x = {s: float((self.flat[s] @ self.toe_local[s])[0]) for s in ("r", "l")}
         q0 = self.m.pose(None)
-        self.standing_com = float(self._com(q0)[0, 1] - o[0, self.bi["calcn_r"], 1])
+        rc = o[0] + np.einsum("bij,bj->bi", R[0], self.m.compiled.body_com)  # bodies' COMs, per-kg weights
+        self.standing_com = float(self._kg_mass @ rc[:, 1] / self._kg_mass.sum() - o[0, self.bi["calcn_r"], 1])
 
     def _reference(self) -> None:
         """Cited curves on the grid (radians); pelvis orientation; foot anchors."""
@@ -509,29 +513,32 @@ class _Fit:
         # excursion around a free mean height (y; its column is added by the caller).
         cm = self.m.compiled
         arm = np.einsum("fbij,bj->fbi", R, cm.body_com)
-        com = np.einsum("b,fbi->fi", cm.body_mass, o + arm)
+        com = np.einsum("b,fbi->fi", self._kg_mass, o + arm)
         jp = jv + cross(jw, arm[:, :, None, :])
-        jcom = np.tensordot(cm.body_mass, jp, axes=(0, 1))
+        jcom = np.tensordot(self._kg_mass, jp, axes=(0, 1))
+        total = float(self._kg_mass.sum())
         for pm in self.pm:
             b = self.bi[pm.body]
             a_pm = R[:, b] @ np.asarray(pm.location)
-            com += pm.mass_kg * (o[:, b] + a_pm)
-            jcom += pm.mass_kg * (jv[:, b] + cross(jw[:, b], a_pm[:, None, :]))
-        com /= self.total_mass
-        jcom /= self.total_mass
+            com += pm.mass_kg / self.mass * (o[:, b] + a_pm)
+            jcom += pm.mass_kg / self.mass * (jv[:, b] + cross(jw[:, b], a_pm[:, None, :]))
+            total += pm.mass_kg / self.mass
+        com /= total
+        jcom /= total
         self._com_grid, self._jcom_grid = com, jcom
-        # Centroidal angular momentum matrix A (frames, coordinates, 3): L = A qdot about the COM.
+        # Centroidal angular momentum matrix A (frames, coordinates, 3) per kilogram of body mass:
+        # L / M = A qdot about the COM.
         # (matrix products: the equivalent einsums took 90 % of this function's time)
-        inertia = R @ cm.body_inertia[None] @ np.swapaxes(R, -1, -2)
+        inertia = R @ self._kg_inertia[None] @ np.swapaxes(R, -1, -2)
         rel = o + arm - com[:, None, :]
         amat = np.matmul(jw, inertia).sum(axis=1)  # inertia is symmetric: sum_j I_ij w_cj
-        amat += np.tensordot(cm.body_mass, cross(rel[:, :, None, :], jp), axes=(0, 1))
+        amat += np.tensordot(self._kg_mass, cross(rel[:, :, None, :], jp), axes=(0, 1))
         for pm in self.pm:
             b = self.bi[pm.body]
             a_pm = R[:, b] @ np.asarray(pm.location)
             r_pm = o[:, b] + a_pm - com
             jp_pm = jv[:, b] + cross(jw[:, b], a_pm[:, None, :])
-            amat += pm.mass_kg * cross(r_pm[:, None, :], jp_pm)
+            amat += pm.mass_kg / self.mass * cross(r_pm[:, None, :], jp_pm)
         self._amat = amat
         f = np.arange(q.shape[0])
         for k in range(3):
@@ -616,7 +623,7 @@ class _Fit:
         ny = self.p.size
         # Velocities of the coordinates that are not unknowns (pelvis orientation, lumbar).
         qd_known = self.evaluate_known_velocities()
-        w_l = _W_ANGULAR_MOMENTUM_RATE * REFERENCE_MASS_KG / self.mass  # per unit of body mass (see above)
+        w_l = _W_ANGULAR_MOMENTUM_RATE * REFERENCE_MASS_KG  # self._amat is per kg of body mass (see above)
 
         def evaluate(xx):
             c, tl, yb = unpack(xx)
