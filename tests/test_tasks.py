@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import hipsim
@@ -52,6 +52,7 @@ def _foot_frame(result, side="r"):
 @settings(max_examples=25, deadline=None)
 @given(drop=st.floats(-10, 20), lean=st.floats(-20, 20), flexion=st.floats(-20, 60), bag=st.floats(0, 20),
        bag_side=st.sampled_from("rl"), side=st.sampled_from("rl"))
+@example(drop=18.0, lean=-1.0, flexion=-1.0, bag=17.0, bag_side="r", side="l").via("a refused posture")
 def test_stance_ground_reaction_acts_under_the_foot(drop, lean, flexion, bag, bag_side, side):
     """The centre of pressure must lie within the base of support (Winter 1995, Gait Posture 3:193):
     whatever the posture and load, the ground reaction acts on the stance foot's long axis (heel to
@@ -59,7 +60,15 @@ def test_stance_ground_reaction_acts_under_the_foot(drop, lean, flexion, bag, ba
     flat on the floor. With the femur
     kept vertical it acted near the midline, about 8 cm medial to the foot."""
     loads = [Load("hand", bag_side, bag)] if bag > 0 else []
-    r = single_leg_stance(side=side, pelvic_drop_deg=drop, trunk_lean_deg=lean, hip_flexion_deg=flexion, loads=loads)
+    try:
+        r = single_leg_stance(side=side, pelvic_drop_deg=drop, trunk_lean_deg=lean, hip_flexion_deg=flexion,
+                              loads=loads)
+    except hipsim.InputError as e:
+        # the default model's hip adducts at most 30 degrees: a large drop with a heavy bag cannot
+        # stand within the joints' ranges, and hipsim refuses it (drop 18, bag 17 kg did); such a
+        # posture has no centre of pressure to check
+        assert "cannot stand balanced over the stance foot within the joints' ranges" in str(e)
+        assume(False)
     cop, ankle, heel, ball = _foot_frame(r, side)
     assert heel[0] < cop[0] < ball[0]
     along = (cop[0] - heel[0]) / (ball[0] - heel[0])
