@@ -346,6 +346,13 @@ def test_walking_cycle_cache_is_keyed_on_content_not_identity():
     rebuilt = Model(dataclasses.replace(base.spec))
     assert weak.skeleton_digest == base.skeleton_digest == rebuilt.skeleton_digest
     assert base.scaled_to(hipsim.Subject(60.0, 1.6)).skeleton_digest != base.skeleton_digest
+    # a locked joint moves differently (the fit holds it): another skeleton
+    joints = tuple(dataclasses.replace(j, coordinates=tuple(dataclasses.replace(c, locked=True)
+                                                            if c.name == "arm_flex_r" else c for c in j.coordinates))
+                   for j in base.spec.joints)
+    locked = Model(dataclasses.replace(base.spec, joints=joints))
+    assert locked.compiled.coord_locked[locked.coordinate_index("arm_flex_r")]
+    assert locked.skeleton_digest != base.skeleton_digest and locked.shape_digest != base.shape_digest
     from hipsim.motion.normative_gait import _CACHE, normative_gait
     normative_gait(model=base, n_frames=11)
     n = len(_CACHE)

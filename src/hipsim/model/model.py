@@ -97,7 +97,8 @@ class Model:
     @functools.cached_property
     def skeleton_digest(self) -> str:
         """A digest of everything a motion of this model depends on: its bodies, joints, mass
-        properties, gravity and coordinate and body names; not its muscles or their strength.
+        properties, which coordinates are locked, gravity and coordinate and body names; not its
+        muscles or their strength.
         Motion caches key on it (content, not object identity), so a weakened copy of a model
         reuses its walking cycle and a model rebuilt from the same file does too."""
         return self._digest(per_unit_mass=False)
@@ -125,7 +126,7 @@ class Model:
         mass, inertia = self.mass_distribution if per_unit_mass else (cm.body_mass, cm.body_inertia)
         h = hashlib.blake2b(digest_size=16)
         for a in (cm.body_parent, mass, cm.body_com, inertia, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm,
-                  cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.coord_default, cm.gravity, *cm.fn):
+                  cm.ax_dir, cm.ax_fn, cm.ax_coord, cm.coord_default, cm.coord_locked, cm.gravity, *cm.fn):
             arr = np.ascontiguousarray(a)
             h.update(str(arr.dtype).encode() + str(arr.shape).encode())
             h.update(arr.tobytes())
