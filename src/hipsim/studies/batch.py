@@ -46,10 +46,11 @@ import numpy as np
 
 from hipsim._arrays import cross
 from hipsim.dynamics.inverse import ExternalLoad, PointMass, joint_reaction
-from hipsim.model import Model
+from hipsim.model import Model, kernels
 from hipsim.model.scaling import REFERENCE_HEIGHT_M, REFERENCE_MASS_KG, Subject
 from hipsim.muscles.passive_joints import passive_joint_moments
 from hipsim.optimize import DEFAULT_COORDINATES, solve_arrays
+from hipsim.studies.kernels import balance_batch
 from hipsim.tasks.result import RESERVE_LIMIT_FRACTION, RESERVE_LIMIT_NM, RESERVE_SLACK_NM
 from hipsim.tasks.stance import Load, _foot_span, point_masses_for
 
@@ -155,7 +156,8 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
     ``body_w`` (n, nb): each body's mass per sample; ``pms``: (body, location (n, 3), mass (n,)).
     Returns the poses (n, nc), the unknowns (pitch, stance-hip shift, ankle, subtalar; rad), a mask
     of balanced samples, and the body poses and Jacobians at the returned poses (the last evaluation
-    of each sample, which the joint moments reuse). The Jacobians hold the coordinates ``columns``
+    of each sample, which the joint moments reuse; the iterations run in
+    :func:`hipsim.studies.kernels.balance_batch`). The Jacobians hold the coordinates ``columns``
     (which the unknowns' coordinates are added to), in that order: the balance needs four of a
     full-body model's 30-40 and the joint moments only those the muscles are solved for."""
     cm = model.compiled
@@ -169,92 +171,32 @@ def _balance(model: Model, q0: np.ndarray, side: str, ahead: np.ndarray, body_w:
         ix = ix[:3]
     nk = len(ix)
     cols = list(columns) + [i for i in ix if i not in columns]
-    at = [cols.index(i) for i in ix]
-    talus = model.body_names.index(f"talus_{side}")
     calcn = model.body_names.index(f"calcn_{side}")
-    toes = model.body_names.index(f"toes_{side}")
     r0, _, _, _ = model.body_poses(model.default_q)
     up = r0[0, calcn].T @ np.array([0.0, 1.0, 0.0])
-    sign_x = np.array([-1.0, 1.0, 1.0, 1.0][:nk])[None, None, :, None]
-    ey = np.array([0.0, 1.0, 0.0])
-    x = np.zeros((n, nk))
-    x[:, 0] = q0[:, model.coordinate_index(f"hip_flexion_{side}")]
+    x0 = np.zeros((n, nk))
+    x0[:, 0] = q0[:, model.coordinate_index(f"hip_flexion_{side}")]
     total_m = body_w.sum(axis=1) + sum(m for _, _, m in pms)
-
-    def pose(xx: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        qq = q0[rows].copy()
-        qq[:, ix[0]] -= xx[:, 0]
-        qq[:, ix[1:]] += xx[:, 1:]
-        return qq
-
-    active = np.arange(n)
-    done = np.zeros(n, dtype=bool)
-    nb = cm.body_mass.shape[0]
-    kept = (np.zeros((n, nb, 3, 3)), np.zeros((n, nb, 3)), np.zeros((n, nb, len(cols), 3)),
-            np.zeros((n, nb, len(cols), 3)))
-    for _ in range(max_iter):
-        if active.size == 0:
-            break
-        qq = pose(x[active], active)
-        R, o, jw_all, jv_all = model.body_poses(qq, cols)
-        # Derivatives by the four unknowns only (the pitch lowers pelvis_tilt, hence its sign).
-        jw = jw_all[:, :, at, :] * sign_x
-        jv = jv_all[:, :, at, :] * sign_x
-        rc = np.einsum("fbij,bj->fbi", R, cm.body_com)          # body COM offsets in ground
-        pc = o + rc
-        dpc = jv + cross(jw, rc[:, :, None, :])                  # (f, b, nk, 3)
-        w = body_w[active]
-        mom = np.einsum("fb,fbi->fi", w, pc)
-        dmom = np.einsum("fb,fbki->fki", w, dpc)
-        for b, loc, m in pms:
-            r = np.einsum("fij,fj->fi", R[:, b], loc[active])
-            mom += m[active, None] * (o[:, b] + r)
-            dmom += m[active, None, None] * (jv[:, b] + cross(jw[:, b], r[:, None, :]))
-        mt = total_m[active]
-        com = mom / mt[:, None]
-        dcom = dmom / mt[:, None, None]
-        heel, ball = o[:, calcn], o[:, toes]
-        dheel, dball = jv[:, calcn], jv[:, toes]
-        dx_ = ball[:, 0] - heel[:, 0]
-        t = (com[:, 0] - heel[:, 0]) / dx_
-        axis_z = heel[:, 2] + (ball[:, 2] - heel[:, 2]) * t
-        dt = ((dcom[:, :, 0] - dheel[:, :, 0]) * dx_[:, None]
-              - (com[:, 0] - heel[:, 0])[:, None] * (dball[:, :, 0] - dheel[:, :, 0])) / (dx_ ** 2)[:, None]
-        daxis = (dheel[:, :, 2] + (dball[:, :, 2] - dheel[:, :, 2]) * t[:, None]
-                 + (ball[:, 2] - heel[:, 2])[:, None] * dt)
-        Rc = R[:, calcn]
-        flat = np.einsum("fji,j->fi", Rc, ey) - up
-        # d(R^T e_y)/dq_k = -R^T (w_k x e_y)
-        dflat = -np.einsum("fji,fkj->fki", Rc, cross(jw[:, calcn], ey[None, None, :]))
-        if subtalar_locked:
-            flat, dflat = flat[:, :1], dflat[:, :, :1]  # the sole's pitch only
-        res = np.concatenate([(com[:, 0] - o[:, talus, 0] - ahead[active])[:, None],
-                              (com[:, 2] - axis_z)[:, None], flat], axis=1)       # (f, 5) or (f, 3)
-        jx = np.concatenate([(dcom[:, :, 0] - jv[:, talus, :, 0])[:, None, :], (dcom[:, :, 2] - daxis)[:, None, :],
-                             np.transpose(dflat, (0, 2, 1))], axis=1)            # (f, 5 or 3, nk)
-        small = np.abs(res).max(axis=1) < tol
-        done[active[small]] = True
-        for full, part in zip(kept, (R, o, jw_all, jv_all), strict=True):
-            full[active[small]] = part[small]
-        keep = ~small
-        if not keep.any():
-            active = active[keep]
-            break
-        jk, rk = jx[keep], res[keep]
-        jtj = np.einsum("fei,fej->fij", jk, jk)
-        jtr = np.einsum("fei,fe->fi", jk, rk)
-        try:
-            step = np.linalg.solve(jtj, jtr[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            step = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] for a, b in zip(jtj, jtr, strict=True)])
-        x[active[keep]] -= step
-        active = active[keep]
-    q = pose(x, np.arange(n))
+    f = cm.fn
+    with kernels.threads_for(n):
+        x, done, R, o, jw, jv = balance_batch(
+            np.ascontiguousarray(q0, dtype=float), x0, np.asarray(ix, dtype=np.int64),
+            np.array([-1.0, 1.0, 1.0, 1.0][:nk]), np.asarray(cols, dtype=np.int64), np.asarray(ahead, dtype=float),
+            np.ascontiguousarray(body_w, dtype=float), total_m, np.array([b for b, _, _ in pms], dtype=np.int64),
+            np.array([loc for _, loc, _ in pms], dtype=float).reshape(len(pms), n, 3),
+            np.array([m for _, _, m in pms], dtype=float).reshape(len(pms), n),
+            model.body_names.index(f"talus_{side}"), calcn, model.body_names.index(f"toes_{side}"), up,
+            subtalar_locked, tol, max_iter, cm.body_parent, cm.r_pf, cm.p_pf, cm.r_bm, cm.p_bm, cm.ax_dir, cm.ax_fn,
+            cm.ax_coord, cm.anc_start, cm.anc_coord, f.kind, f.a, f.b, f.offset, f.count, f.kx, f.ky, f.kb, f.kc,
+            f.kd, cm.body_com)
+    q = q0.copy()
+    q[:, ix[0]] -= x[:, 0]
+    q[:, ix[1:]] += x[:, 1:]
     # Within the joints' ranges and the pitch limit, as balance_over_foot requires.
     rng = model.compiled.coord_range[ix[1:]]
     inside = (np.abs(x[:, 0]) <= MAX_PITCH_RAD + 1e-9) & np.all(
         (q[:, ix[1:]] >= rng[:, 0] - 1e-9) & (q[:, ix[1:]] <= rng[:, 1] + 1e-9), axis=1)
-    return q, x, done & inside & np.isfinite(x).all(axis=1), kept
+    return q, x, done & inside & np.isfinite(x).all(axis=1), (R, o, jw, jv)
 
 
 def _generalized_forces(model: Model, q: np.ndarray, body_w: np.ndarray,
