@@ -18,10 +18,10 @@
   (or sharing ``NUMBA_CACHE_DIR``) load one compiled cache.
 * **One core per chunk.** Dask's nanny starts workers with ``OPENBLAS_NUM_THREADS=1``; a chunk run
   in this process (``scheduler="synchronous"``, :func:`dry_run`) holds OpenBLAS to one thread too
-  (:func:`one_blas_thread`), so it computes as a worker does: a walk's results move with
-  OpenBLAS's thread count (muscle forces by up to 2e-5 relative, measured on the keypoint walk),
-  and two OpenBLAS threads on two cores that other processes were using made a walking sample 7
-  times slower (22.9 s against 3.3 s, load average 3).
+  (:func:`one_blas_thread`), so it computes as a worker does, on one core. (The walking fit holds
+  itself to one BLAS thread anyway: two made a whole walk 3.3 times slower on the 2-core
+  development machine, 1.77 s against 0.53 s, and its muscle forces now come out the same, bit
+  for bit, with one or two threads.)
 """
 from __future__ import annotations
 
