@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
+from scipy import sparse
 from scipy.linalg import cho_factor, cho_solve
 from scipy.special import expit
 
@@ -425,10 +426,10 @@ class _Fit:
         return np.column_stack([drift + xi, y, z])
 
     # ------------------------------------------------------------------ least squares
-    def _constraint_rows(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Planted-foot residuals, their Jacobian with respect to all coordinates, and the
-        grid frame of each row."""
-        R, o, jw, jv = self.m.body_poses(q)
+    def _constraint_rows(self, q: np.ndarray, cols: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Planted-foot residuals, their Jacobian with respect to the coordinates ``cols`` (those
+        that move in the fit), and the grid frame of each row."""
+        R, o, jw, jv = self.m.body_poses(q, cols)
         res, jac, frame = [], [], []
         ex, ey, ez = np.eye(3)
 
@@ -505,8 +506,8 @@ class _Fit:
             ks = self.knee_sign[s]
             x = (lim - ks * q[:, j]) / sc
             res.append(_W_LIMIT * sc * np.logaddexp(0.0, x))
-            jk = np.zeros((q.shape[0], q.shape[1]))
-            jk[:, j] = -ks * _W_LIMIT / (1.0 + np.exp(-x))
+            jk = np.zeros((q.shape[0], len(cols)))
+            jk[:, cols.index(j)] = -ks * _W_LIMIT / (1.0 + np.exp(-x))
             jac.append(jk)
             frame.append(np.arange(q.shape[0]))
         # Whole-body centre of mass on the strut-model path (x, z) and the cited vertical
@@ -623,11 +624,17 @@ class _Fit:
         ny = self.p.size
         # Velocities of the coordinates that are not unknowns (pelvis orientation, lumbar).
         qd_known = self.evaluate_known_velocities()
+        # The Jacobian columns the fit needs: its unknowns, the tilt, and the prescribed coordinates
+        # that move (for the angular momentum); a full-body model's still arms are left out.
+        cols = sorted(set(self.ui) | {tilt_i} | set(np.flatnonzero(np.any(qd_known != 0.0, axis=0)).tolist()))
+        ui_c = [cols.index(i) for i in self.ui]
+        tilt_c = cols.index(tilt_i)
+        qd_known = qd_known[:, cols]
         w_l = _W_ANGULAR_MOMENTUM_RATE * REFERENCE_MASS_KG  # self._amat is per kg of body mass (see above)
 
         def evaluate(xx):
             c, tl, yb = unpack(xx)
-            r, jq, fr = self._constraint_rows(self.poses(c, tl))
+            r, jq, fr = self._constraint_rows(self.poses(c, tl), cols)
             # the y COM rows are last: shift by the free mean height
             r[-ny:] -= _W_COM * (yb - self.com_mean_used)
             # COM acceleration rows: the total ground force is m (g + COM''), so the COM must
@@ -636,31 +643,62 @@ class _Fit:
             # Whole-body angular momentum about the COM stays small in walking (Herr & Popovic
             # 2008): its rate about the horizontal axes (which would move the CoP) is penalised.
             qd = qd_known.copy()
-            qd[:, self.ui] = b1 @ c.T
-            qd[:, self.ci["pelvis_tx"]] += self.t.stride_length / 100.0 / self.slope_x * dp_dt
+            qd[:, ui_c] = b1 @ c.T
+            qd[:, cols.index(self.ci["pelvis_tx"])] += self.t.stride_length / 100.0 / self.slope_x * dp_dt
             ldot = d1 @ np.einsum("fci,fc->fi", self._amat, qd)
             el = w_l * ldot[:, [0, 2]]
             ra = np.concatenate([ea.T.ravel(), el.T.ravel()])
             cost = float(r @ r + ra @ ra + xx @ a_const @ xx - 2.0 * g_ref @ xx + c_ref)
             return (r, jq, fr, ra, self._jcom_grid.copy(), self._amat.copy()), cost
 
-        def jacobian(state):
-            r, jq, fr, ra, jc, am = state
-            jx = np.einsum("ru,rb->rub", jq[:, self.ui], self.basis[fr]).reshape(r.size, nu * nb)
-            jy = np.zeros(r.size)
-            jy[-ny:] = -_W_COM
-            jx = np.hstack([jx, jq[:, [tilt_i]], jy[:, None]])
+        def dense_rows(state):
+            """The COM-acceleration and angular-momentum-rate rows of the Jacobian (each mixes frames)."""
+            _, _, _, _, jc, am = state
             blocks = []
             # sum_f d[r, f] j[f, u] basis[f, b] as one matrix product (a three-operand einsum
             # loops over all four indices: 90 % of the fit's time before)
             for k in range(3):
-                ja = d2 @ (jc[:, self.ui, k][:, :, None] * self.basis[:, None, :]).reshape(ny, nu * nb)
-                jt = d2 @ jc[:, tilt_i, k]
+                ja = d2 @ (jc[:, ui_c, k][:, :, None] * self.basis[:, None, :]).reshape(ny, nu * nb)
+                jt = d2 @ jc[:, tilt_c, k]
                 blocks.append(_W_COM_ACCELERATION * np.hstack([ja, jt[:, None], np.zeros((ny, 1))]))
             for k in (0, 2):  # L depends on q too; its q-derivative is left out (Gauss–Newton)
-                jl = d1 @ (am[:, self.ui, k][:, :, None] * b1[:, None, :]).reshape(ny, nu * nb)
+                jl = d1 @ (am[:, ui_c, k][:, :, None] * b1[:, None, :]).reshape(ny, nu * nb)
                 blocks.append(w_l * np.hstack([jl, np.zeros((ny, 2))]))
-            return np.vstack([jx] + blocks), np.concatenate([r, ra])
+            return np.vstack(blocks)
+
+        def jacobian(state):
+            """The whole Jacobian and residual vector (the definition normal_equations is checked against)."""
+            r, jq, fr, ra, _, _ = state
+            jx = np.einsum("ru,rb->rub", jq[:, ui_c], self.basis[fr]).reshape(r.size, nu * nb)
+            jy = np.zeros(r.size)
+            jy[-ny:] = -_W_COM
+            jx = np.hstack([jx, jq[:, [tilt_c]], jy[:, None]])
+            return np.vstack([jx, dense_rows(state)]), np.concatenate([r, ra])
+
+        nu_nb = nu * nb
+        bb = (self.basis[:, :, None] * self.basis[:, None, :]).reshape(ny, nb * nb)
+
+        def normal_equations(state):
+            """J^T J and J^T r without forming the planted-foot and COM rows of J: each is
+            jq[row, unknowns] (x) basis[its frame] (a Kronecker product), so their share of J^T J is
+            the sum over frames of G_f (x) b_f b_f^T, G_f the sum of the frame's jq outer products
+            (the dense product took most of the fit's time)."""
+            r, jq, fr, ra, _, _ = state
+            a_u = jq[:, ui_c]
+            t = jq[:, tilt_c]
+            y = np.zeros(r.size)
+            y[-ny:] = -_W_COM
+            per_frame = sparse.csr_matrix((np.ones(r.size), (fr, np.arange(r.size))), shape=(ny, r.size))
+            g_f = per_frame @ (a_u[:, :, None] * a_u[:, None, :]).reshape(r.size, nu * nu)
+            a = np.empty((nx, nx))
+            a[:nu_nb, :nu_nb] = (g_f.T @ bb).reshape(nu, nu, nb, nb).transpose(0, 2, 1, 3).reshape(nu_nb, nu_nb)
+            for j, v in ((nu_nb, t), (nu_nb + 1, y)):
+                a[:nu_nb, j] = a[j, :nu_nb] = ((per_frame @ (a_u * v[:, None])).T @ self.basis).ravel()
+            a[nu_nb:, nu_nb:] = [[t @ t, t @ y], [y @ t, y @ y]]
+            g = np.concatenate([((per_frame @ (a_u * r[:, None])).T @ self.basis).ravel(), [t @ r, y @ r]])
+            dense = dense_rows(state)
+            return a + dense.T @ dense, g + dense.T @ ra
+
 
         for _strut_pass in range(2):
             self.com_mean_used = float(x[-1])
@@ -668,9 +706,9 @@ class _Fit:
             state, cost = evaluate(x)
             lam = 1e-3
             for _ in range(iterations):
-                jx, rr = jacobian(state)
-                a = jx.T @ jx + a_const
-                g = jx.T @ rr + a_const @ x - g_ref
+                jtj, jtr = normal_equations(state)
+                a = jtj + a_const
+                g = jtr + a_const @ x - g_ref
                 accepted = False
                 while lam < 1e8:
                     step = cho_solve(cho_factor(a + lam * np.diag(np.diag(a) + 1e-12)), -g)
@@ -687,6 +725,7 @@ class _Fit:
                 if improvement < _FIT_TOLERANCE:
                     break
         r = state[0]
+        self._final = (state, jacobian, normal_equations)  # the tests check the normal equations on it
         self.coef, self.tilt, self.com_mean = unpack(x)
         self.cost = cost
         self.residuals = r
