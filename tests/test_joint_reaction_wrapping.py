@@ -1,10 +1,11 @@
-"""The hip contact force against OpenSim's wrapped muscle paths (a known shortfall, measured).
+"""The hip contact force against OpenSim's wrapped muscle paths.
 
 A muscle pulls on the femur along its path where the path leaves the thigh. For a wrapping muscle
 that is the segment from the last tangent point on its wrap surface, not the straight line between
-its path points. hipsim's joint reaction (hipsim.dynamics.inverse.joint_reaction) takes the straight
-segment between path points, so with the full-body model's wrap cylinders (Rajagopal et al. 2016;
-Lai et al. 2017) it pulls iliopsoas, wrapped over the pelvic brim, in the wrong direction."""
+its path points: with the full-body model's wrap cylinders (Rajagopal et al. 2016; Lai et al. 2017)
+the straight segments turned iliopsoas's pull, wrapped over the pelvic brim, by 10-15 degrees at the
+default walk's late-stance peak (108 N and 128 N at its 603 N and 495 N), and gluteus maximus's by
+up to 16.1 degrees, before the joint reaction followed the wrapped paths."""
 from __future__ import annotations
 
 import numpy as np
@@ -34,13 +35,6 @@ def _opensim_pull(om, state, alias: str, inside: set[str]) -> np.ndarray:
     raise AssertionError(f"{alias}: the path does not cross into the thigh")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measured at 46 % of the default walk (the late-stance hip contact peak): the straight segments "
-    "turn iliopsoas's pull on the femur by 10.3 degrees (psoas) and 14.8 degrees (iliacus) from "
-    "OpenSim's wrapped path, errors of 108 N and 128 N at the walk's 603 N and 495 N (0.15 and 0.17 "
-    "body weights); adductor longus 1.1 degrees; over nine frames of the cycle the largest turn is 16.1 "
-    "degrees (gluteus maximus superior at 12 %). Not fixed yet: "
-    "the joint reaction kernel would have to walk each wrapped path's tangent points"))
 def test_wrapped_hip_muscles_pull_along_their_wrapped_paths(opensim, reference_dir):
     """At frames across the default walk, each wrapped hip muscle's pull on the right thigh (its
     share of joint_reaction at unit tension) is OpenSim's, to 0.01 degrees."""

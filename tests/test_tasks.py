@@ -154,7 +154,7 @@ def test_planar_lever_diagram_matches_pauwels_closed_form(stance):
     "measured with lai_uhlrich2023: lever ratio 2.08 (body-weight lever 9.5 cm, abductor lever 4.6 cm), "
     "abductor force 1.67 BW, joint force 2.47 BW: its MRI-based abductor paths (Lai et al. 2017; Uhlrich et "
     "al. 2022) give the abductors a longer lever than Pauwels' schematic, as the cadaver-based moment arms do "
-    "(docs/explanation/moment-arms.md); its 3D stance force (2.58 BW) lies in the measured range")))])
+    "(docs/explanation/moment-arms.md); its 3D stance force (2.57 BW) lies in the measured range")))])
 def test_lever_diagram_geometry_is_pauwels_like(name):
     """Pauwels (1976): the weight above the stance hip is about 5/6 of body weight, and
     the abductor lever is about a third of the body-weight lever; abductor force about 2 BW and

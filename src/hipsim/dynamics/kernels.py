@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from hipsim.model.kernels import body_kinematics, point_active, point_location, to_ground
+from hipsim.model.wrapping import cylinder_in_ground, path_elements, path_length_core, path_workspace_sizes
 
 
 @njit(cache=True)
@@ -141,18 +142,30 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, mp_body, mp_loc, mp
                          body_parent, gravity,
                          r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start, anc_coord,
                          pt_start, pt_kind, pt_body, pt_loc, pt_coord, pt_range, pt_fn,
-                         fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd):
+                         fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd,
+                         wc_body, wc_rot, wc_trans, wc_radius, wc_length, wc_axis, wc_sign, wc_active,
+                         pw_start, pw_cyl, pw_range, wrap_method):
     """Force (nf,3, ground) that the parent exerts on body ``child`` through their joint.
 
     Newton's law for the subtree S rooted at ``child``: the joint force equals
     sum_S m (a_com - g) - external forces on S - muscle forces on S, where a muscle acts on S
     at each path segment that crosses between S and the rest of the body, pulling its point
-    in S toward the point outside (muscle_force (nf, nm) in N, tension positive). ``mp_*`` are the
-    mass points: every body's centre of mass and the carried point masses (body, location, kg).
+    in S toward the point outside (muscle_force (nf, nm) in N, tension positive). A wrapping muscle
+    (the ``wc_*``/``pw_*`` arrays, :mod:`hipsim.model.wrapping`) pulls along its wrapped path: its
+    segments run between path points and the tangent points on its wrap cylinders, which belong to
+    the cylinders' bodies. ``mp_*`` are the mass points: every body's centre of mass and the carried
+    point masses (body, location, kg).
     """
     nf, nc = qs.shape
     nb = body_parent.shape[0]
     nm = pt_start.shape[0] - 1
+    maxp = 1
+    maxw = 1
+    for m in range(nm):
+        maxp = max(maxp, pt_start[m + 1] - pt_start[m])
+        maxw = max(maxw, pw_start[m + 1] - pw_start[m])
+    nwf, nwi = path_workspace_sizes(maxp, maxw)
+    no_coords = np.zeros(0, dtype=np.int64)
     inside = np.zeros(nb, dtype=np.bool_)
     for b in range(1, nb):
         cur = b
@@ -195,15 +208,25 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, mp_body, mp_loc, mp
                 f0 -= ex_force[f, e, 0]
                 f1 -= ex_force[f, e, 1]
                 f2 -= ex_force[f, e, 2]
+        gp = np.empty((maxp, 3))
+        dp = np.zeros((maxp, 1, 3))
+        pidx = np.empty(maxp, dtype=np.int64)
+        pbody = np.empty(maxp, dtype=np.int64)
+        ex = np.empty((maxp + 2 * maxw, 4))
+        cR = np.empty((maxw, 3, 3))
+        co = np.empty((maxw, 3))
+        cw = np.zeros((maxw, 1, 3))
+        dl = np.zeros(1)
+        wstatus = np.empty(maxw, dtype=np.int64)
+        wafter = np.empty(maxw, dtype=np.int64)
+        wfw = np.empty(nwf)
+        wiw = np.empty(nwi, dtype=np.int64)
         for mu in range(nm):
             fm = muscle_force[f, mu]
             if fm == 0.0:
                 continue
-            have = False
-            px = 0.0
-            py = 0.0
-            pz = 0.0
-            pin = False
+            # the path's active points in ground, then (for a wrapping muscle) its tangent points
+            n = 0
             for ip in range(pt_start[mu], pt_start[mu + 1]):
                 if not point_active(ip, qs[f], pt_kind, pt_coord, pt_range):
                     continue
@@ -211,29 +234,45 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, mp_body, mp_loc, mp
                                                      foff, fcnt, kx, ky, kb, kc, kd)
                 b = pt_body[ip]
                 s0, s1, s2 = to_ground(R, b, lx, ly, lz)
-                x = o[b, 0] + s0
-                y = o[b, 1] + s1
-                z = o[b, 2] + s2
-                nin = inside[b]
-                if have and nin != pin:
-                    # Segment crosses the boundary: pull the inside end toward the outside end.
-                    dx = px - x
-                    dy = py - y
-                    dz = pz - z
-                    if nin:
-                        sgn = 1.0
-                    else:
-                        sgn = -1.0
-                    ln = np.sqrt(dx * dx + dy * dy + dz * dz)
-                    if ln > 0.0:
-                        f0 -= sgn * fm * dx / ln
-                        f1 -= sgn * fm * dy / ln
-                        f2 -= sgn * fm * dz / ln
-                px = x
-                py = y
-                pz = z
-                pin = nin
-                have = True
+                gp[n, 0] = o[b, 0] + s0
+                gp[n, 1] = o[b, 1] + s1
+                gp[n, 2] = o[b, 2] + s2
+                pidx[n] = ip - pt_start[mu]
+                pbody[n] = b
+                n += 1
+            lo = pw_start[mu]
+            nw = pw_start[mu + 1] - lo
+            if nw > 0:
+                for k in range(nw):
+                    c = pw_cyl[lo + k]
+                    cylinder_in_ground(R, o, jw, jw, wc_body[c], wc_rot[c], wc_trans[c], no_coords, cR[k], co[k],
+                                       cw[k], cw[k])
+                path_length_core(n, nw, 0, gp, dp, pidx, pbody, pt_start[mu + 1] - pt_start[mu], False,
+                                 wrap_method, cR, co, cw, cw, pw_cyl, lo, wc_body, wc_radius, wc_length, wc_axis,
+                                 wc_sign, wc_active, pw_range, dl, wstatus, wafter, wfw, wiw)
+                ne = path_elements(n, nw, wrap_method, gp, wfw, wiw, ex, wc_body, pbody, pw_cyl, lo)
+            else:
+                for e in range(n):
+                    ex[e, 0] = gp[e, 0]
+                    ex[e, 1] = gp[e, 1]
+                    ex[e, 2] = gp[e, 2]
+                    ex[e, 3] = pbody[e]
+                ne = n
+            for e in range(1, ne):
+                pin = inside[int(ex[e - 1, 3])]
+                nin = inside[int(ex[e, 3])]
+                if nin == pin:
+                    continue
+                # Segment crosses the boundary: pull the inside end toward the outside end.
+                dx = ex[e - 1, 0] - ex[e, 0]
+                dy = ex[e - 1, 1] - ex[e, 1]
+                dz = ex[e - 1, 2] - ex[e, 2]
+                sgn = 1.0 if nin else -1.0
+                ln = np.sqrt(dx * dx + dy * dy + dz * dz)
+                if ln > 0.0:
+                    f0 -= sgn * fm * dx / ln
+                    f1 -= sgn * fm * dy / ln
+                    f2 -= sgn * fm * dz / ln
         out[f, 0] = f0
         out[f, 1] = f1
         out[f, 2] = f2

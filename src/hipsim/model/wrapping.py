@@ -964,6 +964,41 @@ def path_length_core(n, nw, nk, gp, dp, pidx, pbody, n_all, want_deriv, method, 
 
 
 @njit(cache=True)
+def path_elements(n, nw, method, gp, fw, iw, ex, cbody, pbody, cmap, wlo):
+    """After :func:`path_length_core` (same ``n``, ``nw``, ``method``, scratch ``fw``, ``iw``): the
+    path's elements in order, path points and the tangent points of the wraps in the path, written
+    to ``ex`` (at least n + 2 nw rows): ground location (columns 0-2) and body (column 3: the
+    point's ``pbody``, or the wrap cylinder's body ``cbody[cmap[wlo + w]]``), at the locations the
+    length was summed over (OpenSim's cached ones where it keeps them). Returns the count."""
+    m_max = n + 2 * nw
+    nwm = max(nw, 1)
+    i_ip = 2 * m_max + nwm
+    i_sv = i_ip + 3 * nwm
+    f_st = 12 * nwm
+    f_tg = 18 * nwm
+    use_stale = method != GEODESIC and nw >= 2
+    npath = n
+    for w in range(nw):
+        if iw[i_ip + w]:
+            npath += 2
+    for e in range(npath):
+        kind = iw[e]
+        ref = iw[m_max + e]
+        if kind < 0:
+            ex[e, 0] = gp[ref, 0]
+            ex[e, 1] = gp[ref, 1]
+            ex[e, 2] = gp[ref, 2]
+            ex[e, 3] = pbody[ref]
+        else:
+            fo = (f_st if use_stale and iw[i_sv + 2 * kind + ref] else f_tg) + 6 * kind + 3 * ref
+            ex[e, 0] = fw[fo]
+            ex[e, 1] = fw[fo + 1]
+            ex[e, 2] = fw[fo + 2]
+            ex[e, 3] = cbody[cmap[wlo + kind]]
+    return npath
+
+
+@njit(cache=True)
 def _remove_wrap_ws(w, iw, m_max, npath):
     """Take wrap w's two tangent points out of the path (kinds at iw[:m_max], refs after them)."""
     for j in range(npath):
