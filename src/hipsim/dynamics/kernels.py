@@ -174,6 +174,22 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, mp_body, mp_loc, mp
                 inside[b] = True
                 break
             cur = body_parent[cur]
+    # A muscle whose points and wrap surfaces all lie on one side of the joint never crosses it.
+    crosses = np.zeros(nm, dtype=np.bool_)
+    for mu in range(nm):
+        some_in = False
+        some_out = False
+        for ip in range(pt_start[mu], pt_start[mu + 1]):
+            if inside[pt_body[ip]]:
+                some_in = True
+            else:
+                some_out = True
+        for k in range(pw_start[mu], pw_start[mu + 1]):
+            if inside[wc_body[pw_cyl[k]]]:
+                some_in = True
+            else:
+                some_out = True
+        crosses[mu] = some_in and some_out
     out = np.zeros((nf, 3))
     g0 = gravity[0]
     g1 = gravity[1]
@@ -223,7 +239,7 @@ def joint_reaction_batch(qs, qds, qdds, child, muscle_force, mp_body, mp_loc, mp
         wiw = np.empty(nwi, dtype=np.int64)
         for mu in range(nm):
             fm = muscle_force[f, mu]
-            if fm == 0.0:
+            if fm == 0.0 or not crosses[mu]:
                 continue
             # the path's active points in ground, then (for a wrapping muscle) its tangent points
             n = 0
