@@ -547,6 +547,25 @@ def body_poses_batch(qs, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_
     return R, o, jw, jv
 
 
+@njit(cache=True)
+def pose_outputs(nf, nb, ns):
+    """Output arrays of a batch of body poses with ``ns`` Jacobian columns: R (nf, nb, 3, 3),
+    o (nf, nb, 3), jw and jv (nf, nb, ns, 3)."""
+    return np.empty((nf, nb, 3, 3)), np.empty((nf, nb, 3)), np.empty((nf, nb, ns, 3)), np.empty((nf, nb, ns, 3))
+
+
+@njit(cache=True, inline="always")
+def store_columns(f, sw, sj, cols, jw, jv):
+    """Copy the Jacobian columns ``cols`` of one pose (``sw``, ``sj``: (nb, nc, 3)) into frame ``f``
+    of ``jw``, ``jv`` (nf, nb, len(cols), 3)."""
+    for b in range(sw.shape[0]):
+        for t in range(cols.shape[0]):
+            c = cols[t]
+            for i in range(3):
+                jw[f, b, t, i] = sw[b, c, i]
+                jv[f, b, t, i] = sj[b, c, i]
+
+
 @njit(cache=True, parallel=True)
 def body_poses_columns_batch(qs, cols, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start,
                              anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd):
@@ -554,11 +573,7 @@ def body_poses_columns_batch(qs, cols, body_parent, r_pf, p_pf, r_bm, p_bm, ax_d
     (nf, nb, len(cols), 3): a solver that moves a few coordinates need not carry every column."""
     nf, nc = qs.shape
     nb = body_parent.shape[0]
-    ns = cols.shape[0]
-    R = np.empty((nf, nb, 3, 3))
-    o = np.empty((nf, nb, 3))
-    jw = np.empty((nf, nb, ns, 3))
-    jv = np.empty((nf, nb, ns, 3))
+    R, o, jw, jv = pose_outputs(nf, nb, cols.shape[0])
     chunk = 64
     for ch in prange((nf + chunk - 1) // chunk):
         # Every frame writes the same entries (anc_coord), so the scratch is zeroed once per chunk.
@@ -570,10 +585,5 @@ def body_poses_columns_batch(qs, cols, body_parent, r_pf, p_pf, r_bm, p_bm, ax_d
             body_kinematics(qs[f], True, body_parent, r_pf, p_pf, r_bm, p_bm, ax_dir, ax_fn, ax_coord, anc_start,
                             anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, R[f], o[f], sw, sj, sc, sv,
                             False, qs[f], qs[f], o[f], o[f], o[f])
-            for b in range(nb):
-                for t in range(ns):
-                    k = cols[t]
-                    for i in range(3):
-                        jw[f, b, t, i] = sw[b, k, i]
-                        jv[f, b, t, i] = sj[b, k, i]
+            store_columns(f, sw, sj, cols, jw, jv)
     return R, o, jw, jv

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from hipsim.model.kernels import body_kinematics
+from hipsim.model.kernels import body_kinematics, pose_outputs, store_columns
 
 
 @njit(cache=True)
@@ -50,6 +50,24 @@ def _solve_small(a, b, out):
     return True
 
 
+@njit(cache=True, inline="always")
+def _add_mass(w, b, l0, l1, l2, Rf, of, sw, sj, ix, sign, dcom):
+    """A mass ``w`` at (l0, l1, l2) in body ``b``: adds its pull on the centre of mass's derivatives
+    by the unknowns (coordinates ``ix`` times ``sign``) to ``dcom`` and returns w times its ground
+    position."""
+    r0 = Rf[b, 0, 0] * l0 + Rf[b, 0, 1] * l1 + Rf[b, 0, 2] * l2
+    r1 = Rf[b, 1, 0] * l0 + Rf[b, 1, 1] * l1 + Rf[b, 1, 2] * l2
+    r2 = Rf[b, 2, 0] * l0 + Rf[b, 2, 1] * l1 + Rf[b, 2, 2] * l2
+    for k in range(ix.shape[0]):
+        c = ix[k]
+        ws = w * sign[k]
+        w0, w1, w2 = sw[b, c, 0], sw[b, c, 1], sw[b, c, 2]
+        dcom[k, 0] += ws * (sj[b, c, 0] + w1 * r2 - w2 * r1)
+        dcom[k, 1] += ws * (sj[b, c, 1] + w2 * r0 - w0 * r2)
+        dcom[k, 2] += ws * (sj[b, c, 2] + w0 * r1 - w1 * r0)
+    return w * (of[b, 0] + r0), w * (of[b, 1] + r1), w * (of[b, 2] + r2)
+
+
 @njit(cache=True, parallel=True)
 def balance_batch(q0, x0, ix, sign, cols, ahead, body_w, total_m, pm_body, pm_loc, pm_mass, talus, calcn, toes, up,
                   pitch_only, tol, max_iter,
@@ -76,10 +94,7 @@ def balance_batch(q0, x0, ix, sign, cols, ahead, body_w, total_m, pm_body, pm_lo
     nres = 3 if pitch_only else 5
     x = x0.copy()
     done = np.zeros(n, dtype=np.bool_)
-    R = np.zeros((n, nb, 3, 3))
-    o = np.zeros((n, nb, 3))
-    jw = np.zeros((n, nb, ns, 3))
-    jv = np.zeros((n, nb, ns, 3))
+    R, o, jw, jv = pose_outputs(n, nb, ns)
     chunk = 32
     for ch in prange((n + chunk - 1) // chunk):
         q = np.empty(nc)
@@ -95,8 +110,6 @@ def balance_batch(q0, x0, ix, sign, cols, ahead, body_w, total_m, pm_body, pm_lo
         jtj = np.empty((nk, nk))
         jtr = np.empty(nk)
         step = np.empty(nk)
-        rc = np.empty(3)
-        r = np.empty(3)
         for f in range(ch * chunk, min(n, (ch + 1) * chunk)):
             for it in range(max_iter):
                 for c in range(nc):
@@ -113,37 +126,18 @@ def balance_batch(q0, x0, ix, sign, cols, ahead, body_w, total_m, pm_body, pm_lo
                         dcom[k, i] = 0.0
                 for b in range(nb):
                     w = body_w[f, b]
-                    if w == 0.0:
-                        continue
-                    for i in range(3):
-                        rc[i] = (Rf[b, i, 0] * body_com[b, 0] + Rf[b, i, 1] * body_com[b, 1]
-                                 + Rf[b, i, 2] * body_com[b, 2])
-                    com0 += w * (of[b, 0] + rc[0])
-                    com1 += w * (of[b, 1] + rc[1])
-                    com2 += w * (of[b, 2] + rc[2])
-                    for k in range(nk):
-                        c = ix[k]
-                        s = sign[k]
-                        w0, w1, w2 = sw[b, c, 0], sw[b, c, 1], sw[b, c, 2]
-                        dcom[k, 0] += w * s * (sj[b, c, 0] + w1 * rc[2] - w2 * rc[1])
-                        dcom[k, 1] += w * s * (sj[b, c, 1] + w2 * rc[0] - w0 * rc[2])
-                        dcom[k, 2] += w * s * (sj[b, c, 2] + w0 * rc[1] - w1 * rc[0])
+                    if w != 0.0:
+                        c0, c1, c2 = _add_mass(w, b, body_com[b, 0], body_com[b, 1], body_com[b, 2], Rf, of, sw, sj,
+                                               ix, sign, dcom)
+                        com0 += c0
+                        com1 += c1
+                        com2 += c2
                 for p in range(npm):
-                    b = pm_body[p]
-                    w = pm_mass[p, f]
-                    for i in range(3):
-                        r[i] = (Rf[b, i, 0] * pm_loc[p, f, 0] + Rf[b, i, 1] * pm_loc[p, f, 1]
-                                + Rf[b, i, 2] * pm_loc[p, f, 2])
-                    com0 += w * (of[b, 0] + r[0])
-                    com1 += w * (of[b, 1] + r[1])
-                    com2 += w * (of[b, 2] + r[2])
-                    for k in range(nk):
-                        c = ix[k]
-                        s = sign[k]
-                        w0, w1, w2 = sw[b, c, 0], sw[b, c, 1], sw[b, c, 2]
-                        dcom[k, 0] += w * s * (sj[b, c, 0] + w1 * r[2] - w2 * r[1])
-                        dcom[k, 1] += w * s * (sj[b, c, 1] + w2 * r[0] - w0 * r[2])
-                        dcom[k, 2] += w * s * (sj[b, c, 2] + w0 * r[1] - w1 * r[0])
+                    c0, c1, c2 = _add_mass(pm_mass[p, f], pm_body[p], pm_loc[p, f, 0], pm_loc[p, f, 1],
+                                           pm_loc[p, f, 2], Rf, of, sw, sj, ix, sign, dcom)
+                    com0 += c0
+                    com1 += c1
+                    com2 += c2
                 mt = total_m[f]
                 com0 /= mt
                 com2 /= mt
@@ -200,9 +194,5 @@ def balance_batch(q0, x0, ix, sign, cols, ahead, body_w, total_m, pm_body, pm_lo
                     o[f, b, i] = of[b, i]
                     for j in range(3):
                         R[f, b, i, j] = Rf[b, i, j]
-                for t2 in range(ns):
-                    c = cols[t2]
-                    for i in range(3):
-                        jw[f, b, t2, i] = sw[b, c, i]
-                        jv[f, b, t2, i] = sj[b, c, i]
+            store_columns(f, sw, sj, cols, jw, jv)
     return x, done, R, o, jw, jv
