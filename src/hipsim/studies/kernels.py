@@ -120,23 +120,21 @@ def balance_batch(q0, x0, ix, sign, cols, ahead, body_w, total_m, pm_body, pm_lo
                                 anc_coord, fkind, fa, fb, foff, fcnt, kx, ky, kb, kc, kd, Rf, of, sw, sj, sc, sv,
                                 False, q, q, of, of, of)
                 # centre of mass and its derivatives by the unknowns
-                com0 = com1 = com2 = 0.0
+                com0 = com2 = 0.0  # the balance needs the centre of mass's x and z only
                 for k in range(nk):
                     for i in range(3):
                         dcom[k, i] = 0.0
                 for b in range(nb):
                     w = body_w[f, b]
                     if w != 0.0:
-                        c0, c1, c2 = _add_mass(w, b, body_com[b, 0], body_com[b, 1], body_com[b, 2], Rf, of, sw, sj,
+                        c0, _, c2 = _add_mass(w, b, body_com[b, 0], body_com[b, 1], body_com[b, 2], Rf, of, sw, sj,
                                                ix, sign, dcom)
                         com0 += c0
-                        com1 += c1
                         com2 += c2
                 for p in range(npm):
-                    c0, c1, c2 = _add_mass(pm_mass[p, f], pm_body[p], pm_loc[p, f, 0], pm_loc[p, f, 1],
+                    c0, _, c2 = _add_mass(pm_mass[p, f], pm_body[p], pm_loc[p, f, 0], pm_loc[p, f, 1],
                                            pm_loc[p, f, 2], Rf, of, sw, sj, ix, sign, dcom)
                     com0 += c0
-                    com1 += c1
                     com2 += c2
                 mt = total_m[f]
                 com0 /= mt
