@@ -8,16 +8,17 @@
   in a loop (one stance per call, so two calls make one sample); ``batched_speedup`` is the ratio
   of samples per second, batched against looped.
 * ``gait_samples_per_s_per_core``: a gait study (the shipped trendelenburg_gait scenario over body
-  mass) evaluated sample by sample: gait is not batched, each sample solves its scenario and its
-  baseline walk (hipsim.studies.evaluate's slow path). Every timed sample has a body mass of its
-  own, so none reuses another's baseline (``gait_baselines_solved`` counts the baselines solved
-  while timing: one per sample); the walking kinematics do not depend on body mass, so the
-  samples share the two fitted walks of the warm-up sample (``gait_fits_solved``: fits solved
-  while timing, 0). ``gait_cpu_s_per_sample``: this process's CPU seconds per gait sample, all
-  its threads counted (less sensitive to other processes' load).
+  mass) evaluated in one chunk of ``--gait-samples`` samples (hipsim.studies.evaluate's walking
+  path): samples that differ only in body mass and muscle strengths share their solved walks
+  (scenario and baseline), put in their own mass and strengths, and solve static optimisation
+  for all their frames in one batch. Every timed sample has a body mass of its own;
+  ``gait_walks_solved`` counts the shared walks solved while timing (0: the warm-up sample's
+  two serve them all). ``gait_cpu_s_per_sample``: this process's CPU seconds per gait sample,
+  all its threads counted (less sensitive to other processes' load).
 * ``gait_refit_samples_per_s_per_core``: the same over body mass *and* height, so that every
-  sample fits its two walks anew (``gait_refit_fits_solved``, two per sample): the cost of a
-  walking sample of a new body shape.
+  sample fits and solves its two walks anew (``gait_refit_walks_solved``, two per sample; the
+  walking fits solved, ``gait_refit_fits_solved``): the cost of a walking sample of a new body
+  shape.
 
 The in-process figures (stance, unbatched, gait) run on one numba thread and one OpenBLAS thread
 (hipsim.studies.engine.one_blas_thread), as each Dask worker does: per core, and not slowed by
@@ -191,13 +192,12 @@ def _in_process(args: argparse.Namespace) -> dict:
             gev = Evaluator.build(gspec)
             gdesign = design_matrix(gspec)
             evaluate_chunk(gspec, gev, gdesign, 0, 1)  # warm-up
-            solved, fitted = gev.baselines_solved, set(fits)
+            solved, fitted = gev.walks_solved, set(fits)
             t, cpu = time.perf_counter(), time.process_time()
             evaluate_chunk(gspec, gev, gdesign, 1, 1 + n)
             out[f"{prefix}_samples_per_s_per_core"] = n / (time.perf_counter() - t)
             out[f"{prefix}_cpu_s_per_sample"] = (time.process_time() - cpu) / n
-            if prefix == "gait":
-                out["gait_baselines_solved"] = gev.baselines_solved - solved
+            out[f"{prefix}_walks_solved"] = gev.walks_solved - solved
             out[f"{prefix}_fits_solved"] = len(set(fits) - fitted)
     return out
 

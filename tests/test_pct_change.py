@@ -154,3 +154,20 @@ def test_hipsim_compare_prints_a_negligible_change_as_such(capsys, monkeypatch):
     assert float(left[4]) == 0.0 and 0.0 < float(left[5]) < 10.0  # A 0 N, B a few newtons
     assert left[-1] == "negl."
     assert "-100%" not in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=1, max_size=12), min_size=1, max_size=6).filter(
+    lambda rows: len({len(r) for r in rows}) == 1))
+def test_longest_cyclic_run_counts_like_walking_round_the_cycle(rows):
+    """hipsim.analysis.metrics._longest_runs (vectorised over muscles and samples) against walking
+    twice round each cycle and counting: a run may wrap from the last frame to the first, and
+    never exceeds the cycle."""
+    from hipsim.analysis.metrics import _longest_runs
+    got = _longest_runs(np.array(rows, dtype=bool))
+    for r, g in zip(rows, got, strict=True):
+        best = run = 0
+        for a in r + r:
+            run = run + 1 if a else 0
+            best = max(best, run)
+        assert g == min(best, len(r))

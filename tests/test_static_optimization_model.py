@@ -117,3 +117,25 @@ def test_weak_gluteus_medius_reserves_carry_exactly_the_deficit(model):
     big = res.reserves[:, 1] < -1.0  # where the deficit is large the weak muscles saturate
     assert big.sum() >= 4
     assert np.all(res.activations[np.ix_(big, gmed)] > 0.99)
+
+
+def test_a_posed_problem_with_scaled_forces_is_the_weakened_models_problem(model):
+    """Scaling a posed problem's maximum isometric forces (PosedProblem.with_force_scale, what a
+    study's walking path does per sample) solves as the weakened model itself does in
+    static_optimization, and stacked problems solve as each one alone."""
+    from hipsim.optimize.static import PosedProblem, _select_coordinates, pose_problem, solve_posed
+    q, tau = stance_frames(model, 6)
+    rng = np.random.default_rng(7)
+    scale = rng.uniform(0.3, 1.6, (2, model.n_muscles))
+    sel = _select_coordinates(model, RIGHT_LEG)
+    posed = pose_problem(model, q, np.zeros_like(q), sel, passive=False)
+    stacked = PosedProblem.stack([posed.with_force_scale(s) for s in scale])
+    both = solve_posed(stacked, np.vstack([tau, tau]), np.ones(model.n_muscles), np.ones(len(sel)), 2.0)
+    for k, s in enumerate(scale):
+        weak = model.with_strength({n: float(f) for n, f in zip(model.muscle_names, s, strict=True)})
+        want = static_optimization(weak, q, tau, coordinates=RIGHT_LEG, passive=False)
+        rows = slice(6 * k, 6 * (k + 1))
+        assert want.status.converged.all() and both.status.converged[rows].all()
+        np.testing.assert_allclose(both.muscle_forces[rows], want.muscle_forces, rtol=1e-7, atol=1e-6)
+        np.testing.assert_allclose(both.activations[rows], want.activations, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(both.reserves[rows], want.reserves, rtol=1e-7, atol=1e-9)

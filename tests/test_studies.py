@@ -339,7 +339,7 @@ scenario = "trendelenburg_gait"
 seed = 3
 [design]
 type = "monte_carlo"
-samples = 3
+samples = 4
 [[parameters]]
 key = "subject.mass_kg"
 low = 55
@@ -348,45 +348,111 @@ high = 100
 key = "modifiers[0].drop_scale"
 low = 1.5
 high = 2.5
+[[parameters]]
+key = "strength.gluteus_medius"
+low = 0.4
+high = 1.0
+"""
+
+STANDING = """
+name = "standing_direct"
+scenario = "prolonged_standing"
+seed = 3
+[design]
+type = "monte_carlo"
+samples = 3
+[[parameters]]
+key = "subject.mass_kg"
+low = 55
+high = 100
+[[parameters]]
+key = "task.hold_s"
+low = 600
+high = 1800
+"""
+
+BAG_WALK = """
+name = "bag_walk_direct"
+scenario = "shoulder_bag_walk"
+seed = 3
+[design]
+type = "monte_carlo"
+samples = 3
+[[parameters]]
+key = "subject.mass_kg"
+low = 55
+high = 100
 """
 
 
+def _weakness(strength: float) -> str:
+    return (f'type = "weakness"\nmuscles = ["gluteus_medius"]\nside = "both"\nstrength = {strength!r}\n'
+            'compensation = "none"\n')
+
+
+def _direct_text(name: str, x: np.ndarray) -> str:
+    """Sample ``x`` of the GAIT or STANDING study written as the scenario file it stands for."""
+    from hipsim.scenarios.runner import resolve
+    text = resolve(name).read_text()
+    if name == "trendelenburg_gait":
+        mass, drop, strength = (float(v) for v in x)
+        text = text.replace("drop_scale = 2.0", f"drop_scale = {drop!r}")
+        # a model strength weakens the muscles of the scenario and of its baseline alike
+        text = text.replace("[baseline]", f"[[modifiers]]\n{_weakness(strength)}\n[baseline]\n"
+                            f"[[baseline.modifiers]]\n{_weakness(strength)}")
+    elif name == "prolonged_standing":
+        mass, hold = (float(v) for v in x)
+        text = text.replace("hold_s = 1800", f"hold_s = {hold!r}")
+    else:
+        mass = float(x[0])
+    return text + f"\n[subject]\nmass_kg = {mass!r}\n"
+
+
 @pytest.mark.slow
-def test_gait_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch):
-    """A walking study's rows against each sample's scenario file run directly (hipsim.run_scenario,
-    the walking cycles fitted afresh): equal within 1e-9 relative. Two samples share a body mass,
-    so the second reuses the first's baseline (solved once per distinct subject): that reuse is
-    exact, its baseline columns bit for bit those of the direct run."""
+@pytest.mark.parametrize("study, design, walks, solved", [
+    (GAIT, [[61.3, 2.2, 1.0], [61.3, 1.7, 0.5], [93.9, 2.2, 0.7], [75.0, 2.2, 0.45]], True, 3),
+    (BAG_WALK, [[61.3], [93.9], [61.3]], True, 3),
+    (STANDING, [[61.3, 1500.0], [61.3, 900.0], [93.9, 1500.0]], False, 2),
+], ids=["walking", "walking_with_a_bag", "standing"])
+def test_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch, study, design, walks, solved):
+    """A study's rows against each sample's scenario file run directly (hipsim.run_scenario, the
+    walking cycles fitted afresh): equal within 1e-9 relative.
+
+    Walking: samples 0, 2 and 3 differ only in body mass and gluteus medius strength, so they share
+    one solved scenario walk with their own mass and strengths put in (hipsim.studies.evaluate's
+    walking path); sample 1 has its own drop, and all four share the baseline walk: three walks
+    solved. With a carried bag the body mass changes the walk (the bag's share of the whole mass),
+    so only samples of equal mass share one: 2 scenario walks and 1 baseline walk (without the bag, mass
+    is shared again). Standing runs each sample as a scenario; its baseline depends on the body mass only
+    (the hold time is the scenario's), so sample 1 reuses sample 0's, bit for bit the direct run's."""
     import importlib
 
     import numba
-    from hipsim.scenarios.runner import resolve, run_scenario
+    from hipsim.scenarios.runner import run_scenario
     from hipsim.studies.engine import one_blas_thread
     from hipsim.studies.evaluate import Evaluator, evaluate_chunk
     from hipsim.studies.schema import read_study
     from hipsim.analysis.trigger_points import FACTOR_NAMES
-    f = tmp_path / "gait.toml"
-    f.write_text(GAIT)
+    f = tmp_path / "study.toml"
+    f.write_text(study)
     spec = read_study(f)
-    design = np.array([[61.3, 2.2], [61.3, 1.7], [93.9, 2.2]])
+    design = np.array(design)
     threads = numba.get_num_threads()
     numba.set_num_threads(1)  # a worker's threads, and both runs alike
     try:
         with one_blas_thread():
             ev = Evaluator.build(spec)
-            assert not ev.fast
+            assert not ev.fast and ev.walks == walks
             table = evaluate_chunk(spec, ev, design, 0, len(design))
-            assert ev.baselines_solved == 2
+            assert (ev.walks_solved if walks else ev.baselines_solved) == solved
             # the direct runs fit their walks anew (hipsim.motion exports a function of the module's name)
             ng = importlib.import_module("hipsim.motion.normative_gait")
             monkeypatch.setattr(ng, "_CACHE", {})
             monkeypatch.setattr(ng, "_FIT_CACHE", {})
             direct = []
-            text = resolve("trendelenburg_gait").read_text()
-            for i, (mass, drop) in enumerate(design):
+            for i, x in enumerate(design):
                 g = tmp_path / f"sample{i}.toml"
-                g.write_text(text.replace("drop_scale = 2.0", f"drop_scale = {float(drop)!r}")
-                             + f"\n[subject]\nmass_kg = {float(mass)!r}\n")
+                g.write_text(_direct_text(spec.scenario_path.stem, x))
                 direct.append(run_scenario(g))
     finally:
         numba.set_num_threads(threads)
@@ -410,12 +476,12 @@ def test_gait_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch):
                                        want * task.body_weight_n, rtol=1e-9, atol=0)
             assert (rows["status" + suffix] == ("ok" if np.all(task.solver_converged) else "not_converged")).all()
             assert (rows["beyond_muscles" + suffix] == bool(task.beyond_muscles)).all()
-        if i == 1:  # its baseline is sample 0's, reused: bit for bit the direct run's own
+        if i == 1 and not walks:  # its baseline is sample 0's, reused: bit for bit the direct run's own
             base = [c for c in numeric if c.endswith("_baseline")]
             np.testing.assert_array_equal(rows[base].to_numpy(float), met[base].to_numpy(float))
-    # the varied inputs reach the walk: the three samples differ
-    peaks = table.groupby("sample")["peak_force_n"].sum().to_numpy()
-    assert len(set(peaks)) == 3
+    # the varied inputs reach the task: the samples' daily loads differ
+    daily = table.groupby("sample")["impulse_per_day_ns"].sum().to_numpy()
+    assert len(set(daily)) == len({tuple(x) for x in design})
 
 
 def test_read_study_has_every_input_column(tmp_path):

@@ -182,21 +182,6 @@ class Exposure:
     bout_s: float
 
 
-def _runs_above(x: np.ndarray, level: float, cyclic: bool) -> int:
-    """Longest run of consecutive samples with x > level (wrapping around for a cycle)."""
-    above = x > level
-    if above.all():
-        return above.size
-    if cyclic:
-        k = int(np.argmin(above))  # start at a sample below the level so runs do not wrap
-        above = np.roll(above, -k)
-    best = run = 0
-    for a in above:
-        run = run + 1 if a else 0
-        best = max(best, run)
-    return best
-
-
 @lru_cache(maxsize=8)
 def everyday_peak_forces(model: Model) -> Mapping[str, float]:
     """Each muscle's peak force (N) in hipsim's built-in normal walk (:func:`hipsim.gait` with
@@ -241,65 +226,99 @@ def fibre_metrics(result: TaskResult, exposure: Exposure, muscles: Sequence[str]
     """
     m = result.model
     static = result.n_frames == 1
-    t = result.time if not static else np.array([0.0, exposure.duration_s])
-    span = float(t[-1] - t[0]) if not static else exposure.duration_s
+    span = float(result.time[-1] - result.time[0]) if not static else exposure.duration_s
     lengths = m.muscle_lengths(result.q)
     vel = m.lengthening_velocities(result.q, result.qdot)
     state = m.rigid_tendon_state(lengths, vel)
     norm_len = state.fiber_length / m.optimal_fiber_lengths
-    rows = []
     comp = dict(compression_kpa or {})
     everyday = everyday_peak_forces(m)
-    for base in muscles:
-        for side in ("r", "l"):
-            name = f"{base}_{side}"
-            i = m.muscle_index(name)
-            a = result.activations[:, i]
-            f = result.muscle_forces[:, i]
-            ff = result.fiber_forces[:, i]
-            nl = norm_len[:, i]
-            if static:
-                a2, f2, nl2 = np.repeat(a, 2), np.repeat(f, 2), np.repeat(nl, 2)
-                impulse = float(f[0]) * span
-                work = 0.0
-                unbroken = bool(a[0] > REST_ACTIVATION)  # active for the whole hold
-                sustained = exposure.bout_s if unbroken else 0.0
-            else:
-                a2, f2, nl2 = a, f, nl
-                impulse = float(np.trapezoid(f, t))
-                power = np.maximum(ff * state.fiber_velocity[:, i], 0.0)
-                work = float(np.trapezoid(power, t))
-                dt = span / max(len(t) - 1, 1)
-                run = _runs_above(a, REST_ACTIVATION, cyclic=True)
-                unbroken = run == len(a)  # never at rest in the cycle: the whole bout
-                sustained = exposure.bout_s if unbroken else run * dt
-            pcsa = m.pcsa[i]
-            short, stretch = float(np.mean(nl2 < SHORTENED)), float(np.mean(nl2 > STRETCHED))
-            rows.append({
-                "muscle": base, "side": side,
-                "peak_activation": float(a2.max()), "mean_activation": float(np.mean(a2)),
-                "peak_force_n": float(f2.max()), "mean_force_n": float(np.mean(f2)),
-                "peak_stress_kpa": float(ff.max() / pcsa / 1000.0),
-                "impulse_ns": impulse, "impulse_per_day_ns": impulse * exposure.repetitions_per_day,
-                "longest_sustained_s": float(sustained),
-                "sustained_bout_s": float(exposure.bout_s) if unbroken else 0.0,
-                "mean_norm_fiber_length": float(np.mean(nl2)),
-                "time_shortened_frac": short, "time_stretched_frac": stretch,
-                "time_held_shortened_frac": short if static else 0.0,
-                "time_held_stretched_frac": stretch if static else 0.0,
-                "lengthening_work_j": work, "lengthening_work_j_per_day": work * exposure.repetitions_per_day,
-                "compression_kpa_s": float(comp.get(name, 0.0)) * span * exposure.repetitions_per_day,
-                "held": static, "max_isometric_force_n": float(m.max_isometric_forces[i]), "pcsa_m2": float(pcsa),
-                "optimal_fiber_length_m": float(m.optimal_fiber_lengths[i]), "repetition_s": span,
-                "repetitions_per_day": float(exposure.repetitions_per_day), "bout_s": float(exposure.bout_s),
-                "everyday_peak_force_n": everyday[name],
-            })
-    df = pd.DataFrame(rows)
+    names = [f"{base}_{side}" for base in muscles for side in ("r", "l")]
+    idx = np.array([m.muscle_index(n) for n in names], dtype=np.int64)
+    met = fibre_metric_arrays(result.activations[:, idx].T, result.muscle_forces[:, idx].T,
+                              result.fiber_forces[:, idx].T, norm_len[:, idx].T, state.fiber_velocity[:, idx].T,
+                              result.time, m.pcsa[idx], exposure.repetitions_per_day, span, exposure.bout_s,
+                              np.array([float(comp.get(n, 0.0)) for n in names]), static)
+    cols: dict[str, object] = {"muscle": [b for b in muscles for _ in ("r", "l")], "side": ["r", "l"] * len(muscles)}
+    cols.update({k: met[k] for k in METRIC_COLUMNS})
+    cols.update({"held": static, "max_isometric_force_n": np.asarray(m.max_isometric_forces, dtype=float)[idx],
+                 "pcsa_m2": np.asarray(m.pcsa, dtype=float)[idx],
+                 "optimal_fiber_length_m": np.asarray(m.optimal_fiber_lengths, dtype=float)[idx],
+                 "repetition_s": span, "repetitions_per_day": float(exposure.repetitions_per_day),
+                 "bout_s": float(exposure.bout_s), "everyday_peak_force_n": [everyday[n] for n in names]})
+    df = pd.DataFrame(cols)
     bad = ~np.isfinite(df[list(METRIC_COLUMNS)].to_numpy())
     if bad.any():  # never hand on a NaN silently
         r, c = np.argwhere(bad)[0]
         raise FloatingPointError(f"metric {METRIC_COLUMNS[c]} of {df.muscle[r]}_{df.side[r]} is not finite")
     return df
+
+
+def _longest_runs(above: np.ndarray) -> np.ndarray:
+    """Per row of ``above`` (..., n) bool, the longest run of True, wrapping around (a cycle)."""
+    n = above.shape[-1]
+    rows = above.reshape(-1, n)
+    # Start each row at a sample below the level so that runs do not wrap.
+    k = np.argmin(rows, axis=1)
+    rolled = np.take_along_axis(rows, (k[:, None] + np.arange(n)) % n, axis=1)
+    best = np.zeros(rows.shape[0], dtype=np.int64)
+    run = np.zeros(rows.shape[0], dtype=np.int64)
+    for j in range(n):
+        run = np.where(rolled[:, j], run + 1, 0)
+        np.maximum(best, run, out=best)
+    best[rows.all(axis=1)] = n
+    return best.reshape(above.shape[:-1])
+
+
+def fibre_metric_arrays(activation: np.ndarray, force: np.ndarray, fiber_force: np.ndarray, norm_length: np.ndarray,
+                        fiber_velocity: np.ndarray, time: np.ndarray, pcsa_m2: ArrayLike,
+                        repetitions_per_day: ArrayLike, repetition_s: ArrayLike, bout_s: ArrayLike,
+                        compression_kpa: ArrayLike, held: bool) -> dict[str, np.ndarray]:
+    """The :data:`METRIC_COLUMNS` of :func:`fibre_metrics` as arrays, for any number of muscles and
+    runs at once: the time series are (..., n_frames) over ``time`` (s); ``pcsa_m2`` (m^2), the
+    exposure (repetitions per day, one repetition's duration and the longest bout, s) and the
+    external pressure (kPa) broadcast to the leading shape (...). ``held``: a static posture (one
+    frame held for ``repetition_s``). Definitions as in :func:`fibre_metrics`; an activation that is
+    not finite gives metrics that are not finite (the caller decides what that means)."""
+    a, f, ff, nl = activation, force, fiber_force, norm_length
+    lead = a.shape[:-1]
+    span = np.broadcast_to(np.asarray(repetition_s, dtype=float), lead)
+    per_day = np.broadcast_to(np.asarray(repetitions_per_day, dtype=float), lead)
+    bout = np.broadcast_to(np.asarray(bout_s, dtype=float), lead)
+    pcsa = np.broadcast_to(np.asarray(pcsa_m2, dtype=float), lead)
+    if held:
+        a0, f0, n0 = a[..., 0], f[..., 0], nl[..., 0]
+        impulse = f0 * span
+        work = np.zeros(lead)
+        unbroken = a0 > REST_ACTIVATION  # active for the whole hold
+        sustained = np.where(unbroken, bout, 0.0)
+        peak_a, mean_a, peak_f, mean_f, mean_nl = a0, a0, f0, f0, n0
+        short, stretch = (n0 < SHORTENED).astype(float), (n0 > STRETCHED).astype(float)
+    else:
+        t = np.asarray(time, dtype=float)
+        impulse = np.trapezoid(f, t, axis=-1)
+        work = np.trapezoid(np.maximum(ff * fiber_velocity, 0.0), t, axis=-1)
+        n = a.shape[-1]
+        dt = span / max(n - 1, 1)
+        run = _longest_runs(a > REST_ACTIVATION)
+        unbroken = run == n  # never at rest in the cycle: the whole bout
+        sustained = np.where(unbroken, bout, run * dt)
+        peak_a, mean_a = a.max(axis=-1), np.mean(a, axis=-1)
+        peak_f, mean_f, mean_nl = f.max(axis=-1), np.mean(f, axis=-1), np.mean(nl, axis=-1)
+        short, stretch = np.mean(nl < SHORTENED, axis=-1), np.mean(nl > STRETCHED, axis=-1)
+    zero = np.zeros(lead)
+    return {
+        "peak_activation": peak_a, "mean_activation": mean_a, "peak_force_n": peak_f, "mean_force_n": mean_f,
+        "peak_stress_kpa": ff.max(axis=-1) / pcsa / 1000.0,
+        "impulse_ns": impulse, "impulse_per_day_ns": impulse * per_day,
+        "longest_sustained_s": sustained, "sustained_bout_s": np.where(unbroken, bout, 0.0),
+        "mean_norm_fiber_length": mean_nl,
+        "time_shortened_frac": short, "time_stretched_frac": stretch,
+        "time_held_shortened_frac": short if held else zero, "time_held_stretched_frac": stretch if held else zero,
+        "lengthening_work_j": work, "lengthening_work_j_per_day": work * per_day,
+        "compression_kpa_s": np.broadcast_to(np.asarray(compression_kpa, dtype=float), lead) * span * per_day,
+    }
+
 
 
 #: Activation at which static optimisation has a muscle at its upper bound (1): its force cannot

@@ -38,7 +38,12 @@ REFERENCE_MASS_KG = 75.1646
 def moment_scale(subject: "Subject") -> float:
     """Factor on a joint moment capacity for ``subject`` relative to the gait2392 subject: the
     strength rule (force by mass^(2/3)) times the length rule (lever by height)."""
-    return (subject.mass_kg / REFERENCE_MASS_KG) ** (2.0 / 3.0) * (subject.height_m / REFERENCE_HEIGHT_M)
+    return force_scale(subject.mass_kg / REFERENCE_MASS_KG) * (subject.height_m / REFERENCE_HEIGHT_M)
+
+
+def force_scale(mass_ratio: float) -> float:
+    """Muscle force scale for a body mass ratio: mass^(2/3) (Hill 1950; Jaric 2002, module docstring)."""
+    return float(mass_ratio) ** (2.0 / 3.0)
 
 #: The subject's parameters (input limits: conventions spanning children to very large adults).
 SUBJECT_PARAMS: dict[str, Param] = {
@@ -106,7 +111,7 @@ def scale_spec(spec: ModelSpec, current: Subject, subject: Subject) -> ModelSpec
     scaling composes: scaling A to B and then to C equals scaling A to C."""
     s = subject.height_m / current.height_m
     m = subject.mass_kg / current.mass_kg
-    fs = m ** (2.0 / 3.0)
+    fs = force_scale(m)
     bodies = tuple(Body(b.name, b.mass * m, _v(b.mass_center, s), _v(b.inertia, m * s * s)) for b in spec.bodies)
     joints = []
     for j in spec.joints:

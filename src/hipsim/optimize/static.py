@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple, Sequence
 
@@ -448,7 +449,6 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     muscle_names = tuple(model.muscle_names)
     n_coords, n_mus = len(coord_names), len(muscle_names)
     sel = _select_coordinates(model, coordinates)
-    sel_names = tuple(coord_names[k] for k in sel)
     qa = _frames("q", q, n_coords, "one value per model coordinate")
     _check_pose_envelope(model, coord_names, qa)
     n_frames = qa.shape[0]
@@ -493,7 +493,54 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
                           f"a minimum activation needs exponent 2 (got {p!r}); use 0 with other criteria")
 
     # ---- geometry and muscle state (model engine), then the compiled solver.
+    posed = pose_problem(model, qa, qd, sel, physiology=physiology, passive=passive,
+                         opensim_millard_pennation=opensim_millard_pennation)
+    return solve_posed(posed, ta, w_all, r_opt, p, tolerance=tolerance, max_iterations=int(max_iterations),
+                       threads=threads, min_activation=a0)
+
+
+@dataclass(frozen=True)
+class PosedProblem:
+    """Static optimisation's problem at given poses, before any solving: the muscles' moment arms
+    about the selected coordinates (``arms``, (n_frames, n_muscles, n_selected), zero where a muscle
+    does not cross), the tendon force per unit activation (``f_act``), the passive force
+    (``f_pas``) and the cosine of pennation (``cos_a``), each (n_frames, n_muscles), and which
+    muscles take part. A model differing only in maximum isometric forces poses the same problem
+    with ``f_act`` scaled per muscle (:meth:`with_force_scale`): the force-length-velocity curves
+    are normalised by F0."""
+
+    model: Any
+    q: np.ndarray
+    arms: np.ndarray
+    f_act: np.ndarray
+    f_pas: np.ndarray
+    cos_a: np.ndarray
+    participating: np.ndarray
+    coordinate_names: tuple[str, ...]
+
+    def with_force_scale(self, scale: np.ndarray) -> "PosedProblem":
+        """The problem with every frame's maximum isometric forces times ``scale``, one factor per
+        muscle (n_muscles,) or per frame and muscle (n_frames, n_muscles)."""
+        return dataclasses.replace(self, f_act=self.f_act * scale, f_pas=self.f_pas * scale)
+
+    @staticmethod
+    def stack(parts: Sequence["PosedProblem"]) -> "PosedProblem":
+        """One problem with the frames of ``parts`` (same model and coordinates) one after another."""
+        first = parts[0]
+        def cat(k: str) -> np.ndarray:
+            return np.concatenate([getattr(x, k) for x in parts])
+        return dataclasses.replace(first, q=cat("q"), arms=cat("arms"), f_act=cat("f_act"), f_pas=cat("f_pas"),
+                                   cos_a=cat("cos_a"))
+
+
+def pose_problem(model: Any, qa: np.ndarray, qd: np.ndarray, sel: Sequence[int] | np.ndarray, physiology: bool = True,
+                 passive: bool = True, opensim_millard_pennation: bool = False) -> PosedProblem:
+    """The :class:`PosedProblem` of :func:`static_optimization` at poses ``qa`` moving at ``qd``
+    (validated (n_frames, n_coordinates) arrays) for the coordinates ``sel`` (indices)."""
+    n_frames = qa.shape[0]
+    n_mus, n_coords = len(model.muscle_names), len(model.coordinate_names)
     crossing = np.asarray(model.crossing, dtype=bool)
+    sel = list(sel)
     part = np.asarray(crossing[:, sel].any(axis=1))
     # One pass over the poses gives lengths and moment arms; dL/dt = -(arms . qdot).
     lmt_all, arms_all = model.lengths_and_moment_arms(qa)
@@ -512,6 +559,19 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         f_act = np.broadcast_to(f0, (n_frames, n_mus))
         f_pas = np.zeros((n_frames, n_mus))
         cos_a = np.ones((n_frames, n_mus))
+    names = tuple(model.coordinate_names)
+    return PosedProblem(model, qa, arms, f_act, f_pas, cos_a, part, tuple(names[k] for k in sel))
+
+
+def solve_posed(posed: PosedProblem, ta: np.ndarray, w_all: np.ndarray, r_opt: np.ndarray, p: float | str, *,
+                tolerance: float = 1e-9, max_iterations: int = 100, threads: int | None = None,
+                min_activation: float = 0.0) -> StaticOptimizationResult:
+    """Solve a :class:`PosedProblem` for the generalized forces ``ta`` (n_frames, n_selected):
+    the solving half of :func:`static_optimization` (its arguments already checked there)."""
+    model, qa = posed.model, posed.q
+    arms, f_act, f_pas, cos_a, part = posed.arms, posed.f_act, posed.f_pas, posed.cos_a, posed.participating
+    n_frames, n_mus = f_act.shape
+    coord_names = tuple(model.coordinate_names)
     rhs = ta - np.einsum("fij,fi->fj", arms, f_pas)
     idx = np.flatnonzero(part)
     moments = arms[:, idx, :] * f_act[:, idx, None]
@@ -532,7 +592,7 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
         sol = solve_minmax(moments, rhs, w, r_opt)
     else:
         sol = solve_arrays(moments, rhs, w, cost, p, tolerance=tolerance, max_iterations=int(max_iterations),
-                           threads=threads, min_activation=a0)
+                           threads=threads, min_activation=min_activation)
 
     acts = np.zeros((n_frames, n_mus))
     acts[:, idx] = sol["activations"]
@@ -560,5 +620,5 @@ def static_optimization(model: Any, q: Any, tau: Any, coordinates: Sequence[str]
     return StaticOptimizationResult(
         activations=acts, muscle_forces=tendon, fiber_forces=fiber, tendon_forces=tendon,
         passive_forces=f_pas, reserves=R, multipliers=sol["multipliers"],
-        objective=objective, status=status, muscle_names=muscle_names,
-        coordinate_names=sel_names, participating=part, exponent=p)
+        objective=objective, status=status, muscle_names=tuple(model.muscle_names),
+        coordinate_names=posed.coordinate_names, participating=part, exponent=p)

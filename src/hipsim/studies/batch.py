@@ -51,7 +51,7 @@ from hipsim.model.scaling import REFERENCE_HEIGHT_M, REFERENCE_MASS_KG, Subject
 from hipsim.muscles.passive_joints import passive_joint_moments
 from hipsim.optimize import DEFAULT_COORDINATES, solve_arrays
 from hipsim.studies.kernels import balance_batch
-from hipsim.tasks.result import RESERVE_LIMIT_FRACTION, RESERVE_LIMIT_NM, RESERVE_SLACK_NM
+from hipsim.tasks.result import reserves_beyond
 from hipsim.tasks.stance import Load, _foot_span, point_masses_for
 
 #: Stance angles of :func:`hipsim.single_leg_stance`, in degrees.
@@ -325,9 +325,7 @@ def stance_batch(model: Model, inp: StanceInputs, threads: int | None = None) ->
     res_abs = np.abs(sol["reserves"])
     out.max_reserve_nm[rows] = res_abs.max(axis=1)
     # hipsim.tasks.result.assess_feasibility's rule, per sample
-    over = (res_abs > RESERVE_LIMIT_NM) | ((res_abs > RESERVE_SLACK_NM)
-                                           & (res_abs > RESERVE_LIMIT_FRACTION * np.abs(net)))
-    out.beyond_muscles[rows] = over.any(axis=1)
+    out.beyond_muscles[rows] = reserves_beyond(sol["reserves"], net).any(axis=1)
     bad = rows[~conv]
     status[bad] = STATUS_NOT_CONVERGED
     for b in (out.activations, out.forces, out.fiber_forces, out.norm_fiber_length):

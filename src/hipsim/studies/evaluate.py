@@ -3,15 +3,17 @@
 Single-leg stance (the study's own fast path) runs every sample's scenario and baseline in one
 batched pass (:func:`hipsim.studies.batch.stance_batch`), each distinct set of stance inputs once
 (a Saltelli design repeats the baseline of each base sample in the row that varies only the
-scenario's load). Other tasks (gait, standing, sitting),
-and a stance with a searched compensation, run each sample as a scenario, as
-:func:`hipsim.scenarios.runner.run_scenario` does: a Python loop, correct and much slower. There
-the baseline is solved once per distinct set of baseline inputs (subject, task values, baseline
-modifiers, strengths) and reused by every later sample that shares them (an exact key: see
-:func:`_baseline_key`). A walking sample of a new body shape spends most of its time fitting the
-keypoint walk (:mod:`hipsim.motion.gait_fit`) for the scenario and for the baseline; the fit does
-not depend on body mass, so samples that differ only in mass share it
-(:func:`hipsim.motion.normative_gait`).
+scenario's load). Walking without a compensation search takes the walking path
+(:meth:`Evaluator._walks`): samples whose walks differ only in body mass and muscle strengths share
+one solved walk (its kinematics and per-kilogram ground reactions are the same, so its inverse
+dynamics scale with body mass; :func:`hipsim.motion.normative_gait` fits the walk per kilogram), put
+in their own masses and strengths, and solve static optimisation for all their frames in one batch.
+Other tasks (standing, sitting, exercises) and compensation searches run each sample as a
+scenario, as :func:`hipsim.scenarios.runner.run_scenario` does: a Python loop, correct and much
+slower. There the baseline is solved once per distinct set of baseline inputs (subject, task
+values, baseline modifiers, strengths) and reused by every later sample that shares them (an exact
+key: see :func:`_baseline_key`). Every path gives the rows each sample's own scenario file gives
+(tests/test_studies.py, to 1e-9 relative).
 
 Columns: ``sample``; one column per parameter (named by its key); ``muscle`` (the fibre group),
 ``side``; ``status`` and ``status_baseline`` (``ok`` or why a sample has no result: its metrics
@@ -27,13 +29,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from hipsim.analysis.metrics import (METRIC_COLUMNS, REST_ACTIVATION, SHORTENED, STRETCHED, change_floor, compare,
-                                     fibre_metrics)
+from hipsim.analysis.metrics import METRIC_COLUMNS, Exposure, change_floor, compare, fibre_metric_arrays, fibre_metrics
+from hipsim.dynamics.inverse import ExternalLoad, joint_reaction
+from hipsim.optimize.static import PosedProblem, pose_problem, solve_posed
 from hipsim.analysis.trigger_points import FACTOR_INDICES, FACTOR_NAMES, _ratio, _static_load, trigger_point_indices
 from hipsim.anatomy import FIBRE_GROUPS, MUSCLE_GROUPS
 from hipsim.errors import input_error
@@ -41,9 +44,9 @@ from hipsim.model import Model, load_model
 from hipsim.model.spec import ConditionalPathPoint, PathPoint
 from hipsim.scenarios.runner import PreparedScenario, _compensate, _exposure, _plan, _run_task, _weak_factors
 from hipsim.scenarios.schema import parse_scenario
-from hipsim.studies.batch import ANGLES, STATUS_OK, StanceInputs, batchable, stance_batch_unique
+from hipsim.studies.batch import ANGLES, STATUS_NOT_CONVERGED, STATUS_OK, StanceInputs, batchable, stance_batch_unique
 from hipsim.studies.schema import Parameter, StudySpec
-from hipsim.tasks.result import TaskResult
+from hipsim.tasks.result import TaskResult, reserves_beyond
 
 SIDES = ("r", "l")
 #: Context columns the negligible-change floors need (hipsim.analysis.metrics.change_floor).
@@ -91,9 +94,16 @@ class Evaluator:
     model: Model
     prep: PreparedScenario
     fast: bool
+    #: Walking without a compensation search: every sample's walks come from shared solved walks
+    #: (:meth:`_walks`).
+    walks: bool = False
     #: Baselines solved so far on the slow path (a sample whose baseline inputs were seen reuses it).
     baselines_solved: int = 0
+    #: Walks solved so far on the walking path (samples that differ only in body mass and muscle
+    #: strengths share one).
+    walks_solved: int = 0
     _baselines: dict[tuple, tuple[pd.DataFrame, "_Solved"]] = field(default_factory=dict, repr=False)
+    _walk_cache: dict[tuple, "_Walk"] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, spec: StudySpec) -> "Evaluator":
@@ -102,15 +112,21 @@ class Evaluator:
         comp = any(m.type == "weakness" and m.values["compensation"] != "none"
                    for m in prep.spec.modifiers + prep.spec.baseline_modifiers)
         fast = prep.spec.task == "single_leg_stance" and not comp and batchable(prep.model)
+        walks = prep.spec.task == "gait" and not comp
         if not fast and any(p.target.kind == "attachment_offset_mm" for p in spec.parameters):
             p = next(p for p in spec.parameters if p.target.kind == "attachment_offset_mm")
             raise input_error(spec.source, "parameters.key", p.key, "attachment offsets apply to single-leg stance "
                               "studies without a compensation search")
-        return cls(spec, prep.model, prep, fast)
+        return cls(spec, prep.model, prep, fast, walks)
 
     def evaluate(self, samples: np.ndarray, first: int) -> pd.DataFrame:
         """Rows for samples ``first`` .. ``first + len(samples) - 1`` of the design."""
-        table = self._fast(samples, first) if self.fast else self._slow(samples, first)
+        if self.fast:
+            table = self._fast(samples, first)
+        elif self.walks:
+            table = self._walks(samples, first)
+        else:
+            table = self._slow(samples, first)
         return table.reset_index(drop=True)
 
     # ------------------------------------------------------------------ fast path: batched stance
@@ -197,29 +213,61 @@ class Evaluator:
         scen, ex_s = self._case_inputs(samples, baseline=False)
         base, ex_b = self._case_inputs(samples, baseline=True)
         out = stance_batch_unique(model, _stack(scen, base), threads=1)
-        names = [f"{g}_{s}" for g in FIBRE_GROUPS for s in SIDES]
-        idx = np.array([model.muscle_index(m) for m in names])
-        k = len(names)
-        cols: dict[str, Any] = {"sample": np.repeat(index, k)}
-        for j, p in enumerate(self.spec.parameters):
-            cols[p.key] = np.repeat(samples[:, j], k)
-        cols["muscle"] = np.tile(np.repeat(np.array(FIBRE_GROUPS, dtype=object), 2), n)
-        cols["side"] = np.tile(np.array(SIDES * len(FIBRE_GROUPS), dtype=object), n)
-        cols["muscle_order"] = np.tile(np.repeat(np.arange(len(FIBRE_GROUPS)), 2), n)
-        cols["side_order"] = np.tile(np.arange(2), n * len(FIBRE_GROUPS))
+        idx = _group_muscles(model)
+        cases = {}
         for suffix, rows, ex in (("", slice(0, n), ex_s), ("_baseline", slice(n, 2 * n), ex_b)):
-            cols["status" + suffix] = np.repeat(out.status[rows], k)
-            cols["beyond_muscles" + suffix] = np.repeat(out.beyond_muscles[rows], k)
-            met = _held_metrics(model, out, rows, idx, ex["hold_s"], ex["holds_per_day"])
-            for c, v in met.items():
-                cols[c + suffix] = v
-            bw = out.body_weight_n[rows]
             hip = np.stack([np.linalg.norm(out.hip_contact[s][rows], axis=1) for s in SIDES], axis=1)  # (n, 2)
-            hip_rows = np.tile(hip, (1, len(FIBRE_GROUPS))).reshape(-1)
-            cols["hip_contact_force_n" + suffix] = hip_rows
-            cols["hip_contact_force_bw" + suffix] = hip_rows / np.repeat(bw, k)
-        df = pd.DataFrame(cols)
-        return _with_indices(df)
+            cases[suffix] = _Case(out.status[rows], out.beyond_muscles[rows],
+                                  _held_metrics(model, out, rows, idx, ex["hold_s"], ex["holds_per_day"]), hip,
+                                  out.body_weight_n[rows])
+        return _table(self.spec, samples, index, cases)
+
+    # ------------------------------------------------------------------ walking: shared solved walks
+    def _walks(self, samples: np.ndarray, first: int) -> pd.DataFrame:
+        """Walking samples from shared solved walks. A sample's walk (scenario or baseline) is the
+        shared walk of its group (same task values, modifiers and height: the same kinematics and
+        ground reactions per kilogram) with its own body mass and muscle strengths put in: the
+        inverse-dynamics moments and the muscle-free part of the hip reaction scale with body mass
+        (every segment's mass and inertia and the ground reactions do; hipsim.model.scaling), the
+        passive joint moments with :func:`~hipsim.model.scaling.moment_scale`, each muscle's
+        maximum isometric force by mass^(2/3) times its strength; static optimisation is then solved
+        for every sample's frames in one batch, and the muscle forces' part of the hip reaction
+        follows each sample's own forces along the shared paths. With carried loads the body mass
+        stays in the group (a load's share of the whole mass changes the walk's dynamics)."""
+        n = samples.shape[0]
+        model = self.model
+        preps = [self._prepared(samples[i]) for i in range(n)]
+        cases = {}
+        for suffix in ("", "_baseline"):
+            plans = [pr.plan if suffix == "" else pr.base_plan for pr in preps]
+            groups: dict[tuple, list[int]] = {}
+            for i, (pr, pl) in enumerate(zip(preps, plans, strict=True)):
+                groups.setdefault(_walk_key(pr, pl), []).append(i)
+            case = _Case.empty(n, len(FIBRE_GROUPS) * 2)
+            for key, rows in groups.items():
+                walk = self._walk(key, preps[rows[0]], plans[rows[0]])
+                mass = np.array([(preps[i].subject or model.subject).mass_kg for i in rows])
+                strength = np.ones((len(rows), model.n_muscles))
+                for j, i in enumerate(rows):
+                    for name, f in plans[i].strength.items():
+                        strength[j, model.muscle_index(name)] = f
+                case.put(np.asarray(rows), walk.solve(model.subject.mass_kg, mass, strength))
+            cases[suffix] = case
+        return _table(self.spec, samples, first + np.arange(n), cases).drop(columns=["muscle_order", "side_order"])
+
+    def _walk(self, key: tuple, prep: PreparedScenario, plan: Any) -> "_Walk":
+        """The shared walk of ``key`` (solved at ``prep``'s subject with full strength), kept."""
+        hit = self._walk_cache.get(key)
+        if hit is None:
+            full = dataclasses.replace(plan, strength={})
+            subject = prep.subject or prep.model.subject
+            res = _run_task(prep.model, prep.subject, prep.spec, full)
+            hit = _Walk.of(res, subject, _exposure(prep.spec, plan.kwargs, res), plan.compression_kpa)
+            self.walks_solved += 1
+            if len(self._walk_cache) >= _WALKS_KEPT:
+                self._walk_cache.pop(next(iter(self._walk_cache)))
+            self._walk_cache[key] = hit
+        return hit
 
     # ------------------------------------------------------------------ slow path: scenario by scenario
     def _slow(self, samples: np.ndarray, first: int) -> pd.DataFrame:
@@ -305,6 +353,195 @@ class Evaluator:
         return PreparedScenario(self.prep.path, spec, model, subject, base_plan, plan)
 
 
+#: Shared walks an evaluator keeps (oldest dropped first): a few MB each.
+_WALKS_KEPT = 16
+#: Samples whose walks are solved in one static-optimisation batch (bounds the memory of the
+#: stacked problem: about 0.7 MB per sample on the default model).
+_WALK_BLOCK = 32
+
+
+def _group_muscles(model: Model) -> np.ndarray:
+    """Model indices of the fibre groups' muscles in table order (group, then side r, l)."""
+    return np.array([model.muscle_index(f"{g}_{s}") for g in FIBRE_GROUPS for s in SIDES], dtype=np.int64)
+
+
+def _walk_key(prep: PreparedScenario, plan: Any) -> tuple:
+    """What a walk's kinematics and per-kilogram dynamics are computed from: the task and its
+    values, the height, the carried loads (and, with loads, the body mass), pressures and the
+    compensation; not the body mass alone nor the muscle strengths (see Evaluator._walks)."""
+    subject = prep.subject or prep.model.subject
+    mass = subject.mass_kg if plan.loads else None
+    return (prep.spec.task, subject.height_m, mass, _frozen(plan.kwargs), _frozen(list(plan.loads)),
+            _frozen(plan.compression_kpa), plan.compensation)
+
+
+@dataclass
+class _Case:
+    """One case (scenario or baseline) of a set of samples: per sample ``status``,
+    ``beyond_muscles``, peak hip contact force per side (``hip``, N, (n, 2)) and body weight (N),
+    and the fibre metrics flattened to rows (sample, fibre group muscle)."""
+
+    status: np.ndarray
+    beyond: np.ndarray
+    metrics: dict[str, np.ndarray]
+    hip: np.ndarray
+    body_weight_n: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int, k: int) -> "_Case":
+        cols = (*METRIC_COLUMNS, *CONTEXT)
+        return cls(np.full(n, STATUS_OK, dtype=object), np.zeros(n, dtype=bool),
+                   {c: np.full(n * k, np.nan) for c in cols}, np.full((n, 2), np.nan), np.full(n, np.nan))
+
+    def put(self, rows: np.ndarray, part: "_Case") -> None:
+        """Fill the samples ``rows`` from ``part`` (its samples in that order)."""
+        k = self.metrics["peak_force_n"].size // self.status.size
+        at = (rows[:, None] * k + np.arange(k)).reshape(-1)
+        self.status[rows] = part.status
+        self.beyond[rows] = part.beyond
+        self.hip[rows] = part.hip
+        self.body_weight_n[rows] = part.body_weight_n
+        for c, v in part.metrics.items():
+            self.metrics[c][at] = v
+
+
+def _table(spec: StudySpec, samples: np.ndarray, index: np.ndarray, cases: dict[str, _Case]) -> pd.DataFrame:
+    """The rows (sample, fibre group, side) of solved cases, with the trigger-point indices."""
+    n = samples.shape[0]
+    k = 2 * len(FIBRE_GROUPS)
+    cols: dict[str, Any] = {"sample": np.repeat(index, k)}
+    for j, p in enumerate(spec.parameters):
+        cols[p.key] = np.repeat(samples[:, j], k)
+    cols["muscle"] = np.tile(np.repeat(np.array(FIBRE_GROUPS, dtype=object), 2), n)
+    cols["side"] = np.tile(np.array(SIDES * len(FIBRE_GROUPS), dtype=object), n)
+    cols["muscle_order"] = np.tile(np.repeat(np.arange(len(FIBRE_GROUPS)), 2), n)
+    cols["side_order"] = np.tile(np.arange(2), n * len(FIBRE_GROUPS))
+    for suffix, case in cases.items():
+        cols["status" + suffix] = np.repeat(case.status, k)
+        cols["beyond_muscles" + suffix] = np.repeat(case.beyond, k)
+        for c, v in case.metrics.items():
+            cols[c + suffix] = v
+        hip_rows = np.tile(case.hip, (1, len(FIBRE_GROUPS))).reshape(-1)
+        cols["hip_contact_force_n" + suffix] = hip_rows
+        cols["hip_contact_force_bw" + suffix] = hip_rows / np.repeat(case.body_weight_n, k)
+    return _with_indices(pd.DataFrame(cols))
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """A walk solved once and shared by samples that differ from it only in body mass and muscle
+    strengths (Evaluator._walks): the solved task at full strength, its subject, the static
+    optimisation problem at its poses, the hip reaction with no muscle force per side, the fibre
+    lengths and velocities, the exposure and the fibre groups' external pressures."""
+
+    result: TaskResult
+    subject: Any
+    posed: PosedProblem
+    sel: np.ndarray
+    exponent: float | str
+    hip_without_muscles: dict[str, np.ndarray]
+    norm_length: np.ndarray
+    fiber_velocity: np.ndarray
+    exposure: Exposure
+    compression_kpa: np.ndarray
+
+    @classmethod
+    def of(cls, res: TaskResult, subject: Any, exposure: Exposure, compression: Mapping[str, float]) -> "_Walk":
+        m = res.model
+        sel = np.array([m.coordinate_index(c) for c in res.reserve_coordinates], dtype=np.int64)
+        posed = pose_problem(m, res.q, res.qdot, sel, passive=False)  # as hipsim.tasks.result.solve_task poses it
+        zero = np.zeros_like(res.muscle_forces)
+        hip0 = {s: joint_reaction(m, f"femur_{s}", res.q, zero, res.qdot, res.qddot, external=res.external_loads,
+                                  point_masses=res.point_masses) for s in SIDES}
+        lengths, arms = m.lengths_and_moment_arms(res.q)
+        vel = -np.einsum("fmc,fc->fm", arms, res.qdot)
+        st = m.rigid_tendon_state(lengths, vel)
+        idx = _group_muscles(m)
+        comp = np.array([float(compression.get(m.muscle_names[i], 0.0)) for i in idx])
+        return cls(res, subject, posed, sel, _gait_exponent(res), hip0,
+                   st.fiber_length / np.asarray(m.optimal_fiber_lengths), st.fiber_velocity, exposure, comp)
+
+    def solve(self, model_mass_kg: float, mass_kg: np.ndarray, strength: np.ndarray) -> _Case:
+        """The case for samples of body masses ``mass_kg`` (n,) and strengths (n, n_muscles), the
+        evaluator's model recording a subject of ``model_mass_kg`` (its forces scale from there)."""
+        from hipsim.model.scaling import Subject, force_scale, moment_scale
+        res = self.result
+        m = res.model
+        n, nf = mass_kg.size, res.q.shape[0]
+        k = mass_kg / self.subject.mass_kg
+        # F0 of each sample's scaled, weakened model relative to the shared walk's (hipsim.model.scaling)
+        own_f = force_scale(self.subject.mass_kg / model_mass_kg)
+        f_scale = np.array([force_scale(x / model_mass_kg) / own_f for x in mass_kg])
+        scale = f_scale[:, None] * strength
+        tau = k[:, None, None] * res.generalized_forces[None]
+        muscle_tau = tau
+        if res.passive_moments is not None:
+            own = moment_scale(self.subject)
+            ps = np.array([moment_scale(Subject.of_model(x, self.subject.height_m)) / own for x in mass_kg])
+            muscle_tau = tau - ps[:, None, None] * res.passive_moments[None]
+        ns = self.sel.size
+        acts = np.empty((n, nf, m.n_muscles))
+        forces = np.empty_like(acts)
+        fibers = np.empty_like(acts)
+        reserves = np.empty((n, nf, ns))
+        converged = np.empty(n, dtype=bool)
+        hip = {s: np.empty((n, nf, 3)) for s in SIDES}
+        reps = max(1, _WALK_BLOCK)
+        for a in range(0, n, reps):
+            b = min(n, a + reps)
+            posed = PosedProblem.stack([self.posed.with_force_scale(scale[i]) for i in range(a, b)])
+            so = solve_posed(posed, muscle_tau[a:b][:, :, self.sel].reshape(-1, ns), np.ones(m.n_muscles),
+                             np.ones(ns), self.exponent)
+            shape = (b - a, nf)
+            acts[a:b] = so.activations.reshape(*shape, -1)
+            forces[a:b] = so.muscle_forces.reshape(*shape, -1)
+            fibers[a:b] = so.fiber_forces.reshape(*shape, -1)
+            reserves[a:b] = so.reserves.reshape(*shape, -1)
+            converged[a:b] = so.status.converged.reshape(shape).all(axis=1)
+
+            ext = [ExternalLoad(e.body, force=_tiled(e.force, nf, b - a), point=_tiled(e.point, nf, b - a),
+                                torque=_tiled(e.torque, nf, b - a), label=e.label) for e in res.external_loads]
+            q, qd, qdd = (np.tile(v, (b - a, 1)) for v in (res.q, res.qdot, res.qddot))
+            for s in SIDES:
+                jr = joint_reaction(m, f"femur_{s}", q, so.muscle_forces, qd, qdd, external=ext,
+                                    point_masses=res.point_masses)
+                # the muscle-free part scales with body mass, the muscles' part is each sample's own
+                hip[s][a:b] = jr.reshape(*shape, 3) + (k[a:b] - 1.0)[:, None, None] * self.hip_without_muscles[s][None]
+        beyond = np.asarray(reserves_beyond(reserves, tau[:, :, self.sel]).any(axis=(1, 2)))
+        idx = _group_muscles(m)
+        f0 = np.asarray(m.max_isometric_forces)[None, idx] * scale[:, idx]  # (n, k)
+        from hipsim.model.model import SPECIFIC_TENSION_PA
+        ex = self.exposure
+        span = float(res.time[-1] - res.time[0])
+        tr = (0, 2, 1)
+        met = fibre_metric_arrays(acts[:, :, idx].transpose(tr), forces[:, :, idx].transpose(tr),
+                                  fibers[:, :, idx].transpose(tr), self.norm_length[None, :, idx].transpose(tr),
+                                  self.fiber_velocity[None, :, idx].transpose(tr), res.time, f0 / SPECIFIC_TENSION_PA,
+                                  ex.repetitions_per_day, span, ex.bout_s, self.compression_kpa[None, :], held=False)
+        shape2 = f0.shape
+        met.update({"max_isometric_force_n": f0, "pcsa_m2": f0 / SPECIFIC_TENSION_PA,
+                    "optimal_fiber_length_m": np.broadcast_to(np.asarray(m.optimal_fiber_lengths)[idx], shape2),
+                    "repetition_s": np.full(shape2, span),
+                    "repetitions_per_day": np.full(shape2, ex.repetitions_per_day),
+                    "bout_s": np.full(shape2, ex.bout_s)})
+        metrics = {c: np.asarray(np.broadcast_to(v, shape2), dtype=float).reshape(-1) for c, v in met.items()}
+        peak = np.stack([np.linalg.norm(hip[s], axis=2).max(axis=1) for s in SIDES], axis=1)
+        status = np.where(converged, STATUS_OK, STATUS_NOT_CONVERGED).astype(object)
+        return _Case(status, beyond, metrics, peak, k * res.body_weight_n)
+
+
+def _tiled(v: np.ndarray, nf: int, times: int) -> np.ndarray:
+    """A per-frame (nf, 3) array (or one row for all frames) repeated for ``times`` runs of the frames."""
+    return np.tile(np.broadcast_to(v, (nf, 3)), (times, 1))
+
+
+def _gait_exponent(res: TaskResult) -> float | str:
+    """The static optimisation exponent a walk was solved with (hipsim.gait's default unless given)."""
+    import inspect
+    from hipsim.tasks.gait import gait
+    return res.parameters.get("exponent", inspect.signature(gait).parameters["exponent"].default)
+
+
 #: Baselines an evaluator keeps (oldest dropped first): a study's distinct subjects in a chunk
 #: rarely exceed it, and each entry is one small table.
 _BASELINES_KEPT = 64
@@ -377,21 +614,11 @@ def _held_metrics(model: Model, out: Any, rows: slice, idx: np.ndarray, hold: np
     pcsa = f0 / SPECIFIC_TENSION_PA
     h = hold[:, None] * np.ones_like(a)
     d = per_day[:, None] * np.ones_like(a)
-    active = a > REST_ACTIVATION
-    short = (nl < SHORTENED).astype(float)
-    stretch = (nl > STRETCHED).astype(float)
-    sustained = np.where(active, h, 0.0)
-    met = {
-        "peak_activation": a, "mean_activation": a, "peak_force_n": f, "mean_force_n": f,
-        "peak_stress_kpa": ff / pcsa / 1000.0, "impulse_ns": f * h, "impulse_per_day_ns": f * h * d,
-        "longest_sustained_s": sustained, "sustained_bout_s": sustained, "mean_norm_fiber_length": nl,
-        "time_shortened_frac": short, "time_stretched_frac": stretch, "time_held_shortened_frac": short,
-        "time_held_stretched_frac": stretch, "lengthening_work_j": np.zeros_like(a),
-        "lengthening_work_j_per_day": np.zeros_like(a), "compression_kpa_s": np.zeros_like(a),
-        "max_isometric_force_n": f0, "pcsa_m2": pcsa,
-        "optimal_fiber_length_m": np.broadcast_to(np.asarray(model.optimal_fiber_lengths)[idx] * 1.0, a.shape),
-        "repetition_s": h, "repetitions_per_day": d, "bout_s": h,
-    }
+    met = fibre_metric_arrays(a[..., None], f[..., None], ff[..., None], nl[..., None], np.zeros_like(nl[..., None]),
+                              np.zeros(1), pcsa, d, h, h, 0.0, held=True)
+    met.update({"max_isometric_force_n": f0, "pcsa_m2": pcsa,
+                "optimal_fiber_length_m": np.broadcast_to(np.asarray(model.optimal_fiber_lengths)[idx] * 1.0, a.shape),
+                "repetition_s": h, "repetitions_per_day": d, "bout_s": h})
     bad = ~np.isfinite(a)
     for k in ("time_shortened_frac", "time_stretched_frac", "time_held_shortened_frac", "time_held_stretched_frac",
               "longest_sustained_s", "sustained_bout_s"):

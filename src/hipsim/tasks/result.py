@@ -126,6 +126,15 @@ def _where(time: np.ndarray, percent: np.ndarray | None, frame: int) -> str:
     return "" if time.shape[0] == 1 else f"at t = {time[frame]:.2f} s"
 
 
+def reserves_beyond(reserves: np.ndarray, net_moments: np.ndarray) -> np.ndarray:
+    """Where a reserve carries more than the muscles' share allows (same shape as ``reserves``,
+    any leading axes): above :data:`RESERVE_LIMIT_NM`, or above :data:`RESERVE_SLACK_NM` and
+    :data:`RESERVE_LIMIT_FRACTION` of the joint's net moment (``net_moments``, the same shape)."""
+    r = np.abs(reserves)
+    tau = np.abs(net_moments)
+    return (r > RESERVE_LIMIT_NM) | ((r > RESERVE_SLACK_NM) & (r > RESERVE_LIMIT_FRACTION * tau))
+
+
 def assess_feasibility(activations: np.ndarray, reserves: np.ndarray, reserve_coordinates: Sequence[str],
                        net_moments: np.ndarray, muscle_names: Sequence[str], time: np.ndarray,
                        percent: np.ndarray | None = None) -> Feasibility:
@@ -135,10 +144,11 @@ def assess_feasibility(activations: np.ndarray, reserves: np.ndarray, reserve_co
     frames: dict[str, int] = {}
     share: dict[str, float] = {}
     where: dict[str, str] = {}
+    beyond = reserves_beyond(reserves, net_moments)
     for j, c in enumerate(reserve_coordinates):
         r = np.abs(reserves[:, j])
         tau = np.abs(net_moments[:, j])
-        over = (r > RESERVE_LIMIT_NM) | ((r > RESERVE_SLACK_NM) & (r > RESERVE_LIMIT_FRACTION * tau))
+        over = beyond[:, j]
         if over.any():
             k = int(np.argmax(np.where(over, r, -1.0)))
             joints[c], frames[c] = float(r[k]), k
