@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", action="store_true", help="print one JSON object of the figures")
     ap.add_argument("--samples", type=int, default=4096, help="stance samples timed in one process")
     ap.add_argument("--loop", type=int, default=100, help="single_leg_stance calls timed (the unbatched peer)")
-    ap.add_argument("--gait-samples", type=int, default=10, help="gait samples timed (0 skips them)")
+    ap.add_argument("--gait-samples", type=int, default=64, help="gait samples timed, one chunk (0 skips them)")
     ap.add_argument("--gait-refit-samples", type=int, default=2,
                     help="gait samples of new body shapes timed (0 skips them)")
     ap.add_argument("--speedup-samples", type=int, default=1024,

@@ -463,69 +463,66 @@ class _Walk:
 
     def solve(self, model_mass_kg: float, mass_kg: np.ndarray, strength: np.ndarray) -> _Case:
         """The case for samples of body masses ``mass_kg`` (n,) and strengths (n, n_muscles), the
-        evaluator's model recording a subject of ``model_mass_kg`` (its forces scale from there)."""
+        evaluator's model recording a subject of ``model_mass_kg`` (its forces scale from there);
+        solved :data:`_WALK_BLOCK` samples at a time."""
         from hipsim.model.scaling import Subject, force_scale, moment_scale
-        res = self.result
-        m = res.model
-        n, nf = mass_kg.size, res.q.shape[0]
+        n = mass_kg.size
         k = mass_kg / self.subject.mass_kg
         # F0 of each sample's scaled, weakened model relative to the shared walk's (hipsim.model.scaling)
         own_f = force_scale(self.subject.mass_kg / model_mass_kg)
-        f_scale = np.array([force_scale(x / model_mass_kg) / own_f for x in mass_kg])
-        scale = f_scale[:, None] * strength
+        scale = np.array([force_scale(x / model_mass_kg) / own_f for x in mass_kg])[:, None] * strength
+        passive = np.zeros(n)
+        if self.result.passive_moments is not None:
+            own = moment_scale(self.subject)
+            passive = np.array([moment_scale(Subject.of_model(x, self.subject.height_m)) / own for x in mass_kg])
+        out = _Case.empty(n, 2 * len(FIBRE_GROUPS))
+        for a in range(0, n, _WALK_BLOCK):
+            rows = np.arange(a, min(n, a + _WALK_BLOCK))
+            out.put(rows, self._block(k[rows], scale[rows], passive[rows]))
+        return out
+
+    def _block(self, k: np.ndarray, scale: np.ndarray, passive: np.ndarray) -> _Case:
+        """Samples of body mass ``k`` times the walk's, maximum isometric forces ``scale`` (n,
+        n_muscles) times its own and passive joint moments ``passive`` times its own."""
+        res = self.result
+        m = res.model
+        n, nf, ns = k.size, res.q.shape[0], self.sel.size
         tau = k[:, None, None] * res.generalized_forces[None]
         muscle_tau = tau
         if res.passive_moments is not None:
-            own = moment_scale(self.subject)
-            ps = np.array([moment_scale(Subject.of_model(x, self.subject.height_m)) / own for x in mass_kg])
-            muscle_tau = tau - ps[:, None, None] * res.passive_moments[None]
-        ns = self.sel.size
-        acts = np.empty((n, nf, m.n_muscles))
-        forces = np.empty_like(acts)
-        fibers = np.empty_like(acts)
-        reserves = np.empty((n, nf, ns))
-        converged = np.empty(n, dtype=bool)
-        hip = {s: np.empty((n, nf, 3)) for s in SIDES}
-        reps = max(1, _WALK_BLOCK)
-        for a in range(0, n, reps):
-            b = min(n, a + reps)
-            posed = PosedProblem.stack([self.posed.with_force_scale(scale[i]) for i in range(a, b)])
-            so = solve_posed(posed, muscle_tau[a:b][:, :, self.sel].reshape(-1, ns), np.ones(m.n_muscles),
-                             np.ones(ns), self.exponent)
-            shape = (b - a, nf)
-            acts[a:b] = so.activations.reshape(*shape, -1)
-            forces[a:b] = so.muscle_forces.reshape(*shape, -1)
-            fibers[a:b] = so.fiber_forces.reshape(*shape, -1)
-            reserves[a:b] = so.reserves.reshape(*shape, -1)
-            converged[a:b] = so.status.converged.reshape(shape).all(axis=1)
-
-            ext = [ExternalLoad(e.body, force=_tiled(e.force, nf, b - a), point=_tiled(e.point, nf, b - a),
-                                torque=_tiled(e.torque, nf, b - a), label=e.label) for e in res.external_loads]
-            q, qd, qdd = (np.tile(v, (b - a, 1)) for v in (res.q, res.qdot, res.qddot))
-            for s in SIDES:
-                jr = joint_reaction(m, f"femur_{s}", q, so.muscle_forces, qd, qdd, external=ext,
-                                    point_masses=res.point_masses)
-                # the muscle-free part scales with body mass, the muscles' part is each sample's own
-                hip[s][a:b] = jr.reshape(*shape, 3) + (k[a:b] - 1.0)[:, None, None] * self.hip_without_muscles[s][None]
-        beyond = np.asarray(reserves_beyond(reserves, tau[:, :, self.sel]).any(axis=(1, 2)))
+            muscle_tau = tau - passive[:, None, None] * res.passive_moments[None]
+        posed = PosedProblem.stack([self.posed.with_force_scale(s) for s in scale])
+        so = solve_posed(posed, muscle_tau[:, :, self.sel].reshape(-1, ns), np.ones(m.n_muscles), np.ones(ns),
+                         self.exponent)
+        converged = so.status.converged.reshape(n, nf).all(axis=1)
+        beyond = np.asarray(reserves_beyond(so.reserves.reshape(n, nf, ns), tau[:, :, self.sel]).any(axis=(1, 2)))
+        ext = [ExternalLoad(e.body, force=_tiled(e.force, nf, n), point=_tiled(e.point, nf, n),
+                            torque=_tiled(e.torque, nf, n), label=e.label) for e in res.external_loads]
+        q, qd, qdd = (np.tile(v, (n, 1)) for v in (res.q, res.qdot, res.qddot))
+        peak = np.empty((n, 2))
+        for j, s in enumerate(SIDES):
+            jr = joint_reaction(m, f"femur_{s}", q, so.muscle_forces, qd, qdd, external=ext,
+                                point_masses=res.point_masses).reshape(n, nf, 3)
+            # the muscle-free part scales with body mass, the muscles' part is each sample's own
+            hip = jr + (k - 1.0)[:, None, None] * self.hip_without_muscles[s][None]
+            peak[:, j] = np.linalg.norm(hip, axis=2).max(axis=1)
         idx = _group_muscles(m)
         f0 = np.asarray(m.max_isometric_forces)[None, idx] * scale[:, idx]  # (n, k)
         from hipsim.model.model import SPECIFIC_TENSION_PA
         ex = self.exposure
         span = float(res.time[-1] - res.time[0])
-        tr = (0, 2, 1)
-        met = fibre_metric_arrays(acts[:, :, idx].transpose(tr), forces[:, :, idx].transpose(tr),
-                                  fibers[:, :, idx].transpose(tr), self.norm_length[None, :, idx].transpose(tr),
-                                  self.fiber_velocity[None, :, idx].transpose(tr), res.time, f0 / SPECIFIC_TENSION_PA,
-                                  ex.repetitions_per_day, span, ex.bout_s, self.compression_kpa[None, :], held=False)
-        shape2 = f0.shape
+
+        def series(x: np.ndarray) -> np.ndarray:  # (n * nf, n_muscles) -> (n, fibre group muscles, nf)
+            return x.reshape(n, nf, -1)[:, :, idx].transpose(0, 2, 1)
+        met = fibre_metric_arrays(series(so.activations), series(so.muscle_forces), series(so.fiber_forces),
+                                  self.norm_length[:, idx].T[None], self.fiber_velocity[:, idx].T[None], res.time,
+                                  f0 / SPECIFIC_TENSION_PA, ex.repetitions_per_day, span, ex.bout_s,
+                                  self.compression_kpa[None, :], held=False)
         met.update({"max_isometric_force_n": f0, "pcsa_m2": f0 / SPECIFIC_TENSION_PA,
-                    "optimal_fiber_length_m": np.broadcast_to(np.asarray(m.optimal_fiber_lengths)[idx], shape2),
-                    "repetition_s": np.full(shape2, span),
-                    "repetitions_per_day": np.full(shape2, ex.repetitions_per_day),
-                    "bout_s": np.full(shape2, ex.bout_s)})
-        metrics = {c: np.asarray(np.broadcast_to(v, shape2), dtype=float).reshape(-1) for c, v in met.items()}
-        peak = np.stack([np.linalg.norm(hip[s], axis=2).max(axis=1) for s in SIDES], axis=1)
+                    "optimal_fiber_length_m": np.asarray(m.optimal_fiber_lengths)[idx],
+                    "repetition_s": np.asarray(span), "repetitions_per_day": np.asarray(ex.repetitions_per_day),
+                    "bout_s": np.asarray(ex.bout_s)})
+        metrics = {c: np.asarray(np.broadcast_to(v, f0.shape), dtype=float).reshape(-1) for c, v in met.items()}
         status = np.where(converged, STATUS_OK, STATUS_NOT_CONVERGED).astype(object)
         return _Case(status, beyond, metrics, peak, k * res.body_weight_n)
 
