@@ -333,18 +333,13 @@ def test_scheduler_flag_runs_on_an_existing_cluster(tmp_path, client, capsys):
     assert len(client.scheduler_info()["workers"]) == 2  # the cluster is still there for others
 
 
-GAIT = """
-name = "gait_direct"
-scenario = "trendelenburg_gait"
-seed = 3
-[design]
-type = "monte_carlo"
-samples = 4
-[[parameters]]
-key = "subject.mass_kg"
-low = 55
-high = 100
-[[parameters]]
+def _direct_study(scenario: str, samples: int, extra: str = "") -> str:
+    """A Monte Carlo study of ``scenario`` over body mass (55-100 kg) and the ``extra`` parameters."""
+    return (f'name = "{scenario}_direct"\nscenario = "{scenario}"\nseed = 3\n[design]\ntype = "monte_carlo"\n'
+            f'samples = {samples}\n[[parameters]]\nkey = "subject.mass_kg"\nlow = 55\nhigh = 100\n{extra}')
+
+
+GAIT = _direct_study("trendelenburg_gait", 4, """[[parameters]]
 key = "modifiers[0].drop_scale"
 low = 1.5
 high = 2.5
@@ -352,37 +347,13 @@ high = 2.5
 key = "strength.gluteus_medius"
 low = 0.4
 high = 1.0
-"""
-
-STANDING = """
-name = "standing_direct"
-scenario = "prolonged_standing"
-seed = 3
-[design]
-type = "monte_carlo"
-samples = 3
-[[parameters]]
-key = "subject.mass_kg"
-low = 55
-high = 100
-[[parameters]]
+""")
+STANDING = _direct_study("prolonged_standing", 3, """[[parameters]]
 key = "task.hold_s"
 low = 600
 high = 1800
-"""
-
-BAG_WALK = """
-name = "bag_walk_direct"
-scenario = "shoulder_bag_walk"
-seed = 3
-[design]
-type = "monte_carlo"
-samples = 3
-[[parameters]]
-key = "subject.mass_kg"
-low = 55
-high = 100
-"""
+""")
+BAG_WALK = _direct_study("shoulder_bag_walk", 3)
 
 
 def _weakness(strength: float) -> str:
