@@ -193,6 +193,18 @@ def test_good_study_file_dry_run(tmp_path, capsys):
     assert "8 samples" in out and "estimated time" in out
 
 
+@pytest.mark.slow
+def test_dry_run_estimates_the_results_folder_size(tmp_path, client):
+    """The dry run's output size against the parquet files a run writes (chunks and table): within
+    a factor of 1.5 either way, on a study of several chunks."""
+    from hipsim.studies.engine import dry_run, run_study
+    f = _study(tmp_path, "size", 300, 100)
+    est = dry_run(f).estimated_bytes
+    run_study(f, tmp_path / "out", client=client)
+    written = sum(p.stat().st_size for p in (tmp_path / "out").rglob("*.parquet"))
+    assert written / 1.5 < est < written * 1.5, (est, written)
+
+
 @pytest.mark.parametrize("design, runs", [
     ('type = "grid"\nlevels = 3', 9), ('type = "latin_hypercube"\nsamples = 10', 10),
     ('type = "saltelli"\nsamples = 8', 32), ('type = "monte_carlo"\nsamples = 5', 5)])

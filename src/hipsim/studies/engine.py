@@ -298,26 +298,43 @@ class DryRun:
 
 
 def dry_run(path: str | Path, workers: int | None = None, probe: int = 64) -> DryRun:
-    """Sample count, an estimated time from a short timed probe (``probe`` samples on this
-    process, one core, after a warm-up), and the size of the results, without running the study."""
+    """Sample count, an estimated time from a short timed probe (``probe`` samples of a stance study,
+    :data:`_WALK_PROBE` of a walking one, one of other tasks; on this process, one core, after a
+    warm-up), and the size of the results folder (chunk files and table), without running the study."""
     import numba
     from hipsim.studies.evaluate import Evaluator, evaluate_chunk
     spec = read_study(path)
     ev = Evaluator.build(spec)
     design = design_matrix(spec)
-    n = min(probe, spec.n_runs) if ev.fast else 1  # a scenario-by-scenario sample takes seconds
-    # Scenario by scenario, the timed sample is another than the warm-up's: the warm-up's walking
-    # cycles and baseline are kept, and timing them again would promise a speed no new sample has.
-    a = 0 if ev.fast or spec.n_runs < 2 else 1
+    # A scenario-by-scenario sample takes seconds; a walking sample takes milliseconds when it shares
+    # its walks with others, and about a second when its body shape or walk inputs are new.
+    n = min(probe if ev.fast else _WALK_PROBE if ev.walks else 1, spec.n_runs)
+    # Off the stance path the timed samples follow the warm-up's: the warm-up's walks and baselines
+    # are kept, and a timed sample reuses them only where the study's own samples would.
+    a = 0 if ev.fast or spec.n_runs <= min(2, n) else min(2, n)
+    n = min(n, spec.n_runs - a)
     numba.set_num_threads(1)
     with one_blas_thread():  # one core, as a worker computes
         evaluate_chunk(spec, ev, design, 0, min(2, n))  # warm-up: compile or load kernels, load the model
         t = time.perf_counter()
         df = evaluate_chunk(spec, ev, design, a, a + n)
         dt = time.perf_counter() - t
-    buf = io.BytesIO()
-    df.to_parquet(buf, engine="pyarrow", index=False)
     w = workers or default_workers()
     rate = n / dt  # samples per second on one core
-    return DryRun(spec.n_runs, len(chunk_bounds(spec)), w, n, dt, spec.n_runs / rate / w,
-                  int(buf.tell() / n * spec.n_runs))
+    # The folder holds every chunk's file and the whole table: each file carries its schema once,
+    # the rest grows with the samples.
+    fixed = _parquet_bytes(df.iloc[:0])
+    per_sample = max(_parquet_bytes(df) - fixed, 0) / n
+    chunks = len(chunk_bounds(spec))
+    return DryRun(spec.n_runs, chunks, w, n, dt, spec.n_runs / rate / w,
+                  int(fixed * (chunks + 1) + 2 * per_sample * spec.n_runs))
+
+
+#: Walking samples timed by :func:`dry_run` (after two warm-up samples).
+_WALK_PROBE = 8
+
+
+def _parquet_bytes(df: "pd.DataFrame") -> int:
+    buf = io.BytesIO()
+    df.to_parquet(buf, engine="pyarrow", index=False)
+    return buf.tell()
