@@ -9,7 +9,6 @@ up to 16.1 degrees, before the joint reaction followed the wrapped paths."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import hipsim
 from hipsim.dynamics.inverse import joint_reaction
