@@ -347,8 +347,9 @@ def test_scheduler_flag_runs_on_an_existing_cluster(tmp_path, client, capsys):
 
 def _direct_study(scenario: str, samples: int, extra: str = "") -> str:
     """A Monte Carlo study of ``scenario`` over body mass (55-100 kg) and the ``extra`` parameters."""
-    return (f'name = "{scenario}_direct"\nscenario = "{scenario}"\nseed = 3\n[design]\ntype = "monte_carlo"\n'
-            f'samples = {samples}\n[[parameters]]\nkey = "subject.mass_kg"\nlow = 55\nhigh = 100\n{extra}')
+    return (f'name = "{Path(scenario).stem}_direct"\nscenario = "{scenario}"\nseed = 3\n'
+            f'[design]\ntype = "monte_carlo"\nsamples = {samples}\n'
+            f'[[parameters]]\nkey = "subject.mass_kg"\nlow = 55\nhigh = 100\n{extra}')
 
 
 GAIT = _direct_study("trendelenburg_gait", 4, """[[parameters]]
@@ -373,30 +374,48 @@ def _weakness(strength: float) -> str:
             'compensation = "none"\n')
 
 
-def _direct_text(name: str, x: np.ndarray) -> str:
-    """Sample ``x`` of the GAIT or STANDING study written as the scenario file it stands for."""
-    from hipsim.scenarios.runner import resolve
-    text = resolve(name).read_text()
-    if name == "trendelenburg_gait":
-        mass, drop, strength = (float(v) for v in x)
-        text = text.replace("drop_scale = 2.0", f"drop_scale = {drop!r}")
-        # a model strength weakens the muscles of the scenario and of its baseline alike
-        text = text.replace("[baseline]", f"[[modifiers]]\n{_weakness(strength)}\n[baseline]\n"
-                            f"[[baseline.modifiers]]\n{_weakness(strength)}")
-    elif name == "prolonged_standing":
-        mass, hold = (float(v) for v in x)
-        text = text.replace("hold_s = 1800", f"hold_s = {hold!r}")
-    else:
-        mass = float(x[0])
-    return text + f"\n[subject]\nmass_kg = {mass!r}\n"
+#: A scenario file beside its study: walking the measured adult cycle, with a larger pelvic drop.
+MEASURED_SCENARIO = """name = "measured_drop"
+title = "The measured walk with a larger pelvic drop"
+description = "Walking the mean measured adult cycle with one and a half times its pelvic drop."
+[task]
+type = "gait"
+cycle = "measured"
+steps_per_day = 7000
+[[modifiers]]
+type = "trendelenburg"
+drop_scale = 1.5
+[baseline]
+"""
+MEASURED = _direct_study("measured_drop.toml", 3, """[[parameters]]
+key = "strength.gluteus_medius"
+low = 0.4
+high = 1.0
+""")
+
+
+def _direct_text(scenario: Path, keys: list[str], x: np.ndarray) -> str:
+    """Sample ``x`` of a study over ``keys`` written as the scenario file it stands for."""
+    import re
+    text = scenario.read_text()
+    for key, v in zip(keys, (float(v) for v in x), strict=True):
+        if key == "strength.gluteus_medius":
+            # a model strength weakens the muscles of the scenario and of its baseline alike
+            text = text.replace("[baseline]", f"[[modifiers]]\n{_weakness(v)}\n[baseline]\n"
+                                f"[[baseline.modifiers]]\n{_weakness(v)}")
+        elif key != "subject.mass_kg":
+            name = key.split(".")[-1]
+            text = re.sub(rf"(?m)^{name} = .*$", f"{name} = {v!r}", text, count=1)
+    return text + f"\n[subject]\nmass_kg = {float(x[0])!r}\n"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("study, design, walks, solved", [
     (GAIT, [[61.3, 2.2, 1.0], [61.3, 1.7, 0.5], [93.9, 2.2, 0.7], [75.0, 2.2, 0.45]], True, 3),
     (BAG_WALK, [[61.3], [93.9], [61.3]], True, 3),
+    (MEASURED, [[61.3, 1.0], [93.9, 0.5], [75.0, 0.7]], True, 2),
     (STANDING, [[61.3, 1500.0], [61.3, 900.0], [93.9, 1500.0]], False, 2),
-], ids=["walking", "walking_with_a_bag", "standing"])
+], ids=["walking", "walking_with_a_bag", "walking_measured", "standing"])
 def test_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch, study, design, walks, solved):
     """A study's rows against each sample's scenario file run directly (hipsim.run_scenario, the
     walking cycles fitted afresh): equal within 1e-9 relative.
@@ -404,10 +423,12 @@ def test_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch, study
     Walking: samples 0, 2 and 3 differ only in body mass and gluteus medius strength, so they share
     one solved scenario walk with their own mass and strengths put in (hipsim.studies.evaluate's
     walking path); sample 1 has its own drop, and all four share the baseline walk: three walks
-    solved. With a carried bag the body mass changes the walk (the bag's share of the whole mass),
-    so only samples of equal mass share one: 2 scenario walks and 1 baseline walk (without the bag, mass
-    is shared again). Standing runs each sample as a scenario; its baseline depends on the body mass only
-    (the hold time is the scenario's), so sample 1 reuses sample 0's, bit for bit the direct run's."""
+    solved. The measured adult cycle is shared alike (its kinematics and ground reactions per
+    kilogram do not depend on body mass either): 2 walks. With a carried bag the body mass changes
+    the walk (the bag's share of the whole mass), so only samples of equal mass share one: 2 scenario
+    walks and 1 baseline walk (without the bag, mass is shared again). Standing runs each sample as
+    a scenario; its baseline depends on the body mass only (the hold time is the scenario's), so
+    sample 1 reuses sample 0's, bit for bit the direct run's."""
     import importlib
 
     import numba
@@ -418,6 +439,7 @@ def test_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch, study
     from hipsim.analysis.trigger_points import FACTOR_NAMES
     f = tmp_path / "study.toml"
     f.write_text(study)
+    (tmp_path / "measured_drop.toml").write_text(MEASURED_SCENARIO)
     spec = read_study(f)
     design = np.array(design)
     threads = numba.get_num_threads()
@@ -435,7 +457,7 @@ def test_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch, study
             direct = []
             for i, x in enumerate(design):
                 g = tmp_path / f"sample{i}.toml"
-                g.write_text(_direct_text(spec.scenario_path.stem, x))
+                g.write_text(_direct_text(spec.scenario_path, spec.names, x))
                 direct.append(run_scenario(g))
     finally:
         numba.set_num_threads(threads)
