@@ -360,6 +360,10 @@ high = 2.5
 key = "strength.gluteus_medius"
 low = 0.4
 high = 1.0
+[[parameters]]
+key = "task.steps_per_day"
+low = 3000
+high = 12000
 """)
 STANDING = _direct_study("prolonged_standing", 3, """[[parameters]]
 key = "task.hold_s"
@@ -411,7 +415,8 @@ def _direct_text(scenario: Path, keys: list[str], x: np.ndarray) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("study, design, walks, solved", [
-    (GAIT, [[61.3, 2.2, 1.0], [61.3, 1.7, 0.5], [93.9, 2.2, 0.7], [75.0, 2.2, 0.45]], True, 3),
+    (GAIT, [[61.3, 2.2, 1.0, 7000.0], [61.3, 1.7, 0.5, 4000.0], [93.9, 2.2, 0.7, 11000.0],
+            [75.0, 2.2, 0.45, 3000.0]], True, 3),
     (BAG_WALK, [[61.3], [93.9], [61.3]], True, 3),
     (MEASURED, [[61.3, 1.0], [93.9, 0.5], [75.0, 0.7]], True, 2),
     (STANDING, [[61.3, 1500.0], [61.3, 900.0], [93.9, 1500.0]], False, 2),
@@ -420,10 +425,10 @@ def test_study_rows_equal_each_samples_own_scenario(tmp_path, monkeypatch, study
     """A study's rows against each sample's scenario file run directly (hipsim.run_scenario, the
     walking cycles fitted afresh): equal within 1e-9 relative.
 
-    Walking: samples 0, 2 and 3 differ only in body mass and gluteus medius strength, so they share
-    one solved scenario walk with their own mass and strengths put in (hipsim.studies.evaluate's
-    walking path); sample 1 has its own drop, and all four share the baseline walk: three walks
-    solved. The measured adult cycle is shared alike (its kinematics and ground reactions per
+    Walking: samples 0, 2 and 3 differ only in body mass, gluteus medius strength and steps per
+    day, so they share one solved scenario walk with their own mass, strengths and exposure put in
+    (hipsim.studies.evaluate's walking path); sample 1 has its own drop, and all four share the
+    baseline walk: three walks solved. The measured adult cycle is shared alike (its kinematics and ground reactions per
     kilogram do not depend on body mass either): 2 walks. With a carried bag the body mass changes
     the walk (the bag's share of the whole mass), so only samples of equal mass share one: 2 scenario
     walks and 1 baseline walk (without the bag, mass is shared again). Standing runs each sample as

@@ -254,11 +254,13 @@ def _baseline_compression(model: Model, spec: ScenarioSpec) -> dict[str, float]:
 
 # --------------------------------------------------------------------------- running tasks
 
+#: Task values that say how much of the task a day holds (:func:`_exposure`), not how it is done:
+#: the task itself never sees them.
+EXPOSURE_KEYS = ("holds_per_day", "steps_per_day", "bout_s")
+
+
 def _run_task(model: Model, subject: Subject | None, spec: ScenarioSpec, plan: _Plan) -> TaskResult:
-    kw = dict(plan.kwargs)
-    kw.pop("holds_per_day", None)
-    kw.pop("steps_per_day", None)
-    kw.pop("bout_s", None)
+    kw = {k: v for k, v in plan.kwargs.items() if k not in EXPOSURE_KEYS}
     if spec.task == "single_leg_stance":
         return single_leg_stance(model, subject=subject, loads=plan.loads, strength=plan.strength or None, **kw)
     if spec.task == "gait":

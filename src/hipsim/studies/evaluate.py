@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,8 @@ from hipsim.anatomy import FIBRE_GROUPS, MUSCLE_GROUPS
 from hipsim.errors import input_error
 from hipsim.model import Model, load_model
 from hipsim.model.spec import ConditionalPathPoint, PathPoint
-from hipsim.scenarios.runner import PreparedScenario, _compensate, _exposure, _plan, _run_task, _weak_factors
+from hipsim.scenarios.runner import (EXPOSURE_KEYS, PreparedScenario, _compensate, _exposure, _plan, _run_task,
+                                     _weak_factors)
 from hipsim.scenarios.schema import parse_scenario
 from hipsim.studies.batch import ANGLES, STATUS_NOT_CONVERGED, STATUS_OK, StanceInputs, batchable, stance_batch_unique
 from hipsim.studies.schema import Parameter, StudySpec
@@ -251,7 +252,8 @@ class Evaluator:
                 for j, i in enumerate(rows):
                     for name, f in plans[i].strength.items():
                         strength[j, model.muscle_index(name)] = f
-                case.put(np.asarray(rows), walk.solve(model.subject.mass_kg, mass, strength))
+                exposure = [_exposure(preps[i].spec, plans[i].kwargs, walk.result) for i in rows]
+                case.put(np.asarray(rows), walk.solve(model.subject.mass_kg, mass, strength, exposure))
             cases[suffix] = case
         return _table(self.spec, samples, first + np.arange(n), cases).drop(columns=["muscle_order", "side_order"])
 
@@ -262,7 +264,7 @@ class Evaluator:
             full = dataclasses.replace(plan, strength={})
             subject = prep.subject or prep.model.subject
             res = _run_task(prep.model, prep.subject, prep.spec, full)
-            hit = _Walk.of(res, subject, _exposure(prep.spec, plan.kwargs, res), plan.compression_kpa)
+            hit = _Walk.of(res, subject, plan.compression_kpa)
             self.walks_solved += 1
             if len(self._walk_cache) >= _WALKS_KEPT:
                 self._walk_cache.pop(next(iter(self._walk_cache)))
@@ -368,10 +370,12 @@ def _group_muscles(model: Model) -> np.ndarray:
 def _walk_key(prep: PreparedScenario, plan: Any) -> tuple:
     """What a walk's kinematics and per-kilogram dynamics are computed from: the task and its
     values, the height, the carried loads (and, with loads, the body mass), pressures and the
-    compensation; not the body mass alone nor the muscle strengths (see Evaluator._walks)."""
+    compensation; not the body mass alone, the muscle strengths nor the exposure (steps per day,
+    bout), which each sample puts in (see Evaluator._walks)."""
     subject = prep.subject or prep.model.subject
     mass = subject.mass_kg if plan.loads else None
-    return (prep.spec.task, subject.height_m, mass, _frozen(plan.kwargs), _frozen(list(plan.loads)),
+    task = {k: v for k, v in plan.kwargs.items() if k not in EXPOSURE_KEYS}  # each sample's own exposure
+    return (prep.spec.task, subject.height_m, mass, _frozen(task), _frozen(list(plan.loads)),
             _frozen(plan.compression_kpa), plan.compensation)
 
 
@@ -442,11 +446,10 @@ class _Walk:
     hip_without_muscles: dict[str, np.ndarray]
     norm_length: np.ndarray
     fiber_velocity: np.ndarray
-    exposure: Exposure
     compression_kpa: np.ndarray
 
     @classmethod
-    def of(cls, res: TaskResult, subject: Any, exposure: Exposure, compression: Mapping[str, float]) -> "_Walk":
+    def of(cls, res: TaskResult, subject: Any, compression: Mapping[str, float]) -> "_Walk":
         m = res.model
         sel = np.array([m.coordinate_index(c) for c in res.reserve_coordinates], dtype=np.int64)
         posed = pose_problem(m, res.q, res.qdot, sel, passive=False)  # as hipsim.tasks.result.solve_task poses it
@@ -459,12 +462,13 @@ class _Walk:
         idx = _group_muscles(m)
         comp = np.array([float(compression.get(m.muscle_names[i], 0.0)) for i in idx])
         return cls(res, subject, posed, sel, _gait_exponent(res), hip0,
-                   st.fiber_length / np.asarray(m.optimal_fiber_lengths), st.fiber_velocity, exposure, comp)
+                   st.fiber_length / np.asarray(m.optimal_fiber_lengths), st.fiber_velocity, comp)
 
-    def solve(self, model_mass_kg: float, mass_kg: np.ndarray, strength: np.ndarray) -> _Case:
-        """The case for samples of body masses ``mass_kg`` (n,) and strengths (n, n_muscles), the
-        evaluator's model recording a subject of ``model_mass_kg`` (its forces scale from there);
-        solved :data:`_WALK_BLOCK` samples at a time."""
+    def solve(self, model_mass_kg: float, mass_kg: np.ndarray, strength: np.ndarray,
+              exposure: Sequence[Exposure]) -> _Case:
+        """The case for samples of body masses ``mass_kg`` (n,), strengths (n, n_muscles) and
+        exposures, the evaluator's model recording a subject of ``model_mass_kg`` (its forces scale
+        from there); solved :data:`_WALK_BLOCK` samples at a time."""
         from hipsim.model.scaling import Subject, force_scale, moment_scale
         n = mass_kg.size
         k = mass_kg / self.subject.mass_kg
@@ -475,15 +479,19 @@ class _Walk:
         if self.result.passive_moments is not None:
             own = moment_scale(self.subject)
             passive = np.array([moment_scale(Subject.of_model(x, self.subject.height_m)) / own for x in mass_kg])
+        per_day = np.array([e.repetitions_per_day for e in exposure])
+        bout = np.array([e.bout_s for e in exposure])
         out = _Case.empty(n, 2 * len(FIBRE_GROUPS))
         for a in range(0, n, _WALK_BLOCK):
             rows = np.arange(a, min(n, a + _WALK_BLOCK))
-            out.put(rows, self._block(k[rows], scale[rows], passive[rows]))
+            out.put(rows, self._block(k[rows], scale[rows], passive[rows], per_day[rows], bout[rows]))
         return out
 
-    def _block(self, k: np.ndarray, scale: np.ndarray, passive: np.ndarray) -> _Case:
+    def _block(self, k: np.ndarray, scale: np.ndarray, passive: np.ndarray, per_day: np.ndarray,
+               bout: np.ndarray) -> _Case:
         """Samples of body mass ``k`` times the walk's, maximum isometric forces ``scale`` (n,
-        n_muscles) times its own and passive joint moments ``passive`` times its own."""
+        n_muscles) times its own, passive joint moments ``passive`` times its own, repeated
+        ``per_day`` times a day in bouts of ``bout`` seconds."""
         res = self.result
         m = res.model
         n, nf, ns = k.size, res.q.shape[0], self.sel.size
@@ -509,19 +517,20 @@ class _Walk:
         idx = _group_muscles(m)
         f0 = np.asarray(m.max_isometric_forces)[None, idx] * scale[:, idx]  # (n, k)
         from hipsim.model.model import SPECIFIC_TENSION_PA
-        ex = self.exposure
         span = float(res.time[-1] - res.time[0])
+        shape = (n, idx.size)
 
         def series(x: np.ndarray) -> np.ndarray:  # (n * nf, n_muscles) -> (n, fibre group muscles, nf)
             return x.reshape(n, nf, -1)[:, :, idx].transpose(0, 2, 1)
         met = fibre_metric_arrays(series(so.activations), series(so.muscle_forces), series(so.fiber_forces),
                                   self.norm_length[:, idx].T[None], self.fiber_velocity[:, idx].T[None], res.time,
-                                  f0 / SPECIFIC_TENSION_PA, ex.repetitions_per_day, span, ex.bout_s,
+                                  f0 / SPECIFIC_TENSION_PA, per_day[:, None], span, bout[:, None],
                                   self.compression_kpa[None, :], held=False)
         met.update({"max_isometric_force_n": f0, "pcsa_m2": f0 / SPECIFIC_TENSION_PA,
                     "optimal_fiber_length_m": np.asarray(m.optimal_fiber_lengths)[idx],
-                    "repetition_s": np.asarray(span), "repetitions_per_day": np.asarray(ex.repetitions_per_day),
-                    "bout_s": np.asarray(ex.bout_s)})
+                    "repetition_s": np.full(shape, span),
+                    "repetitions_per_day": np.broadcast_to(per_day[:, None], shape),
+                    "bout_s": np.broadcast_to(bout[:, None], shape)})
         metrics = {c: np.asarray(np.broadcast_to(v, f0.shape), dtype=float).reshape(-1) for c, v in met.items()}
         status = np.where(converged, STATUS_OK, STATUS_NOT_CONVERGED).astype(object)
         return _Case(status, beyond, metrics, peak, k * res.body_weight_n)
