@@ -532,6 +532,11 @@ class _Walk:
                     "repetitions_per_day": np.broadcast_to(per_day[:, None], shape),
                     "bout_s": np.broadcast_to(bout[:, None], shape)})
         metrics = {c: np.asarray(np.broadcast_to(v, f0.shape), dtype=float).reshape(-1) for c, v in met.items()}
+        for c, v in metrics.items():  # never hand on a NaN silently (as fibre_metrics)
+            if not np.all(np.isfinite(v)):
+                j = int(np.flatnonzero(~np.isfinite(v))[0])
+                name = m.muscle_names[idx[j % idx.size]]
+                raise FloatingPointError(f"metric {c} of {name} is not finite in a walking sample")
         status = np.where(converged, STATUS_OK, STATUS_NOT_CONVERGED).astype(object)
         return _Case(status, beyond, metrics, peak, k * res.body_weight_n)
 
