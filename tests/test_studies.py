@@ -542,3 +542,27 @@ def test_readme_or_docs_show_the_commands():
 
 
 _ = textwrap
+
+
+def test_a_shared_walks_hip_paths_give_its_joint_reaction(tmp_path):
+    """The hip reactions of a shared walk's samples through its muscles' unit paths (what a group
+    of 16 or more samples uses, hipsim.studies.evaluate._Walk.hip_paths) equal the joint reaction
+    computed over the samples' own frames, to 1e-9 relative; the rest of the rows is the same."""
+    from hipsim.studies.evaluate import Evaluator, evaluate_chunk
+    from hipsim.studies.schema import read_study
+    f = tmp_path / "walk.toml"
+    f.write_text(_direct_study("trendelenburg_gait", 2))
+    spec = read_study(f)
+    ev = Evaluator.build(spec)
+    evaluate_chunk(spec, ev, np.array([[70.0]]), 0, 1)
+    walk = next(iter(ev._walk_cache.values()))
+    rng = np.random.default_rng(3)
+    k = np.array([0.8, 1.0, 1.4])
+    scale = k[:, None] ** (2 / 3) * rng.uniform(0.4, 1.0, (3, ev.model.n_muscles))
+    args = (k, scale, k ** (2 / 3), np.full(3, 3500.0), np.full(3, 600.0))
+    through, direct = walk._block(*args, paths=True), walk._block(*args, paths=False)
+    assert walk.hip_paths("r") is not None and walk.hip_paths("l") is not None
+    np.testing.assert_allclose(through.hip, direct.hip, rtol=1e-9)
+    assert not np.array_equal(through.hip[0], through.hip[2])  # the samples differ
+    for c, v in direct.metrics.items():
+        np.testing.assert_array_equal(through.metrics[c], v)

@@ -357,6 +357,9 @@ class Evaluator:
 
 #: Shared walks an evaluator keeps (oldest dropped first): a few MB each.
 _WALKS_KEPT = 16
+#: A walk's hip reactions go through its muscles' unit paths (_Walk.hip_paths, which cost about as
+#: much as the reactions of as many samples as muscles cross the hip) once this many samples share it.
+_HIP_PATHS_FROM = 16
 #: Samples whose walks are solved in one static-optimisation batch (bounds the memory of the
 #: stacked problem: about 0.7 MB per sample on the default model).
 _WALK_BLOCK = 32
@@ -447,6 +450,7 @@ class _Walk:
     norm_length: np.ndarray
     fiber_velocity: np.ndarray
     compression_kpa: np.ndarray
+    _hip_paths: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, res: TaskResult, subject: Any, compression: Mapping[str, float]) -> "_Walk":
@@ -482,16 +486,51 @@ class _Walk:
         per_day = np.array([e.repetitions_per_day for e in exposure])
         bout = np.array([e.bout_s for e in exposure])
         out = _Case.empty(n, 2 * len(FIBRE_GROUPS))
+        paths = n >= _HIP_PATHS_FROM or bool(self._hip_paths)
         for a in range(0, n, _WALK_BLOCK):
             rows = np.arange(a, min(n, a + _WALK_BLOCK))
-            out.put(rows, self._block(k[rows], scale[rows], passive[rows], per_day[rows], bout[rows]))
+            out.put(rows, self._block(k[rows], scale[rows], passive[rows], per_day[rows], bout[rows], paths))
         return out
 
+    def hip_paths(self, side: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The muscles crossing the ``side`` hip and, at every frame, the hip reaction each exerts per
+        newton along its path ((n_frames, n_crossing, 3), ground): the reaction is linear in the
+        muscle forces at given poses. Computed once (one joint reaction over every crossing muscle's
+        frames) and checked: the walk's own forces through it give the walk's own hip reaction to
+        1e-9, else None (and the reaction is computed sample by sample)."""
+        if side not in self._hip_paths:
+            res = self.result
+            m = res.model
+            hip = [m.coordinate_index(c) for c in m.coordinate_names if c.startswith("hip_") and c.endswith(f"_{side}")]
+            cross = np.flatnonzero(np.asarray(m.crossing, dtype=bool)[:, hip].any(axis=1))
+            nf, nc = res.q.shape[0], cross.size
+            unit_forces = np.zeros((nc * nf, m.n_muscles))
+            unit_forces[np.arange(nc * nf), np.repeat(cross, nf)] = 1.0
+            jr = self._reaction(side, unit_forces, nc).reshape(nc, nf, 3)
+            unit = (jr - self.hip_without_muscles[side][None]).transpose(1, 0, 2)
+            own = self.hip_without_muscles[side] + np.einsum("fc,fck->fk", res.muscle_forces[:, cross], unit)
+            want = res.hip_contact_force_ground[side]
+            ok = np.allclose(own, want, rtol=1e-9, atol=1e-9 * float(np.abs(want).max()))
+            self._hip_paths[side] = (cross, unit) if ok else None
+        return self._hip_paths[side]
+
+    def _reaction(self, side: str, forces: np.ndarray, times: int) -> np.ndarray:
+        """The ``side`` hip reaction (ground, (times * n_frames, 3)) of the walk's motion and loads
+        repeated ``times`` times, with muscle ``forces`` ((times * n_frames, n_muscles), N)."""
+        res = self.result
+        nf = res.q.shape[0]
+        ext = [ExternalLoad(e.body, force=_tiled(e.force, nf, times), point=_tiled(e.point, nf, times),
+                            torque=_tiled(e.torque, nf, times), label=e.label) for e in res.external_loads]
+        q, qd, qdd = (np.tile(v, (times, 1)) for v in (res.q, res.qdot, res.qddot))
+        return joint_reaction(res.model, f"femur_{side}", q, forces, qd, qdd, external=ext,
+                              point_masses=res.point_masses)
+
     def _block(self, k: np.ndarray, scale: np.ndarray, passive: np.ndarray, per_day: np.ndarray,
-               bout: np.ndarray) -> _Case:
+               bout: np.ndarray, paths: bool) -> _Case:
         """Samples of body mass ``k`` times the walk's, maximum isometric forces ``scale`` (n,
         n_muscles) times its own, passive joint moments ``passive`` times its own, repeated
-        ``per_day`` times a day in bouts of ``bout`` seconds."""
+        ``per_day`` times a day in bouts of ``bout`` seconds; ``paths``: the hip reactions through
+        :meth:`hip_paths` (else one joint reaction over all the samples' frames)."""
         res = self.result
         m = res.model
         n, nf, ns = k.size, res.q.shape[0], self.sel.size
@@ -504,15 +543,17 @@ class _Walk:
                          self.exponent)
         converged = so.status.converged.reshape(n, nf).all(axis=1)
         beyond = np.asarray(reserves_beyond(so.reserves.reshape(n, nf, ns), tau[:, :, self.sel]).any(axis=(1, 2)))
-        ext = [ExternalLoad(e.body, force=_tiled(e.force, nf, n), point=_tiled(e.point, nf, n),
-                            torque=_tiled(e.torque, nf, n), label=e.label) for e in res.external_loads]
-        q, qd, qdd = (np.tile(v, (n, 1)) for v in (res.q, res.qdot, res.qddot))
         peak = np.empty((n, 2))
         for j, s in enumerate(SIDES):
-            jr = joint_reaction(m, f"femur_{s}", q, so.muscle_forces, qd, qdd, external=ext,
-                                point_masses=res.point_masses).reshape(n, nf, 3)
             # the muscle-free part scales with body mass, the muscles' part is each sample's own
-            hip = jr + (k - 1.0)[:, None, None] * self.hip_without_muscles[s][None]
+            known = self.hip_paths(s) if paths else None
+            if known is not None:
+                cross, unit = known
+                f = so.muscle_forces.reshape(n, nf, -1)[:, :, cross]
+                hip = k[:, None, None] * self.hip_without_muscles[s][None] + np.einsum("nfc,fck->nfk", f, unit)
+            else:
+                jr = self._reaction(s, so.muscle_forces, n).reshape(n, nf, 3)
+                hip = jr + (k - 1.0)[:, None, None] * self.hip_without_muscles[s][None]
             peak[:, j] = np.linalg.norm(hip, axis=2).max(axis=1)
         idx = _group_muscles(m)
         f0 = np.asarray(m.max_isometric_forces)[None, idx] * scale[:, idx]  # (n, k)
