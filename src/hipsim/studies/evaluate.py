@@ -263,7 +263,12 @@ class Evaluator:
         if hit is None:
             full = dataclasses.replace(plan, strength={})
             subject = prep.subject or prep.model.subject
-            res = _run_task(prep.model, prep.subject, prep.spec, full)
+            if not plan.loads:
+                # Solved at the model's own body mass whichever sample comes first, so that every
+                # sample's numbers depend on the sample alone (a resumed study gives the same bits).
+                from hipsim.model.scaling import Subject
+                subject = Subject(prep.model.subject.mass_kg, subject.height_m)
+            res = _run_task(prep.model, subject, prep.spec, full)
             hit = _Walk.of(res, subject, plan.compression_kpa)
             self.walks_solved += 1
             if len(self._walk_cache) >= _WALKS_KEPT:
@@ -357,9 +362,6 @@ class Evaluator:
 
 #: Shared walks an evaluator keeps (oldest dropped first): a few MB each.
 _WALKS_KEPT = 16
-#: A walk's hip reactions go through its muscles' unit paths (_Walk.hip_paths, which cost about as
-#: much as the reactions of as many samples as muscles cross the hip) once this many samples share it.
-_HIP_PATHS_FROM = 16
 #: Samples whose walks are solved in one static-optimisation batch (bounds the memory of the
 #: stacked problem: about 0.7 MB per sample on the default model).
 _WALK_BLOCK = 32
@@ -486,18 +488,19 @@ class _Walk:
         per_day = np.array([e.repetitions_per_day for e in exposure])
         bout = np.array([e.bout_s for e in exposure])
         out = _Case.empty(n, 2 * len(FIBRE_GROUPS))
-        paths = n >= _HIP_PATHS_FROM or bool(self._hip_paths)
         for a in range(0, n, _WALK_BLOCK):
             rows = np.arange(a, min(n, a + _WALK_BLOCK))
-            out.put(rows, self._block(k[rows], scale[rows], passive[rows], per_day[rows], bout[rows], paths))
+            out.put(rows, self._block(k[rows], scale[rows], passive[rows], per_day[rows], bout[rows]))
         return out
 
     def hip_paths(self, side: str) -> tuple[np.ndarray, np.ndarray] | None:
         """The muscles crossing the ``side`` hip and, at every frame, the hip reaction each exerts per
         newton along its path ((n_frames, n_crossing, 3), ground): the reaction is linear in the
-        muscle forces at given poses. Computed once (one joint reaction over every crossing muscle's
-        frames) and checked: the walk's own forces through it give the walk's own hip reaction to
-        1e-9, else None (and the reaction is computed sample by sample)."""
+        muscle forces at given poses. Computed once per walk (one joint reaction over every crossing
+        muscle's frames, about what 25 samples' reactions cost on the default model) and used for
+        every sample whatever the group's size, so that a sample's numbers never depend on which
+        others share its chunk; checked: the walk's own forces through it give the walk's own hip
+        reaction to 1e-9, else None (and the reaction is computed over the samples' frames)."""
         if side not in self._hip_paths:
             res = self.result
             m = res.model
@@ -526,11 +529,12 @@ class _Walk:
                               point_masses=res.point_masses)
 
     def _block(self, k: np.ndarray, scale: np.ndarray, passive: np.ndarray, per_day: np.ndarray,
-               bout: np.ndarray, paths: bool) -> _Case:
+               bout: np.ndarray, paths: bool = True) -> _Case:
         """Samples of body mass ``k`` times the walk's, maximum isometric forces ``scale`` (n,
         n_muscles) times its own, passive joint moments ``passive`` times its own, repeated
-        ``per_day`` times a day in bouts of ``bout`` seconds; ``paths``: the hip reactions through
-        :meth:`hip_paths` (else one joint reaction over all the samples' frames)."""
+        ``per_day`` times a day in bouts of ``bout`` seconds; the hip reactions through
+        :meth:`hip_paths` (``paths`` False, or paths that fail their check: one joint reaction over
+        all the samples' frames)."""
         res = self.result
         m = res.model
         n, nf, ns = k.size, res.q.shape[0], self.sel.size
