@@ -517,6 +517,9 @@ class PosedProblem:
     cos_a: np.ndarray
     participating: np.ndarray
     coordinate_names: tuple[str, ...]
+    #: The rigid-tendon muscle state the forces came from (:meth:`hipsim.Model.rigid_tendon_state`;
+    #: None without physiology or in a stacked problem): fibre lengths and velocities for metrics.
+    state: Any = None
 
     def with_force_scale(self, scale: np.ndarray) -> "PosedProblem":
         """The problem with every frame's maximum isometric forces times ``scale``, one factor per
@@ -530,7 +533,7 @@ class PosedProblem:
         def cat(k: str) -> np.ndarray:
             return np.concatenate([getattr(x, k) for x in parts])
         return dataclasses.replace(first, q=cat("q"), arms=cat("arms"), f_act=cat("f_act"), f_pas=cat("f_pas"),
-                                   cos_a=cat("cos_a"))
+                                   cos_a=cat("cos_a"), state=None)
 
 
 def pose_problem(model: Any, qa: np.ndarray, qd: np.ndarray, sel: Sequence[int] | np.ndarray, physiology: bool = True,
@@ -556,11 +559,12 @@ def pose_problem(model: Any, qa: np.ndarray, qd: np.ndarray, sel: Sequence[int] 
         f_pas = st.passive_force if passive else np.zeros_like(f_act)
         cos_a = st.cos_pennation
     else:
+        st = None
         f_act = np.broadcast_to(f0, (n_frames, n_mus))
         f_pas = np.zeros((n_frames, n_mus))
         cos_a = np.ones((n_frames, n_mus))
     names = tuple(model.coordinate_names)
-    return PosedProblem(model, qa, arms, f_act, f_pas, cos_a, part, tuple(names[k] for k in sel))
+    return PosedProblem(model, qa, arms, f_act, f_pas, cos_a, part, tuple(names[k] for k in sel), st)
 
 
 def solve_posed(posed: PosedProblem, ta: np.ndarray, w_all: np.ndarray, r_opt: np.ndarray, p: float | str, *,

@@ -41,6 +41,8 @@ from hipsim.analysis.trigger_points import FACTOR_INDICES, FACTOR_NAMES, _ratio,
 from hipsim.anatomy import FIBRE_GROUPS, MUSCLE_GROUPS
 from hipsim.errors import input_error
 from hipsim.model import Model, load_model
+from hipsim.model.model import SPECIFIC_TENSION_PA
+from hipsim.model.scaling import Subject, force_scale, moment_scale
 from hipsim.model.spec import ConditionalPathPoint, PathPoint
 from hipsim.scenarios.runner import (EXPOSURE_KEYS, PreparedScenario, _compensate, _exposure, _plan, _run_task,
                                      _weak_factors)
@@ -266,7 +268,6 @@ class Evaluator:
             if not plan.loads:
                 # Solved at the model's own body mass whichever sample comes first, so that every
                 # sample's numbers depend on the sample alone (a resumed study gives the same bits).
-                from hipsim.model.scaling import Subject
                 subject = Subject(prep.model.subject.mass_kg, subject.height_m)
             res = _run_task(prep.model, subject, prep.spec, full)
             hit = _Walk.of(res, subject, plan.compression_kpa)
@@ -347,7 +348,6 @@ class Evaluator:
         spec = parse_scenario(data, str(self.spec.scenario_path))
         if spec.subject:
             own = model.subject
-            from hipsim.model.scaling import Subject
             subject = Subject(**{"mass_kg": own.mass_kg, "height_m": own.height_m, **spec.subject})
         else:
             subject = None
@@ -462,9 +462,7 @@ class _Walk:
         zero = np.zeros_like(res.muscle_forces)
         hip0 = {s: joint_reaction(m, f"femur_{s}", res.q, zero, res.qdot, res.qddot, external=res.external_loads,
                                   point_masses=res.point_masses) for s in SIDES}
-        lengths, arms = m.lengths_and_moment_arms(res.q)
-        vel = -np.einsum("fmc,fc->fm", arms, res.qdot)
-        st = m.rigid_tendon_state(lengths, vel)
+        st = posed.state  # the muscle state of the walk's poses, computed once with its problem
         idx = _group_muscles(m)
         comp = np.array([float(compression.get(m.muscle_names[i], 0.0)) for i in idx])
         return cls(res, subject, posed, sel, _gait_exponent(res), hip0,
@@ -475,7 +473,6 @@ class _Walk:
         """The case for samples of body masses ``mass_kg`` (n,), strengths (n, n_muscles) and
         exposures, the evaluator's model recording a subject of ``model_mass_kg`` (its forces scale
         from there); solved :data:`_WALK_BLOCK` samples at a time."""
-        from hipsim.model.scaling import Subject, force_scale, moment_scale
         n = mass_kg.size
         k = mass_kg / self.subject.mass_kg
         # F0 of each sample's scaled, weakened model relative to the shared walk's (hipsim.model.scaling)
@@ -561,7 +558,6 @@ class _Walk:
             peak[:, j] = np.linalg.norm(hip, axis=2).max(axis=1)
         idx = _group_muscles(m)
         f0 = np.asarray(m.max_isometric_forces)[None, idx] * scale[:, idx]  # (n, k)
-        from hipsim.model.model import SPECIFIC_TENSION_PA
         span = float(res.time[-1] - res.time[0])
         shape = (n, idx.size)
 
@@ -666,7 +662,6 @@ def _held_metrics(model: Model, out: Any, rows: slice, idx: np.ndarray, hold: np
     ff = out.fiber_forces[rows][:, idx]
     nl = out.norm_fiber_length[rows][:, idx]
     f0 = out.f0[rows][:, idx]
-    from hipsim.model.model import SPECIFIC_TENSION_PA
     pcsa = f0 / SPECIFIC_TENSION_PA
     h = hold[:, None] * np.ones_like(a)
     d = per_day[:, None] * np.ones_like(a)
